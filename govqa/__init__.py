@@ -1,0 +1,1 @@
+"""govqa: search and answers over Chinese government reports."""

@@ -1,0 +1,122 @@
+"""Turn a loader's raw lines into a clean, structured ``Document``."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from ingest import clean, metadata, structure
+from ingest.document import Document, IngestError, Line, RawDocument, Section
+
+# Where a "相关报道" style marker may start the page's tail: not in the first part of the page.
+_TAIL_FROM = 0.5
+
+
+@dataclass
+class _Row:
+    text: str  # cleaned, emphasis markers still present
+    page: int | None
+    heading: int | None
+
+
+def _clean_rows(lines: list[Line]) -> list[_Row]:
+    rows = [_Row(clean.clean_line(line.text), line.page, line.heading) for line in lines]
+    rows = [r for r in rows if not clean.is_chrome(r.text)]
+    cut = next((i for i, r in enumerate(rows) if i >= len(rows) * _TAIL_FROM and clean.is_tail_marker(r.text)), None)
+    if cut is not None:
+        rows = rows[:cut]
+    last = next((i for i in range(len(rows) - 1, -1, -1) if rows[i].text), None)
+    if last is not None:
+        rows[last].text = clean.strip_trailing_spam(rows[last].text)
+    # Runs of blank lines become one; none at the ends.
+    out: list[_Row] = []
+    for row in rows:
+        if not row.text and (not out or not out[-1].text):
+            continue
+        out.append(row)
+    while out and not out[-1].text:
+        out.pop()
+    return out
+
+
+def _headings(rows: list[_Row]) -> dict[int, structure.HeadingCandidate]:
+    """Row index → heading for rows that head a section."""
+    found: dict[int, structure.HeadingCandidate] = {}
+    for i, row in enumerate(rows):
+        if row.heading:
+            found[i] = structure.HeadingCandidate(f"h{row.heading}", clean.strip_emphasis(row.text))
+            continue
+        candidate = structure.classify(row.text) if row.text else None
+        if candidate:
+            found[i] = candidate
+    # Adjacent lines of the same numbered kind, none with body text, are a list, not headings.
+    in_lists = set()
+    for i, candidate in found.items():
+        nxt = found.get(i + 1)
+        if nxt and nxt.kind == candidate.kind != "emphasis" and not (candidate.inline_body or nxt.inline_body):
+            in_lists |= {i, i + 1}
+    for i in in_lists:
+        del found[i]
+    kinds = {c.kind for c in found.values()}
+    if not kinds & {"chapter", "cn"} and not any(k.startswith("h") for k in kinds):
+        # Poster-style summaries mark sections only by short lines standing alone.
+        # Once the text dives into numbered sections, a short line is an item, not a new top section.
+        inside_numbered = False
+        for i, row in enumerate(rows):
+            if i in found:
+                inside_numbered = True
+                continue
+            alone = (i == 0 or not rows[i - 1].text) and (i + 1 < len(rows) and not rows[i + 1].text)
+            if not inside_numbered and alone and structure.is_plain_heading(clean.strip_emphasis(row.text)):
+                found[i] = structure.HeadingCandidate("plain", clean.strip_emphasis(row.text))
+    return found
+
+
+def _levels(found: dict[int, structure.HeadingCandidate]) -> dict[str, int]:
+    kinds = {c.kind for c in found.values()}
+    styled = sorted(k for k in kinds if k.startswith("h"))
+    levels = {k: n + 1 for n, k in enumerate(styled)}
+    for kind, level in structure.assign_levels(kinds - set(styled)).items():
+        levels[kind] = level + len(styled)
+    return levels
+
+
+def build_document(raw: RawDocument) -> Document:
+    """Clean, structure and describe one raw document; ``IngestError`` if no text is left."""
+    rows = _clean_rows(raw.lines)
+    if not any(r.text for r in rows):
+        raise IngestError("no text left after cleaning (empty or only page furniture)")
+    found = _headings(rows)
+    levels = _levels(found)
+    parts: list[str] = []
+    sections: list[Section] = []
+    page_starts: list[tuple[int, int]] = []
+    offset = 0
+    for i, row in enumerate(rows):
+        text = clean.strip_emphasis(row.text)
+        if row.page is not None and (not page_starts or page_starts[-1][1] != row.page):
+            page_starts.append((offset, row.page))
+        if i in found:
+            sections.append(Section(levels[found[i].kind], found[i].title, offset))
+        parts.append(text)
+        offset += len(text) + 1
+    text = "\n".join(parts)
+    plain_lines = [r.text for r in rows if r.text][:5]
+    title = metadata.title_of(raw.name, plain_lines, raw.meta)
+    regions = metadata.region_path_of(title, raw.name, raw.meta, text[:600])
+    meta = dict(raw.meta)
+    if regions:
+        meta["region_path"] = " ".join(regions)
+    return Document(
+        doc_id=raw.name,
+        name=raw.name,
+        source=raw.source,
+        title=title,
+        year=metadata.year_of(title, raw.name, raw.meta, text[:300]),
+        region=regions[-1] if regions else None,
+        text=text,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        sections=sections,
+        page_starts=page_starts,
+        meta=meta,
+    )

@@ -1,0 +1,111 @@
+"""The data that flows out of ingest: raw lines, documents, chunks and their citations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class IngestError(Exception):
+    """A file that cannot become a document; the message is the one-line reason."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a loaded file, before cleaning.
+
+    ``page`` is the 1-based PDF page it comes from (None for formats without pages);
+    ``heading`` is a heading level known from the format itself (a .docx style,
+    an HTML ``<h2>``, a markdown ``#``), or None to let the text decide.
+    """
+
+    text: str
+    page: int | None = None
+    heading: int | None = None
+
+
+@dataclass
+class RawDocument:
+    """What a loader returns: the file's lines in reading order plus metadata read from the format.
+
+    ``name`` is the file's base name (for rows of a CSV/JSONL export,
+    ``file#row-id``); ``meta`` may carry title, year, region, publish_date,
+    source_url and any other column of an export.
+    """
+
+    name: str
+    source: str
+    lines: list[Line]
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading found in the cleaned text: its level, title and where it starts."""
+
+    level: int
+    title: str
+    start: int
+
+
+@dataclass
+class Document:
+    """A cleaned, structured report, ready to be chunked and indexed."""
+
+    doc_id: str
+    name: str
+    source: str
+    title: str
+    year: int | None
+    region: str | None
+    text: str
+    content_hash: str
+    sections: list[Section] = field(default_factory=list)
+    # (start offset in text, page number) for each page start; empty without pages.
+    page_starts: list[tuple[int, int]] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page that holds the character at ``offset`` (None without pages)."""
+        page = None
+        for start, number in self.page_starts:
+            if start > offset:
+                break
+            page = number
+        return page
+
+    def section_path_at(self, offset: int) -> tuple[str, ...]:
+        """Titles of the headings enclosing ``offset``, outermost first."""
+        path: list[Section] = []
+        for section in self.sections:
+            if section.start > offset:
+                break
+            while path and path[-1].level >= section.level:
+                path.pop()
+            path.append(section)
+        return tuple(s.title for s in path)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document with its citation: where exactly it comes from.
+
+    ``start``/``end`` are character offsets in the cleaned document text, so
+    ``document.text[start:end] == text``.
+    """
+
+    doc_id: str
+    position: int
+    text: str
+    start: int
+    end: int
+    section: tuple[str, ...]
+    page: int | None = None
+    page_end: int | None = None
+
+    @property
+    def chunk_id(self) -> str:
+        return f"{self.doc_id}:{self.position}"
+
+    @property
+    def section_path(self) -> str:
+        return " › ".join(self.section)

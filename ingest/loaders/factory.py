@@ -1,0 +1,29 @@
+"""Pick the loader for a file by its name ending."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.document import IngestError
+from ingest.loaders.base import Loader
+from ingest.loaders.docx import DocxLoader
+from ingest.loaders.html import HtmlLoader
+from ingest.loaders.pdf import PdfLoader
+from ingest.loaders.table import CsvLoader, JsonlLoader
+from ingest.loaders.text import TextLoader
+
+LOADERS: tuple[Loader, ...] = (TextLoader(), PdfLoader(), DocxLoader(), HtmlLoader(), CsvLoader(), JsonlLoader())
+
+
+def supported_suffixes() -> tuple[str, ...]:
+    """Every file ending some loader reads."""
+    return tuple(s for loader in LOADERS for s in loader.suffixes)
+
+
+def loader_for(path: Path) -> Loader:
+    """The loader for ``path``, or ``IngestError`` naming the formats that are supported."""
+    suffix = path.suffix.lower()
+    for loader in LOADERS:
+        if suffix in loader.suffixes:
+            return loader
+    raise IngestError(f"unsupported file type {suffix or '(none)'!r}; supported: {' '.join(supported_suffixes())}")

@@ -1,0 +1,175 @@
+"""CSV/TSV and JSON Lines exports: one document per row, the other columns as metadata."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from itertools import chain, islice
+from pathlib import Path
+from typing import Any, TextIO
+
+from ingest.document import IngestError, Line, RawDocument
+from ingest.loaders.base import Loader
+from ingest.loaders.text import BLOCK, bom_encoding, guess_encoding, looks_binary, split_lines
+
+TEXT_NAMES = ("full_text", "text", "content", "正文", "内容", "body")
+META_NAMES = {"province": "region", "region": "region", "地区": "region", "year": "year", "年份": "year",
+              "title": "title", "标题": "title", "publish_date": "publish_date", "date": "publish_date",
+              "source_url": "source_url", "url": "source_url"}
+ID_NAMES = ("docid", "id")
+_SAMPLE_ROWS = 50
+_MIN_TEXT_AVERAGE = 30  # characters; a shorter column holds labels, not report text
+
+
+def _file_encoding(path: Path) -> str:
+    """utf-8-sig (BOM or not), UTF-16 with BOM, or GB18030, judged on the first block."""
+    with path.open("rb") as handle:
+        head = handle.read(BLOCK)
+    if not head.strip():
+        raise IngestError("empty file")
+    encoding = bom_encoding(head)
+    if encoding is None and looks_binary(head):
+        raise IngestError("binary file, not text")
+    guessed = encoding or guess_encoding(head)
+    if guessed is None:
+        raise IngestError("unknown text encoding (not UTF-8, UTF-16 or GB18030)")
+    return "utf-8-sig" if guessed == "utf-8" else guessed
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+class _Rows:
+    """Knows a table's text and id columns and turns each row into a document."""
+
+    def __init__(self, path: Path, names: list[str], sample: list[dict[str, Any]], text_column: str | None):
+        self.path = path
+        by_lower = {name.strip().lower(): name for name in names}
+        self.id = next((by_lower[n] for n in ID_NAMES if n in by_lower), None)
+        if text_column is not None:
+            if text_column not in names:
+                raise IngestError(f"text column {text_column!r} not found; columns are: {', '.join(names)}")
+            self.text = text_column
+        else:
+            named = next((by_lower[n] for n in TEXT_NAMES if n in by_lower), None)
+            self.text = named or self._longest(names, sample)
+
+    def _longest(self, names: list[str], sample: list[dict[str, Any]]) -> str:
+        """The column with the longest values on average, if long enough to be text."""
+        candidates = [n for n in names if n and n != self.id and n.strip().lower() not in META_NAMES]
+        average = {n: sum(len(_as_text(row.get(n))) for row in sample) / max(len(sample), 1) for n in candidates}
+        best = max(candidates, key=average.__getitem__, default=None)
+        if best is None or average[best] < _MIN_TEXT_AVERAGE:
+            raise IngestError(
+                f"no text column (looked for {', '.join(TEXT_NAMES)}, or a column of long text; "
+                f"columns are: {', '.join(names) or 'none'})"
+            )
+        return best
+
+    def document(self, row: dict[str, Any], number: int) -> RawDocument:
+        """The row as a document named ``file#id`` (``file#row-number`` without an id).
+
+        A row with no text still comes out (with no lines), so the caller can report it as a bad row.
+        """
+        text = _as_text(row.get(self.text))
+        row_id = _as_text(row.get(self.id)).strip() if self.id else ""
+        meta: dict[str, str] = {}
+        for name, value in row.items():
+            value = _as_text(value)
+            if name and name != self.text and value:
+                meta.setdefault(META_NAMES.get(name.strip().lower(), name), value)
+        lines = [Line(t) for t in split_lines([text])] if text.strip() else []
+        return RawDocument(f"{self.path.name}#{row_id or number}", str(self.path), lines, meta)
+
+
+def _raise_field_limit() -> None:
+    """Allow fields of any size (reports run far past csv's default 128 KiB)."""
+    limit = sys.maxsize
+    while True:
+        try:
+            csv.field_size_limit(limit)
+            return
+        except OverflowError:  # the limit is a C long, 32 bits on some platforms
+            limit //= 2
+
+
+class CsvLoader(Loader):
+    """Reads ``.csv``/``.tsv`` exports with a header row: one document per data row.
+
+    The text column is ``text_column`` if given, else the first of ``TEXT_NAMES``
+    present, else the column with the longest values. Well-known columns go to
+    meta under fixed keys (``META_NAMES``); the others keep their own names.
+    """
+
+    suffixes = (".csv", ".tsv")
+
+    def __init__(self, text_column: str | None = None) -> None:
+        self.text_column = text_column
+
+    def load(self, path: Path) -> Iterator[RawDocument]:
+        _raise_field_limit()
+        encoding = _file_encoding(path)
+        number = 0
+        with path.open(encoding=encoding, newline="") as handle:
+            first = handle.readline()
+            delimiter = "\t" if path.suffix.lower() == ".tsv" or "," not in first and "\t" in first else ","
+            handle.seek(0)
+            reader = csv.reader(handle, delimiter=delimiter)
+            try:
+                names = [name.strip() for name in next(reader)]
+                records = (dict(zip(names, fields)) for fields in reader if any(fields))
+                sample = list(islice(records, _SAMPLE_ROWS))
+                rows = _Rows(path, names, sample, self.text_column)
+                for number, row in enumerate(chain(sample, records), start=1):
+                    yield rows.document(row, number)
+            except csv.Error as exc:
+                raise IngestError(f"malformed CSV at line {reader.line_num}: {exc}") from None
+            except UnicodeDecodeError:
+                raise IngestError(f"invalid {encoding} text near line {reader.line_num} (mixed encodings?)") from None
+        if number == 0:
+            raise IngestError("no data rows under the header")
+
+
+def _json_records(handle: TextIO) -> Iterator[dict[str, Any]]:
+    """The objects of a JSON Lines stream; blank lines are skipped."""
+    for line_number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            reason = exc.msg.removesuffix(" at")  # some messages end "... at" before the position
+            raise IngestError(f"line {line_number}: malformed JSON ({reason}, column {exc.colno})") from None
+        if not isinstance(record, dict):
+            raise IngestError(f"line {line_number}: expected a JSON object, got {type(record).__name__}")
+        yield record
+
+
+class JsonlLoader(Loader):
+    """Reads ``.jsonl``/``.ndjson``: one document per JSON object, columns chosen as for CSV."""
+
+    suffixes = (".jsonl", ".ndjson")
+
+    def __init__(self, text_column: str | None = None) -> None:
+        self.text_column = text_column
+
+    def load(self, path: Path) -> Iterator[RawDocument]:
+        encoding = _file_encoding(path)
+        number = 0
+        with path.open(encoding=encoding) as handle:
+            try:
+                records = _json_records(handle)
+                sample = list(islice(records, _SAMPLE_ROWS))
+                names = list(dict.fromkeys(key for record in sample for key in record))
+                rows = _Rows(path, names, sample, self.text_column)
+                for number, record in enumerate(chain(sample, records), start=1):
+                    yield rows.document(record, number)
+            except UnicodeDecodeError:
+                raise IngestError(f"invalid {encoding} text after record {number} (mixed encodings?)") from None
+        if number == 0:
+            raise IngestError("no JSON records in the file")

@@ -1,0 +1,106 @@
+"""The ingest batch: walk paths, load each file, build and chunk its documents, never stop at a bad one."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from govqa.config import ChunkConfig
+from ingest.build import build_document
+from ingest.chunk import chunk_document
+from ingest.document import Chunk, Document, IngestError
+from ingest.loaders import loader_for, supported_suffixes
+
+
+@dataclass
+class FileResult:
+    """What became of one file: its documents and chunks, or the one-line reason it failed.
+
+    ``status`` is ``ok``, ``failed`` or ``skipped`` (a file in a folder that no
+    loader reads). ``row_errors`` holds reasons for bad rows of a multi-document
+    export whose other rows loaded.
+    """
+
+    path: Path
+    status: str
+    documents: list[tuple[Document, list[Chunk]]] = field(default_factory=list)
+    error: str = ""
+    row_errors: list[str] = field(default_factory=list)
+
+
+def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str]]:
+    """Files under ``paths`` in a stable order, with ``""`` or a reason they cannot be read.
+
+    Folders are walked recursively, following symlinks but never the same
+    folder twice (a link loop is walked once); hidden files are passed over.
+    """
+    seen_dirs: set[str] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            yield from _walk(path, seen_dirs)
+        elif path.is_file():
+            yield path, ""
+        elif path.is_symlink():
+            yield path, "broken symlink"
+        else:
+            yield path, "no such file or folder"
+
+
+def _walk(folder: Path, seen_dirs: set[str]) -> Iterator[tuple[Path, str]]:
+    real = os.path.realpath(folder)
+    if real in seen_dirs:
+        return
+    seen_dirs.add(real)
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        yield folder, f"cannot list folder: {exc.strerror}"
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield from _walk(entry, seen_dirs)
+        elif entry.is_file():
+            yield entry, "" if entry.suffix.lower() in supported_suffixes() else "skip"
+        elif entry.is_symlink():
+            yield entry, "broken symlink"
+
+
+def load_file(path: Path) -> tuple[list[Document], list[str]]:
+    """The documents in one file and the reasons for any bad rows; ``IngestError`` if none load."""
+    loader = loader_for(path)
+    documents: list[Document] = []
+    row_errors: list[str] = []
+    try:
+        for raw in loader.load(path):
+            try:
+                documents.append(build_document(raw))
+            except IngestError as exc:
+                row_errors.append(f"{raw.name}: {exc}")
+    except OSError as exc:
+        raise IngestError(f"cannot read: {exc.strerror or exc}") from None
+    if not documents:
+        raise IngestError(row_errors[0].split(": ", 1)[1] if len(row_errors) == 1 else (
+            f"no document loaded ({len(row_errors)} bad rows)" if row_errors else "no document in file"))
+    return documents, row_errors
+
+
+def ingest_paths(paths: Iterable[str | os.PathLike], config: ChunkConfig) -> Iterator[FileResult]:
+    """Load, clean and chunk every file under ``paths``: one result per file, in order."""
+    for path, problem in iter_files(paths):
+        if problem == "skip":
+            yield FileResult(path, "skipped", error=f"unsupported file type {path.suffix or '(none)'!r}")
+            continue
+        if problem:
+            yield FileResult(path, "failed", error=problem)
+            continue
+        try:
+            documents, row_errors = load_file(path)
+        except IngestError as exc:
+            yield FileResult(path, "failed", error=str(exc))
+            continue
+        yield FileResult(path, "ok", [(d, chunk_document(d, config)) for d in documents], row_errors=row_errors)

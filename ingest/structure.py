@@ -1,0 +1,82 @@
+"""Heading detection for Chinese reports.
+
+Each heading style has a kind; kinds have a fixed order of depth
+(``第一章`` above ``一、`` above ``（一）`` above ``1.`` above ``（1）`` above
+emphasised lines). A document's levels are the ranks of the kinds it actually
+uses, so a report that starts at ``一、`` has those at level 1.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CN_NUM = "一二三四五六七八九十百零〇"
+
+# (kind, pattern); the pattern's group "title" is the heading text to show.
+_NUMBERED = (
+    ("chapter", re.compile(rf"^第[{_CN_NUM}\d]+[章编部分篇节]\s*(?P<title>.*)$")),
+    ("cn", re.compile(rf"^[{_CN_NUM}]+[、．.]\s*(?P<title>.+)$")),
+    ("cn_paren", re.compile(rf"^[（(][{_CN_NUM}]+[）)]\s*(?P<title>.+)$")),
+    ("arabic", re.compile(r"^\d{1,2}(?:[.．、]|\s)\s*(?P<title>\D.*)$")),
+    ("arabic_paren", re.compile(r"^[（(]\d{1,2}[）)]\s*(?P<title>.+)$")),
+)
+_EMPHASIS = re.compile(r"^(?:[·•●■▲◆]\s*)?(?:\*\*|__)(?P<title>[^*_]{2,40})(?:\*\*|__)[。：:]?$")
+_BULLET = re.compile(r"^[·•●■◆]\s*(?P<title>[^。，,；;]{2,30})$")
+
+# Depth order of kinds; "md" and "style" levels come from the format.
+KIND_ORDER = ("plain", "chapter", "cn", "cn_paren", "arabic", "arabic_paren", "emphasis")
+
+MAX_TITLE = 40
+_TERMINAL = "。！？!?；;，,：:"
+
+
+@dataclass(frozen=True)
+class HeadingCandidate:
+    """A line that looks like a heading: its kind and the title to show in section paths."""
+
+    kind: str
+    title: str
+    inline_body: bool = False  # the line goes on with body text after the title
+
+
+def classify(line: str) -> HeadingCandidate | None:
+    """The heading kind of one cleaned line (emphasis markers still present), or None."""
+    match = _EMPHASIS.match(line) or _BULLET.match(line)
+    if match:
+        return HeadingCandidate("emphasis", _strip_marks(line))
+    for kind, pattern in _NUMBERED:
+        match = pattern.match(line)
+        if not match:
+            continue
+        title = match.group("title").strip()
+        if not title and kind != "chapter":
+            return None
+        first = re.split(r"[。！？!?；;]", line, maxsplit=1)[0]
+        if len(first) <= MAX_TITLE and len(first) < len(line.rstrip("。！？!?；;")):
+            return HeadingCandidate(kind, _short_title(first), inline_body=True)
+        if len(line) <= MAX_TITLE + 10 and line[-1] not in "。！？!?；;，,":
+            return HeadingCandidate(kind, _short_title(line))
+        return None
+    return None
+
+
+def is_plain_heading(line: str) -> bool:
+    """A short line without sentence punctuation, e.g. ``政府工作展望``."""
+    return 2 <= len(line) <= 30 and not any(c in _TERMINAL for c in line) and not line.startswith(("-", "—", "——"))
+
+
+def _short_title(text: str) -> str:
+    """A heading's first clause: ``6 全力保障大运会顺利举办，全面展现…`` → ``6 全力保障大运会顺利举办``."""
+    return re.split(r"[，,：:。！？!?；;]", _strip_marks(text), maxsplit=1)[0].strip()
+
+
+def _strip_marks(text: str) -> str:
+    text = re.sub(r"(\*\*|__)", "", text)
+    return re.sub(r"^[·•●■▲◆]\s*", "", text).strip()
+
+
+def assign_levels(kinds_in_use: set[str]) -> dict[str, int]:
+    """Level (1 = outermost) for each kind a document uses, by the fixed depth order."""
+    ordered = [k for k in KIND_ORDER if k in kinds_in_use]
+    return {kind: i + 1 for i, kind in enumerate(ordered)}

@@ -1,0 +1,62 @@
+"""Cleaning rules: character normalisation, chrome lines, tails, trailing spam."""
+
+from ingest import clean
+from ingest.build import build_document
+from ingest.document import Line, RawDocument
+
+
+def raw(*lines: str, name: str = "2020年测试市政府工作报告.txt") -> RawDocument:
+    return RawDocument(name=name, source=name, lines=[Line(t) for t in lines])
+
+
+def test_full_width_digits_and_letters_become_ascii_but_chinese_punctuation_stays():
+    assert clean.normalise_chars("１９８９年ＧＤＰ增长５％，（一）") == "1989年GDP增长5%，（一）"
+
+
+def test_ideographic_indentation_and_invisible_characters_are_removed():
+    assert clean.clean_line("\u3000\u3000各位代表：\u200b") == "各位代表："
+
+
+def test_emphasis_markers_are_stripped_but_words_kept():
+    assert clean.strip_emphasis("地区生产总值增长**7%左右**") == "地区生产总值增长7%左右"
+
+
+def test_chrome_lines_are_recognised_by_shape():
+    for line in ["网站首页 > 工作方案> 文章内容", "※发布时间:2020-6-20 1:51:17   ※发布作者:habao   ※出自何处: ",
+                 "下载", "打印", "【字号：", "加大", "】", "分享：", "来源：解放日报", "责任编辑：张三", "扫一扫在手机打开当前页",
+                 "当前位置：首页 > 政务公开"]:
+        assert clean.is_chrome(line), line
+    for line in ["各位代表：", "一、2025年工作回顾", "来源广泛的社会资本参与建设。", "分享经济蓬勃发展，数字经济占比提高。"]:
+        assert not clean.is_chrome(line), line
+
+
+def test_trailing_spam_after_the_last_sentence_is_cut():
+    line = "努力打造利企便民新高地、全国发展新亮点。眼跳测吉凶"
+    assert clean.strip_trailing_spam(line) == "努力打造利企便民新高地、全国发展新亮点。"
+
+
+def test_a_short_unpunctuated_fragment_after_a_long_last_paragraph_is_cut():
+    line = "我们要坚定信心，攻坚克难，奋力开创高质量发展新局面，为全面建设社会主义现代化国家作出新的更大贡献！点击查看更多"
+    assert clean.strip_trailing_spam(line).endswith("贡献！")
+
+
+def test_a_normal_last_sentence_is_kept():
+    line = "为全面建设社会主义现代化国家作出新的更大贡献！"
+    assert clean.strip_trailing_spam(line) == line
+
+
+def test_related_reports_tail_and_page_chrome_are_dropped_from_documents():
+    doc = build_document(raw(
+        "下载", "打印", "【字号：", "大", "中", "小", "】", "来源：新华网",
+        "2026年某省政府工作报告", "各位代表：", "一、过去一年的工作", "经济运行稳中向好，地区生产总值增长5.5%。",
+        "二、今年的主要任务", "坚持稳中求进。", "相关报道：", "某省召开新闻发布会",
+    ))
+    assert "下载" not in doc.text and "字号" not in doc.text and "新华网" not in doc.text
+    assert "相关报道" not in doc.text and "新闻发布会" not in doc.text
+    assert doc.text.startswith("2026年某省政府工作报告")
+    assert doc.text.endswith("坚持稳中求进。")
+
+
+def test_blank_line_runs_collapse_to_one():
+    doc = build_document(raw("第一段。", "", "", "", "第二段。", "", ""))
+    assert doc.text == "第一段。\n\n第二段。"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up everything the tests need on a fresh machine, then run them.
+# Usage: bash tests/run.sh [pytest args…]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: a CJK font for the PDF tests, Chromium for the browser tests.
+need=()
+fc-list :lang=zh 2>/dev/null | grep -qi "wqy\|noto" || need+=(fonts-wqy-microhei)
+[ -x /usr/bin/chromium ] || need+=(chromium chromium-driver)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "tests/run.sh: missing ${need[*]}; install them with apt-get (root) for the PDF and browser tests" >&2
+  fi
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+exec .venv/bin/python -m pytest "$@"
