@@ -9,7 +9,7 @@ class IngestError(Exception):
     """A file that cannot become a document; the message is the one-line reason."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One line of a loaded file, before cleaning.
 

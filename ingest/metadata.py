@@ -20,6 +20,8 @@ PROVINCES = {
 NATIONAL = "全国"
 
 _REPORT_WORDS = ("报告", "规划", "纲要", "通知", "意见", "办法", "方案", "决定", "公告", "通告", "政策", "措施")
+# Titles that authoring tools write into PDF/Word properties, not the document's own.
+_TOOL_TITLE = re.compile(r"^(?:Microsoft Word|WPS|untitled|无标题)|\.(?:docx?|wps|pdf|txt)$", re.IGNORECASE)
 _DATE = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)年\d{1,2}月\d{1,2}日")
 _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)")
 # A city, prefecture or district name ahead of its suffix: "成都市", "青羊区", "阿坝州".
@@ -36,7 +38,7 @@ def title_of(name: str, lines: list[str], meta: dict[str, str]) -> str:
     通知…); when the file name says nothing (no Chinese in it, or a row of an
     export) any short first line without sentence punctuation does.
     """
-    if meta.get("title"):
+    if meta.get("title") and not _TOOL_TITLE.search(meta["title"]):
         return meta["title"].strip()
     heads = [re.split(r"\s+", line.strip(), maxsplit=1)[0] for line in lines[:3]]
     titled = [h for h in heads if 4 <= len(h) <= 60 and not re.search(r"[。！？!?，,；;：:]", h)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,6 +85,7 @@ class PdfLoader(Loader):
             for page_number, page in enumerate(reader.pages, start=1):
                 text = page.extract_text() or ""
                 lines.extend(Line(t, page=page_number) for t in text.splitlines())
+            page_number = 0
             info = reader.metadata
             title = str(info.title or "").strip() if info else ""
         except IngestError:
@@ -91,7 +93,7 @@ class PdfLoader(Loader):
         except FileNotDecryptedError:
             raise IngestError("encrypted PDF, needs the password") from None
         except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-                AssertionError, RecursionError, OSError, ZeroDivisionError) as exc:
+                AssertionError, RecursionError, ZeroDivisionError, zlib.error) as exc:
             # pypdf documents that broken files may raise exceptions beyond its own.
             where = f"page {page_number}: " if page_number else ""
             raise IngestError(f"corrupt PDF: {where}{_reason(exc)}") from None

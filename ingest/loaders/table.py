@@ -98,7 +98,26 @@ def _raise_field_limit() -> None:
             limit //= 2
 
 
-class CsvLoader(Loader):
+class _ExportLoader(Loader):
+    """Shared by the CSV and JSONL loaders: the text column choice and rows to documents."""
+
+    def __init__(self, text_column: str | None = None) -> None:
+        self.text_column = text_column
+
+    def _documents(
+        self, path: Path, names: list[str] | None, records: Iterator[dict[str, Any]]
+    ) -> Iterator[RawDocument]:
+        sample = list(islice(records, _SAMPLE_ROWS))  # enough rows to judge which column is the text
+        if not sample:
+            raise IngestError("no data rows")
+        if names is None:
+            names = list(dict.fromkeys(key for record in sample for key in record))
+        rows = _Rows(path, names, sample, self.text_column)
+        for number, record in enumerate(chain(sample, records), start=1):
+            yield rows.document(record, number)
+
+
+class CsvLoader(_ExportLoader):
     """Reads ``.csv``/``.tsv`` exports with a header row: one document per data row.
 
     The text column is ``text_column`` if given, else the first of ``TEXT_NAMES``
@@ -108,13 +127,9 @@ class CsvLoader(Loader):
 
     suffixes = (".csv", ".tsv")
 
-    def __init__(self, text_column: str | None = None) -> None:
-        self.text_column = text_column
-
     def load(self, path: Path) -> Iterator[RawDocument]:
         _raise_field_limit()
         encoding = _file_encoding(path)
-        number = 0
         with path.open(encoding=encoding, newline="") as handle:
             first = handle.readline()
             delimiter = "\t" if path.suffix.lower() == ".tsv" or "," not in first and "\t" in first else ","
@@ -122,54 +137,38 @@ class CsvLoader(Loader):
             reader = csv.reader(handle, delimiter=delimiter)
             try:
                 names = [name.strip() for name in next(reader)]
-                records = (dict(zip(names, fields)) for fields in reader if any(fields))
-                sample = list(islice(records, _SAMPLE_ROWS))
-                rows = _Rows(path, names, sample, self.text_column)
-                for number, row in enumerate(chain(sample, records), start=1):
-                    yield rows.document(row, number)
+                yield from self._documents(path, names, (dict(zip(names, f)) for f in reader if any(f)))
             except csv.Error as exc:
                 raise IngestError(f"malformed CSV at line {reader.line_num}: {exc}") from None
             except UnicodeDecodeError:
                 raise IngestError(f"invalid {encoding} text near line {reader.line_num} (mixed encodings?)") from None
-        if number == 0:
-            raise IngestError("no data rows under the header")
 
 
-def _json_records(handle: TextIO) -> Iterator[dict[str, Any]]:
+def _json_records(handle: TextIO, encoding: str) -> Iterator[dict[str, Any]]:
     """The objects of a JSON Lines stream; blank lines are skipped."""
-    for line_number, line in enumerate(handle, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            reason = exc.msg.removesuffix(" at")  # some messages end "... at" before the position
-            raise IngestError(f"line {line_number}: malformed JSON ({reason}, column {exc.colno})") from None
-        if not isinstance(record, dict):
-            raise IngestError(f"line {line_number}: expected a JSON object, got {type(record).__name__}")
-        yield record
+    line_number = 0
+    try:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                reason = exc.msg.removesuffix(" at")  # some messages end "... at" before the position
+                raise IngestError(f"line {line_number}: malformed JSON ({reason}, column {exc.colno})") from None
+            if not isinstance(record, dict):
+                raise IngestError(f"line {line_number}: expected a JSON object, got {type(record).__name__}")
+            yield record
+    except UnicodeDecodeError:
+        raise IngestError(f"invalid {encoding} text after line {line_number} (mixed encodings?)") from None
 
 
-class JsonlLoader(Loader):
+class JsonlLoader(_ExportLoader):
     """Reads ``.jsonl``/``.ndjson``: one document per JSON object, columns chosen as for CSV."""
 
     suffixes = (".jsonl", ".ndjson")
 
-    def __init__(self, text_column: str | None = None) -> None:
-        self.text_column = text_column
-
     def load(self, path: Path) -> Iterator[RawDocument]:
         encoding = _file_encoding(path)
-        number = 0
         with path.open(encoding=encoding) as handle:
-            try:
-                records = _json_records(handle)
-                sample = list(islice(records, _SAMPLE_ROWS))
-                names = list(dict.fromkeys(key for record in sample for key in record))
-                rows = _Rows(path, names, sample, self.text_column)
-                for number, record in enumerate(chain(sample, records), start=1):
-                    yield rows.document(record, number)
-            except UnicodeDecodeError:
-                raise IngestError(f"invalid {encoding} text after record {number} (mixed encodings?)") from None
-        if number == 0:
-            raise IngestError("no JSON records in the file")
+            yield from self._documents(path, None, _json_records(handle, encoding))

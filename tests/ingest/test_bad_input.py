@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 from fpdf import FPDF
+from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import DependencyError
 
 from ingest.document import IngestError
 from ingest.loaders.factory import loader_for
-from ingest.loaders.text import TextLoader
+from ingest.loaders.text import BLOCK, TextLoader
 
 
 def load(path: Path) -> list:
@@ -76,6 +77,13 @@ def test_gbk_after_a_long_ascii_start_is_still_detected(tmp_path: Path) -> None:
     path.write_bytes(b"header line\n" * 20000 + "中文内容\n".encode("gbk"))
     (document,) = load(path)
     assert document.lines[-1].text == "中文内容"
+
+
+def test_gbk_whose_first_chinese_byte_ends_a_read_block(tmp_path: Path) -> None:
+    path = tmp_path / "edge.txt"
+    path.write_bytes(b"a" * (BLOCK - 1) + "中文内容，政府工作报告".encode("gbk"))
+    (document,) = load(path)
+    assert document.lines[0].text.endswith("a中文内容，政府工作报告")
 
 
 def test_decode_error_late_in_file_names_the_byte_offset(tmp_path: Path) -> None:
@@ -141,11 +149,13 @@ def test_aes_encrypted_pdf_without_crypto_package(tmp_path: Path, monkeypatch: p
 
 
 def test_scanned_pdf_without_text_layer(tmp_path: Path) -> None:
+    scan = Image.new("L", (200, 280), color=235)
     pdf = FPDF()
-    for _ in range(2):
-        pdf.add_page()
-        pdf.set_fill_color(40, 40, 40)
-        pdf.rect(20, 20, 170, 250, style="F")  # a page that is only a picture
+    pdf.add_page()
+    pdf.image(scan, x=10, y=10, w=190)  # a page that is only a picture
+    pdf.add_page()
+    pdf.set_fill_color(40, 40, 40)
+    pdf.rect(20, 20, 170, 250, style="F")  # and one that is only a drawing
     pdf.output(str(tmp_path / "scan.pdf"))
     refused(tmp_path / "scan.pdf", "no text layer (scanned PDF?), needs OCR")
 

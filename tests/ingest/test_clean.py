@@ -60,3 +60,10 @@ def test_related_reports_tail_and_page_chrome_are_dropped_from_documents():
 def test_blank_line_runs_collapse_to_one():
     doc = build_document(raw("第一段。", "", "", "", "第二段。", "", ""))
     assert doc.text == "第一段。\n\n第二段。"
+
+
+def test_tool_written_titles_give_way_to_the_file_name():
+    from ingest.metadata import title_of
+
+    assert title_of("2024年某市政府工作报告.pdf", [], {"title": "Microsoft Word - 报告终稿.doc"}) == "2024年某市政府工作报告"
+    assert title_of("x.pdf", [], {"title": "2024年某市政府工作报告"}) == "2024年某市政府工作报告"
