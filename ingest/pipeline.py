@@ -14,6 +14,10 @@ from ingest.document import Chunk, Document, IngestError
 from ingest.loaders import loader_for, supported_suffixes
 
 
+# A folder's notes about itself, not reports.
+_FOLDER_NOTES = {"README", "LICENSE", "CHANGELOG"}
+
+
 @dataclass
 class FileResult:
     """What became of one file: its documents and chunks, or the one-line reason it failed.
@@ -34,7 +38,8 @@ def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str]]
     """Files under ``paths`` in a stable order, with ``""`` or a reason they cannot be read.
 
     Folders are walked recursively, following symlinks but never the same
-    folder twice (a link loop is walked once); hidden files are passed over.
+    folder twice (a link loop is walked once); hidden files and a folder's own
+    notes (README, LICENSE) are passed over. Files named explicitly are always read.
     """
     seen_dirs: set[str] = set()
     for given in paths:
@@ -60,7 +65,7 @@ def _walk(folder: Path, seen_dirs: set[str]) -> Iterator[tuple[Path, str]]:
         yield folder, f"cannot list folder: {exc.strerror}"
         return
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or entry.stem.upper() in _FOLDER_NOTES:
             continue
         if entry.is_dir():
             yield from _walk(entry, seen_dirs)

@@ -50,3 +50,16 @@ def test_qingyang_games_section_path(samples):
     chunk = next(c for c in chunks if "高质量完成场馆设施和城市品质提升" in c.text)
     assert chunk.section_path == "重点抓好八个方面工作 › 6 全力保障大运会顺利举办 › 高标准高质量办好赛事"
     assert document.text[chunk.start:chunk.end] == chunk.text
+
+
+def test_a_folder_walk_skips_its_readme_but_reads_nested_folders_and_links(tmp_path):
+    from ingest import iter_files
+
+    (tmp_path / "README.md").write_text("# notes", encoding="utf-8")
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "r.txt").write_text("报告。", encoding="utf-8")
+    (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    (tmp_path / "pic.png").write_bytes(b"\x89PNG")
+    found = {p.name: problem for p, problem in iter_files([tmp_path])}
+    assert found == {"r.txt": "", "dangling.txt": "broken symlink", "pic.png": "skip"}
