@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from govqa.config import ChunkConfig
@@ -48,27 +50,50 @@ def section_spans(document: Document) -> list[tuple[int, int]]:
     return spans
 
 
+def paragraph_groups(body: str, size: int) -> list[tuple[int, int]]:
+    """Ranges of ``body`` to split on their own: whole paragraphs, short neighbours packed together.
+
+    A paragraph of a report is usually one topic ("全力推进大运会筹办。…"), so a
+    chunk should start where one starts; a group too short to stand alone (under
+    a third of the size) takes in the paragraphs that follow it while they fit.
+    """
+    bounds = [(m.start(), m.end()) for m in re.finditer(r"\S(?:.|\n(?!\s*\n))*", body)]
+    groups: list[tuple[int, int]] = []
+    small = size // 3
+    for start, end in bounds:
+        if groups:
+            g_start, g_end = groups[-1]
+            if g_end - g_start < small and end - g_start <= size:
+                groups[-1] = (g_start, end)
+                continue
+        groups.append((start, end))
+    return groups
+
+
 def chunk_document(document: Document, config: ChunkConfig) -> list[Chunk]:
     """Cut a document into chunks that carry their section path, pages and offsets."""
     splitter = make_splitter(config)
     chunks: list[Chunk] = []
     for span_start, span_end in section_spans(document):
-        body = document.text[span_start:span_end]
-        cursor = 0
-        for piece in splitter.split_text(body):
-            at = body.find(piece, cursor)
-            if at == -1:  # the splitter only strips and joins, so this cannot happen
-                raise AssertionError(f"chunk not found in its section: {piece[:30]!r}")
-            start, end = span_start + at, span_start + at + len(piece)
-            cursor = at + 1
-            chunks.append(Chunk(
-                doc_id=document.doc_id,
-                position=len(chunks),
-                text=piece,
-                start=start,
-                end=end,
-                section=document.section_path_at(start),
-                page=document.page_at(start),
-                page_end=document.page_at(end - 1),
-            ))
+        section_text = document.text[span_start:span_end]
+        for group_start, group_end in paragraph_groups(section_text, config.size):
+            body = section_text[group_start:group_end]
+            base = span_start + group_start
+            cursor = 0
+            for piece in splitter.split_text(body):
+                at = body.find(piece, cursor)
+                if at == -1:  # the splitter only strips and joins, so this cannot happen
+                    raise AssertionError(f"chunk not found in its section: {piece[:30]!r}")
+                start, end = base + at, base + at + len(piece)
+                cursor = at + 1
+                chunks.append(Chunk(
+                    doc_id=document.doc_id,
+                    position=len(chunks),
+                    text=piece,
+                    start=start,
+                    end=end,
+                    section=document.section_path_at(start),
+                    page=document.page_at(start),
+                    page_end=document.page_at(end - 1),
+                ))
     return chunks

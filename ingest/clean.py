@@ -27,11 +27,12 @@ CHROME_LINES = re.compile(
 # A line from which everything to the end of the document is page furniture.
 TAIL_MARKERS = re.compile(r"^(?:相关报道|相关阅读|相关链接|相关新闻|延伸阅读|推荐阅读|责任编辑|扫一扫)[:：]?")
 
-# Trailing spam glued to the end of the last paragraph ("…新亮点。眼跳测吉凶").
-SPAM_PHRASES = ("测吉凶", "算命", "周公解梦", "彩票", "博彩", "代开发票", "免费领取", "点击进入", "加微信")
+# Spam and link bait glued to the end of the last paragraph ("…新亮点。眼跳测吉凶").
+# Only looked for in the last TAIL_SPAN characters of a document.
+SPAM_PHRASES = ("测吉凶", "算命", "周公解梦", "星座运势", "点击查看更多", "更多精彩", "点击进入", "加微信", "免费领取")
+TAIL_SPAN = 40
 
 SENTENCE_END = "。！？!?；;…"
-_TRAILING_FRAGMENT = re.compile(r"([。！？!?…”」』）)])([^。！？!?…”」』）)\n]{1,16})$")
 
 # Invisible characters that only break matching.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -80,19 +81,16 @@ def is_tail_marker(line: str) -> bool:
 
 
 def strip_trailing_spam(line: str) -> str:
-    """Cut a short unpunctuated fragment glued after a document's final sentence, if it is spam.
+    """Cut spam glued after a document's final sentence.
 
-    A report's last paragraph ends with a sentence terminator; a few
-    characters after it with no terminator of their own, or containing a known
-    spam phrase, are not report text.
+    A known spam phrase near the very end of the last paragraph, and all that
+    follows it, goes back to the sentence end before it. Phrases elsewhere are
+    left alone: the rule is about position, not about words.
     """
+    tail_from = max(0, len(line) - TAIL_SPAN)
     for phrase in SPAM_PHRASES:
-        at = line.find(phrase)
+        at = line.find(phrase, tail_from)
         if at != -1:
             cut = max(line.rfind(p, 0, at) for p in SENTENCE_END + "”")
-            if cut != -1:
-                return line[: cut + 1]
-    match = _TRAILING_FRAGMENT.search(line)
-    if match and len(line) > 40:
-        return line[: match.start(2)]
+            return line[: cut + 1] if cut != -1 else line[:at].rstrip()
     return line

@@ -35,9 +35,16 @@ def test_trailing_spam_after_the_last_sentence_is_cut():
     assert clean.strip_trailing_spam(line) == "努力打造利企便民新高地、全国发展新亮点。"
 
 
-def test_a_short_unpunctuated_fragment_after_a_long_last_paragraph_is_cut():
-    line = "我们要坚定信心，攻坚克难，奋力开创高质量发展新局面，为全面建设社会主义现代化国家作出新的更大贡献！点击查看更多"
+def test_link_bait_at_the_end_is_cut_but_the_same_words_elsewhere_are_kept():
+    line = "我们要坚定信心，攻坚克难，为全面建设社会主义现代化国家作出新的更大贡献！点击查看更多"
     assert clean.strip_trailing_spam(line).endswith("贡献！")
+    early = "据说有人算命。" + "我们要坚定信心，攻坚克难，奋力开创高质量发展新局面，" * 2 + "作出新的更大贡献！"
+    assert clean.strip_trailing_spam(early) == early
+
+
+def test_a_heading_like_fragment_after_the_last_sentence_is_kept():
+    line = "如遇到问题,可拨打0891-95113。(二)全区24小时自助办税终端网点分布"
+    assert clean.strip_trailing_spam(line) == line
 
 
 def test_a_normal_last_sentence_is_kept():
