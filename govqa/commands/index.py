@@ -1,7 +1,179 @@
-"""`govqa index` (added by a later stage)."""
+"""``govqa index add|remove|list|stats|rebuild``: build, inspect and maintain the search index.
+
+Every command takes ``--index DIR`` (default: the config's ``[index] path``,
+else ``$GOVQA_INDEX``, else ``.govqa/index``). ``add_paths`` is also what
+``govqa ingest`` (without ``--dry-run``) calls.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
 
 import typer
 
+from govqa.config import Config, ConfigError, load_config
+
+INDEX_OPTION = typer.Option(None, "--index", help="Index folder (default: config [index] path, $GOVQA_INDEX, .govqa/index).")
+# Exit codes: 1 some input failed, 2 the index or model cannot be used, 130 interrupted.
+EXIT_FAILED, EXIT_UNUSABLE, EXIT_INTERRUPTED = 1, 2, 130
+
 
 def register(app: typer.Typer) -> None:
-    """Add this command group to the main app (nothing yet)."""
+    """Add the ``govqa index`` command group."""
+    group = typer.Typer(help="Build, inspect and maintain the search index.", no_args_is_help=True)
+    group.command("add")(add_command)
+    group.command("remove")(remove_command)
+    group.command("list")(list_command)
+    group.command("stats")(stats_command)
+    group.command("rebuild")(rebuild_command)
+    app.add_typer(group, name="index")
+
+
+def index_path(index_dir: Path | None, config: Config) -> Path:
+    """The index folder: ``--index``, else the configured one."""
+    return Path(index_dir) if index_dir else Path(config.index.path)
+
+
+def _config() -> Config:
+    try:
+        return load_config()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+
+
+def _open(index_dir: Path | None, config: Config, create: bool = False, check_model: bool = True):
+    """Open the index, turning a missing index, model mismatch or unloadable model into a message and exit 2."""
+    from index import Index, IndexMismatchError, IndexNotFoundError, ModelNotFoundError, VectorIndexError
+
+    try:
+        return Index.open(index_path(index_dir, config), config, create=create, check_model=check_model)
+    except (IndexMismatchError, IndexNotFoundError, ModelNotFoundError, VectorIndexError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+
+
+def add_paths(paths: list[Path], index_dir: Path | None, config: Config, progress: bool | None = None) -> int:
+    """Add files/folders to the index, print one line per file and a summary; 1 if any file failed, else 0."""
+    from index import IndexMismatchError, ModelNotFoundError, VectorIndexError
+
+    started = time.monotonic()
+    index = _open(index_dir, config, create=True)
+    try:
+        with index:
+            reports = index.add_paths(paths, progress=sys.stderr.isatty() if progress is None else progress)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: documents committed so far are kept; run the same command again to finish",
+                   err=True)
+        return EXIT_INTERRUPTED
+    except (IndexMismatchError, ModelNotFoundError, VectorIndexError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return EXIT_UNUSABLE
+    seconds = time.monotonic() - started
+    statuses: Counter[str] = Counter()
+    embedded = failed = 0
+    for report in reports:
+        if report.status != "ok":
+            failed += report.status == "failed"
+            typer.echo(f"{report.status:10} {report.path}: {report.error}", err=report.status == "failed")
+            continue
+        counts = Counter(r.status for r in report.results)
+        statuses.update(counts)
+        chunks = sum(r.chunks for r in report.results)
+        embedded += sum(r.chunks for r in report.results if r.status != "unchanged")
+        if len(report.results) == 1:
+            typer.echo(f"{report.results[0].status:10} {report.path} ({chunks} chunks)")
+        else:
+            detail = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            typer.echo(f"{'ok':10} {report.path}: {len(report.results)} documents, {detail} ({chunks} chunks)")
+        for error in report.row_errors:
+            typer.echo(f"{'row failed':10} {report.path}: {error}", err=True)
+    documents = sum(statuses.values())
+    typer.echo(f"documents: {documents} ({statuses['added']} added, {statuses['replaced']} replaced, "
+               f"{statuses['unchanged']} unchanged); failed files: {failed}; chunks embedded: {embedded}; "
+               f"time: {seconds:.1f} s; {embedded / seconds if seconds else 0:.1f} chunks/s")
+    return EXIT_FAILED if failed else 0
+
+
+def add_command(
+    paths: list[Path] = typer.Argument(..., help="Files or folders of reports (txt, md, pdf, docx, html, csv, jsonl)."),
+    index_dir: Path = INDEX_OPTION,
+    progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when a terminal)."),
+) -> None:
+    """Add reports to the index (creating it); unchanged documents are skipped, changed ones replaced."""
+    raise typer.Exit(add_paths(paths, index_dir, _config(), progress))
+
+
+def remove_command(
+    names: list[str] = typer.Argument(..., help="Document names, as `govqa index list` shows them."),
+    index_dir: Path = INDEX_OPTION,
+) -> None:
+    """Remove documents (chunks, vectors and keyword entries) from the index."""
+    with _open(index_dir, _config(), check_model=False) as index:
+        known = {d.name for d in index.documents()}
+        missing = [n for n in names if n not in known]
+        removed = index.remove([n for n in names if n in known])
+    for name in missing:
+        typer.echo(f"not in the index: {name} (see `govqa index list`)", err=True)
+    typer.echo(f"removed {removed} document(s)")
+    raise typer.Exit(EXIT_FAILED if missing else 0)
+
+
+def list_command(
+    index_dir: Path = INDEX_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print the documents as JSON."),
+) -> None:
+    """List the indexed documents: name, year, region, chunks, characters, when added."""
+    with _open(index_dir, _config(), check_model=False) as index:
+        documents = index.documents()
+    if as_json:
+        typer.echo(json.dumps([asdict(d) for d in documents], ensure_ascii=False, indent=1))
+        return
+    for d in documents:
+        typer.echo(f"{d.name}\t{d.year or ''}\t{d.region_path or d.region or ''}\t{d.chunks} chunks\t"
+                   f"{d.chars} chars\t{d.added_at}")
+    typer.echo(f"{len(documents)} document(s), {sum(d.chunks for d in documents)} chunks")
+
+
+def stats_command(
+    index_dir: Path = INDEX_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
+) -> None:
+    """Show counts, model, dimension, FAISS factory, sizes on disk and build/update times."""
+    with _open(index_dir, _config(), check_model=False) as index:
+        stats = index.stats()
+    if as_json:
+        typer.echo(json.dumps(stats, ensure_ascii=False, indent=1))
+        return
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items())
+        typer.echo(f"{key:16} {value}")
+
+
+def rebuild_command(
+    index_dir: Path = INDEX_OPTION,
+    reembed: bool = typer.Option(False, "--reembed", help="Re-chunk and re-embed every document with the configured "
+                                 "model and chunker (automatic when the model changed)."),
+    progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when a terminal)."),
+) -> None:
+    """Rebuild FAISS from stored vectors (e.g. to switch faiss_factory), or re-embed after a model change."""
+    from index import ModelNotFoundError, VectorIndexError
+
+    with _open(index_dir, _config(), check_model=False) as index:
+        try:
+            result = index.rebuild(reembed, progress=sys.stderr.isatty() if progress is None else progress)
+        except (ModelNotFoundError, VectorIndexError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_UNUSABLE) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted: run `govqa index rebuild` again to finish", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+    what = "re-embedded" if result["reembedded"] else "rebuilt FAISS for"
+    typer.echo(f"{what} {result['documents']} documents, {result['chunks']} chunks in {result['seconds']} s "
+               f"(model {result['model']}, dim {result['dimension']}, faiss {result['faiss_factory']})")

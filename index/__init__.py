@@ -1,0 +1,18 @@
+"""index: the persistent, incremental hybrid index (SQLite + FTS5 over jieba tokens, FAISS vectors).
+
+``Index.open(path, config)`` gives the facade that ``qa`` and the app use; see
+``index/index.py``. One module per concept: ``store`` (SQLite), ``keyword``
+(jieba/FTS5), ``vectors`` (FAISS), ``context`` (retrieval text), ``manifest``,
+``embedder/`` (the model seam), ``model/`` (building the default e5 model).
+"""
+
+from index.embedder import Embedder, ModelNotFoundError, create_embedder
+from index.index import Index
+from index.manifest import IndexMismatchError, IndexNotFoundError
+from index.records import AddResult, ChunkRecord, DocumentInfo, PathReport
+from index.vectors import VectorIndexError
+
+__all__ = [
+    "AddResult", "ChunkRecord", "DocumentInfo", "Embedder", "Index", "IndexMismatchError", "IndexNotFoundError",
+    "ModelNotFoundError", "PathReport", "VectorIndexError", "create_embedder",
+]

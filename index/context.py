@@ -1,0 +1,50 @@
+"""The retrieval text of a chunk: what is embedded and keyword-indexed, as opposed to what is shown.
+
+"地区生产总值增长5%左右" appears in most provincial reports; a passage alone
+cannot tell 四川's from 江苏's. Prefixing the document's title (plus its
+region and year when the title lacks them) and the chunk's section path lets
+"2026年四川省GDP增长目标" find 四川's passage. The stored and displayed text
+stays the bare chunk text, so citations and offsets are unaffected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+SECTION_SEPARATOR = " › "
+# Bump when the format below changes: indexes built with another version need `govqa index rebuild --reembed`.
+RETRIEVAL_TEXT_VERSION = 1
+
+
+class _ChunkLike(Protocol):
+    text: str
+    section: Any  # tuple of titles (ingest.Chunk) or the joined path (ChunkRecord)
+
+
+def document_prefix(document_meta: Mapping[str, Any]) -> str:
+    """Title, preceded by the places of the region path and the year that the title does not already name."""
+    title = (document_meta.get("title") or "").strip()
+    parts = []
+    region_path = document_meta.get("region_path") or document_meta.get("region") or ""
+    if region_path:
+        missing = [place for place in region_path.split() if place not in title]
+        if missing:
+            parts.append(" ".join(missing))
+    year = document_meta.get("year")
+    if year and str(year) not in title:
+        parts.append(f"{year}年")
+    parts.append(title)
+    return " ".join(p for p in parts if p)
+
+
+def retrieval_text(document_meta: Mapping[str, Any], chunk: _ChunkLike) -> str:
+    """``"{prefix} › {section path}\\n{chunk text}"``, or ``"{prefix}\\n{chunk text}"`` without sections.
+
+    ``document_meta`` holds ``title``, ``year``, ``region`` and ``region_path``.
+    """
+    section = chunk.section if isinstance(chunk.section, str) else SECTION_SEPARATOR.join(chunk.section)
+    head = document_prefix(document_meta)
+    if section:
+        head = f"{head}{SECTION_SEPARATOR}{section}" if head else section
+    return f"{head}\n{chunk.text}" if head else chunk.text

@@ -1,0 +1,65 @@
+"""The small records the index hands out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A stored chunk with its document's metadata: everything needed to show and cite it.
+
+    ``section`` is the section path joined with " › " ("" without headings);
+    ``start``/``end`` are offsets in the document's cleaned text.
+    """
+
+    id: int
+    doc: str
+    title: str
+    year: int | None
+    region: str | None
+    region_path: str
+    text: str
+    section: str
+    page: int | None
+    page_end: int | None
+    start: int
+    end: int
+    position: int
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed document, as `govqa index list` shows it."""
+
+    name: str
+    title: str
+    year: int | None
+    region: str | None
+    region_path: str
+    chunks: int
+    chars: int
+    added_at: str
+    content_hash: str
+    source: str
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What adding one document did: ``added``, ``unchanged`` or ``replaced``, and its chunk count."""
+
+    name: str
+    status: str
+    chunks: int
+
+
+@dataclass
+class PathReport:
+    """What became of one file given to ``add_paths``: its documents' results, or why it failed/was skipped."""
+
+    path: Path
+    status: str  # ok, failed, skipped
+    results: list[AddResult] = field(default_factory=list)
+    error: str = ""
+    row_errors: list[str] = field(default_factory=list)

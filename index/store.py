@@ -1,0 +1,205 @@
+"""The SQLite store: documents, chunks, their float16 embeddings and the FTS5 keyword table, in one file.
+
+Chunk ids are AUTOINCREMENT, never reused, so an id names one vector for the
+life of the index: comparing id sets is enough to tell whether the FAISS file
+matches this database.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from index.manifest import now
+from index.store_queries import StoreQueries
+from ingest.document import Chunk, Document, Section
+
+STORE_NAME = "store.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL,
+    year INTEGER,
+    region TEXT,
+    region_path TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL,
+    chars INTEGER NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}',        -- JSON: the loader's metadata
+    structure TEXT NOT NULL DEFAULT '{}',   -- JSON: sections and page starts, to re-chunk without the source file
+    text TEXT NOT NULL,                     -- the cleaned text, for neighbours and re-chunking
+    added_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    section TEXT NOT NULL DEFAULT '',
+    page INTEGER,
+    page_end INTEGER,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    UNIQUE (doc_id, position)
+);
+CREATE TABLE IF NOT EXISTS embeddings (
+    chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+    vector BLOB NOT NULL                    -- float16, the model's dimension
+);
+-- jieba-segmented retrieval text, space-separated; rowid = chunk id.
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0');
+"""
+
+
+
+class Store(StoreQueries):
+    """One SQLite database in WAL mode: readers never wait for the (single, locked) writer."""
+
+    def __init__(self, path: Path, create: bool = False):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise FileNotFoundError(f"{self.path} is missing: the index is damaged; build it again")
+        self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        self._lock = threading.RLock()
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        if create:
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it is committed, or none."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # -- writes (the caller holds the index's write lock) -------------------
+    def replace_document(self, document: Document, chunks: Sequence[Chunk], vectors: np.ndarray,
+                         tokens: Sequence[str]) -> tuple[list[int], list[int]]:
+        """Store a document with its chunks, float16 vectors and FTS tokens, replacing any of the same name.
+
+        Returns (ids of the chunks it replaced, ids of its new chunks).
+        """
+        structure = {"sections": [[s.level, s.title, s.start] for s in document.sections],
+                     "page_starts": [list(p) for p in document.page_starts]}
+        vectors = np.ascontiguousarray(vectors, dtype=np.float16)
+        with self.transaction() as conn:
+            old_ids = self._delete(conn, [document.name])
+            cur = conn.execute(
+                "INSERT INTO documents (name, source, title, year, region, region_path, content_hash, chars, "
+                "meta, structure, text, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (document.name, document.source, document.title, document.year, document.region,
+                 document.meta.get("region_path", ""), document.content_hash, len(document.text),
+                 json.dumps(document.meta, ensure_ascii=False), json.dumps(structure, ensure_ascii=False),
+                 document.text, now()))
+            doc_id = cur.lastrowid
+            new_ids = []
+            for chunk, vector, token_text in zip(chunks, vectors, tokens, strict=True):
+                cur = conn.execute(
+                    'INSERT INTO chunks (doc_id, position, text, section, page, page_end, start, "end") '
+                    "VALUES (?,?,?,?,?,?,?,?)",
+                    (doc_id, chunk.position, chunk.text, chunk.section_path, chunk.page, chunk.page_end,
+                     chunk.start, chunk.end))
+                new_ids.append(cur.lastrowid)
+                conn.execute("INSERT INTO embeddings (chunk_id, vector) VALUES (?, ?)", (cur.lastrowid, vector.tobytes()))
+                conn.execute("INSERT INTO fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, token_text))
+        return old_ids, new_ids
+
+    def remove_documents(self, names: Sequence[str]) -> tuple[int, list[int]]:
+        """Delete documents by name with all their rows; returns (documents removed, their chunk ids)."""
+        with self.transaction() as conn:
+            found = conn.execute("SELECT COUNT(*) FROM documents WHERE name IN (SELECT value FROM json_each(?))",
+                                 (json.dumps(list(names)),)).fetchone()[0]
+            return found, self._delete(conn, names)
+
+    @staticmethod
+    def _delete(conn: sqlite3.Connection, names: Sequence[str]) -> list[int]:
+        selected = "SELECT id FROM documents WHERE name IN (SELECT value FROM json_each(?))"
+        names_json = json.dumps(list(names))
+        ids = [r[0] for r in conn.execute(f"SELECT id FROM chunks WHERE doc_id IN ({selected})", (names_json,))]
+        if ids:
+            ids_json = json.dumps(ids)
+            for table, column in (("fts", "rowid"), ("embeddings", "chunk_id"), ("chunks", "id")):
+                conn.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT value FROM json_each(?))", (ids_json,))
+        conn.execute("DELETE FROM documents WHERE name IN (SELECT value FROM json_each(?))", (names_json,))
+        return ids
+
+    # -- reads ---------------------------------------------------------------
+    def content_hash(self, name: str) -> str | None:
+        """The stored content hash of document ``name``, or None when it is not indexed."""
+        rows = self._rows("SELECT content_hash FROM documents WHERE name = ?", (name,))
+        return rows[0][0] if rows else None
+
+    def embedding_ids(self) -> np.ndarray:
+        """Ids of every chunk that has a stored vector, as int64."""
+        return np.array([r[0] for r in self._rows("SELECT chunk_id FROM embeddings")], dtype=np.int64)
+
+    def iter_embeddings(self, dimension: int, ids: Sequence[int] | None = None,
+                        batch: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Stored vectors as (ids int64, float32 matrix) batches, all of them or only ``ids``."""
+        wanted = None if ids is None else [int(i) for i in ids]
+        last = -1
+        while True:
+            if wanted is None:
+                rows = self._rows("SELECT chunk_id, vector FROM embeddings WHERE chunk_id > ? ORDER BY chunk_id LIMIT ?",
+                                  (last, batch))
+            else:
+                part, wanted = wanted[:batch], wanted[batch:]
+                rows = self._rows("SELECT chunk_id, vector FROM embeddings WHERE chunk_id IN "
+                                  "(SELECT value FROM json_each(?)) ORDER BY chunk_id", (json.dumps(part),)) if part else []
+            if not rows:
+                return
+            last = rows[-1][0]
+            matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), dimension)
+            yield np.array([r[0] for r in rows], dtype=np.int64), matrix.astype(np.float32)
+
+    def counts(self) -> dict[str, int]:
+        """Numbers of documents, chunks and stored vectors."""
+        docs, chunks, vectors = self._rows(
+            "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks), "
+            "(SELECT COUNT(*) FROM embeddings)")[0]
+        return {"documents": docs, "chunks": chunks, "vectors": vectors}
+
+    def stored_documents(self) -> Iterator[Document]:
+        """Every stored document rebuilt as an ingest ``Document`` (to re-chunk and re-embed it)."""
+        names = [r[0] for r in self._rows("SELECT name FROM documents ORDER BY id")]
+        for name in names:
+            rows = self._rows("SELECT name, source, title, year, region, text, content_hash, meta, structure "
+                              "FROM documents WHERE name = ?", (name,))
+            if not rows:
+                continue
+            name, source, title, year, region, text, content_hash, meta, structure = rows[0]
+            shape = json.loads(structure)
+            yield Document(
+                doc_id=name, name=name, source=source, title=title, year=year, region=region, text=text,
+                content_hash=content_hash, sections=[Section(*s) for s in shape.get("sections", [])],
+                page_starts=[tuple(p) for p in shape.get("page_starts", [])], meta=json.loads(meta))
+
+    def tokens_of(self, chunk_id: int) -> str | None:
+        """The FTS tokens stored for a chunk (for inspection and tests)."""
+        rows = self._rows("SELECT tokens FROM fts WHERE rowid = ?", (chunk_id,))
+        return rows[0][0] if rows else None
+

