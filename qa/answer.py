@@ -1,0 +1,80 @@
+"""``ask``: judge each search with sentence-level evidence, then give the answer and its citation.
+
+The passages' sentences are embedded together with the question (one batch
+for all questions), so the verdict and the highlight can rest on the sentence
+that is closest in meaning, not on the passage as a whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from govqa.config import SearchConfig
+from qa import highlight, verdict
+from qa.question import Question
+from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult
+
+# Passages whose sentences are weighed for the verdict.
+JUDGED_HITS = 3
+
+
+@dataclass(frozen=True)
+class Run:
+    """One question's search, with what a verdict needs: its vector, terms and grounding."""
+
+    question: Question
+    vector: np.ndarray
+    terms: list[str]
+    result: SearchResult
+    grounded: bool
+
+
+def judge(runs: list[Run], embedder, config: SearchConfig) -> list[Answer]:
+    """Answers for searched questions: sentence-level highlight and a found / not-found verdict."""
+    pieces: list[list[tuple[int, highlight.Span, str]]] = []
+    texts: list[str] = []
+    for run in runs:
+        mine = []
+        for h, hit in enumerate(run.result.hits[:JUDGED_HITS]):
+            for span in highlight.sentences(hit.text):
+                mine.append((h, span, hit.text[span.start:span.end]))
+        pieces.append(mine)
+        texts.extend(p[2] for p in mine)
+    vectors = embedder.encode_passages(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+    answers, at = [], 0
+    for run, mine in zip(runs, pieces):
+        sims = vectors[at:at + len(mine)] @ run.vector if mine else np.zeros(0)
+        at += len(mine)
+        answers.append(_answer(run, mine, sims, config))
+    return answers
+
+
+def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig) -> Answer:
+    hits = list(run.result.hits)
+    for h in range(min(JUDGED_HITS, len(hits))):
+        dense = [float(s) for p, s in zip(pieces, sims) if p[0] == h]
+        hits[h] = replace(hits[h], highlights=highlight.best_sentences(hits[h].text, run.terms, dense))
+    evidence = verdict.Evidence(
+        top_similarity=float(sims.max()) if len(sims) else 0.0,
+        coverage=max((highlight.term_overlap(run.terms, hit.text) for hit in hits[:JUDGED_HITS]), default=0.0),
+        grounded=run.grounded,
+    )
+    found = bool(hits) and verdict.is_found(evidence, config)
+    confidence = verdict.confidence(evidence, config)
+    result = run.result
+    if not found:
+        return Answer(result.question, "not_found", NOT_FOUND_MESSAGE, None, tuple(hits), min(confidence, 0.49), result.took_ms)
+    top = hits[0]
+    return Answer(result.question, "found", top.answer_text or top.text, _answer_citation(top), tuple(hits),
+                  max(confidence, 0.5), result.took_ms)
+
+
+def _answer_citation(hit: Hit) -> Citation:
+    """The hit's citation narrowed to its highlighted sentences."""
+    c = hit.citation
+    if not hit.highlights:
+        return c
+    first, last = hit.highlights[0], hit.highlights[-1]
+    return replace(c, start=c.start + first.start, end=c.start + last.end)

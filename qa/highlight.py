@@ -1,0 +1,57 @@
+"""Highlighting: find the sentence(s) of a passage that best answer the question."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from qa.types import Span
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*[”’」』）)]*")
+
+
+def sentences(text: str) -> list[Span]:
+    """Sentence spans of a passage (split after 。！？； and line ends), blank ones left out."""
+    spans = []
+    for match in _SENTENCE.finditer(text):
+        start, end = match.start(), match.end()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append(Span(start, end))
+    return spans
+
+
+def term_overlap(question_terms: Sequence[str], sentence: str) -> float:
+    """Share of the question's terms (weighted by length) found in the sentence, in [0, 1]."""
+    total = sum(len(t) for t in question_terms)
+    if not total:
+        return 0.0
+    return sum(len(t) for t in question_terms if t in sentence) / total
+
+
+def best_sentences(
+    text: str,
+    question_terms: Sequence[str],
+    dense_scores: Sequence[float] | None = None,
+    max_sentences: int = 2,
+    dense_weight: float = 1.0,
+) -> tuple[Span, ...]:
+    """The highest-scoring sentence, plus a runner-up scoring within 10% of it, in text order.
+
+    A sentence scores its term overlap with the question, plus its dense
+    similarity to the question when ``dense_scores`` (one per ``sentences(text)``) is given.
+    """
+    spans = sentences(text)
+    if not spans:
+        return ()
+    pieces = [text[s.start:s.end] for s in spans]
+    scores = [term_overlap(question_terms, p) for p in pieces]
+    if dense_scores is not None:
+        scores = [s + dense_weight * d for s, d in zip(scores, dense_scores)]
+    order = sorted(range(len(spans)), key=lambda i: (-scores[i], i))
+    best = scores[order[0]]
+    chosen = [order[0]] + [i for i in order[1:max_sentences] if best > 0 and scores[i] >= 0.9 * best]
+    return tuple(spans[i] for i in sorted(chosen))

@@ -1,0 +1,67 @@
+"""Question understanding: validation, normalisation, and the years and places a question names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ingest.clean import normalise_chars
+from ingest.metadata import NATIONAL, PROVINCES
+
+
+class QuestionError(ValueError):
+    """A question that cannot be searched; the message says why and what to do."""
+
+
+_WORDY = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+_YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)")
+# Words that name the national level itself (not "全国", which local reports use for rankings).
+_NATIONAL_WORDS = ("国务院", "中央政府", "全国人大", "全国人民代表大会")
+_ADMIN_SUFFIX = re.compile(r"(?:省|市|区|县|州|盟|旗|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A validated question with the grounding it names."""
+
+    text: str
+    years: tuple[int, ...]
+    places: tuple[str, ...]  # names as they appear in documents' region paths, e.g. "成都市", "四川省", "全国"
+
+
+def validate(text: str | None, max_chars: int) -> str:
+    """The normalised question, or ``QuestionError`` for an empty, oversize or wordless one."""
+    if text is None or not text.strip():
+        raise QuestionError("the question is empty: type a few words, e.g. 大运会有哪些场馆")
+    text = normalise_chars(unicodedata.normalize("NFC", text)).strip()
+    if len(text) > max_chars:
+        raise QuestionError(f"the question is too long ({len(text)} characters, at most {max_chars}): shorten it")
+    if not _WORDY.search(text):
+        raise QuestionError("the question has no words to search for (only punctuation or symbols)")
+    return text
+
+
+def short_name(place: str) -> str:
+    """``成都市`` → ``成都``, ``广西壮族自治区`` → ``广西``; names of two characters stay whole."""
+    for short, full in PROVINCES.items():
+        if place == full:
+            return short
+    stripped = _ADMIN_SUFFIX.sub("", place)
+    return stripped if len(stripped) >= 2 else place
+
+
+def understand(text: str, known_places: set[str]) -> Question:
+    """Read the years and places named in a (validated) question.
+
+    ``known_places`` are the region names of the indexed documents; a place
+    is named when its full or short form occurs in the question.
+    """
+    years = tuple(dict.fromkeys(int(y) for y in _YEAR.findall(text)))
+    places = []
+    if any(word in text for word in _NATIONAL_WORDS):
+        places.append(NATIONAL)
+    for place in sorted(known_places | set(PROVINCES.values()), key=len, reverse=True):
+        if place != NATIONAL and (place in text or short_name(place) in text) and place not in places:
+            places.append(place)
+    return Question(text=text, years=years, places=tuple(places))

@@ -1,0 +1,134 @@
+"""The one search entry point: hybrid retrieval → fusion → grounding → clean-up → highlight (→ verdict in ``ask``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from govqa.config import Config, SearchConfig
+from index import Index
+from index.keyword import query_terms
+from qa import fuse, highlight, passages
+from qa.answer import Run, judge
+from qa.question import Question, understand, validate
+from qa.types import Answer, Citation, Filters, Hit, SearchResult
+
+
+@dataclass(frozen=True)
+class _Facet:
+    title: str
+    year: int | None
+    places: tuple[str, ...]
+
+
+class Searcher:
+    """Answers questions from one index. ``search``/``ask`` delegate to their batch forms."""
+
+    def __init__(self, index: Index, config: Config):
+        self.index = index
+        self.config = config
+        self.search_config: SearchConfig = config.search
+        self._max_passage = 2 * config.chunk.size
+
+    # -- public API -------------------------------------------------------
+    def search(self, question: str, k: int = 5, filters: Filters | None = None) -> SearchResult:
+        """The ``k`` best passages for one question, each cited and highlighted."""
+        return self.search_batch([question], k, filters)[0]
+
+    def ask(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
+        """A verdict: ``found`` with the best answer sentence(s) and citation, or ``not_found``."""
+        return self.ask_batch([question], k, filters)[0]
+
+    def search_batch(self, questions: Sequence[str], k: int = 5, filters: Filters | None = None) -> list[SearchResult]:
+        """``search`` for many questions at once (one embedding call for all)."""
+        return [run.result for run in self.run(questions, k, filters)]
+
+    def ask_batch(self, questions: Sequence[str], k: int = 5, filters: Filters | None = None) -> list[Answer]:
+        """``ask`` for many questions at once."""
+        return judge(self.run(questions, k, filters), self.index.embedder, self.search_config)
+
+    # -- pipeline ---------------------------------------------------------
+    def run(self, questions: Sequence[str], k: int, filters: Filters | None = None) -> list[Run]:
+        """Search each question; the runs carry what a verdict needs."""
+        cfg = self.search_config
+        texts = [validate(q, cfg.max_question_chars) for q in questions]
+        started = time.perf_counter()
+        facets = self._facets()
+        known_places = {p for f in facets.values() for p in f.places}
+        parsed = [understand(t, known_places) for t in texts]
+        allowed_docs = self._allowed_docs(facets, filters)
+        allowed_ids = self.index.chunk_ids_where(docs=allowed_docs) if allowed_docs is not None else None
+        vectors = self.index.encode_queries(texts)
+        dense_all = self.index.dense_search(vectors, cfg.dense_depth, allowed_ids)
+        per_question = (time.perf_counter() - started) / max(1, len(texts))
+        out = []
+        for question, vector, dense in zip(parsed, vectors, dense_all):
+            t0 = time.perf_counter()
+            keyword = self.index.keyword_search(question.text, cfg.keyword_depth, allowed_docs)
+            terms = query_terms(question.text)
+            hits = self._rank(question, dense, keyword, facets, k, terms)
+            took = (time.perf_counter() - t0 + per_question) * 1000
+            grounded = bool(hits) and self._grounded(question, hits[0], facets)
+            out.append(Run(question, vector, terms, SearchResult(question.text, tuple(hits), took), grounded))
+        return out
+
+    def _rank(self, question: Question, dense, keyword, facets, k: int, terms: list[str]) -> list[Hit]:
+        cfg = self.search_config
+        fused = fuse.rrf(dense, keyword, cfg.rrf_k, cfg.dense_weight, cfg.keyword_weight)
+        records = self.index.chunk_records(list(fused))
+        for chunk_id, candidate in fused.items():
+            facet = facets.get(records[chunk_id].doc)
+            if facet:
+                candidate.score *= fuse.grounding_factor(
+                    facet.year, facet.places, question.years, question.places, cfg.grounding_boost)
+        ranked = sorted(fused.values(), key=lambda c: -c.score)
+        kept = passages.clean_up(
+            [passages.Passage(c.chunk_id, records[c.chunk_id].doc, records[c.chunk_id].text,
+                              records[c.chunk_id].start, records[c.chunk_id].end, c.score) for c in ranked],
+            k, self._max_passage)
+        return [self._hit(p, records[p.chunk_id], fused[p.chunk_id], terms) for p in kept]
+
+    def _hit(self, passage: passages.Passage, record, candidate: fuse.Candidate, terms) -> Hit:
+        citation = Citation(
+            doc=record.doc, title=record.title, year=record.year, region=record.region,
+            section=record.section, page=record.page, start=passage.start, end=passage.end,
+            chunk_id=record.id, position=record.position)
+        spans = highlight.best_sentences(passage.text, terms)
+        return Hit(passage.text, passage.score, citation, spans, candidate.dense_score, candidate.keyword_rank)
+
+    @staticmethod
+    def _grounded(question: Question, hit: Hit, facets) -> bool:
+        facet = facets.get(hit.citation.doc)
+        if question.years:
+            year_ok = any(str(y) in hit.text for y in question.years) or (
+                facet is not None and facet.year is not None and any(facet.year in (y, y + 1) for y in question.years))
+            if not year_ok:
+                return False
+        if question.places and facet is not None and facet.places:
+            return any(p in facet.places for p in question.places) or any(p in hit.text for p in question.places)
+        return True
+
+    # -- documents --------------------------------------------------------
+    def _facets(self) -> dict[str, _Facet]:
+        return {name: _Facet(title, year, tuple(region_path.split()) if region_path else ())
+                for name, title, year, region_path in self.index.document_facets()}
+
+    @staticmethod
+    def _allowed_docs(facets: dict[str, _Facet], filters: Filters | None) -> set[str] | None:
+        if filters is None or filters.is_empty():
+            return None
+        allowed = set()
+        for name, facet in facets.items():
+            if filters.docs and name not in filters.docs:
+                continue
+            if filters.regions and not any(r in p or p in r for r in filters.regions for p in facet.places):
+                continue
+            if filters.year_from and (facet.year is None or facet.year < filters.year_from):
+                continue
+            if filters.year_to and (facet.year is None or facet.year > filters.year_to):
+                continue
+            allowed.add(name)
+        return allowed

@@ -1,0 +1,130 @@
+"""What search and ask return, and its JSON form (schema version 1, documented in docs/api.md).
+
+The app, the REST API, the CLI and the evaluation all read these; change them
+only by adding fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+NOT_FOUND_MESSAGE = "未找到相关内容"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Explicit restrictions on a search: document names, regions, a year range."""
+
+    docs: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.docs or self.regions or self.year_from or self.year_to)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage comes from, precisely enough to check it."""
+
+    doc: str  # the document's name (file base name, or file#row for exports)
+    title: str
+    year: int | None
+    region: str | None
+    section: str  # section path, " › " between levels; "" when the report has no headings
+    page: int | None  # first PDF page of the passage; None for formats without pages
+    start: int  # character offsets in the cleaned document text
+    end: int
+    chunk_id: int = 0
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Span:
+    """A highlighted answer span, as character offsets inside the passage text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage: text, fused score, citation, and the answer sentence(s) in it."""
+
+    text: str
+    score: float
+    citation: Citation
+    highlights: tuple[Span, ...] = ()
+    dense_score: float | None = None
+    keyword_rank: int | None = None
+
+    @property
+    def answer_text(self) -> str:
+        """The highlighted sentences joined in order."""
+        return "".join(self.text[s.start:s.end] for s in self.highlights)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The hits for one question, best first."""
+
+    question: str
+    hits: tuple[Hit, ...]
+    took_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A verdict on a question: ``found`` with the answer and its citation, or ``not_found``.
+
+    With ``not_found`` the hits are still listed, as weak passages.
+    """
+
+    question: str
+    verdict: str  # "found" | "not_found"
+    answer: str  # the best answer sentence(s); NOT_FOUND_MESSAGE when not found
+    citation: Citation | None
+    hits: tuple[Hit, ...]
+    confidence: float = 0.0
+    took_ms: float = 0.0
+    message: str = field(default="")
+
+
+def hit_to_json(hit: Hit) -> dict[str, Any]:
+    """A hit as the stable JSON object of the API."""
+    return {
+        "text": hit.text,
+        "score": round(hit.score, 6),
+        "citation": asdict(hit.citation),
+        "highlights": [[s.start, s.end] for s in hit.highlights],
+        "answer": hit.answer_text,
+        "dense_score": None if hit.dense_score is None else round(hit.dense_score, 6),
+        "keyword_rank": hit.keyword_rank,
+    }
+
+
+def search_to_json(result: SearchResult) -> dict[str, Any]:
+    """A search result as JSON (schema version 1)."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "question": result.question,
+        "took_ms": round(result.took_ms, 2),
+        "hits": [hit_to_json(h) for h in result.hits],
+    }
+
+
+def answer_to_json(answer: Answer) -> dict[str, Any]:
+    """An answer as JSON (schema version 1)."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "question": answer.question,
+        "verdict": answer.verdict,
+        "answer": answer.answer,
+        "citation": asdict(answer.citation) if answer.citation else None,
+        "confidence": round(answer.confidence, 4),
+        "took_ms": round(answer.took_ms, 2),
+        "hits": [hit_to_json(h) | {"weak": answer.verdict == "not_found"} for h in answer.hits],
+    }

@@ -1,0 +1,39 @@
+"""The not-found decision: does anything retrieved actually answer the question?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govqa.config import SearchConfig
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the best passages say about the question: the decision's inputs."""
+
+    top_similarity: float  # cosine of the question and the closest sentence of the top passages
+    coverage: float  # share of the question's terms (length-weighted) found in one of the top passages
+    grounded: bool  # the years/places the question names are matched by the best passage's report or text
+
+
+def is_found(evidence: Evidence, config: SearchConfig) -> bool:
+    """Found when grounded and some sentence is close in meaning, or fairly close and sharing the terms.
+
+    Paraphrased questions share few words with the text but have a sentence
+    close in meaning; keyword queries ("两拆一增") embed poorly but every term
+    is present. A question naming a year or place that the best passage's
+    report does not match, and its text does not mention, is not answered by it.
+    """
+    if not evidence.grounded:
+        return False
+    return (evidence.top_similarity >= config.found_similarity
+            or (evidence.top_similarity >= config.weak_similarity and evidence.coverage >= config.found_coverage)
+            or evidence.coverage >= 0.999)
+
+
+def confidence(evidence: Evidence, config: SearchConfig) -> float:
+    """A score in [0, 1], 0.5 at the similarity threshold: how clearly the evidence clears it."""
+    if not evidence.grounded:
+        return 0.0
+    margin = (evidence.top_similarity - config.found_similarity) / 0.05 + max(0.0, evidence.coverage - 0.5)
+    return max(0.0, min(1.0, 0.5 + 0.5 * margin))

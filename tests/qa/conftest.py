@@ -1,0 +1,38 @@
+"""One index of the sample corpus (real e5 model, real SQLite and FAISS) for the qa tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from govqa.config import ChunkConfig, Config, IndexConfig, ModelConfig
+from ingest import ingest_paths
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
+
+@pytest.fixture(scope="session")
+def seed_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """Default settings, with a session index folder and the shared model cache."""
+    cache = os.environ.get("GOVQA_MODEL_CACHE") or str(tmp_path_factory.mktemp("model-cache"))
+    return Config(model=ModelConfig(cache_dir=cache), index=IndexConfig(path=str(tmp_path_factory.mktemp("qa") / "index")))
+
+
+@pytest.fixture(scope="session")
+def seed_searcher(seed_config: Config):
+    """A ``Searcher`` over an index of corpus/, built once per session."""
+    from index import Index
+    from qa import Searcher
+
+    index = Index.open(seed_config.index.path, seed_config)
+    reports = index.add_paths([CORPUS], seed_config.chunk)
+    assert all(r.status == "ok" for r in reports), [(r.path, r.error) for r in reports]
+    return Searcher(index, seed_config)
+
+
+@pytest.fixture(scope="session")
+def seed_documents() -> dict:
+    """The cleaned sample documents by name, to check citation offsets against."""
+    return {d.name: d for r in ingest_paths([CORPUS], ChunkConfig()) for d, _ in r.documents}

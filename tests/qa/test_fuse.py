@@ -1,0 +1,31 @@
+"""Reciprocal-rank fusion and grounding, computed by hand."""
+
+import pytest
+
+from qa.fuse import grounding_factor, rrf
+
+
+def test_rrf_sums_weighted_reciprocal_ranks():
+    fused = rrf(dense=[(1, 0.9), (2, 0.8)], keyword=[(2, 12.0), (3, 5.0)], k=60, dense_weight=1.0, keyword_weight=2.0)
+    assert fused[1].score == pytest.approx(1 / 61)
+    assert fused[2].score == pytest.approx(1 / 62 + 2 / 61)
+    assert fused[3].score == pytest.approx(2 / 62)
+    assert (fused[2].dense_rank, fused[2].keyword_rank, fused[2].dense_score) == (2, 1, 0.8)
+    assert fused[3].dense_rank is None
+
+
+def test_a_chunk_found_by_both_beats_one_found_by_one():
+    fused = rrf(dense=[(1, 0.9), (2, 0.8)], keyword=[(2, 3.0)])
+    assert fused[2].score > fused[1].score
+
+
+def test_grounding_demotes_reports_known_to_be_about_another_year_or_place():
+    assert grounding_factor(2020, ("成都市",), years=[2019], places=["成都市"], boost=1.0) == 1.0
+    assert grounding_factor(2026, ("河南省",), years=[2026], places=["四川省"], boost=1.0) == 0.5
+    assert grounding_factor(2017, ("全国",), years=[2019], places=["四川省"], boost=1.0) == 0.25
+    assert grounding_factor(2020, ("成都市", "青羊区"), years=[], places=["成都市"], boost=1.0) == 1.0
+
+
+def test_unknown_metadata_is_never_demoted():
+    assert grounding_factor(None, (), years=[2019], places=["北京市"], boost=1.0) == 1.0
+    assert grounding_factor(None, (), years=[], places=[], boost=1.0) == 1.0

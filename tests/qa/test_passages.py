@@ -1,0 +1,42 @@
+"""Clean-up of the ranking: merging touching chunks of one document, dropping near-duplicates."""
+
+from qa.passages import Passage, clean_up, merge, near_duplicate
+
+TEXT = "一二三四五六七八九十甲乙丙丁戊己庚辛壬癸"
+
+
+def p(i, doc, start, end, score):
+    return Passage(i, doc, TEXT[start:end], start, end, score)
+
+
+def test_overlapping_chunks_of_one_document_merge_into_the_exact_span():
+    merged = merge(p(1, "a", 0, 8, 0.9), p(2, "a", 5, 14, 0.5))
+    assert (merged.start, merged.end, merged.text, merged.chunk_id, merged.score) == (0, 14, TEXT[0:14], 1, 0.9)
+
+
+def test_merge_order_does_not_matter_for_the_span():
+    merged = merge(p(2, "a", 5, 14, 0.5), p(1, "a", 0, 8, 0.9))
+    assert (merged.start, merged.end, merged.text) == (0, 14, TEXT[0:14])
+
+
+def test_clean_up_merges_touching_hits_and_keeps_k_distinct_passages():
+    ranked = [p(1, "a", 0, 6, 0.9), p(2, "b", 12, 18, 0.8), p(3, "a", 6, 12, 0.7), p(4, "c", 14, 20, 0.6),
+              p(5, "d", 3, 9, 0.5)]
+    kept = clean_up(ranked, k=3, max_chars=100)
+    assert [x.chunk_id for x in kept] == [1, 2, 4]
+    assert kept[0].text == TEXT[0:12]
+
+
+def test_merges_stop_at_the_length_cap():
+    kept = clean_up([p(1, "a", 0, 8, 0.9), p(2, "a", 8, 16, 0.8)], k=5, max_chars=10)
+    assert [x.chunk_id for x in kept] == [1]
+    assert kept[0].text == TEXT[0:8]
+
+
+def test_near_duplicate_passages_from_other_documents_are_dropped():
+    a = "各地要切实做好疫情防控期间困难群众基本生活保障工作，确保不漏一户不落一人。"
+    b = "各地要切实做好疫情防控期间困难群众基本生活保障工作，确保不漏一户、不落一人。"
+    assert near_duplicate(a, b)
+    assert not near_duplicate(a, "加快推进东安湖体育公园、凤凰山体育公园等13处新建场馆和大运村建设。")
+    kept = clean_up([Passage(1, "x", a, 0, len(a), 1.0), Passage(2, "y", b, 0, len(b), 0.9)], k=5, max_chars=500)
+    assert [x.chunk_id for x in kept] == [1]

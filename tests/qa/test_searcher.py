@@ -1,0 +1,75 @@
+"""End to end over the sample corpus with the real model: retrieval, citations, highlight, verdict, bad input."""
+
+import pytest
+
+from qa import Filters, QuestionError, answer_to_json, search_to_json
+
+CHENGDU = "2020年成都市政府工作报告（要点）.txt"
+QINGYANG = "2021年成都市青羊区政府工作报告（一图读懂）.txt"
+VENUES = "东安湖体育公园、凤凰山体育公园等13处新建场馆"
+
+
+def test_venue_question_finds_the_games_passage_first_cited_and_highlighted(seed_searcher, seed_documents):
+    hit = seed_searcher.search("大运会有哪些场馆", k=5).hits[0]
+    assert VENUES in hit.text
+    c = hit.citation
+    assert (c.doc, c.title, c.year, c.region) == (CHENGDU, "2020年成都市政府工作报告（要点）", 2020, "成都市")
+    assert seed_documents[CHENGDU].text[c.start:c.end] == hit.text
+    assert any(VENUES in hit.text[s.start:s.end] for s in hit.highlights)
+
+
+def test_a_question_the_reports_do_not_cover_is_not_found_but_lists_weak_passages(seed_searcher):
+    answer = seed_searcher.ask("成都2022年GDP是多少")
+    assert answer.verdict == "not_found" and answer.answer == "未找到相关内容"
+    assert answer.citation is None and answer.hits
+    assert all(h["weak"] for h in answer_to_json(answer)["hits"])
+
+
+def test_an_answerable_question_is_found_with_the_answer_sentence_cited(seed_searcher, seed_documents):
+    answer = seed_searcher.ask("2019年成都地区生产总值是多少")
+    assert answer.verdict == "found"
+    assert "1.70万亿元" in answer.answer
+    c = answer.citation
+    assert seed_documents[c.doc].text[c.start:c.end] == answer.answer
+
+
+def test_place_named_in_the_question_prefers_that_report(seed_searcher):
+    hits = seed_searcher.search("青羊区地区生产总值增长目标", k=3).hits
+    assert hits[0].citation.doc == QINGYANG
+
+
+@pytest.mark.parametrize("filters, expected", [
+    (Filters(regions=("青羊",)), {QINGYANG}),
+    (Filters(year_from=2020, year_to=2020), {CHENGDU}),
+    (Filters(docs=(QINGYANG,)), {QINGYANG}),
+])
+def test_filters_restrict_the_reports(seed_searcher, filters, expected):
+    hits = seed_searcher.search("地区生产总值", k=8, filters=filters).hits
+    assert hits and {h.citation.doc for h in hits} == expected
+
+
+def test_batch_and_single_forms_agree(seed_searcher):
+    questions = ["大运会有哪些场馆", "垃圾怎么处理"]
+    batch = seed_searcher.search_batch(questions, k=3)
+    for question, result in zip(questions, batch):
+        single = seed_searcher.search(question, k=3)
+        assert [h.citation.chunk_id for h in single.hits] == [h.citation.chunk_id for h in result.hits]
+
+
+@pytest.mark.parametrize("question", [
+    '"大运会', "大运会*", "NEAR(大运会 场馆)", "大运会 OR 场馆", "-大运会", "场馆:大运会", "大运会^2",
+    "'; DROP TABLE chunks; --", "大运会🏟️有哪些场馆😀", "大運會有哪些場館", "Which venues for the Universiade?",
+])
+def test_syntax_emoji_traditional_and_english_never_break_search(seed_searcher, question):
+    result = seed_searcher.search(question, k=3)
+    assert len(result.hits) == 3
+    assert search_to_json(result)["schema"] == 1
+
+
+@pytest.mark.parametrize("question, reason", [("", "empty"), ("   \n", "empty"), ("问" * 10_000, "too long"),
+                                              ("？！。，……", "no words")])
+def test_bad_questions_get_a_clear_message(seed_searcher, question, reason):
+    with pytest.raises(QuestionError, match=reason):
+        seed_searcher.search(question)
+    with pytest.raises(QuestionError, match=reason):
+        seed_searcher.ask(question)
