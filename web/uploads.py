@@ -1,0 +1,151 @@
+"""Uploaded reports: check the type by content, choose a safe name, store under the data dir.
+
+The client's file name only proposes a document name: it is cut to its last
+component, reduced to safe characters, and given the extension of the type
+the content was found to be. Files land in ``<data_dir>/uploads`` and nowhere else.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+TEXT_SUFFIXES = (".txt", ".md", ".csv", ".jsonl", ".html", ".htm")
+SUFFIXES = TEXT_SUFFIXES + (".pdf", ".docx")
+ACCEPT = ", ".join(s for s in SUFFIXES if s != ".htm")
+MAX_NAME_CHARS = 80
+# Characters a stored name may keep: letters and digits of any script (CJK too),
+# and a few harmless punctuation marks common in report titles.
+_UNSAFE = re.compile(r"[^\w\-. ()（）《》【】\[\]、，·]+")
+_CONTROL = bytes(set(range(32)) - {9, 10, 12, 13, 27} | {127})
+
+
+class UploadError(ValueError):
+    """An upload that is refused; the message is the reason shown to the user."""
+
+
+class UploadTooLarge(UploadError):
+    """An upload over ``max_upload_mb``."""
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    """One accepted upload: the client's name for it and where the server stored it."""
+
+    client_name: str
+    path: Path
+    kind: str  # pdf | docx | text
+    size: int
+
+
+def sniff(data: bytes) -> str:
+    """What ``data`` is by content alone: ``pdf``, ``docx``, ``text`` or ``UploadError``."""
+    if not data:
+        raise UploadError("the file is empty")
+    # The PDF header may follow up to 1 KiB of junk (PDF 1.7, annex H).
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return _sniff_zip(data)
+    if b"\0" in data:
+        raise UploadError("binary content (NUL bytes): not a text, PDF or DOCX file")
+    if _decode(data) is None:
+        raise UploadError("the text is neither UTF-8 nor GB18030")
+    if len(data.translate(None, _CONTROL)) < len(data) * 0.95:
+        raise UploadError("binary content (control characters): not a text, PDF or DOCX file")
+    return "text"
+
+
+def _sniff_zip(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except zipfile.BadZipFile:
+        raise UploadError("a damaged ZIP archive, not a DOCX file") from None
+    if not any(info.filename == "word/document.xml" for info in infos):
+        raise UploadError("a ZIP archive without word/document.xml: not a DOCX file")
+    # Refuse archives that would inflate absurdly when the loader opens them.
+    if sum(info.file_size for info in infos) > max(200 * len(data), 64 << 20):
+        raise UploadError("the DOCX archive inflates too much (zip bomb?)")
+    return "docx"
+
+
+def _decode(data: bytes) -> str | None:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def choose_suffix(client_name: str, kind: str) -> str:
+    """The stored file's extension: set by the content, refined by the client's name for text.
+
+    A name claiming one type for content of another is refused (a ``.pdf``
+    holding text, a ``.txt`` holding a PDF), as is an unsupported extension.
+    """
+    claimed = Path(client_name).suffix.lower()
+    if claimed and claimed not in SUFFIXES:
+        raise UploadError(f"unsupported file type {claimed!r}; supported: {ACCEPT}")
+    if kind in ("pdf", "docx"):
+        if claimed and claimed != f".{kind}":
+            raise UploadError(f"the name says {claimed} but the content is a {kind.upper()} file")
+        return f".{kind}"
+    if claimed in (".pdf", ".docx"):
+        raise UploadError(f"the name says {claimed} but the content is plain text")
+    return ".html" if claimed == ".htm" else (claimed or ".txt")
+
+
+def safe_stem(client_name: str) -> str:
+    """The client's base name without extension, reduced to safe characters (never a path)."""
+    base = re.split(r"[\\/]", client_name)[-1]
+    stem = unicodedata.normalize("NFC", Path(base).stem if Path(base).suffix.lower() in SUFFIXES else base)
+    stem = _UNSAFE.sub("_", stem).strip("._ ")
+    stem = re.sub(r"\.{2,}", ".", stem)[:MAX_NAME_CHARS].rstrip(".")
+    return stem or f"upload-{secrets.token_hex(4)}"
+
+
+class UploadStore:
+    """The folder of uploaded reports: ``<data_dir>/uploads``."""
+
+    def __init__(self, data_dir: str | Path, max_upload_mb: int):
+        self.root = Path(data_dir).resolve() / "uploads"
+        self.max_bytes = max_upload_mb * 1024 * 1024
+
+    def check_size(self, size: int, client_name: str) -> None:
+        """``UploadTooLarge`` for a file over the limit."""
+        if size > self.max_bytes:
+            raise UploadTooLarge(f"{client_name}: {size / 1048576:.1f} MB is over the "
+                                 f"{self.max_bytes // 1048576} MB upload limit")
+
+    def store(self, client_name: str, data: bytes) -> StoredUpload:
+        """Check ``data`` and write it under a server-chosen name; ``UploadError`` says why not."""
+        self.check_size(len(data), client_name)
+        kind = sniff(data)
+        name = safe_stem(client_name) + choose_suffix(client_name, kind)
+        self.root.mkdir(parents=True, exist_ok=True)
+        target = (self.root / name).resolve()
+        if target.parent != self.root:  # cannot happen after safe_stem; checked all the same
+            raise UploadError("refused file name")
+        tmp = self.root / f".part-{secrets.token_hex(8)}"
+        try:
+            with open(tmp, "xb") as out:
+                out.write(data)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return StoredUpload(client_name, target, kind, len(data))
+
+    def owns(self, path: str | Path) -> bool:
+        """True when ``path`` is a file of this store (safe to delete on removal)."""
+        try:
+            return Path(path).resolve().parent == self.root
+        except OSError:
+            return False
