@@ -67,12 +67,15 @@ class SearchConfig:
     rrf_k: int = 60
     dense_weight: float = 1.0
     keyword_weight: float = 1.0
-    # Boost for hits whose document matches a year or place named in the question.
+    # Multiplier 1 + boost for hits whose report matches a year or place named in the question.
     grounding_boost: float = 1.0
-    # not_found when the best passage's dense similarity is below this and
-    # the keyword evidence is weak.
-    not_found_similarity: float = 0.80
-    not_found_keyword_coverage: float = 0.5
+    # Verdict (qa/verdict.py): found when the question is grounded and the closest
+    # sentence of the top passages is at least `found_similarity` (cosine), or at
+    # least `weak_similarity` with `found_coverage` of the question's terms present,
+    # or all the terms are present (keyword queries).
+    found_similarity: float = 0.892
+    weak_similarity: float = 0.88
+    found_coverage: float = 0.55
     max_question_chars: int = 2000
 
 
