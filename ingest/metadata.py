@@ -28,7 +28,11 @@ _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)")
 _PLACE = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:市|区|县|州|盟|旗))")
 _YEAR_PREFIX = re.compile(r"^(?:(?:19|20)\d\d年?|[（(].*?[）)]|关于|中共|\s)+")
 _NOT_PLACES = ("地区", "城区", "新区", "园区", "社区", "片区", "市场", "城市", "市级", "县域", "县级", "区域", "全市", "全区", "全县")
-_NATIONAL_HINTS = ("国务院", "政务院", "全国人民代表大会")
+# The opening of a State Council report (its date line and speaker); a local
+# notice that cites 国务院 in its first lines is not thereby national.
+_NATIONAL_HINTS = ("国务院总理", "政务院总理", "全国人民代表大会")
+# Characters that never occur in a place name but do in the words before one ("印发顺义区", "李希到广州").
+_NOT_IN_PLACE = set("到发在的和与对为于是了及将把给向从按由关")
 
 
 def title_of(name: str, lines: list[str], meta: dict[str, str]) -> str:
@@ -75,13 +79,13 @@ def region_path_of(title: str, name: str, meta: dict[str, str], head_text: str) 
         rest = _YEAR_PREFIX.sub("", text).strip()
         # Issuers and places lead titles: "成都市青羊区政府工作报告", "通州区人力资源…".
         while (match := _PLACE.match(rest)) and not match.group(1).endswith(_NOT_PLACES) \
-                and not rest[match.end():].startswith("民"):
+                and not rest[match.end():].startswith("民") and not _NOT_IN_PLACE & set(match.group(1)):
             place = match.group(1)
             if not any(short in place for short in PROVINCES) and place not in found:
                 found.append(place)
             rest = rest[match.end():]
         if found:
             break
-    if not found and any(hint in head_text for hint in _NATIONAL_HINTS):
+    if not found and any(hint in head_text[:300] for hint in _NATIONAL_HINTS):
         found.append(NATIONAL)
     return found
