@@ -62,18 +62,21 @@ class IndexConfig:
 class SearchConfig:
     """Hybrid retrieval, fusion and the not-found decision."""
 
+    # Each retriever over-fetches this many chunks before fusion.
     dense_depth: int = 50
     keyword_depth: int = 50
-    rrf_k: int = 60
+    # Weighted RRF: weight / (rrf_k + rank). A small k trusts the top ranks of each
+    # retriever more (measured in docs/quality.md).
+    rrf_k: int = 10
     dense_weight: float = 1.0
     keyword_weight: float = 1.0
-    # Multiplier 1 + boost for hits whose report matches a year or place named in the question.
+    # A report known to be of another year or place than the question names is demoted by 1 / (1 + boost).
     grounding_boost: float = 1.0
     # Verdict (qa/verdict.py): found when the question is grounded and the closest
     # sentence of the top passages is at least `found_similarity` (cosine), or at
     # least `weak_similarity` with `found_coverage` of the question's terms present,
     # or all the terms are present (keyword queries).
-    found_similarity: float = 0.892
+    found_similarity: float = 0.89
     weak_similarity: float = 0.88
     found_coverage: float = 0.55
     max_question_chars: int = 2000

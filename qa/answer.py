@@ -17,7 +17,7 @@ from qa.question import Question
 from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult
 
 # Passages whose sentences are weighed for the verdict.
-JUDGED_HITS = 3
+JUDGED_HITS = 5
 
 
 @dataclass(frozen=True)

@@ -49,19 +49,23 @@ def near_duplicate(a: str, b: str) -> bool:
     return bool(x and y) and len(x & y) / len(x | y) >= _NEAR_DUPLICATE
 
 
-def clean_up(ranked: list[Passage], k: int, max_chars: int) -> list[Passage]:
-    """The best ``k`` distinct passages: touching chunks of one document merged (up to ``max_chars``), near-duplicates dropped."""
+def clean_up(ranked: list[Passage], k: int, max_chars: int, merge_window: int = 20) -> list[Passage]:
+    """The best ``k`` distinct passages: touching chunks of one document merged, near-duplicates dropped.
+
+    Only the first ``merge_window`` candidates are merged into better ones (up to
+    ``max_chars``); later touching ones are dropped. The window does not depend
+    on ``k``, so the best 5 passages are the same whether 5 or 10 are asked for.
+    """
     kept: list[Passage] = []
-    for passage in ranked:
+    for position, passage in enumerate(ranked):
+        if len(kept) >= k and position >= merge_window:
+            break
         partner = next((i for i, p in enumerate(kept) if touches(p, passage)), None)
         if partner is not None:
             merged = merge(kept[partner], passage)
-            if len(merged.text) <= max_chars:
+            if position < merge_window and len(merged.text) <= max_chars:
                 kept[partner] = merged
             continue
-        if any(near_duplicate(p.text, passage.text) for p in kept):
-            continue
-        kept.append(passage)
-        if len(kept) == k:
-            break
+        if len(kept) < k and not any(near_duplicate(p.text, passage.text) for p in kept):
+            kept.append(passage)
     return kept

@@ -40,3 +40,12 @@ def test_near_duplicate_passages_from_other_documents_are_dropped():
     assert not near_duplicate(a, "加快推进东安湖体育公园、凤凰山体育公园等13处新建场馆和大运村建设。")
     kept = clean_up([Passage(1, "x", a, 0, len(a), 1.0), Passage(2, "y", b, 0, len(b), 0.9)], k=5, max_chars=500)
     assert [x.chunk_id for x in kept] == [1]
+
+
+def test_the_best_passages_do_not_depend_on_how_many_are_asked_for():
+    ranked = [p(1, "a", 0, 6, 0.9), p(2, "b", 12, 18, 0.8), p(3, "c", 14, 20, 0.7), p(4, "a", 6, 12, 0.6),
+              p(5, "d", 3, 9, 0.5)]
+    two = clean_up(ranked, k=2, max_chars=100)
+    four = clean_up(ranked, k=4, max_chars=100)
+    assert [(x.chunk_id, x.text) for x in two] == [(x.chunk_id, x.text) for x in four[:2]]
+    assert two[0].text == TEXT[0:12]
