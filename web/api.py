@@ -187,29 +187,23 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
     def health() -> dict[str, Any]:
         return service.health()
 
-    @router.get("/search")
-    def search_get(request: Request) -> dict[str, Any]:
-        guard.read(request, widget_ok=True)
-        q, k, filters = parse_params(_query_dict(request))
-        return search_to_json(run(lambda: service.search(q, k, filters)))
+    def question_endpoints(path: str, answer: Callable[..., Any], to_json: Callable[[Any], dict]) -> None:
+        """GET (query string) and POST (JSON body) forms of one question endpoint."""
 
-    @router.post("/search")
-    async def search_post(request: Request) -> dict[str, Any]:
-        guard.read(request, widget_ok=True)
-        q, k, filters = parse_params(await _json_body(request))
-        return search_to_json(await run_in_threadpool(run, lambda: service.search(q, k, filters)))
+        @router.get(path, name=f"{path}:get")
+        def by_get(request: Request) -> dict[str, Any]:
+            guard.read(request, widget_ok=True)
+            q, k, filters = parse_params(_query_dict(request))
+            return to_json(run(lambda: answer(q, k, filters)))
 
-    @router.get("/ask")
-    def ask_get(request: Request) -> dict[str, Any]:
-        guard.read(request, widget_ok=True)
-        q, k, filters = parse_params(_query_dict(request))
-        return answer_to_json(run(lambda: service.ask(q, k, filters)))
+        @router.post(path, name=f"{path}:post")
+        async def by_post(request: Request) -> dict[str, Any]:
+            guard.read(request, widget_ok=True)
+            q, k, filters = parse_params(await _json_body(request))
+            return to_json(await run_in_threadpool(run, lambda: answer(q, k, filters)))
 
-    @router.post("/ask")
-    async def ask_post(request: Request) -> dict[str, Any]:
-        guard.read(request, widget_ok=True)
-        q, k, filters = parse_params(await _json_body(request))
-        return answer_to_json(await run_in_threadpool(run, lambda: service.ask(q, k, filters)))
+    question_endpoints("/search", service.search, search_to_json)
+    question_endpoints("/ask", service.ask, answer_to_json)
 
     @router.get("/documents")
     def documents(request: Request) -> dict[str, Any]:

@@ -45,14 +45,9 @@ def search(
     index_dir: Path = typer.Option(None, "--index", help="Index folder (default: config or $GOVQA_INDEX)."),
 ) -> None:
     """The best passages for a question, each with its citation and the answer sentence highlighted."""
-    searcher = _searcher(index_dir)
-    try:
-        result = searcher.search(question, k, _filters(doc, region, year))
-    except QuestionError as exc:
-        typer.echo(f"govqa search: {exc}", err=True)
-        raise typer.Exit(2) from None
+    result = _call("search", lambda: _searcher(index_dir).search(question, k, _filters(doc, region, year)))
     if as_json:
-        typer.echo(json.dumps(search_to_json(result), ensure_ascii=False, indent=1))
+        _print_json(search_to_json(result))
         return
     if not result.hits:
         typer.echo("未找到: no passage matches (are there documents in the index? `govqa index list`)")
@@ -67,14 +62,9 @@ def ask(
     index_dir: Path = typer.Option(None, "--index", help="Index folder (default: config or $GOVQA_INDEX)."),
 ) -> None:
     """A verdict: the answer sentence with its citation, or 未找到相关内容 with the nearest passages."""
-    searcher = _searcher(index_dir)
-    try:
-        answer = searcher.ask(question, k)
-    except QuestionError as exc:
-        typer.echo(f"govqa ask: {exc}", err=True)
-        raise typer.Exit(2) from None
+    answer = _call("ask", lambda: _searcher(index_dir).ask(question, k))
     if as_json:
-        typer.echo(json.dumps(answer_to_json(answer), ensure_ascii=False, indent=1))
+        _print_json(answer_to_json(answer))
         return
     if answer.verdict == "found":
         c = answer.citation
@@ -83,6 +73,19 @@ def ask(
         typer.echo(f"{answer.answer}. Nearest passages (weak):")
     for rank, hit in enumerate(answer.hits, start=1):
         _print_hit(rank, hit)
+
+
+def _call(command: str, question_call):
+    """Run a search or ask; a bad question ends the command with its one-line reason (exit 2)."""
+    try:
+        return question_call()
+    except QuestionError as exc:
+        typer.echo(f"govqa {command}: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _print_json(payload: dict) -> None:
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
 
 
 def _print_hit(rank: int, hit: Hit) -> None:
