@@ -127,6 +127,17 @@ class Guard:
 
     def read(self, request: Request, widget_ok: bool = False) -> None:
         """Allow a read (search, ask, documents, stats) or raise 401/403."""
+        self._admit(request, widget_ok, "an API key is required: send X-API-Key or Authorization: Bearer")
+
+    def write(self, request: Request) -> None:
+        """Allow an upload or removal or raise 401/403; also refuse foreign origins (CSRF)."""
+        origin = request.headers.get("origin")
+        if origin and not same_origin(request, origin) and origin.rstrip("/").lower() not in self.allowed_origins:
+            raise ApiError(403, f"origin {origin} may not change the index")
+        self._admit(request, False, "uploads and removals need an API key or a logged-in user")
+
+    def _admit(self, request: Request, widget_ok: bool, missing: str) -> None:
+        """Pass a request with a good key, a widget token (reads only) or a logged-in user; else 401/403."""
         if not self.access.locked:
             return
         key = self._key_status(request)
@@ -138,25 +149,7 @@ class Guard:
             return
         if self.access.login_required and self.user_of(request):
             return
-        raise ApiError(401, "an API key is required: send X-API-Key or Authorization: Bearer",
-                       {"WWW-Authenticate": "Bearer"})
-
-    def write(self, request: Request) -> None:
-        """Allow an upload or removal or raise 401/403; also refuse foreign origins (CSRF)."""
-        origin = request.headers.get("origin")
-        if origin and not same_origin(request, origin) and origin.rstrip("/").lower() not in self.allowed_origins:
-            raise ApiError(403, f"origin {origin} may not change the index")
-        if not self.access.locked:
-            return
-        key = self._key_status(request)
-        if key == "ok":
-            return
-        if key == "bad":
-            raise ApiError(403, "the API key is not valid")
-        if self.access.login_required and self.user_of(request):
-            return
-        raise ApiError(401, "uploads and removals need an API key or a logged-in user",
-                       {"WWW-Authenticate": "Bearer"})
+        raise ApiError(401, missing, {"WWW-Authenticate": "Bearer"})
 
 
 # -- routes ---------------------------------------------------------------
