@@ -6,7 +6,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 
 from govqa.config import Config, SearchConfig
 from index import Index
