@@ -13,7 +13,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, Literal, get_type_hints
 
 
 class ConfigError(ValueError):
@@ -65,11 +65,14 @@ class SearchConfig:
     # Each retriever over-fetches this many chunks before fusion.
     dense_depth: int = 50
     keyword_depth: int = 50
-    # Weighted RRF: weight / (rrf_k + rank). A small k trusts the top ranks of each
-    # retriever more (measured in docs/quality.md).
+    # How the two rankings are fused (qa/fuse.py): "convex" adds the min-max normalised
+    # scores, weighted; "rrf" adds weight / (rrf_k + rank). Convex with 0.4 / 0.6 ranked
+    # best on policy-qa and meets the seed-dev targets (docs/quality.md).
+    fusion: Literal["convex", "rrf"] = "convex"
+    dense_weight: float = 0.4
+    keyword_weight: float = 0.6
+    # RRF only: a small k trusts the top ranks of each retriever more.
     rrf_k: int = 10
-    dense_weight: float = 1.0
-    keyword_weight: float = 1.0
     # A report known to be of another year or place than the question names is demoted by 1 / (1 + boost).
     grounding_boost: float = 1.0
     # Verdict (qa/verdict.py): found when the question is grounded and the closest
@@ -136,6 +139,10 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
 
 def _coerce(value: Any, hint: Any, where: str) -> Any:
     origin = getattr(hint, "__origin__", None)
+    if origin is Literal:
+        if value not in hint.__args__:
+            raise ConfigError(f"{where} must be one of {', '.join(map(repr, hint.__args__))}, got {value!r}")
+        return value
     if origin is tuple:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where} must be a list")

@@ -13,7 +13,7 @@ import numpy as np
 from govqa.config import ChunkConfig, Config
 from index import maintenance
 from index.embedder import Embedder, create_embedder, model_identity
-from index.keyword import match_expression, tokenize
+from index.keyword import match_expression, query_tokens
 from index.lock import WriteLock
 from index.manifest import MANIFEST_NAME, IndexNotFoundError, Manifest
 from index.records import AddResult, ChunkRecord, DocumentInfo, PathReport
@@ -203,7 +203,7 @@ class Index:
 
     def keyword_search(self, query: str, k: int, allowed_doc_names: set[str] | None = None) -> list[tuple[int, float]]:
         """BM25 over jieba tokens: (chunk id, score, higher better), best first; [] when the query has no words."""
-        return self.store.keyword_search(match_expression(tokenize(query)), k, allowed_doc_names)
+        return self.store.keyword_search(match_expression(query_tokens(query)), k, allowed_doc_names)
 
     def chunk_records(self, ids: Iterable[int]) -> dict[int, ChunkRecord]:
         """Records for chunk ids (ids removed since the search are left out)."""

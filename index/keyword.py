@@ -61,6 +61,18 @@ def query_terms(text: str) -> list[str]:
     return list(dict.fromkeys(_terms(text)))
 
 
+def query_tokens(text: str) -> list[str]:
+    """The tokens a question searches with: ``tokenize`` without the pieces of a longer token.
+
+    Search mode cuts "生产总值" into 生产, 总值 and 生产总值, and every one of
+    them matches a passage holding the word, so BM25 would count one word of
+    the question three times. Keeping the longest form counts it once; the
+    passages still match it, since they are indexed with all the forms.
+    """
+    tokens = list(dict.fromkeys(tokenize(text)))
+    return [t for t in tokens if not any(t != other and t in other for other in tokens)]
+
+
 def match_expression(tokens: Iterable[str]) -> str:
     """An FTS5 MATCH expression: every distinct token double-quoted, joined with OR.
 

@@ -28,7 +28,7 @@ class Run:
     vector: np.ndarray
     terms: list[str]
     result: SearchResult
-    grounded: bool
+    grounded: tuple[bool, ...]  # per hit: do its report or text match the years/places the question names?
 
 
 def judge(runs: list[Run], embedder, config: SearchConfig) -> list[Answer]:
@@ -52,21 +52,24 @@ def judge(runs: list[Run], embedder, config: SearchConfig) -> list[Answer]:
 
 
 def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig) -> Answer:
+    """Only grounded passages count as evidence: a sentence about 2019 does not answer a question about 2022."""
     hits = list(run.result.hits)
-    for h in range(min(JUDGED_HITS, len(hits))):
+    judged = range(min(JUDGED_HITS, len(hits)))
+    for h in judged:
         dense = [float(s) for p, s in zip(pieces, sims) if p[0] == h]
         hits[h] = replace(hits[h], highlights=highlight.best_sentences(hits[h].text, run.terms, dense))
+    grounded = [h for h in judged if run.grounded[h]]
     evidence = verdict.Evidence(
-        top_similarity=float(sims.max()) if len(sims) else 0.0,
-        coverage=max((highlight.term_overlap(run.terms, hit.text) for hit in hits[:JUDGED_HITS]), default=0.0),
-        grounded=run.grounded,
+        top_similarity=max((float(s) for p, s in zip(pieces, sims) if run.grounded[p[0]]), default=0.0),
+        coverage=max((highlight.term_overlap(run.terms, hits[h].text) for h in grounded), default=0.0),
+        grounded=bool(grounded),
     )
-    found = bool(hits) and verdict.is_found(evidence, config)
+    found = verdict.is_found(evidence, config)
     confidence = verdict.confidence(evidence, config)
     result = run.result
     if not found:
         return Answer(result.question, "not_found", NOT_FOUND_MESSAGE, None, tuple(hits), min(confidence, 0.49), result.took_ms)
-    top = hits[0]
+    top = hits[grounded[0]]
     return Answer(result.question, "found", top.answer_text or top.text, _answer_citation(top), tuple(hits),
                   max(confidence, 0.5), result.took_ms)
 

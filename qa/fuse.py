@@ -1,4 +1,4 @@
-"""Reciprocal-rank fusion of the dense and keyword rankings, with grounding on named years and places."""
+"""Fusion of the dense and keyword rankings (score-based or reciprocal-rank), with grounding on named years and places."""
 
 from __future__ import annotations
 
@@ -36,6 +36,40 @@ def rrf(
         c.keyword_rank, c.keyword_score = rank, score
         c.score += keyword_weight / (k + rank)
     return fused
+
+
+def convex(
+    dense: Sequence[tuple[int, float]],
+    keyword: Sequence[tuple[int, float]],
+    dense_weight: float = 0.4,
+    keyword_weight: float = 0.6,
+) -> dict[int, Candidate]:
+    """Weighted sum of min-max normalised scores: ``(wd * dense' + wk * keyword') / (wd + wk)``.
+
+    Each list's scores are scaled to [0, 1] over its own candidates (best 1,
+    worst 0); a chunk missing from a list gets 0 there. Unlike RRF this keeps
+    how far apart the scores are: a BM25 hit far ahead of the rest stays far
+    ahead (measured in docs/quality.md).
+    """
+    fused: dict[int, Candidate] = {}
+    total = (dense_weight + keyword_weight) or 1.0
+    for weight, ranking, side in ((dense_weight, dense, "dense"), (keyword_weight, keyword, "keyword")):
+        scaled = _min_max([score for _, score in ranking])
+        for rank, ((chunk_id, score), norm) in enumerate(zip(ranking, scaled), start=1):
+            c = fused.setdefault(chunk_id, Candidate(chunk_id))
+            setattr(c, f"{side}_rank", rank)
+            setattr(c, f"{side}_score", score)
+            c.score += weight * norm / total
+    return fused
+
+
+def _min_max(scores: Sequence[float]) -> list[float]:
+    if not scores:
+        return []
+    low, high = min(scores), max(scores)
+    if high - low < 1e-12:
+        return [1.0] * len(scores)
+    return [(s - low) / (high - low) for s in scores]
 
 
 def grounding_factor(

@@ -70,13 +70,16 @@ class Searcher:
             terms = query_terms(question.text)
             hits = self._rank(question, dense, keyword, facets, k, terms)
             took = (time.perf_counter() - t0 + per_question) * 1000
-            grounded = bool(hits) and self._grounded(question, hits[0], facets)
+            grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
             out.append(Run(question, vector, terms, SearchResult(question.text, tuple(hits), took), grounded))
         return out
 
     def _rank(self, question: Question, dense, keyword, facets, k: int, terms: list[str]) -> list[Hit]:
         cfg = self.search_config
-        fused = fuse.rrf(dense, keyword, cfg.rrf_k, cfg.dense_weight, cfg.keyword_weight)
+        if cfg.fusion == "rrf":
+            fused = fuse.rrf(dense, keyword, cfg.rrf_k, cfg.dense_weight, cfg.keyword_weight)
+        else:
+            fused = fuse.convex(dense, keyword, cfg.dense_weight, cfg.keyword_weight)
         records = self.index.chunk_records(list(fused))
         for chunk_id, candidate in fused.items():
             facet = facets.get(records[chunk_id].doc)

@@ -11,9 +11,9 @@ from govqa.config import SearchConfig
 class Evidence:
     """What the best passages say about the question: the decision's inputs."""
 
-    top_similarity: float  # cosine of the question and the closest sentence of the top passages
-    coverage: float  # share of the question's terms (length-weighted) found in one of the top passages
-    grounded: bool  # the years/places the question names are matched by the best passage's report or text
+    top_similarity: float  # cosine of the question and the closest sentence of the grounded top passages
+    coverage: float  # share of the question's terms (length-weighted) found in one grounded top passage
+    grounded: bool  # some top passage's report or text matches the years/places the question names
 
 
 def is_found(evidence: Evidence, config: SearchConfig) -> bool:
@@ -21,8 +21,9 @@ def is_found(evidence: Evidence, config: SearchConfig) -> bool:
 
     Paraphrased questions share few words with the text but have a sentence
     close in meaning; keyword queries ("两拆一增") embed poorly but every term
-    is present. A question naming a year or place that the best passage's
-    report does not match, and its text does not mention, is not answered by it.
+    is present. Only grounded passages give evidence: one whose report does not
+    match the year or place the question names, and whose text does not mention
+    it, does not answer the question.
     """
     if not evidence.grounded:
         return False

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from index.keyword import STOPWORDS, index_text, match_expression, query_terms, tokenize
+from index.keyword import STOPWORDS, index_text, match_expression, query_terms, query_tokens, tokenize
 from index.store import Store
 
 PASSAGE = "四川省人民政府工作报告提出，2026年地区生产总值增长5%左右。"
@@ -28,6 +28,27 @@ def test_question_words_are_stopwords():
 def test_query_terms_keep_case_for_highlighting():
     assert "GDP" in query_terms("GDP增长目标是多少")
     assert query_terms("增长 增长") == ["增长"]
+
+
+def test_query_tokens_keep_the_longest_form_of_each_word():
+    tokens = query_tokens("2019年地区生产总值是多少")
+    assert "生产总值" in tokens and "2019" in tokens
+    assert not {"生产", "总值"} & set(tokens)  # pieces of 生产总值: one word, counted once
+    assert query_tokens("两拆一增") == tokenize("两拆一增")  # nothing inside another: all kept
+
+
+def test_a_pruned_query_still_matches_the_word_but_not_its_pieces_elsewhere(tmp_path, make_doc):
+    import numpy as np
+
+    store = Store(tmp_path / "store.sqlite", create=True)
+    for name, text in (("gdp.txt", "成都地区生产总值突破1.7万亿元。"), ("duty.txt", "安全生产和总值班制度落实到位。")):
+        document, chunks = make_doc(name, text)
+        store.replace_document(document, chunks, np.ones((len(chunks), 4), dtype=np.float16),
+                               [index_text(c.text) for c in chunks])
+    docs = lambda tokens: {store.chunk_records([c])[c].doc for c, _ in store.keyword_search(match_expression(tokens), 5)}
+    assert docs(tokenize("地区生产总值")) == {"gdp.txt", "duty.txt"}  # 生产 and 总值 alone match the duty roster
+    assert docs(query_tokens("地区生产总值")) == {"gdp.txt"}
+    store.close()
 
 
 def test_match_expression_quotes_every_token():
