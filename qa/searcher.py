@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 
@@ -31,6 +32,7 @@ class Searcher:
         self.config = config
         self.search_config: SearchConfig = config.search
         self._max_passage = 2 * config.chunk.size
+        self._keyword_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govqa-bm25")
 
     # -- public API -------------------------------------------------------
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> SearchResult:
@@ -60,16 +62,19 @@ class Searcher:
         parsed = [understand(t, known_places) for t in texts]
         allowed_docs = self._allowed_docs(facets, filters)
         allowed_ids = self.index.chunk_ids_where(docs=allowed_docs) if allowed_docs is not None else None
+        # BM25 (SQLite, which releases the GIL) runs while the model embeds the questions.
+        keyword_future = self._keyword_worker.submit(
+            lambda: [self.index.keyword_search(q.text, cfg.keyword_depth, allowed_docs) for q in parsed])
         vectors = self.index.encode_queries(texts)
         dense_all = self.index.dense_search(vectors, cfg.dense_depth, allowed_ids)
-        per_question = (time.perf_counter() - started) / max(1, len(texts))
-        out = []
-        for question, vector, dense in zip(parsed, vectors, dense_all):
-            t0 = time.perf_counter()
-            keyword = self.index.keyword_search(question.text, cfg.keyword_depth, allowed_docs)
+        keyword_all = keyword_future.result()
+        ranked = []
+        for question, dense, keyword in zip(parsed, dense_all, keyword_all):
             terms = query_terms(question.text)
-            hits = self._rank(question, dense, keyword, facets, k, terms)
-            took = (time.perf_counter() - t0 + per_question) * 1000
+            ranked.append((terms, self._rank(question, dense, keyword, facets, k, terms)))
+        took = (time.perf_counter() - started) * 1000 / max(1, len(texts))
+        out = []
+        for question, vector, (terms, hits) in zip(parsed, vectors, ranked):
             grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
             out.append(Run(question, vector, terms, SearchResult(question.text, tuple(hits), took), grounded))
         return out
