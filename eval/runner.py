@@ -18,7 +18,7 @@ from eval.matching import contains_evidence, normalize, same_doc
 from eval.metrics import Scored, grouped, recall_curve, summarise
 from eval.questions import Question, QuestionSet
 from govqa.config import Config
-from ingest import iter_files
+from ingest import INGEST_VERSION, iter_files
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ _COMPLETE = "eval-index-complete.json"
 
 
 def corpus_fingerprint(corpus: Path, config: Config) -> dict:
-    """What decides a corpus index: the files (path, size, mtime), the chunker, the model."""
+    """What decides a corpus index: the files (path, size, mtime), the ingest version, the chunker, the model."""
     root = corpus.resolve()
     files = []
     for path, problem in iter_files([root]):
@@ -124,7 +124,7 @@ def corpus_fingerprint(corpus: Path, config: Config) -> dict:
             continue
         stat = path.stat()
         files.append([str(path.relative_to(root)) if root.is_dir() else path.name, stat.st_size, stat.st_mtime_ns])
-    return {"corpus": str(root), "files": files, "chunk": asdict(config.chunk),
+    return {"corpus": str(root), "files": files, "ingest_version": INGEST_VERSION, "chunk": asdict(config.chunk),
             "model": config.model.name, "faiss_factory": config.index.faiss_factory}
 
 

@@ -5,10 +5,10 @@ cuts a document into chunks that carry their citation.
 """
 
 from ingest.chunk import chunk_document
-from ingest.document import Chunk, Document, IngestError, Line, RawDocument, Section
+from ingest.document import INGEST_VERSION, Chunk, Document, IngestError, Line, RawDocument, Section
 from ingest.pipeline import FileResult, ingest_paths, iter_files, load_file
 
 __all__ = [
-    "Chunk", "Document", "FileResult", "IngestError", "Line", "RawDocument", "Section",
+    "INGEST_VERSION", "Chunk", "Document", "FileResult", "IngestError", "Line", "RawDocument", "Section",
     "chunk_document", "ingest_paths", "iter_files", "load_file",
 ]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 from ingest import clean, metadata, structure
-from ingest.document import Document, IngestError, Line, RawDocument, Section
+from ingest.document import INGEST_VERSION, Document, IngestError, Line, RawDocument, Section
 
 # Where a "相关报道" style marker may start the page's tail: not in the first part of the page.
 _TAIL_FROM = 0.5
@@ -107,16 +108,23 @@ def build_document(raw: RawDocument) -> Document:
     meta = dict(raw.meta)
     if regions:
         meta["region_path"] = " ".join(regions)
+    year = metadata.year_of(title, raw.name, raw.meta, text[:300])
     return Document(
         doc_id=raw.name,
         name=raw.name,
         source=raw.source,
         title=title,
-        year=metadata.year_of(title, raw.name, raw.meta, text[:300]),
+        year=year,
         region=regions[-1] if regions else None,
         text=text,
-        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        content_hash=_content_hash(text, title, year, meta),
         sections=sections,
         page_starts=page_starts,
         meta=meta,
     )
+
+
+def _content_hash(text: str, title: str, year: int | None, meta: dict[str, str]) -> str:
+    """Changes when the text, the metadata, or the ingest code (``INGEST_VERSION``) that made them changes."""
+    head = json.dumps([INGEST_VERSION, title, year, meta], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(f"{head}\n{text}".encode("utf-8")).hexdigest()

@@ -47,6 +47,12 @@ class Section:
     start: int
 
 
+# Bump when cleaning, structure, metadata or chunking change what a file yields:
+# it is part of every document's content hash, so `govqa index add` re-ingests
+# documents made by an older version, and evaluation caches are keyed on it.
+INGEST_VERSION = 2
+
+
 @dataclass
 class Document:
     """A cleaned, structured report, ready to be chunked and indexed."""
@@ -58,6 +64,7 @@ class Document:
     year: int | None
     region: str | None
     text: str
+    # Identifies what ingest made of the file: the text, its metadata and INGEST_VERSION.
     content_hash: str
     sections: list[Section] = field(default_factory=list)
     # (start offset in text, page number) for each page start; empty without pages.

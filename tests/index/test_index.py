@@ -123,6 +123,23 @@ def test_incremental_add_touches_only_what_changed(tmp_path, index_config, minil
         assert "125万人" in index.chunk_records([hit])[hit].text
 
 
+def test_same_text_with_new_metadata_or_ingest_version_is_replaced(tmp_path, index_config, hash_embedder, make_doc,
+                                                                    monkeypatch):
+    import ingest.build
+
+    path, embedder = tmp_path / "idx", hash_embedder()
+    with Index.open(path, index_config(path, model=embedder.name), embedder) as index:
+        index.add([make_doc("sc.txt", SICHUAN, title="2026年四川省政府工作报告", year=2026)])
+        retitled = make_doc("sc.txt", SICHUAN, title="2026年四川省人民政府工作报告", year=2026)
+        assert [r.status for r in index.add([retitled])] == ["replaced"]
+        assert ("sc.txt", "2026年四川省人民政府工作报告", 2026, "四川省") in index.document_facets()
+        monkeypatch.setattr(ingest.build, "INGEST_VERSION", ingest.build.INGEST_VERSION + 1)
+        remade = make_doc("sc.txt", SICHUAN, title="2026年四川省人民政府工作报告", year=2026)
+        assert [r.status for r in index.add([remade])] == ["replaced"]
+        assert [r.status for r in index.add([remade])] == ["unchanged"]
+        assert_consistent(index)
+
+
 def test_remove_leaves_no_trace_in_any_store(tmp_path, index_config, minilm_embedder, reports):
     path = tmp_path / "idx"
     with Index.open(path, index_config(path), minilm_embedder) as index:
