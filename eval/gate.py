@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 # --- the gate: seed-dev Recall@5 measured on the reference set-up, and the slack allowed ---
-# 55/55 with the default config (docs/quality.md: `govqa eval ../shared/eval/seed-dev.jsonl --corpus corpus`).
-RECALL_AT_5_BASELINE = 1.00
+# 54/55 with the default config (docs/quality.md: `govqa eval ../shared/eval/seed-dev.jsonl --corpus corpus`).
+RECALL_AT_5_BASELINE = 0.982
 TOLERANCE = 0.02
 # ---------------------------------------------------------------------------------------------
 
