@@ -26,15 +26,10 @@ def rrf(
     keyword_weight: float = 1.0,
 ) -> dict[int, Candidate]:
     """Weighted reciprocal-rank fusion: ``w / (k + rank)`` summed over the rankings a chunk is in."""
-    fused: dict[int, Candidate] = {}
-    for rank, (chunk_id, score) in enumerate(dense, start=1):
-        c = fused.setdefault(chunk_id, Candidate(chunk_id))
-        c.dense_rank, c.dense_score = rank, score
-        c.score += dense_weight / (k + rank)
-    for rank, (chunk_id, score) in enumerate(keyword, start=1):
-        c = fused.setdefault(chunk_id, Candidate(chunk_id))
-        c.keyword_rank, c.keyword_score = rank, score
-        c.score += keyword_weight / (k + rank)
+    fused = _candidates(dense, keyword)
+    for c in fused.values():
+        c.score = sum(weight / (k + rank) for weight, rank in
+                      ((dense_weight, c.dense_rank), (keyword_weight, c.keyword_rank)) if rank is not None)
     return fused
 
 
@@ -51,25 +46,35 @@ def convex(
     how far apart the scores are: a BM25 hit far ahead of the rest stays far
     ahead (measured in docs/quality.md).
     """
-    fused: dict[int, Candidate] = {}
+    fused = _candidates(dense, keyword)
+    dense_scaled, keyword_scaled = _min_max(dense), _min_max(keyword)
     total = (dense_weight + keyword_weight) or 1.0
-    for weight, ranking, side in ((dense_weight, dense, "dense"), (keyword_weight, keyword, "keyword")):
-        scaled = _min_max([score for _, score in ranking])
-        for rank, ((chunk_id, score), norm) in enumerate(zip(ranking, scaled), start=1):
-            c = fused.setdefault(chunk_id, Candidate(chunk_id))
-            setattr(c, f"{side}_rank", rank)
-            setattr(c, f"{side}_score", score)
-            c.score += weight * norm / total
+    for c in fused.values():
+        c.score = (dense_weight * dense_scaled.get(c.chunk_id, 0.0)
+                   + keyword_weight * keyword_scaled.get(c.chunk_id, 0.0)) / total
     return fused
 
 
-def _min_max(scores: Sequence[float]) -> list[float]:
-    if not scores:
-        return []
-    low, high = min(scores), max(scores)
+def _candidates(dense: Sequence[tuple[int, float]], keyword: Sequence[tuple[int, float]]) -> dict[int, Candidate]:
+    """Every chunk of either ranking, with its rank and score in each (score still 0)."""
+    fused: dict[int, Candidate] = {}
+    for rank, (chunk_id, score) in enumerate(dense, start=1):
+        c = fused.setdefault(chunk_id, Candidate(chunk_id))
+        c.dense_rank, c.dense_score = rank, score
+    for rank, (chunk_id, score) in enumerate(keyword, start=1):
+        c = fused.setdefault(chunk_id, Candidate(chunk_id))
+        c.keyword_rank, c.keyword_score = rank, score
+    return fused
+
+
+def _min_max(ranking: Sequence[tuple[int, float]]) -> dict[int, float]:
+    """Chunk id → its score scaled to [0, 1] within the ranking (all 1 when the scores are equal)."""
+    if not ranking:
+        return {}
+    low, high = min(s for _, s in ranking), max(s for _, s in ranking)
     if high - low < 1e-12:
-        return [1.0] * len(scores)
-    return [(s - low) / (high - low) for s in scores]
+        return {chunk_id: 1.0 for chunk_id, _ in ranking}
+    return {chunk_id: (s - low) / (high - low) for chunk_id, s in ranking}
 
 
 def grounding_factor(
