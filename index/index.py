@@ -196,6 +196,10 @@ class Index:
         """Query vectors from the index's model, (n, dimension) float32, unit length."""
         return self.embedder.encode_queries(texts)
 
+    def warm_up(self) -> None:
+        """Load the model and prepare its single-query fast path now, not on a server's first question."""
+        self.embedder.warm_up()
+
     def dense_search(self, vectors: np.ndarray, k: int,
                      allowed_chunk_ids: set[int] | None = None) -> list[list[tuple[int, float]]]:
         """Per query vector, the ``k`` most similar chunks as (chunk id, cosine similarity), best first."""

@@ -24,6 +24,10 @@ class Embedder(ABC):
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for search queries, shape (len(texts), dimension)."""
 
+    def warm_up(self) -> None:
+        """Get ready to answer single queries fast (load weights, prepare fast paths); for long-running servers."""
+        self.encode_queries(["预热"])
+
     @abstractmethod
     def encode_passages(
         self,

