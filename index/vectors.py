@@ -34,6 +34,7 @@ class VectorIndex:
     def __init__(self, index: faiss.IndexIDMap2, factory: str):
         self.index = index
         self.factory = factory
+        self._inner = faiss.downcast_index(index.index)  # its type picks the search parameters
 
     @classmethod
     def new(cls, dimension: int, factory: str = "Flat") -> "VectorIndex":
@@ -113,11 +114,13 @@ class VectorIndex:
         return [[(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i != -1]
                 for row_ids, row_scores in zip(ids, scores)]
 
-    def _params(self, allowed: set[int] | None, k: int) -> faiss.SearchParameters:
+    def _params(self, allowed: set[int] | None, k: int) -> faiss.SearchParameters | None:
+        inner = self._inner
+        if allowed is None and not isinstance(inner, (faiss.IndexIVF, faiss.IndexHNSW)):
+            return None  # exact search, no filter: the defaults
         selector = None
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
-        inner = faiss.downcast_index(self.index.index)
         if isinstance(inner, faiss.IndexIVF):
             params = faiss.SearchParametersIVF(nprobe=min(inner.nlist, IVF_NPROBE))
         elif isinstance(inner, faiss.IndexHNSW):
