@@ -72,7 +72,7 @@ class SentenceTransformerEmbedder(Embedder):
         """Trace the model for single queries (a few seconds, once): worth it in a process that serves many."""
         if self._single is None:
             self._single = TracedSingleEncoder.build(self.model)
-        self.encode_queries(["预热"])
+        super().warm_up()
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length query vectors; a single query goes through the traced encoder when there is one."""
