@@ -19,6 +19,7 @@ class Passage:
     start: int
     end: int
     score: float
+    also_in: tuple["Passage", ...] = ()  # near-duplicates of this text in other documents, best first
 
 
 def merge(first: Passage, second: Passage) -> Passage:
@@ -50,11 +51,14 @@ def near_duplicate(a: str, b: str) -> bool:
 
 
 def clean_up(ranked: list[Passage], k: int, max_chars: int, merge_window: int = 20) -> list[Passage]:
-    """The best ``k`` distinct passages: touching chunks of one document merged, near-duplicates dropped.
+    """The best ``k`` distinct passages: touching chunks of one document merged, near-duplicates folded.
 
     Only the first ``merge_window`` candidates are merged into better ones (up to
     ``max_chars``); later touching ones are dropped. The window does not depend
     on ``k``, so the best 5 passages are the same whether 5 or 10 are asked for.
+    A near-duplicate of a kept passage takes no place of its own: when it comes
+    from another document (a notice reposted by several offices) it is listed
+    in the kept passage's ``also_in``, so every report that holds the text is cited.
     """
     kept: list[Passage] = []
     for position, passage in enumerate(ranked):
@@ -66,6 +70,16 @@ def clean_up(ranked: list[Passage], k: int, max_chars: int, merge_window: int = 
             if position < merge_window and len(merged.text) <= max_chars:
                 kept[partner] = merged
             continue
-        if len(kept) < k and not any(near_duplicate(p.text, passage.text) for p in kept):
+        original = next((i for i, p in enumerate(kept) if near_duplicate(p.text, passage.text)), None)
+        if original is not None:
+            kept[original] = _also_in(kept[original], passage)
+        elif len(kept) < k:
             kept.append(passage)
     return kept
+
+
+def _also_in(kept: Passage, duplicate: Passage) -> Passage:
+    """``kept`` with ``duplicate`` listed as the same text in another document (once per document)."""
+    if duplicate.doc == kept.doc or any(d.doc == duplicate.doc for d in kept.also_in):
+        return kept
+    return replace(kept, also_in=kept.also_in + (replace(duplicate, also_in=()),))

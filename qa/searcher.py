@@ -96,15 +96,14 @@ class Searcher:
             [passages.Passage(c.chunk_id, records[c.chunk_id].doc, records[c.chunk_id].text,
                               records[c.chunk_id].start, records[c.chunk_id].end, c.score) for c in ranked],
             k, self._max_passage)
-        return [self._hit(p, records[p.chunk_id], fused[p.chunk_id], terms) for p in kept]
+        return [self._hit(p, records, fused[p.chunk_id], terms) for p in kept]
 
-    def _hit(self, passage: passages.Passage, record, candidate: fuse.Candidate, terms) -> Hit:
-        citation = Citation(
-            doc=record.doc, title=record.title, year=record.year, region=record.region,
-            section=record.section, page=record.page, start=passage.start, end=passage.end,
-            chunk_id=record.id, position=record.position)
+    @staticmethod
+    def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms) -> Hit:
         spans = highlight.best_sentences(passage.text, terms)
-        return Hit(passage.text, passage.score, citation, spans, candidate.dense_score, candidate.keyword_rank)
+        also_in = tuple(_citation(d, records[d.chunk_id]) for d in passage.also_in)
+        return Hit(passage.text, passage.score, _citation(passage, records[passage.chunk_id]), spans,
+                   candidate.dense_score, candidate.keyword_rank, also_in)
 
     @staticmethod
     def _grounded(question: Question, hit: Hit, facets) -> bool:
@@ -139,3 +138,11 @@ class Searcher:
                 continue
             allowed.add(name)
         return allowed
+
+
+def _citation(passage: passages.Passage, record) -> Citation:
+    """Where ``passage`` (one chunk of ``record``'s document, or several merged) lies in its document."""
+    return Citation(
+        doc=record.doc, title=record.title, year=record.year, region=record.region,
+        section=record.section, page=record.page, start=passage.start, end=passage.end,
+        chunk_id=record.id, position=record.position)

@@ -60,6 +60,7 @@ class Hit:
     highlights: tuple[Span, ...] = ()
     dense_score: float | None = None
     keyword_rank: int | None = None
+    also_in: tuple[Citation, ...] = ()  # the same text (near-duplicate) in other documents
 
     @property
     def answer_text(self) -> str:
@@ -103,6 +104,7 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
         "answer": hit.answer_text,
         "dense_score": None if hit.dense_score is None else round(hit.dense_score, 6),
         "keyword_rank": hit.keyword_rank,
+        "also_in": [asdict(c) for c in hit.also_in],
     }
 
 

@@ -1,8 +1,8 @@
 """HTML result cards for the page. Every piece of report text goes through ``html.escape``.
 
 A card shows the report title, region and year, section path, page, score,
-the passage with its answer sentence(s) in ``<mark>``, and a ``<details>``
-expander with the neighbouring text.
+the passage with its answer sentence(s) in ``<mark>``, the other reports that
+hold the same passage, and a ``<details>`` expander with the neighbouring text.
 """
 
 from __future__ import annotations
@@ -79,7 +79,17 @@ def card(hit: Any, rank: int, context: ContextFn | None = None, weak: bool = Fal
         f'<span class="gq-score" title="相关度">{hit.score:.3f}</span></header>'
         f'<div class="gq-meta">{citation_line(c)}</div>'
         f'<p class="gq-passage">{highlighted(hit.text, hit.highlights)}</p>'
-        f"{expander}</article>")
+        f"{also_in_line(getattr(hit, 'also_in', ()))}{expander}</article>")
+
+
+def also_in_line(citations: Sequence[Any]) -> str:
+    """"同见：" and the other reports that hold the same passage, or nothing."""
+    if not citations:
+        return ""
+    names = "、".join(
+        f'<span class="gq-also" title="{esc(c.doc)}">{esc(c.title or c.doc)}</span>' for c in citations)
+    return f'<div class="gq-also-in">同见：{names}</div>'
+
 
 
 def render_search(result: Any, context: ContextFn | None = None) -> str:

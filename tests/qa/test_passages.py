@@ -33,13 +33,34 @@ def test_merges_stop_at_the_length_cap():
     assert kept[0].text == TEXT[0:8]
 
 
-def test_near_duplicate_passages_from_other_documents_are_dropped():
-    a = "各地要切实做好疫情防控期间困难群众基本生活保障工作，确保不漏一户不落一人。"
-    b = "各地要切实做好疫情防控期间困难群众基本生活保障工作，确保不漏一户、不落一人。"
-    assert near_duplicate(a, b)
-    assert not near_duplicate(a, "加快推进东安湖体育公园、凤凰山体育公园等13处新建场馆和大运村建设。")
-    kept = clean_up([Passage(1, "x", a, 0, len(a), 1.0), Passage(2, "y", b, 0, len(b), 0.9)], k=5, max_chars=500)
+REPOST = "各地要切实做好疫情防控期间困难群众基本生活保障工作，确保不漏一户不落一人。"
+REPOST_EDITED = "各地要切实做好疫情防控期间困难群众基本生活保障工作，确保不漏一户、不落一人。"
+OTHER = "加快推进东安湖体育公园、凤凰山体育公园等13处新建场馆和大运村建设。"
+
+
+def whole(i, doc, text, score):
+    return Passage(i, doc, text, 0, len(text), score)
+
+
+def test_near_duplicates_are_told_apart_from_other_text():
+    assert near_duplicate(REPOST, REPOST_EDITED)
+    assert not near_duplicate(REPOST, OTHER)
+
+
+def test_a_near_duplicate_from_another_document_is_folded_into_the_better_passage():
+    ranked = [whole(1, "x", REPOST, 1.0), whole(2, "y", REPOST_EDITED, 0.9), whole(3, "z", OTHER, 0.5)]
+    kept = clean_up(ranked, k=2, max_chars=500)
+    assert [x.chunk_id for x in kept] == [1, 3]  # the repost takes no place of its own
+    assert [(d.chunk_id, d.doc) for d in kept[0].also_in] == [(2, "y")]
+    assert kept[1].also_in == ()
+
+
+def test_also_in_names_each_other_document_once_and_never_the_passage_own():
+    ranked = [whole(1, "x", REPOST, 1.0), whole(2, "y", REPOST_EDITED, 0.9), whole(3, "y", REPOST, 0.8),
+              Passage(4, "x", REPOST_EDITED, 500, 500 + len(REPOST_EDITED), 0.7), whole(5, "w", REPOST, 0.6)]
+    kept = clean_up(ranked, k=5, max_chars=500)
     assert [x.chunk_id for x in kept] == [1]
+    assert [d.doc for d in kept[0].also_in] == ["y", "w"]
 
 
 def test_the_best_passages_do_not_depend_on_how_many_are_asked_for():

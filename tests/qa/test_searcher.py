@@ -1,6 +1,10 @@
 """End to end over the sample corpus with the real model: retrieval, citations, highlight, verdict, bad input."""
 
+from dataclasses import replace
+
 import pytest
+
+from govqa.config import IndexConfig
 
 from qa import Filters, QuestionError, answer_to_json, search_to_json
 
@@ -46,6 +50,30 @@ def test_place_named_in_the_question_prefers_that_report(seed_searcher):
 def test_filters_restrict_the_reports(seed_searcher, filters, expected):
     hits = seed_searcher.search("地区生产总值", k=8, filters=filters).hits
     assert hits and {h.citation.doc for h in hits} == expected
+
+
+def test_a_passage_reposted_in_another_report_is_one_hit_citing_both(seed_searcher, seed_config, tmp_path):
+    from index import Index
+    from qa import Searcher
+
+    notice = ("各地民政部门要切实做好疫情防控期间困难群众基本生活保障工作，及时将符合条件的困难群众纳入低保、"
+              "特困供养或临时救助范围，确保不漏一户、不落一人。")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "省民政厅通知.txt").write_text(f"省民政厅关于做好困难群众基本生活保障工作的通知\n\n{notice}\n", "utf-8")
+    (folder / "市民政局转发通知.txt").write_text(f"市民政局转发省民政厅通知\n\n{notice}\n", "utf-8")
+    (folder / "体育场馆.txt").write_text(f"大运会场馆建设\n\n{VENUES}和大运村建设。\n", "utf-8")
+    config = replace(seed_config, index=IndexConfig(path=str(tmp_path / "index")))
+    index = Index.open(config.index.path, config, embedder=seed_searcher.index.embedder)
+    index.add_paths([folder], config.chunk)
+
+    result = Searcher(index, config).search("困难群众基本生活保障", k=5)
+    first = result.hits[0]
+    cited = {first.citation.doc, *(c.doc for c in first.also_in)}
+    assert cited == {"省民政厅通知.txt", "市民政局转发通知.txt"}
+    assert all(notice not in h.text for h in result.hits[1:])  # the repost takes no place of its own
+    also = search_to_json(result)["hits"][0]["also_in"]
+    assert len(also) == 1 and notice in index.chunk_records([also[0]["chunk_id"]])[also[0]["chunk_id"]].text
 
 
 def test_batch_and_single_forms_agree(seed_searcher):

@@ -28,6 +28,15 @@ def test_card_shows_citation_highlight_and_context() -> None:
         assert part in html
 
 
+def test_card_names_the_other_reports_holding_the_same_passage() -> None:
+    hit = make_hit()
+    other = Citation(doc="转发.txt", title="市局<转发>通知", year=2020, region="成都市", section="", page=None,
+                     start=0, end=10)
+    assert "同见" not in card(hit, 1)
+    html = card(Hit(hit.text, hit.score, hit.citation, hit.highlights, also_in=(other,)), 1)
+    assert '<div class="gq-also-in">同见：<span class="gq-also" title="转发.txt">市局&lt;转发&gt;通知</span></div>' in html
+
+
 def test_report_text_is_escaped_everywhere() -> None:
     hit = make_hit(EVIL, [Span(0, 2)])
     html = render_search(SearchResult("q", (hit,)), context=lambda *a: (EVIL, EVIL))

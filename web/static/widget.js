@@ -46,6 +46,8 @@
     if (c.page) meta.appendChild(el("span", null, "第 " + c.page + " 页"));
     li.appendChild(meta);
     li.appendChild(passage(hit.text || "", hit.highlights || []));
+    var also = (hit.also_in || []).map(function (a) { return a.title || a.doc; });
+    if (also.length) li.appendChild(el("div", "gqw-also-in", "同见：" + also.join("、")));
     return li;
   }
 
