@@ -95,6 +95,11 @@ class Scored:
     text_hits: tuple[bool, ...]  # per hit: contains the evidence, whatever its document
     verdict: str
     latency_ms: float
+    first_doc_hits: tuple[bool, ...] | None = None  # per hit: its first citation (not ``also_in``) is the gold document
+
+
+def _first_cited(row: Scored) -> tuple[bool, ...]:
+    return row.doc_hits if row.first_doc_hits is None else row.first_doc_hits
 
 
 def _share(rows: Sequence[Scored], test: Callable[[Scored], bool]) -> Ratio:
@@ -120,6 +125,8 @@ def figures(rows: Sequence[Scored]) -> dict[str, Ratio]:
         out[f"doc_recall@{k}"] = _share(answerable, lambda r, k=k: hit_at(r.doc_hits, k))
     out[f"doc_mrr@{DEPTH}"] = _mean(answerable, lambda r: reciprocal_rank(r.doc_hits),
                                     lambda r: hit_at(r.doc_hits, DEPTH))
+    out[f"doc_mrr_first_cited@{DEPTH}"] = _mean(answerable, lambda r: reciprocal_rank(_first_cited(r)),
+                                                lambda r: hit_at(_first_cited(r), DEPTH))
     for k in DOC_RECALL_KS:
         out[f"text_recall@{k}"] = _share(answerable, lambda r, k=k: hit_at(r.text_hits, k))
     out["not_found_on_unanswerable"] = _share(unanswerable, lambda r: r.verdict == NOT_FOUND)

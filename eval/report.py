@@ -22,7 +22,7 @@ TOP_PASSAGES = 3
 EXCERPT_CHARS = 120
 SUMMARY_KEYS = (
     "recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10",
-    "doc_recall@1", "doc_recall@5", "doc_recall@10", "doc_mrr@10",
+    "doc_recall@1", "doc_recall@5", "doc_recall@10", "doc_mrr@10", "doc_mrr_first_cited@10",
     "not_found_on_unanswerable", "not_found_on_answerable", "latency_p50_ms", "latency_p95_ms",
 )
 _REPO = Path(__file__).resolve().parent.parent

@@ -44,7 +44,8 @@ def score(question: Question, hits: Sequence[Any], verdict: str, latency_ms: flo
     """Apply the matching rule to every hit of one answer."""
     evidence = [normalize(e) for e in question.evidence]
     texts = [contains_evidence(h.text, evidence) for h in hits]
-    docs = [same_doc(question.doc, h.citation.doc) for h in hits]
+    # A hit cites every report holding its text (``also_in``): any of them is the gold document.
+    docs = [any(same_doc(question.doc, c.doc) for c in (h.citation, *getattr(h, "also_in", ()))) for h in hits]
     return Scored(
         answerable=question.answerable,
         type=question.type,
@@ -54,6 +55,7 @@ def score(question: Question, hits: Sequence[Any], verdict: str, latency_ms: flo
         text_hits=tuple(texts),
         verdict=verdict,
         latency_ms=latency_ms,
+        first_doc_hits=tuple(same_doc(question.doc, h.citation.doc) for h in hits),
     )
 
 

@@ -104,9 +104,18 @@ def test_figures_over_answerable_only(rows):
     assert f["ndcg@10"].value == pytest.approx((1 + 1 / log2(5)) / 3)
     assert [f[f"doc_recall@{k}"].count for k in (1, 5, 10)] == [1, 2, 3]
     assert f["doc_mrr@10"].value == pytest.approx((1 + 1 / 2 + 1 / 7) / 3)
+    assert f["doc_mrr_first_cited@10"].value == f["doc_mrr@10"].value  # no also_in given: the same
     assert f["text_recall@1"].count == 2  # the miss holds the evidence in another document
     assert (f["not_found_on_unanswerable"].count, f["not_found_on_unanswerable"].total) == (1, 2)
     assert (f["not_found_on_answerable"].count, f["not_found_on_answerable"].total) == (1, 3)
+
+
+def test_first_cited_document_mrr_ignores_also_in_citations():
+    reposted = Scored(True, "fact", "a.txt", (False, True), (False, True), (False, True), "found", 1.0,
+                      first_doc_hits=(False, False))
+    f = figures([reposted, row(ranking(1))])
+    assert f["doc_mrr@10"].value == pytest.approx((1 / 2 + 1) / 2)
+    assert f["doc_mrr_first_cited@10"].value == pytest.approx((0 + 1) / 2)
 
 
 def test_summary_keys_and_counts(rows):

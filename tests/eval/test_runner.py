@@ -110,3 +110,18 @@ def test_cli_eval_then_compare(built, env, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "## Figures that moved" in result.stdout and "## Gained" in result.stdout
 
+
+
+def test_a_hit_citing_the_gold_document_in_also_in_counts_for_the_document_not_first_cited():
+    from types import SimpleNamespace
+
+    from eval.questions import Question
+    from eval.runner import score
+
+    cite = lambda doc: SimpleNamespace(doc=doc)  # noqa: E731
+    repost = SimpleNamespace(text="各地要做好困难群众基本生活保障工作", citation=cite("转发.txt"), also_in=(cite("原文.txt"),))
+    other = SimpleNamespace(text="无关", citation=cite("其他.txt"), also_in=())
+    question = Question(id="q", question="?", type="fact", doc="原文.txt", evidence=("基本生活保障",), answer="")
+    scored = score(question, [other, repost], "found", 1.0)
+    assert scored.doc_hits == (False, True) and scored.passage == (False, True)
+    assert scored.first_doc_hits == (False, False)
