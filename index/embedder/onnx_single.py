@@ -1,0 +1,156 @@
+"""An ONNX Runtime copy of a mean-pooled transformer for one query at a time: the search latency path.
+
+A single short query spends most of its time in PyTorch's per-module Python
+overhead, not in arithmetic. The transformer is exported to ONNX once per
+machine (into the model cache, a few seconds) and run by ONNX Runtime, which
+fuses the attention and layer-norm kernels; on 2 cores that halves the query
+embedding. Every load is checked against the eager model on probe queries, so
+a stale or wrong export is rebuilt once and otherwise set aside.
+
+Only batches of one go through it: with one text there is no padding, so the
+attention mask is all ones, the case the export was recorded with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Largest difference allowed between the ONNX and eager vectors (float32 rounding is ~1e-7).
+_TOLERANCE = 1e-5
+_PROBES = ("query: 2019年地区生产总值是多少？", "query: 大运会", "query: How are tax cuts applied to small firms?")
+_INPUTS = ("input_ids", "attention_mask")
+
+
+class OnnxSingleEncoder:
+    """Encodes one text with ONNX Runtime, for a sentence-transformers model laid out Transformer → mean Pooling → Normalize."""
+
+    def __init__(self, model, session):
+        self._model = model
+        self._session = session
+
+    @classmethod
+    def build(cls, model, name: str, cache_dir: str | Path) -> "OnnxSingleEncoder | None":
+        """The encoder for ``model`` (its export cached under ``cache_dir``), or None when it cannot serve this model."""
+        if not _supported(model):
+            return None
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError:
+            log.info("onnxruntime is not installed: single queries use the eager model")
+            return None
+        path = Path(cache_dir) / "onnx" / f"{_export_key(model, name)}.onnx"
+        for attempt in range(2):
+            cached = path.exists() and not attempt
+            try:
+                if not cached:
+                    _export(model, path)
+                encoder = cls(model, _session(path))
+                difference = encoder._difference()
+            except Exception as exc:  # an optimisation: any failure keeps the eager path
+                reason = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+                if cached:
+                    log.info("cached ONNX query encoder %s unusable (%s): exporting it again", path, reason)
+                    continue
+                log.info("query encoder not exported to ONNX (%s): using the eager model", reason)
+                return None
+            if difference <= _TOLERANCE:
+                return encoder
+            log.info("ONNX query encoder differs from the model by %.2g: %s", difference,
+                     "exporting it again" if cached else "using the eager model")
+            if not cached:
+                return None
+        return None
+
+    def encode(self, text: str) -> np.ndarray:
+        """The unit-length vector of ``text`` (prompt already prepended)."""
+        features = self._model.preprocess([text])
+        feeds = {name: features[name].numpy() for name in _INPUTS}
+        hidden = self._session.run(None, feeds)[0][0]
+        vector = hidden.mean(axis=0)
+        return (vector / np.linalg.norm(vector)).astype(np.float32, copy=False)
+
+    def _difference(self) -> float:
+        eager = self._model.encode(list(_PROBES), normalize_embeddings=True, show_progress_bar=False)
+        fast = np.stack([self.encode(text) for text in _PROBES])
+        return float(np.abs(eager - fast).max())
+
+
+def _supported(model) -> bool:
+    names = [type(m).__name__ for m in model]
+    if names[:2] != ["Transformer", "Pooling"] or names[2:] not in ([], ["Normalize"]):
+        return False
+    return getattr(model[1], "pooling_mode", None) == "mean"
+
+
+def _export_key(model, name: str) -> str:
+    """Names the export after the model, its shape and the torch that wrote it; the probe check catches the rest."""
+    import torch
+
+    config = model[0].model.config
+    shape = (config.model_type, config.hidden_size, config.num_hidden_layers, config.vocab_size)
+    digest = hashlib.sha256(repr((name, shape, torch.__version__)).encode()).hexdigest()[:16]
+    return f"{config.model_type}-{digest}"
+
+
+def _last_hidden_state(transformer):
+    """The transformer as a plain ``(input_ids, attention_mask) → last hidden state`` module, for export."""
+    import torch
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids, attention_mask):
+            return self.transformer(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    return LastHiddenState().eval()
+
+
+def _export(model, path: Path) -> None:
+    """Write the ONNX graph to ``path`` atomically (a reader never sees half a file)."""
+    import torch
+    from transformers.utils import logging as hf_logging
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    features = model.preprocess([_PROBES[0]])
+    handle, scratch = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".part")
+    os.close(handle)
+    verbosity = hf_logging.get_verbosity()
+    try:
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the exporter's deprecation and tracer notes
+            hf_logging.set_verbosity_error()
+            # The TorchScript-based exporter: seconds, where the torch.export one takes most of a minute.
+            torch.onnx.export(
+                _last_hidden_state(model[0].model), (features["input_ids"], features["attention_mask"]), scratch,
+                input_names=list(_INPUTS), output_names=["last_hidden_state"],
+                dynamic_axes={name: {1: "tokens"} for name in (*_INPUTS, "last_hidden_state")},
+                opset_version=17, dynamo=False)
+        os.replace(scratch, path)
+        log.info("exported the query encoder to %s", path)
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if os.path.exists(scratch):
+            os.unlink(scratch)
+
+
+def _session(path: Path):
+    import onnxruntime
+    import torch
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = torch.get_num_threads()
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # errors only
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
