@@ -13,7 +13,7 @@ import numpy as np
 
 from govqa.config import SearchConfig
 from qa import highlight, verdict
-from qa.question import Question
+from qa.question import Question, content_terms
 from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult
 
 # Passages whose sentences are weighed for the verdict.
@@ -59,10 +59,12 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig) -> Answer:
         dense = [float(s) for p, s in zip(pieces, sims) if p[0] == h]
         hits[h] = replace(hits[h], highlights=highlight.best_sentences(hits[h].text, run.terms, dense))
     grounded = [h for h in judged if run.grounded[h]]
+    content = content_terms(run.question, run.terms)
     evidence = verdict.Evidence(
         top_similarity=max((float(s) for p, s in zip(pieces, sims) if run.grounded[p[0]]), default=0.0),
         coverage=max((highlight.term_overlap(run.terms, hits[h].text) for h in grounded), default=0.0),
         grounded=bool(grounded),
+        anchored=not content or any(t in hits[h].text for h in grounded for t in content),
     )
     found = verdict.is_found(evidence, config)
     confidence = verdict.confidence(evidence, config)

@@ -13,7 +13,7 @@ from index import Index
 from index.keyword import query_terms
 from qa import fuse, highlight, passages
 from qa.answer import Run, judge
-from qa.question import Question, understand, validate
+from qa.question import Question, understand, validate, years_in
 from qa.types import Answer, Citation, Filters, Hit, SearchResult
 
 
@@ -107,10 +107,19 @@ class Searcher:
 
     @staticmethod
     def _grounded(question: Question, hit: Hit, facets) -> bool:
+        """Does the hit's report or text match the years and places the question names?
+
+        A report of year Y+1 reviews year Y, so it grounds a question about Y,
+        except in a passage that names Y+1 and not Y: that one is about the
+        report's own year (its plans), not the year asked about.
+        """
         facet = facets.get(hit.citation.doc)
         if question.years:
-            year_ok = any(str(y) in hit.text for y in question.years) or (
-                facet is not None and facet.year is not None and any(facet.year in (y, y + 1) for y in question.years))
+            written = years_in(hit.text)
+            year_ok = any(y in written for y in question.years) or (
+                facet is not None and facet.year is not None
+                and any(facet.year == y or (facet.year == y + 1 and facet.year not in written)
+                        for y in question.years))
             if not year_ok:
                 return False
         if question.places and facet is not None and facet.places:

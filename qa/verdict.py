@@ -14,6 +14,7 @@ class Evidence:
     top_similarity: float  # cosine of the question and the closest sentence of the grounded top passages
     coverage: float  # share of the question's terms (length-weighted) found in one grounded top passage
     grounded: bool  # some top passage's report or text matches the years/places the question names
+    anchored: bool = True  # some grounded top passage holds a content word of the question (or it has none)
 
 
 def is_found(evidence: Evidence, config: SearchConfig) -> bool:
@@ -23,9 +24,11 @@ def is_found(evidence: Evidence, config: SearchConfig) -> bool:
     close in meaning; keyword queries ("两拆一增") embed poorly but every term
     is present. Only grounded passages give evidence: one whose report does not
     match the year or place the question names, and whose text does not mention
-    it, does not answer the question.
+    it, does not answer the question. Nor does a set of passages that holds
+    none of the question's content words (beyond its places and years): on
+    the topic ("青羊区…") but silent on what is asked ("…常住人口").
     """
-    if not evidence.grounded:
+    if not (evidence.grounded and evidence.anchored):
         return False
     return (evidence.top_similarity >= config.found_similarity
             or (evidence.top_similarity >= config.weak_similarity and evidence.coverage >= config.found_coverage)
@@ -34,7 +37,7 @@ def is_found(evidence: Evidence, config: SearchConfig) -> bool:
 
 def confidence(evidence: Evidence, config: SearchConfig) -> float:
     """A score in [0, 1], 0.5 at the similarity threshold: how clearly the evidence clears it."""
-    if not evidence.grounded:
+    if not (evidence.grounded and evidence.anchored):
         return 0.0
     margin = (evidence.top_similarity - config.found_similarity) / 0.05 + max(0.0, evidence.coverage - 0.5)
     return max(0.0, min(1.0, 0.5 + 0.5 * margin))

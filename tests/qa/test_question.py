@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.question import QuestionError, short_name, understand, validate
+from qa.question import QuestionError, content_terms, short_name, understand, validate, years_in
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "\n\t", None])
@@ -35,3 +35,15 @@ def test_short_names():
     assert short_name("成都市") == "成都"
     assert short_name("广西壮族自治区") == "广西"
     assert short_name("青羊区") == "青羊"
+
+
+def test_content_terms_leave_out_places_years_numbers_and_question_words():
+    question = understand("青羊区2020年常住人口有多少？", {"成都市 青羊区".split()[1]})
+    terms = ["青羊", "青羊区", "2020", "2020年", "常住", "人口", "常住人口", "有", "多少"]
+    assert content_terms(question, terms) == ["常住", "人口", "常住人口"]
+    assert content_terms(understand("多少", set()), ["多少"]) == []
+
+
+def test_years_written_in_a_passage():
+    assert years_in("2021年地区生产总值增长7%左右，较2020年提高") == {2020, 2021}
+    assert years_in("增长20210%，第12023号") == set()

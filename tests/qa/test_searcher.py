@@ -29,6 +29,13 @@ def test_a_question_the_reports_do_not_cover_is_not_found_but_lists_weak_passage
     assert all(h["weak"] for h in answer_to_json(answer)["hits"])
 
 
+@pytest.mark.parametrize("question", ["青羊区的房价是多少？", "青羊区有多少家医院？"])
+def test_passages_on_the_place_but_without_any_word_of_what_is_asked_are_not_an_answer(seed_searcher, question):
+    answer = seed_searcher.ask(question)
+    assert answer.hits and answer.hits[0].citation.region.endswith("青羊区")  # on the place…
+    assert answer.verdict == "not_found"  # …but silent on 房价 / 医院
+
+
 def test_an_answerable_question_is_found_with_the_answer_sentence_cited(seed_searcher, seed_documents):
     answer = seed_searcher.ask("2019年成都地区生产总值是多少")
     assert answer.verdict == "found"
