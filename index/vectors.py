@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # it logs which CPU build it loads at INFO
@@ -16,6 +17,23 @@ VECTORS_NAME = "vectors.faiss"
 # Search breadth for approximate indexes: probe 16 IVF lists; explore 64 HNSW candidates (or 2k).
 IVF_NPROBE = 16
 HNSW_EF_SEARCH = 64
+# Fewer queries than this are searched on one thread: OpenMP's start-up for one query costs
+# more than the scan (11k vectors: 0.4 ms on one thread, 1.9 ms p50 and 24 ms p95 on two).
+SINGLE_THREAD_QUERIES = 20
+
+
+@contextmanager
+def _omp_threads(count: int | None):
+    """Run the block with ``count`` OpenMP threads (None: unchanged); the setting is per calling thread."""
+    if count is None:
+        yield
+        return
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(count)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 class VectorIndexError(RuntimeError):
@@ -110,7 +128,8 @@ class VectorIndex:
         if not self.ntotal or k <= 0 or (allowed is not None and not allowed):
             return [[] for _ in range(len(queries))]
         k = min(k, self.ntotal)
-        scores, ids = self.index.search(queries, k, params=self._params(allowed, k))
+        with _omp_threads(1 if len(queries) < SINGLE_THREAD_QUERIES else None):
+            scores, ids = self.index.search(queries, k, params=self._params(allowed, k))
         return [[(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i != -1]
                 for row_ids, row_scores in zip(ids, scores)]
 

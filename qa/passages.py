@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 # Chunks of one section are contiguous but for the whitespace the splitter strips.
 _MAX_GAP = 2
@@ -39,9 +40,11 @@ def touches(a: Passage, b: Passage) -> bool:
     return a.doc == b.doc and a.start <= b.end + _MAX_GAP and b.start <= a.end + _MAX_GAP
 
 
-def _bigrams(text: str) -> set[str]:
+@lru_cache(maxsize=1024)
+def _bigrams(text: str) -> frozenset[str]:
+    # Cached: the clean-up compares each candidate with every kept passage.
     compact = "".join(text.split())
-    return {compact[i:i + 2] for i in range(len(compact) - 1)}
+    return frozenset(compact[i:i + 2] for i in range(len(compact) - 1))
 
 
 def near_duplicate(a: str, b: str) -> bool:

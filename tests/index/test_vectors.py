@@ -60,3 +60,17 @@ def test_hnsw_reports_that_it_cannot_remove():
 def test_bad_factory_string_says_what_to_use():
     with pytest.raises(VectorIndexError, match="faiss_factory"):
         VectorIndex.new(16, "NoSuchIndex")
+
+
+def test_a_few_queries_run_on_one_thread_with_the_same_results_and_the_setting_restored():
+    import faiss
+
+    x = unit(500, seed=3)
+    index = VectorIndex.new(16)
+    index.add(np.arange(500), x)
+    before = faiss.omp_get_max_threads()
+    singles = [index.search(x[i:i + 1], 10)[0] for i in range(30)]  # one query: one OpenMP thread
+    assert faiss.omp_get_max_threads() == before
+    batch = index.search(x[:30], 10)  # a batch: faiss's own threading
+    assert [[i for i, _ in row] for row in singles] == [[i for i, _ in row] for row in batch]
+    assert all(row[0][0] == n for n, row in enumerate(singles))
