@@ -21,7 +21,7 @@ _NATIONAL_WORDS = ("国务院", "中央政府", "全国人大", "全国人民代
 # Words that ask rather than say what is asked about: never evidence that a passage is on the question.
 _QUESTION_WORDS = frozenset(
     "多少 什么 哪些 哪个 哪里 哪儿 哪几 几个 哪几个 怎么 怎样 如何 为什么 是否 有没有 是不是 能不能 可以 可不可以".split())
-_NUMBER = re.compile(r"[\d.%]+[年月日号]?")
+_CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _ADMIN_SUFFIX = re.compile(r"(?:省|市|区|县|州|盟|旗|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
 
 
@@ -77,12 +77,14 @@ def years_in(text: str) -> set[int]:
 
 
 def content_terms(question: Question, terms: list[str]) -> list[str]:
-    """The question's terms that say what it asks about: not its places, years, numbers or question words.
+    """The question's Chinese words that say what it asks about: not its places, years, numbers or question words.
 
-    "青羊区常住人口有多少" → 常住, 人口, 常住人口. Single characters are left out too:
-    jieba leaves particles and measure words as single characters.
+    "青羊区常住人口有多少" → 常住, 人口, 常住人口. Single characters are left out
+    (jieba leaves particles and measure words as single characters), and so are
+    words without a Chinese character: reports spell abbreviations out (GDP is
+    地区生产总值 in the text), so their absence from a passage says nothing.
     """
     places = {form for place in question.places for form in (place, short_name(place))}
     return [t for t in terms
-            if len(t) >= 2 and t not in _QUESTION_WORDS and not _NUMBER.fullmatch(t)
+            if len(t) >= 2 and _CHINESE.search(t) and not t[0].isdigit() and t not in _QUESTION_WORDS
             and not any(t in place or place in t for place in places)]

@@ -42,6 +42,7 @@ def test_content_terms_leave_out_places_years_numbers_and_question_words():
     terms = ["青羊", "青羊区", "2020", "2020年", "常住", "人口", "常住人口", "有", "多少"]
     assert content_terms(question, terms) == ["常住", "人口", "常住人口"]
     assert content_terms(understand("多少", set()), ["多少"]) == []
+    assert content_terms(understand("2019年成都GDP是多少", {"成都市"}), ["2019", "成都", "GDP", "是", "多少"]) == []
 
 
 def test_years_written_in_a_passage():

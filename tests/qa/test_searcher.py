@@ -36,8 +36,9 @@ def test_passages_on_the_place_but_without_any_word_of_what_is_asked_are_not_an_
     assert answer.verdict == "not_found"  # …but silent on 房价 / 医院
 
 
-def test_an_answerable_question_is_found_with_the_answer_sentence_cited(seed_searcher, seed_documents):
-    answer = seed_searcher.ask("2019年成都地区生产总值是多少")
+@pytest.mark.parametrize("question", ["2019年成都地区生产总值是多少", "2019年成都GDP是多少"])
+def test_an_answerable_question_is_found_with_the_answer_sentence_cited(seed_searcher, seed_documents, question):
+    answer = seed_searcher.ask(question)
     assert answer.verdict == "found"
     assert "1.70万亿元" in answer.answer
     c = answer.citation
