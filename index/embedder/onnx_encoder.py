@@ -19,7 +19,8 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -36,9 +37,14 @@ _EXPORT_FORMAT = 2  # 2: recorded on a padded batch
 class OnnxEncoder:
     """Encodes texts with ONNX Runtime, for a sentence-transformers model laid out Transformer → mean Pooling → Normalize."""
 
-    def __init__(self, model, session):
+    # Texts per run. Small batches of similar length, two side by side, beat large ones: 64 report chunks
+    # took 2.2 s in batches of 4, 2.5 s of 8, 5.0 s of 32; 32 sentences of 7–164 tokens 0.5 s against 3.5 s.
+    batch_size = 4
+
+    def __init__(self, model, session, workers: int = 1):
         self._model = model
         self._session = session
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="govqa-onnx") if workers > 1 else None
 
     @classmethod
     def build(cls, model, name: str, cache_dir: str | Path) -> "OnnxEncoder | None":
@@ -56,7 +62,7 @@ class OnnxEncoder:
             try:
                 if not cached:
                     _export(model, path)
-                encoder = cls(model, _session(path))
+                encoder = cls(model, _session(path), _cores())
                 difference = encoder._difference()
             except Exception as exc:  # an optimisation: any failure keeps the eager path
                 reason = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
@@ -81,6 +87,12 @@ class OnnxEncoder:
         mask = feeds["attention_mask"][:, :, None].astype(hidden.dtype)
         pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1.0)
         return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32, copy=False)
+
+    def encode_batches(self, batches: Sequence[Sequence[str]]) -> Iterator[np.ndarray]:
+        """``encode`` of each batch, in order; batches run side by side, one core each."""
+        if self._pool is None or len(batches) < 2:
+            return (self.encode(batch) for batch in batches)
+        return self._pool.map(self.encode, batches)
 
     def _difference(self) -> float:
         eager = self._model.encode(list(_PROBES), normalize_embeddings=True, show_progress_bar=False)
@@ -148,12 +160,18 @@ def _export(model, path: Path) -> None:
             os.unlink(scratch)
 
 
-def _session(path: Path):
-    import onnxruntime
+def _cores() -> int:
     import torch
 
+    return max(1, torch.get_num_threads())
+
+
+def _session(path: Path):
+    """A session on one thread: a search runs BM25 on the other core meanwhile, and batches run side by side."""
+    import onnxruntime
+
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = torch.get_num_threads()
+    options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only

@@ -118,8 +118,9 @@ class SentenceTransformerEmbedder(Embedder):
     def _encode_fast(self, texts: list[str], size: int,
                      progress: Callable[[int], None] | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for rows in _longest_first(texts, size):
-            out[rows] = self._fast.encode([texts[i] for i in rows])
+        batches = _longest_first(texts, min(size, self._fast.batch_size))
+        for rows, vectors in zip(batches, self._fast.encode_batches([[texts[i] for i in rows] for rows in batches])):
+            out[rows] = vectors
             if progress is not None:
                 progress(len(rows))
         return out
