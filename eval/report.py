@@ -203,8 +203,9 @@ def render_markdown(run: Run) -> str:
         f"- index: {p.get('index', {}).get('path')} (model: {manifest.get('model', 'unknown')})",
         f"- git: {git.get('commit') or 'unknown'}{' (dirty)' if git.get('dirty') else ''}",
         *[f"- **warning**: {w}" for w in s.get("warnings", [])],
-        "", "Passage level: a passage answers when it comes from the gold document and contains an "
-        "evidence string (NFKC, whitespace and `*` removed). Document level: a passage from the gold document.",
+        "", "Passage level: a passage answers when it cites the gold document (itself or among its `also_in` "
+        "reposts) and contains an evidence string (NFKC, whitespace and `*` removed). Document level: a passage "
+        "citing the gold document; `doc_mrr_first_cited` counts only each passage's own document.",
         "", "## Figures", "", *_figures_table(s),
         "", "## By type", "", *_group_table(s.get("by_type", {}), "type"),
         "", "## By document", "", *_group_table(s.get("by_doc", {}), "document"),
