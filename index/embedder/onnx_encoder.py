@@ -67,13 +67,13 @@ class OnnxEncoder:
             except Exception as exc:  # an optimisation: any failure keeps the eager path
                 reason = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
                 if cached:
-                    log.info("cached ONNX query encoder %s unusable (%s): exporting it again", path, reason)
+                    log.info("cached ONNX export %s unusable (%s): exporting it again", path, reason)
                     continue
-                log.info("query encoder not exported to ONNX (%s): using the eager model", reason)
+                log.info("model not exported to ONNX (%s): using the eager model", reason)
                 return None
             if difference <= _TOLERANCE:
                 return encoder
-            log.info("ONNX query encoder differs from the model by %.2g: %s", difference,
+            log.info("ONNX export differs from the model by %.2g: %s", difference,
                      "exporting it again" if cached else "using the eager model")
             if not cached:
                 return None
@@ -153,7 +153,7 @@ def _export(model, path: Path) -> None:
                 dynamic_axes={name: {0: "texts", 1: "tokens"} for name in (*_INPUTS, "last_hidden_state")},
                 opset_version=17, dynamo=False)
         os.replace(scratch, path)
-        log.info("exported the query encoder to %s", path)
+        log.info("exported the model to ONNX: %s", path)
     finally:
         hf_logging.set_verbosity(verbosity)
         if os.path.exists(scratch):
