@@ -108,7 +108,7 @@ class Writer:
         texts = [retrieval_text(document_meta(d), c) for _, d, chunks, _ in self.pending for c in chunks]
         if len(texts) >= WARM_UP_TEXTS and not self.warmed_up:
             # Worth its seconds on a real batch: the ONNX Runtime path embeds report chunks twice as fast.
-            getattr(self.index.embedder, "warm_up", lambda: None)()
+            self.index.warm_up()
             self.warmed_up = True
         vectors = self.index.embedder.encode_passages(texts, progress=self.bar.update) if texts else \
             np.zeros((0, self.index.manifest.dimension), dtype=np.float32)

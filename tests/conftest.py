@@ -51,6 +51,9 @@ class HashEmbedder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(list(texts))
 
+    def warm_up(self) -> None:
+        """Nothing to prepare: hashing is as fast as it gets."""
+
     def encode_passages(self, texts, batch_size=None, progress=None) -> np.ndarray:
         vectors = self._encode(list(texts))
         if progress:
