@@ -197,7 +197,7 @@ class Index:
         return self.embedder.encode_queries(texts)
 
     def warm_up(self) -> None:
-        """Load the model and prepare its single-query fast path now, not on a server's first question."""
+        """Load the model and prepare its fast path (ONNX Runtime) now, not on a server's first question."""
         self.embedder.warm_up()
 
     def dense_search(self, vectors: np.ndarray, k: int,

@@ -133,7 +133,7 @@ class Service:
             except IndexNotFoundError:
                 index = self._build(Index)
             self._set("starting", "正在加载模型…")
-            index.warm_up()  # load the model and its single-query fast path now, not on the first user's question
+            index.warm_up()  # load the model and its fast path now, not on the first user's question
             self._searcher = Searcher(index, self.config)
             stats = self.stats()
             self._set("ready", f"索引就绪：{stats.get('documents', 0)} 份报告，{stats.get('chunks', 0)} 个段落")

@@ -25,7 +25,7 @@ class Embedder(ABC):
         """Vectors for search queries, shape (len(texts), dimension)."""
 
     def warm_up(self) -> None:
-        """Get ready to answer single queries fast (load weights, prepare fast paths); for long-running servers."""
+        """Get ready to embed fast (load weights, prepare fast paths); for servers, evaluations and large adds."""
         self.encode_queries(["预热"])
 
     @abstractmethod

@@ -67,11 +67,13 @@ class SentenceTransformerEmbedder(Embedder):
         self.query_prompt = query_prompt if e5 else ""
         self.passage_prompt = passage_prompt if e5 else ""
         self._fast: OnnxEncoder | None = None
+        self._fast_tried = False  # a model that cannot be exported is not exported again on every warm-up
         self._cache_dir = Path(cache_dir)
 
     def warm_up(self) -> None:
         """Load the ONNX Runtime encoder (exported once per machine): worth it in a process that serves many questions."""
-        if self._fast is None:
+        if not self._fast_tried:
+            self._fast_tried = True
             self._fast = OnnxEncoder.build(self.model, self.name, self._cache_dir)
         super().warm_up()
 

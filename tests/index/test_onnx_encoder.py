@@ -70,6 +70,18 @@ def test_without_warm_up_single_queries_take_the_eager_path(minilm_dir, tmp_path
     assert not (tmp_path / "onnx").exists()
 
 
+def test_a_model_that_cannot_be_exported_is_tried_once(minilm_dir, tmp_path, monkeypatch):
+    from index.embedder import sentence
+
+    attempts = []
+    monkeypatch.setattr(sentence.OnnxEncoder, "build", lambda *args: attempts.append(args) or None)
+    embedder = sentence.SentenceTransformerEmbedder(str(minilm_dir), tmp_path)
+    embedder.warm_up()
+    embedder.warm_up()  # e.g. the server at start, then a large upload
+    assert len(attempts) == 1 and embedder._fast is None
+    assert embedder.encode_queries([QUERIES[0]]).shape == (1, 384)
+
+
 def test_a_model_of_another_layout_keeps_the_eager_path(minilm_embedder, tmp_path):
     from sentence_transformers import SentenceTransformer
 
