@@ -8,11 +8,12 @@ that is closest in meaning, not on the passage as a whole.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
 from govqa.config import SearchConfig
-from qa import highlight, verdict
+from qa import answer_type, highlight, verdict
 from qa.question import Question, content_terms
 from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult
 
@@ -55,13 +56,16 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig) -> Answer:
     """Only grounded passages count as evidence: a sentence about 2019 does not answer a question about 2022."""
     hits = list(run.result.hits)
     judged = range(min(JUDGED_HITS, len(hits)))
+    wanted = answer_type.wants(run.question.text)
+    fits = partial(answer_type.can_answer, wanted=wanted)
     for h in judged:
         dense = [float(s) for p, s in zip(pieces, sims) if p[0] == h]
-        hits[h] = replace(hits[h], highlights=highlight.best_sentences(hits[h].text, run.terms, dense))
+        hits[h] = replace(hits[h], highlights=highlight.best_sentences(hits[h].text, run.terms, dense, can_answer=fits))
     grounded = [h for h in judged if run.grounded[h]]
     content = content_terms(run.question, run.terms)
+    # A sentence that cannot give the kind of answer asked for (no number, for "多少") is no evidence.
     evidence = verdict.Evidence(
-        top_similarity=max((float(s) for p, s in zip(pieces, sims) if run.grounded[p[0]]), default=0.0),
+        top_similarity=max((float(s) for p, s in zip(pieces, sims) if run.grounded[p[0]] and fits(p[2])), default=0.0),
         coverage=max((highlight.term_overlap(run.terms, hits[h].text) for h in grounded), default=0.0),
         grounded=bool(grounded),
         anchored=not content or any(t in hits[h].text for h in grounded for t in content),
@@ -71,7 +75,8 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig) -> Answer:
     result = run.result
     if not found:
         return Answer(result.question, "not_found", NOT_FOUND_MESSAGE, None, tuple(hits), min(confidence, 0.49), result.took_ms)
-    top = hits[grounded[0]]
+    answering = [h for h in grounded if any(fits(hits[h].text[s.start:s.end]) for s in hits[h].highlights)]
+    top = hits[(answering or grounded)[0]]
     return Answer(result.question, "found", top.answer_text or top.text, _answer_citation(top), tuple(hits),
                   max(confidence, 0.5), result.took_ms)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from qa.types import Span
 
@@ -38,11 +38,14 @@ def best_sentences(
     dense_scores: Sequence[float] | None = None,
     max_sentences: int = 2,
     dense_weight: float = 1.0,
+    can_answer: Callable[[str], bool] | None = None,
 ) -> tuple[Span, ...]:
     """The highest-scoring sentence, plus a runner-up scoring within 10% of it, in text order.
 
     A sentence scores its term overlap with the question, plus its dense
     similarity to the question when ``dense_scores`` (one per ``sentences(text)``) is given.
+    When ``can_answer`` is given and accepts some sentence (one holding a number,
+    for "多少"), only the sentences it accepts are marked.
     """
     spans = sentences(text)
     if not spans:
@@ -51,7 +54,10 @@ def best_sentences(
     scores = [term_overlap(question_terms, p) for p in pieces]
     if dense_scores is not None:
         scores = [s + dense_weight * d for s, d in zip(scores, dense_scores)]
-    order = sorted(range(len(spans)), key=lambda i: (-scores[i], i))
+    candidates = range(len(spans))
+    if can_answer is not None:
+        candidates = [i for i in candidates if can_answer(pieces[i])] or candidates
+    order = sorted(candidates, key=lambda i: (-scores[i], i))
     best = scores[order[0]]
     chosen = [order[0]] + [i for i in order[1:max_sentences] if best > 0 and scores[i] >= 0.9 * best]
     return tuple(spans[i] for i in sorted(chosen))

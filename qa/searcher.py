@@ -6,12 +6,13 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 
 from govqa.config import Config, SearchConfig
 from index import Index
 from index.keyword import query_terms
-from qa import fuse, highlight, passages
+from qa import answer_type, fuse, highlight, passages
 from qa.answer import Run, judge
 from qa.question import Question, understand, validate, years_in
 from qa.types import Answer, Citation, Filters, Hit, SearchResult
@@ -96,11 +97,12 @@ class Searcher:
             [passages.Passage(c.chunk_id, records[c.chunk_id].doc, records[c.chunk_id].text,
                               records[c.chunk_id].start, records[c.chunk_id].end, c.score) for c in ranked],
             k, self._max_passage)
-        return [self._hit(p, records, fused[p.chunk_id], terms) for p in kept]
+        fits = partial(answer_type.can_answer, wanted=answer_type.wants(question.text))
+        return [self._hit(p, records, fused[p.chunk_id], terms, fits) for p in kept]
 
     @staticmethod
-    def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms) -> Hit:
-        spans = highlight.best_sentences(passage.text, terms)
+    def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms, can_answer) -> Hit:
+        spans = highlight.best_sentences(passage.text, terms, can_answer=can_answer)
         also_in = tuple(_citation(d, records[d.chunk_id]) for d in passage.also_in)
         return Hit(passage.text, passage.score, _citation(passage, records[passage.chunk_id]), spans,
                    candidate.dense_score, candidate.keyword_rank, also_in)

@@ -29,3 +29,12 @@ def test_dense_scores_can_decide_between_sentences():
     dense = [1.0 if "通关" in PASSAGE[s.start:s.end] else 0.0 for s in sentences(PASSAGE)]
     spans = best_sentences(PASSAGE, [], dense_scores=dense)
     assert PASSAGE[spans[0].start:spans[0].end].startswith("提升跨境贸易")
+
+
+def test_only_sentences_that_can_answer_are_marked_when_there_are_any():
+    text = "2025年四川省政府工作报告\n经济总量达到64697亿元，增长5.7%。"
+    has_digit = lambda sentence: any(ch.isdigit() for ch in sentence.replace("2025年", ""))
+    spans = best_sentences(text, ["2025", "四川省"], can_answer=has_digit)
+    assert [text[s.start:s.end] for s in spans] == ["经济总量达到64697亿元，增长5.7%。"]
+    title_only = best_sentences("2025年四川省政府工作报告", ["四川省"], can_answer=has_digit)
+    assert len(title_only) == 1  # none can answer: the best sentence is still marked

@@ -84,6 +84,12 @@ def test_a_passage_reposted_in_another_report_is_one_hit_citing_both(seed_search
     assert len(also) == 1 and notice in index.chunk_records([also[0]["chunk_id"]])[also[0]["chunk_id"]].text
 
 
+def test_a_number_question_is_not_answered_by_passages_without_a_number(seed_searcher):
+    answer = seed_searcher.ask("成都大运会的门票多少钱？")
+    assert "大运会" in answer.hits[0].text  # on the games…
+    assert answer.verdict == "not_found"   # …but nothing says how much a ticket costs
+
+
 def test_batch_and_single_forms_agree(seed_searcher):
     questions = ["大运会有哪些场馆", "垃圾怎么处理"]
     batch = seed_searcher.search_batch(questions, k=3)
