@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from index.context import SECTION_SEPARATOR
+
 # Chunks of one section are contiguous but for the whitespace the splitter strips.
 _MAX_GAP = 2
 _NEAR_DUPLICATE = 0.85
@@ -21,6 +23,7 @@ class Passage:
     end: int
     score: float
     also_in: tuple["Passage", ...] = ()  # near-duplicates of this text in other documents, best first
+    section: str = ""  # the section path: passages of two top-level sections are never merged
 
 
 def merge(first: Passage, second: Passage) -> Passage:
@@ -36,8 +39,18 @@ def merge(first: Passage, second: Passage) -> Passage:
 
 
 def touches(a: Passage, b: Passage) -> bool:
-    """True when two passages of the same document overlap or are separated only by a line break."""
-    return a.doc == b.doc and a.start <= b.end + _MAX_GAP and b.start <= a.end + _MAX_GAP
+    """True when two passages of one part of a document overlap or are separated only by a line break.
+
+    Passages under two top-level sections stay apart, so that each is cited
+    with its own ("一、2024年工作回顾" and "二、2025年工作安排" are about two
+    years); subsections of one part merge.
+    """
+    return (a.doc == b.doc and _part(a.section) == _part(b.section)
+            and a.start <= b.end + _MAX_GAP and b.start <= a.end + _MAX_GAP)
+
+
+def _part(section: str) -> str:
+    return section.split(SECTION_SEPARATOR, 1)[0]
 
 
 @lru_cache(maxsize=1024)

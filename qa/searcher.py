@@ -94,8 +94,8 @@ class Searcher:
                     facet.year, facet.places, question.years, question.places, cfg.grounding_boost)
         ranked = sorted(fused.values(), key=lambda c: -c.score)
         kept = passages.clean_up(
-            [passages.Passage(c.chunk_id, records[c.chunk_id].doc, records[c.chunk_id].text,
-                              records[c.chunk_id].start, records[c.chunk_id].end, c.score) for c in ranked],
+            [passages.Passage(c.chunk_id, records[c.chunk_id].doc, records[c.chunk_id].text, records[c.chunk_id].start,
+                              records[c.chunk_id].end, c.score, section=records[c.chunk_id].section) for c in ranked],
             k, self._max_passage)
         fits = partial(answer_type.can_answer, wanted=answer_type.wants(question.text))
         return [self._hit(p, records, fused[p.chunk_id], terms, fits) for p in kept]

@@ -1,5 +1,7 @@
 """Clean-up of the ranking: merging touching chunks of one document, dropping near-duplicates."""
 
+from dataclasses import replace
+
 from qa.passages import Passage, clean_up, merge, near_duplicate
 
 TEXT = "一二三四五六七八九十甲乙丙丁戊己庚辛壬癸"
@@ -25,6 +27,14 @@ def test_clean_up_merges_touching_hits_and_keeps_k_distinct_passages():
     kept = clean_up(ranked, k=3, max_chars=100)
     assert [x.chunk_id for x in kept] == [1, 2, 4]
     assert kept[0].text == TEXT[0:12]
+
+
+def test_touching_chunks_merge_within_a_part_of_the_report_but_not_across_parts():
+    review = replace(p(1, "a", 0, 6, 0.9), section="一、2024年工作回顾 › （一）稳增长")
+    sibling = replace(p(2, "a", 6, 12, 0.8), section="一、2024年工作回顾 › （二）惠民生")
+    plans = replace(p(3, "a", 12, 18, 0.7), section="二、2025年工作安排")
+    kept = clean_up([review, sibling, plans], k=3, max_chars=100)
+    assert [(x.start, x.end, x.section) for x in kept] == [(0, 12, review.section), (12, 18, plans.section)]
 
 
 def test_merges_stop_at_the_length_cap():
