@@ -78,23 +78,23 @@ def _min_max(ranking: Sequence[tuple[int, float]]) -> dict[int, float]:
 
 
 def grounding_factor(
-    doc_year: int | None,
+    year_fit: bool | None,
     doc_places: Sequence[str],
-    years: Sequence[int],
     places: Sequence[str],
     boost: float,
 ) -> float:
-    """Multiplier for a chunk whose report is known to be about another year or place than the question names.
+    """Multiplier for a chunk known to be about another year or place than the question names.
 
-    A report of year Y reviews Y-1 and plans Y, so a question about year Y
-    matches reports of Y and Y+1. A report known to differ is demoted by
-    ``1 / (1 + boost)`` per dimension; a matching report, or one whose year or
+    ``year_fit`` says whether the chunk is about a year the question names
+    (``question.about_years``; ``None`` when the question names none or the
+    report's year is unknown). A chunk known to differ is demoted by
+    ``1 / (1 + boost)`` per dimension; a matching one, or one whose year or
     place is unknown (many notices name no place), keeps its score: missing
     metadata must not cost a document its rank.
     """
     factor = 1.0
     if places and doc_places and not any(p in doc_places for p in places):
         factor /= 1 + boost
-    if years and doc_year is not None and not any(doc_year in (y, y + 1) for y in years):
+    if year_fit is False:
         factor /= 1 + boost
     return factor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.clean import normalise_chars
@@ -16,6 +17,9 @@ class QuestionError(ValueError):
 
 _WORDY = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
 _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)")
+# Old reports write years in Chinese numerals: 一九五八年.
+_CHINESE_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})年")
+_CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 # Words that name the national level itself (not "全国", which local reports use for rankings).
 _NATIONAL_WORDS = ("国务院", "中央政府", "全国人大", "全国人民代表大会")
 # Words that ask rather than say what is asked about: never evidence that a passage is on the question.
@@ -72,8 +76,13 @@ def understand(text: str, known_places: set[str]) -> Question:
 
 
 def years_in(text: str) -> set[int]:
-    """The years (1940–2099) written in ``text``."""
-    return {int(y) for y in _YEAR.findall(text)}
+    """The years (1940–2099) written in ``text``, in digits or in Chinese numerals ("一九五八年")."""
+    years = {int(y) for y in _YEAR.findall(text)}
+    for written in _CHINESE_YEAR.findall(text):
+        year = int(written.translate(_CHINESE_DIGITS))
+        if 1940 <= year <= 2099:
+            years.add(year)
+    return years
 
 
 def content_terms(question: Question, terms: list[str]) -> list[str]:
@@ -88,3 +97,23 @@ def content_terms(question: Question, terms: list[str]) -> list[str]:
     return [t for t in terms
             if len(t) >= 2 and _CHINESE.search(t) and not t[0].isdigit() and t not in _QUESTION_WORDS
             and not any(t in place or place in t for place in places)]
+
+
+def about_years(years: Sequence[int], text: str, section: str, report_year: int | None) -> bool | None:
+    """Is a passage about one of ``years``? ``None`` when nothing tells (a report of unknown year).
+
+    A passage that names a year asked about is about it. Otherwise its section
+    decides when the section names years ("一、2024年工作回顾" is about 2024,
+    "二、2025年工作安排" about 2025), and failing that its report: a report of
+    year Y+1 reviews year Y, so it is about Y too, except in a passage that
+    names Y+1 and not Y (the report's own plans).
+    """
+    written = years_in(text)
+    if any(y in written for y in years):
+        return True
+    framed = years_in(section)
+    if framed:
+        return any(y in framed for y in years)
+    if report_year is None:
+        return None
+    return any(report_year == y or (report_year == y + 1 and report_year not in written) for y in years)

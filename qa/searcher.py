@@ -14,7 +14,7 @@ from index import Index
 from index.keyword import query_terms
 from qa import answer_type, fuse, highlight, passages
 from qa.answer import Run, judge
-from qa.question import Question, understand, validate, years_in
+from qa.question import Question, about_years, understand, validate
 from qa.types import Answer, Citation, Filters, Hit, SearchResult
 
 
@@ -88,10 +88,11 @@ class Searcher:
             fused = fuse.convex(dense, keyword, cfg.dense_weight, cfg.keyword_weight)
         records = self.index.chunk_records(list(fused))
         for chunk_id, candidate in fused.items():
-            facet = facets.get(records[chunk_id].doc)
+            record = records[chunk_id]
+            facet = facets.get(record.doc)
             if facet:
-                candidate.score *= fuse.grounding_factor(
-                    facet.year, facet.places, question.years, question.places, cfg.grounding_boost)
+                year_fit = about_years(question.years, record.text, record.section, facet.year) if question.years else None
+                candidate.score *= fuse.grounding_factor(year_fit, facet.places, question.places, cfg.grounding_boost)
         ranked = sorted(fused.values(), key=lambda c: -c.score)
         kept = passages.clean_up(
             [passages.Passage(c.chunk_id, records[c.chunk_id].doc, records[c.chunk_id].text, records[c.chunk_id].start,
@@ -111,19 +112,13 @@ class Searcher:
     def _grounded(question: Question, hit: Hit, facets) -> bool:
         """Does the hit's report or text match the years and places the question names?
 
-        A report of year Y+1 reviews year Y, so it grounds a question about Y,
-        except in a passage that names Y+1 and not Y: that one is about the
-        report's own year (its plans), not the year asked about.
+        For years, see ``question.about_years``: a passage of a report of
+        unknown year must name the year itself.
         """
         facet = facets.get(hit.citation.doc)
-        if question.years:
-            written = years_in(hit.text)
-            year_ok = any(y in written for y in question.years) or (
-                facet is not None and facet.year is not None
-                and any(facet.year == y or (facet.year == y + 1 and facet.year not in written)
-                        for y in question.years))
-            if not year_ok:
-                return False
+        if question.years and not about_years(
+                question.years, hit.text, hit.citation.section, facet.year if facet else None):
+            return False
         if question.places and facet is not None and facet.places:
             return any(p in facet.places for p in question.places) or any(p in hit.text for p in question.places)
         return True

@@ -44,13 +44,13 @@ def test_convex_with_one_candidate_or_one_weight():
     assert only_dense[1].score > only_dense[2].score
 
 
-def test_grounding_demotes_reports_known_to_be_about_another_year_or_place():
-    assert grounding_factor(2020, ("成都市",), years=[2019], places=["成都市"], boost=1.0) == 1.0
-    assert grounding_factor(2026, ("河南省",), years=[2026], places=["四川省"], boost=1.0) == 0.5
-    assert grounding_factor(2017, ("全国",), years=[2019], places=["四川省"], boost=1.0) == 0.25
-    assert grounding_factor(2020, ("成都市", "青羊区"), years=[], places=["成都市"], boost=1.0) == 1.0
+def test_grounding_demotes_chunks_known_to_be_about_another_year_or_place():
+    assert grounding_factor(True, ("成都市",), places=["成都市"], boost=1.0) == 1.0
+    assert grounding_factor(True, ("河南省",), places=["四川省"], boost=1.0) == 0.5
+    assert grounding_factor(False, ("全国",), places=["四川省"], boost=1.0) == 0.25
+    assert grounding_factor(None, ("成都市", "青羊区"), places=["成都市"], boost=1.0) == 1.0
 
 
 def test_unknown_metadata_is_never_demoted():
-    assert grounding_factor(None, (), years=[2019], places=["北京市"], boost=1.0) == 1.0
-    assert grounding_factor(None, (), years=[], places=[], boost=1.0) == 1.0
+    assert grounding_factor(None, (), places=["北京市"], boost=1.0) == 1.0
+    assert grounding_factor(None, (), places=[], boost=1.0) == 1.0

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.question import QuestionError, content_terms, short_name, understand, validate, years_in
+from qa.question import QuestionError, about_years, content_terms, short_name, understand, validate, years_in
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "\n\t", None])
@@ -48,3 +48,18 @@ def test_content_terms_leave_out_places_years_numbers_and_question_words():
 def test_years_written_in_a_passage():
     assert years_in("2021年地区生产总值增长7%左右，较2020年提高") == {2020, 2021}
     assert years_in("增长20210%，第12023号") == set()
+    assert years_in("二、我们在第二个五年计划的第二年——一九五九年经济战线上的任务") == {1959}
+
+
+@pytest.mark.parametrize("text, section, report_year, about", [
+    ("地区生产总值增长6%", "", 2021, True),                          # next year's report reviews 2020
+    ("地区生产总值增长7%左右", "", 2020, True),                      # the report of the year asked about
+    ("2021年地区生产总值增长7%左右", "", 2021, False),               # its own year's plans
+    ("地区生产总值增长6%", "一、2020年工作回顾", 2021, True),         # the section says which year
+    ("地区生产总值增长5%左右", "二、2021年工作安排", 2021, False),
+    ("地区生产总值增长6%", "一、2019年工作回顾", 2020, False),        # the report's year, but a review of 2019
+    ("比2020年增长6%", "二、2021年工作安排", 2021, True),            # the text names the year
+    ("地区生产总值增长6%", "", None, None),                          # nothing tells
+])
+def test_which_year_a_passage_is_about(text, section, report_year, about):
+    assert about_years([2020], text, section, report_year) is about

@@ -84,6 +84,27 @@ def test_a_passage_reposted_in_another_report_is_one_hit_citing_both(seed_search
     assert len(also) == 1 and notice in index.chunk_records([also[0]["chunk_id"]])[also[0]["chunk_id"]].text
 
 
+def test_the_section_says_which_year_a_passage_is_about(seed_searcher, seed_config, tmp_path):
+    from index import Index
+    from qa import Searcher
+
+    review = "全省粮食总产量达到1344亿斤，连续8年稳定在1300亿斤以上，耕地面积连续4年净增。"
+    plans = "稳定粮食播种面积，粮食总产量稳定在1300亿斤以上，新建高标准农田800万亩。"
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "2025年河南省政府工作报告.txt").write_text(
+        f"2025年河南省政府工作报告\n\n一、2024年工作回顾\n\n{review}\n\n二、2025年工作安排\n\n{plans}\n", "utf-8")
+    config = replace(seed_config, index=IndexConfig(path=str(tmp_path / "index")))
+    index = Index.open(config.index.path, config, embedder=seed_searcher.index.embedder)
+    index.add_paths([folder], config.chunk)
+    searcher = Searcher(index, config)
+
+    for year, section, text in [(2024, "2024年工作回顾", review), (2025, "2025年工作安排", plans)]:
+        answer = searcher.ask(f"{year}年河南省粮食产量是多少？")
+        assert answer.hits[0].citation.section.endswith(section)
+        assert answer.verdict == "found" and answer.answer in text
+
+
 def test_a_number_question_is_not_answered_by_passages_without_a_number(seed_searcher):
     answer = seed_searcher.ask("成都大运会的门票多少钱？")
     assert "大运会" in answer.hits[0].text  # on the games…

@@ -28,8 +28,8 @@ def test_not_found_evidence_has_no_confidence():
     assert confidence(Evidence(0.95, 1.0, grounded=True, anchored=False), CONFIG) == 0.0
 
 
-def hit(doc: str, text: str):
-    return SimpleNamespace(citation=SimpleNamespace(doc=doc), text=text)
+def hit(doc: str, text: str, section: str = ""):
+    return SimpleNamespace(citation=SimpleNamespace(doc=doc, section=section), text=text)
 
 
 FACETS = {"2021年青羊区报告": _Facet("2021年青羊区政府工作报告", 2021, ("成都市", "青羊区")),
