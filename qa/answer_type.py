@@ -30,7 +30,9 @@ _CHINESE_NUMERAL = "〇零一二三四五六七八九十百千万亿两"
 _YEAR = re.compile(rf"(?:\d{{4}}|[〇零一二三四五六七八九]{{4}})年")
 # A heading's or list item's own number ("6 全力保障…", "（三）…", "二、…") counts nothing.
 _ENUMERATION = re.compile(r"^\s*(?:[-·•]\s*)?(?:\d{1,2}(?:[\s、.．]|$)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)")
-_NUMBER = re.compile(rf"[0-9０-９%％]|[{_CHINESE_NUMERAL}]{{2,}}|[十百千万亿倍]")
+# Chinese numerals count in runs ("一千一百零八万", "九十四"): a lone 千 or 百 is
+# mostly an idiom (千方百计).
+_NUMBER = re.compile(rf"[0-9０-９%％]|[{_CHINESE_NUMERAL}]{{2,}}|[一两二三四五六七八九十]倍|一半|过半|半数")
 _TIME = re.compile(rf"[0-9０-９]|[{_CHINESE_NUMERAL}]{{2,}}年|今年|明年|去年|年底|年初|年内|月|日")
 
 

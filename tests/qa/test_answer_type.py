@@ -25,6 +25,8 @@ def test_what_a_question_wants(question, wanted):
     ("开展“爱成都 迎大运”系列活动", False),
     ("2025年四川省政府工作报告", False),                  # a year alone says when, not how much
     ("青羊总部经济区", False),
+    ("千方百计扩大就业。", False),                        # an idiom, not a number
+    ("城乡居民收入增长一倍。", True),
     ("6 全力保障大运会顺利举办，全面展现城市发展新形象", False),  # a heading's own number
     ("（三）聚力培育发展新质生产力", False),
     ("二、关于2026年工作", False),
