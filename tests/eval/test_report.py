@@ -139,8 +139,21 @@ def test_gate_passes_and_fails(run_dir, tmp_path, capsys):
     assert gate.main([str(run_dir / "summary.json")]) == 1  # recall@5 = 2/3
     assert "FAIL: recall@5 = 0.667 (2/3) is below the floor" in capsys.readouterr().err
     summary["recall@5"] = gate.RECALL_AT_5_BASELINE - gate.TOLERANCE
+    summary["not_found_on_answerable"] = 0.0
     (tmp_path / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     assert gate.main([str(tmp_path)]) == 0
-    assert "OK" in capsys.readouterr().out
+    assert capsys.readouterr().out.count("OK: ") == 3
     assert gate.check({"recall@5": None})[0] is False
     assert gate.main([str(run_dir / "nothing.json")]) == 2
+
+
+@pytest.mark.parametrize("figure, value, passes", [
+    ("not_found_on_unanswerable", 0.8, True), ("not_found_on_unanswerable", 0.6, False),
+    ("not_found_on_answerable", 2 / 55, True), ("not_found_on_answerable", 3 / 55, False),
+    ("not_found_on_unanswerable", None, False),
+])
+def test_gate_holds_the_not_found_targets(figure, value, passes):
+    summary = {"recall@5": 0.982, "not_found_on_unanswerable": 0.8, "not_found_on_answerable": 1 / 55, figure: value}
+    passed, message = gate.check(summary)
+    assert passed is passes
+    assert (f"FAIL: {figure}" in message) is not passes
