@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from qa.question import without_years
+
 
 class Wants(Enum):
     """What a question asks for."""
@@ -25,9 +27,6 @@ class Wants(Enum):
 _NUMBER_QUESTION = re.compile(r"多少|(?<!哪)几[个项条家所辆次年天岁名位座处万千百十亿倍成]|多大|多长|多高|多远|多久|多重|多快")
 _TIME_QUESTION = re.compile(r"哪一?年|何年|何时|什么时候|什么时间|哪天|哪一天|几月|几号|哪个月")
 _CHINESE_NUMERAL = "〇零一二三四五六七八九十百千万亿两"
-# A year as a date ("2025年", "一九五八年") says when, not how much: "2024年四川GDP是多少"
-# is not answered by the line "2025年四川省政府工作报告".
-_YEAR = re.compile(rf"(?:\d{{4}}|[〇零一二三四五六七八九]{{4}})年")
 # A heading's or list item's own number ("6 全力保障…", "（三）…", "二、…") counts nothing.
 _ENUMERATION = re.compile(r"^\s*(?:[-·•]\s*)?(?:\d{1,2}(?:[\s、.．]|$)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)")
 # Chinese numerals count in runs ("一千一百零八万", "九十四"): a lone 千 or 百 is
@@ -46,9 +45,13 @@ def wants(question: str) -> Wants:
 
 
 def can_answer(sentence: str, wanted: Wants) -> bool:
-    """Can ``sentence`` give the kind of answer wanted? A number question needs a number besides any year."""
+    """Can ``sentence`` give the kind of answer wanted? A number question needs a number besides any year.
+
+    A year says when, not how much: "2024年四川GDP是多少" is not answered by
+    the line "2025年四川省政府工作报告".
+    """
     if wanted is Wants.NUMBER:
-        return bool(_NUMBER.search(_YEAR.sub("", _ENUMERATION.sub("", sentence))))
+        return bool(_NUMBER.search(without_years(_ENUMERATION.sub("", sentence))))
     if wanted is Wants.TIME:
         return bool(_TIME.search(sentence))
     return True

@@ -17,6 +17,7 @@ class QuestionError(ValueError):
 
 _WORDY = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
 _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)")
+_YEAR_WORD = re.compile(_YEAR.pattern + "年")
 # Old reports write years in Chinese numerals: 一九五八年.
 _CHINESE_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})年")
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
@@ -73,6 +74,11 @@ def understand(text: str, known_places: set[str]) -> Question:
         if place != NATIONAL and (place in text or short_name(place) in text) and place not in places:
             places.append(place)
     return Question(text=text, years=years, places=tuple(places))
+
+
+def without_years(text: str) -> str:
+    """``text`` with its year mentions ("2025年", "一九五八年") taken out."""
+    return _CHINESE_YEAR.sub("", _YEAR_WORD.sub("", text))
 
 
 def years_in(text: str) -> set[int]:

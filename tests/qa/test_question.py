@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.question import QuestionError, about_years, content_terms, short_name, understand, validate, years_in
+from qa.question import QuestionError, about_years, content_terms, short_name, understand, validate, without_years, years_in
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "\n\t", None])
@@ -49,6 +49,7 @@ def test_years_written_in_a_passage():
     assert years_in("2021年地区生产总值增长7%左右，较2020年提高") == {2020, 2021}
     assert years_in("增长20210%，第12023号") == set()
     assert years_in("二、我们在第二个五年计划的第二年——一九五九年经济战线上的任务") == {1959}
+    assert without_years("2025年四川省，一九五八年钢产量1108万吨，第12023年") == "四川省，钢产量1108万吨，第12023年"
 
 
 @pytest.mark.parametrize("text, section, report_year, about", [
