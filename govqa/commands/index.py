@@ -39,7 +39,8 @@ def index_path(index_dir: Path | None, config: Config) -> Path:
     return Path(index_dir) if index_dir else Path(config.index.path)
 
 
-def _config() -> Config:
+def config_or_exit() -> Config:
+    """The configuration, or a one-line message and exit 2 when the config file is unusable."""
     try:
         return load_config()
     except ConfigError as exc:
@@ -47,7 +48,7 @@ def _config() -> Config:
         raise typer.Exit(EXIT_UNUSABLE) from None
 
 
-def _open(index_dir: Path | None, config: Config, create: bool = False, check_model: bool = True):
+def open_or_exit(index_dir: Path | None, config: Config, create: bool = False, check_model: bool = True):
     """Open the index, turning a missing index, model mismatch or unloadable model into a message and exit 2."""
     from index import Index, IndexMismatchError, IndexNotFoundError, ModelNotFoundError, VectorIndexError
 
@@ -63,7 +64,7 @@ def add_paths(paths: list[Path], index_dir: Path | None, config: Config, progres
     from index import IndexMismatchError, ModelNotFoundError, VectorIndexError
 
     started = time.monotonic()
-    index = _open(index_dir, config, create=True)
+    index = open_or_exit(index_dir, config, create=True)
     try:
         with index:
             reports = index.add_paths(paths, progress=sys.stderr.isatty() if progress is None else progress)
@@ -106,7 +107,7 @@ def add_command(
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when a terminal)."),
 ) -> None:
     """Add reports to the index (creating it); unchanged documents are skipped, changed ones replaced."""
-    raise typer.Exit(add_paths(paths, index_dir, _config(), progress))
+    raise typer.Exit(add_paths(paths, index_dir, config_or_exit(), progress))
 
 
 def remove_command(
@@ -114,7 +115,7 @@ def remove_command(
     index_dir: Path = INDEX_OPTION,
 ) -> None:
     """Remove documents (chunks, vectors and keyword entries) from the index."""
-    with _open(index_dir, _config(), check_model=False) as index:
+    with open_or_exit(index_dir, config_or_exit(), check_model=False) as index:
         known = {d.name for d in index.documents()}
         missing = [n for n in names if n not in known]
         removed = index.remove([n for n in names if n in known])
@@ -129,7 +130,7 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print the documents as JSON."),
 ) -> None:
     """List the indexed documents: name, year, region, chunks, characters, when added."""
-    with _open(index_dir, _config(), check_model=False) as index:
+    with open_or_exit(index_dir, config_or_exit(), check_model=False) as index:
         documents = index.documents()
     if as_json:
         typer.echo(json.dumps([asdict(d) for d in documents], ensure_ascii=False, indent=1))
@@ -145,7 +146,7 @@ def stats_command(
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
 ) -> None:
     """Show counts, model, dimension, FAISS factory, sizes on disk and build/update times."""
-    with _open(index_dir, _config(), check_model=False) as index:
+    with open_or_exit(index_dir, config_or_exit(), check_model=False) as index:
         stats = index.stats()
     if as_json:
         typer.echo(json.dumps(stats, ensure_ascii=False, indent=1))
@@ -165,7 +166,7 @@ def rebuild_command(
     """Rebuild FAISS from stored vectors (e.g. to switch faiss_factory), or re-embed after a model change."""
     from index import ModelNotFoundError, VectorIndexError
 
-    with _open(index_dir, _config(), check_model=False) as index:
+    with open_or_exit(index_dir, config_or_exit(), check_model=False) as index:
         try:
             result = index.rebuild(reembed, progress=sys.stderr.isatty() if progress is None else progress)
         except (ModelNotFoundError, VectorIndexError) as exc:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from govqa.config import load_config
-from qa import Filters, QuestionError, answer_to_json, open_searcher, search_to_json
+from govqa.commands.index import config_or_exit, open_or_exit
+from qa import Filters, QuestionError, Searcher, answer_to_json, search_to_json
 from qa.types import Hit
 
 
@@ -30,9 +30,10 @@ def _filters(doc: list[str] | None, region: list[str] | None, year: str | None) 
     return Filters(tuple(doc or ()), tuple(region or ()), year_from, year_to)
 
 
-def _searcher(index_dir: Path | None):
-    config = load_config()
-    return open_searcher(index_dir or config.index.path, config)
+def _searcher(index_dir: Path | None) -> Searcher:
+    """A searcher, or a one-line message and exit 2 when the config, index or model cannot be used."""
+    config = config_or_exit()
+    return Searcher(open_or_exit(index_dir, config), config)
 
 
 def search(
