@@ -61,12 +61,12 @@ def short_name(place: str) -> str:
 
 
 def understand(text: str, known_places: set[str]) -> Question:
-    """Read the years and places named in a (validated) question.
+    """Read the years (in digits or Chinese numerals) and places named in a (validated) question.
 
     ``known_places`` are the region names of the indexed documents; a place
     is named when its full or short form occurs in the question.
     """
-    years = tuple(dict.fromkeys(int(y) for y in _YEAR.findall(text)))
+    years = tuple(sorted(years_in(text)))
     places = []
     if any(word in text for word in _NATIONAL_WORDS):
         places.append(NATIONAL)

@@ -29,6 +29,7 @@ def test_years_and_places_are_read_from_the_question():
     assert "全国" in understand("国务院2008年政府工作报告提出了什么", set()).places
     assert "全国" not in understand("成都在全国率先推行的行政处罚制度是什么", {"成都市"}).places
     assert understand("青羊的研发投入", {"青羊区"}).places == ("青羊区",)
+    assert understand("一九五八年全国钢产量是多少", set()).years == (1958,)
 
 
 def test_short_names():
