@@ -94,10 +94,7 @@ class Searcher:
                 year_fit = about_years(question.years, record.text, record.section, facet.year) if question.years else None
                 candidate.score *= fuse.grounding_factor(year_fit, facet.places, question.places, cfg.grounding_boost)
         ranked = sorted(fused.values(), key=lambda c: -c.score)
-        kept = passages.clean_up(
-            [passages.Passage(c.chunk_id, records[c.chunk_id].doc, records[c.chunk_id].text, records[c.chunk_id].start,
-                              records[c.chunk_id].end, c.score, section=records[c.chunk_id].section) for c in ranked],
-            k, self._max_passage)
+        kept = passages.clean_up([_passage(records[c.chunk_id], c.score) for c in ranked], k, self._max_passage)
         fits = partial(answer_type.can_answer, wanted=answer_type.wants(question.text))
         return [self._hit(p, records, fused[p.chunk_id], terms, fits) for p in kept]
 
@@ -144,6 +141,11 @@ class Searcher:
                 continue
             allowed.add(name)
         return allowed
+
+
+def _passage(record, score: float) -> passages.Passage:
+    """The clean-up's view of one ranked chunk."""
+    return passages.Passage(record.id, record.doc, record.text, record.start, record.end, score, section=record.section)
 
 
 def _citation(passage: passages.Passage, record) -> Citation:
