@@ -6,13 +6,14 @@
 ``embedder/`` (the model seam), ``model/`` (building the default e5 model).
 """
 
-from index.embedder import Embedder, ModelNotFoundError, create_embedder
+from index.embedder import Embedder, create_embedder
+from index.errors import (IndexMismatchError, IndexNotFoundError, IndexUnavailableError, ModelNotFoundError,
+                          VectorIndexError)
 from index.index import Index
-from index.manifest import IndexMismatchError, IndexNotFoundError
 from index.records import AddResult, ChunkRecord, DocumentInfo, PathReport
-from index.vectors import VectorIndexError
 
 __all__ = [
     "AddResult", "ChunkRecord", "DocumentInfo", "Embedder", "Index", "IndexMismatchError", "IndexNotFoundError",
+    "IndexUnavailableError",
     "ModelNotFoundError", "PathReport", "VectorIndexError", "create_embedder",
 ]

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from govqa.config import ChunkConfig, Config
 from index import maintenance
 from index.embedder import Embedder, create_embedder, model_identity
 from index.keyword import match_expression, query_tokens
 from index.lock import WriteLock
-from index.manifest import MANIFEST_NAME, IndexNotFoundError, Manifest
+from index.errors import IndexNotFoundError
+from index.manifest import MANIFEST_NAME, Manifest
+from index.settings import IndexSettings
+from ingest.settings import ChunkConfig
 from index.records import AddResult, ChunkRecord, DocumentInfo, PathReport
 from index.store import STORE_NAME, Store
 from index.vectors import VECTORS_NAME, VectorIndex
@@ -30,7 +32,7 @@ class Index:
     serialised across processes by a lock file; readers never block.
     """
 
-    def __init__(self, path: Path, config: Config, manifest: Manifest, store: Store,
+    def __init__(self, path: Path, config: IndexSettings, manifest: Manifest, store: Store,
                  embedder: Embedder | None, check_model: bool):
         self.path = path
         self.config = config
@@ -46,7 +48,7 @@ class Index:
 
     # -- opening -------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike, config: Config, embedder: Embedder | None = None,
+    def open(cls, path: str | os.PathLike, config: IndexSettings, embedder: Embedder | None = None,
              create: bool = True, check_model: bool = True) -> "Index":
         """Open the index at ``path``, creating it when missing (unless ``create=False``).
 

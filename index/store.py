@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.errors import IndexUnavailableError
 from index.manifest import now
 from index.store_queries import StoreQueries
 from ingest.document import Chunk, Document, Section
@@ -66,7 +67,8 @@ class Store(StoreQueries):
     def __init__(self, path: Path, create: bool = False):
         self.path = Path(path)
         if not create and not self.path.exists():
-            raise FileNotFoundError(f"{self.path} is missing: the index is damaged; build it again")
+            raise IndexUnavailableError(f"{self.path} is missing: the index is damaged",
+                                        "build it again with `govqa index add PATH… --index DIR`")
         self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         self._lock = threading.RLock()
         self._conn.execute("PRAGMA foreign_keys = ON")
@@ -194,7 +196,7 @@ class Store(StoreQueries):
             name, source, title, year, region, text, content_hash, meta, structure = rows[0]
             shape = json.loads(structure)
             yield Document(
-                doc_id=name, name=name, source=source, title=title, year=year, region=region, text=text,
+                name=name, source=source, title=title, year=year, region=region, text=text,
                 content_hash=content_hash, sections=[Section(*s) for s in shape.get("sections", [])],
                 page_starts=[tuple(p) for p in shape.get("page_starts", [])], meta=json.loads(meta))
 

@@ -11,6 +11,7 @@ logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # it logs which CPU
 import faiss  # noqa: E402
 import numpy as np
 
+from index.errors import VectorIndexError
 from index.files import atomic_write
 
 VECTORS_NAME = "vectors.faiss"
@@ -34,10 +35,6 @@ def _omp_threads(count: int | None):
         yield
     finally:
         faiss.omp_set_num_threads(before)
-
-
-class VectorIndexError(RuntimeError):
-    """The vector index cannot be built or used as configured."""
 
 
 class VectorIndex:

@@ -6,7 +6,7 @@ import re
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from govqa.config import ChunkConfig
+from ingest.settings import ChunkConfig
 from ingest.document import Chunk, Document
 
 # Paragraphs first, then lines, then Chinese sentence ends (with their closing
@@ -87,7 +87,6 @@ def chunk_document(document: Document, config: ChunkConfig) -> list[Chunk]:
                 start, end = base + at, base + at + len(piece)
                 cursor = at + 1
                 chunks.append(Chunk(
-                    doc_id=document.doc_id,
                     position=len(chunks),
                     text=piece,
                     start=start,

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from govqa.config import ChunkConfig
+from ingest.settings import ChunkConfig
 from ingest.build import build_document
 from ingest.chunk import chunk_document
 from ingest.document import Chunk, Document, IngestError

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from govqa.config import Config, load_config
 from index import Index
 from qa.question import QuestionError
 from qa.searcher import Searcher
+from qa.settings import QaSettings
 from qa.types import (NOT_FOUND_MESSAGE, Answer, Citation, Filters, Hit, SearchResult, Span,
                       answer_to_json, search_to_json)
 
@@ -22,8 +22,15 @@ __all__ = [
 ]
 
 
-def open_searcher(index_dir: str | Path | None = None, config: Config | None = None) -> Searcher:
-    """A searcher over the index at ``index_dir`` (default: the configured index)."""
-    config = config or load_config()
+def open_searcher(index_dir: str | Path | None = None, config: QaSettings | None = None) -> Searcher:
+    """A searcher over the index at ``index_dir`` (default: the configured index).
+
+    Raises ``index.IndexUnavailableError`` (missing index, other model…) or the
+    config loader's ``ConfigError``.
+    """
+    if config is None:
+        from govqa.config import load_config  # the whole configuration, loaded only when not given
+
+        config = load_config()
     index = Index.open(Path(index_dir or config.index.path), config, create=False)
     return Searcher(index, config)

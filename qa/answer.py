@@ -12,7 +12,7 @@ from functools import partial
 
 import numpy as np
 
-from govqa.config import SearchConfig
+from qa.settings import SearchConfig
 from qa import answer_type, highlight, verdict
 from qa.question import Question, content_terms
 from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult

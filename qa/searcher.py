@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from functools import partial
 
 
-from govqa.config import Config, SearchConfig
 from index import Index
 from index.keyword import query_terms
 from qa import answer_type, fuse, highlight, passages
 from qa.answer import Run, judge
+from qa.settings import QaSettings, SearchConfig
 from qa.question import Question, about_years, understand, validate
 from qa.types import Answer, Citation, Filters, Hit, SearchResult
 
@@ -28,7 +28,7 @@ class _Facet:
 class Searcher:
     """Answers questions from one index. ``search``/``ask`` delegate to their batch forms."""
 
-    def __init__(self, index: Index, config: Config):
+    def __init__(self, index: Index, config: QaSettings):
         self.index = index
         self.config = config
         self.search_config: SearchConfig = config.search

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govqa.config import SearchConfig
+from qa.settings import SearchConfig
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from govqa.config import ModelConfig
 from index.embedder.base import Embedder
-
-
-class ModelNotFoundError(RuntimeError):
-    """The configured embedding model cannot be loaded (offline, not built, or not a model)."""
+from index.errors import ModelNotFoundError
+from index.settings import ModelConfig
 
 
 def model_identity(name: str) -> str:

@@ -16,9 +16,9 @@ def test_defaults_without_a_file(tmp_path, monkeypatch):
 
 def test_a_file_overrides_settings_and_ints_become_floats(tmp_path):
     path = tmp_path / "govqa.toml"
-    path.write_text('[search]\nfusion = "rrf"\nrrf_k = 60\nkeyword_weight = 2\n', encoding="utf-8")
+    path.write_text('[search]\nfusion = "rrf"\nrrf_k = 60\nkeyword_weight = 1\n', encoding="utf-8")
     cfg = load_config(path)
-    assert (cfg.search.fusion, cfg.search.rrf_k, cfg.search.keyword_weight) == ("rrf", 60, 2.0)
+    assert (cfg.search.fusion, cfg.search.rrf_k, cfg.search.keyword_weight) == ("rrf", 60, 1.0)
 
 
 @pytest.mark.parametrize("text, message", [
@@ -26,6 +26,13 @@ def test_a_file_overrides_settings_and_ints_become_floats(tmp_path):
     ('[search]\nrrf_k = "ten"\n', "rrf_k must be int"),
     ('[search]\nspeed = 1\n', "unknown setting(s) speed"),
     ("[search\n", "not valid TOML"),
+    ("[chunk]\nsize = -300\n", "[chunk]: size must be at least 20, got -300"),
+    ("[chunk]\nsize = 200\noverlap = 250\n", "[chunk]: overlap (250) must be smaller than size (200)"),
+    ("[search]\ndense_weight = 1.5\n", "[search]: dense_weight must be from 0.0 to 1.0, got 1.5"),
+    ("[search]\nfound_coverage = -0.1\n", "found_coverage must be from 0.0 to 1.0"),
+    ("[search]\ndense_depth = true\n", "dense_depth must be int, got True"),
+    ("[app]\nport = 70000\n", "[app]: port must be from 1 to 65535, got 70000"),
+    ("[model]\nbatch_size = 0\n", "[model]: batch_size must be from 1 to 4096, got 0"),
 ])
 def test_bad_values_are_one_line_errors_naming_the_file(tmp_path, text, message):
     path = tmp_path / "govqa.toml"

