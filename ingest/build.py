@@ -110,7 +110,6 @@ def build_document(raw: RawDocument) -> Document:
         meta["region_path"] = " ".join(regions)
     year = metadata.year_of(title, raw.name, raw.meta, text[:300])
     return Document(
-        doc_id=raw.name,
         name=raw.name,
         source=raw.source,
         title=title,

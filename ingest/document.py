@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
-class IngestError(Exception):
-    """A file that cannot become a document; the message is the one-line reason."""
+from ingest.errors import IngestError  # noqa: F401  (re-exported: loaders raise it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +53,8 @@ INGEST_VERSION = 2
 
 @dataclass
 class Document:
-    """A cleaned, structured report, ready to be chunked and indexed."""
+    """A cleaned, structured report, ready to be chunked and indexed; ``name`` is its key in the index."""
 
-    doc_id: str
     name: str
     source: str
     title: str
@@ -100,7 +97,6 @@ class Chunk:
     ``document.text[start:end] == text``.
     """
 
-    doc_id: str
     position: int
     text: str
     start: int
@@ -108,10 +104,6 @@ class Chunk:
     section: tuple[str, ...]
     page: int | None = None
     page_end: int | None = None
-
-    @property
-    def chunk_id(self) -> str:
-        return f"{self.doc_id}:{self.position}"
 
     @property
     def section_path(self) -> str:

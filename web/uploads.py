@@ -8,13 +8,15 @@ the content was found to be. Files land in ``<data_dir>/uploads`` and nowhere el
 from __future__ import annotations
 
 import io
-import os
 import re
 import secrets
 import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from index.files import atomic_write
+from ingest.errors import GovqaError
 
 TEXT_SUFFIXES = (".txt", ".md", ".csv", ".jsonl", ".html", ".htm")
 SUFFIXES = TEXT_SUFFIXES + (".pdf", ".docx")
@@ -26,12 +28,16 @@ _UNSAFE = re.compile(r"[^\w\-. ()（）《》【】\[\]、，·]+")
 _CONTROL = bytes(set(range(32)) - {9, 10, 12, 13, 27} | {127})
 
 
-class UploadError(ValueError):
-    """An upload that is refused; the message is the reason shown to the user."""
+class UploadError(GovqaError):
+    """An upload that is refused; the message is the reason shown to the user (the API answers 400)."""
+
+    status = 400
 
 
 class UploadTooLarge(UploadError):
-    """An upload over ``max_upload_mb``."""
+    """An upload over ``max_upload_mb`` (the API answers 413)."""
+
+    status = 413
 
 
 @dataclass(frozen=True)
@@ -134,13 +140,7 @@ class UploadStore:
         target = (self.root / name).resolve()
         if target.parent != self.root:  # cannot happen after safe_stem; checked all the same
             raise UploadError("refused file name")
-        tmp = self.root / f".part-{secrets.token_hex(8)}"
-        try:
-            with open(tmp, "xb") as out:
-                out.write(data)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
+        atomic_write(target, lambda temp: Path(temp).write_bytes(data))
         return StoredUpload(client_name, target, kind, len(data))
 
     def owns(self, path: str | Path) -> bool:

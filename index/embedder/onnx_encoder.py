@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+
+from index.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +139,8 @@ def _export(model, path: Path) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     features = model.preprocess(list(_PROBES[:2]))  # of different lengths: the mask has zeros
-    handle, scratch = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".part")
-    os.close(handle)
-    verbosity = hf_logging.get_verbosity()
-    try:
+
+    def export(scratch: str) -> None:
         with torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the exporter's deprecation and tracer notes
             hf_logging.set_verbosity_error()
@@ -152,12 +150,13 @@ def _export(model, path: Path) -> None:
                 input_names=list(_INPUTS), output_names=["last_hidden_state"],
                 dynamic_axes={name: {0: "texts", 1: "tokens"} for name in (*_INPUTS, "last_hidden_state")},
                 opset_version=17, dynamo=False)
-        os.replace(scratch, path)
+
+    verbosity = hf_logging.get_verbosity()
+    try:
+        atomic_write(path, export)
         log.info("exported the model to ONNX: %s", path)
     finally:
         hf_logging.set_verbosity(verbosity)
-        if os.path.exists(scratch):
-            os.unlink(scratch)
 
 
 def _cores() -> int:

