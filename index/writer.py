@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 SAVE_INTERVAL_SECONDS = 30.0
 # A flush of at least this many chunks first warms the model up (its ONNX Runtime path).
 WARM_UP_TEXTS = 64
+# Without a progress bar (output to a file or pipe, the server), a log line this often.
+PROGRESS_LINE_SECONDS = 5.0
 
 
 def document_meta(document: Document) -> dict:
@@ -73,8 +75,9 @@ class Writer:
                         dynamic_ncols=True, smoothing=0.1)
         self.results: dict[int, AddResult] = {}
         self.pending: list[tuple[int, Document, list[Chunk], str]] = []
-        self.documents_done = 0
-        self.last_save = time.monotonic()
+        self.documents_done = self.chunks_embedded = 0
+        self.started = self.last_line = self.last_save = time.monotonic()
+        self.progress_lines = not progress
         self.dirty = False
         self.warmed_up = False
 
@@ -114,6 +117,7 @@ class Writer:
             np.zeros((0, self.index.manifest.dimension), dtype=np.float32)
         # Stored as float16; FAISS gets the same rounded values, so a repair from storage is exact.
         vectors = vectors.astype(np.float16)
+        self.chunks_embedded += len(texts)
         at = 0
         pending, self.pending = self.pending, []
         for seq, document, chunks, status in pending:
@@ -136,6 +140,11 @@ class Writer:
     def _advance_documents(self) -> None:
         self.documents_done += 1
         self.bar.set_postfix_str(f"{self.documents_done} docs", refresh=False)
+        now = time.monotonic()
+        if self.progress_lines and now - self.last_line >= PROGRESS_LINE_SECONDS:
+            self.last_line = now
+            log.info("indexing: %d documents, %d chunks embedded, %.1f chunks/s", self.documents_done,
+                     self.chunks_embedded, self.chunks_embedded / max(now - self.started, 1e-9))
 
     def _finish(self) -> None:
         self.bar.close()

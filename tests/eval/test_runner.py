@@ -111,6 +111,27 @@ def test_cli_eval_then_compare(built, env, monkeypatch):
     assert "## Figures that moved" in result.stdout and "## Gained" in result.stdout
 
 
+def test_cli_eval_counts_a_gold_doc_named_by_its_file(env, tmp_path, monkeypatch):
+    """A question set names a CSV file; its one row became ``file.csv#1``: the answer must count."""
+    from typer.testing import CliRunner
+
+    from govqa.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = "2026年示范市政府工作报告\n全年新建口袋公园30个，新增养老床位1500张。\n城镇新增就业5.1万人。"
+    (corpus / "2026_示范市_政府工作报告.csv").write_text(
+        "province,year,title,full_text\n示范市,2026,2026年示范市政府工作报告,\"" + text + "\"\n", encoding="utf-8-sig")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "f1", "question": "新增养老床位多少张", "type": "number",
+                                     "doc": "2026_示范市_政府工作报告.csv", "evidence": ["新增养老床位1500张"]},
+                                    ensure_ascii=False) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", str(questions), "--corpus", str(corpus), "--out", "run", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "gold document" not in result.stderr
+    assert json.loads(result.stdout)["recall@5"] == 1.0
+
 
 def test_a_hit_citing_the_gold_document_in_also_in_counts_for_the_document_not_first_cited():
     from types import SimpleNamespace

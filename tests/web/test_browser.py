@@ -2,7 +2,7 @@
 
 Every request the browser makes is recorded; each test ends by asserting
 that none left the server (or the local page that embeds the widget).
-Screenshots: docs/screenshot-ask.png and docs/screenshot-widget.png.
+Screenshots: runs/screenshots/screenshot-ask.png and screenshot-widget.png (copy them into docs/ to refresh).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+# Written outside the git tree (runs/ is ignored); copy them into docs/ on purpose to refresh the README's pictures.
+SHOTS = Path(__file__).resolve().parents[2] / "runs" / "screenshots"
 VENUES = "东安湖体育公园、凤凰山体育公园等13处新建场馆"
 TITLE_2020 = "2020年成都市政府工作报告（要点）"
 TIMEOUT = 90_000  # ms: a search on a cold CPU can take a while
@@ -101,9 +102,9 @@ def test_ask_shows_answer_with_citation_and_highlight(open_page: Callable[..., A
     assert VENUES in first.locator(".gq-passage mark").first.inner_text()
     first.locator("details summary").click()
     assert first.locator(".gq-context-text").is_visible()
-    DOCS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 1000})
-    page.screenshot(path=str(DOCS / "screenshot-ask.png"))
+    page.screenshot(path=str(SHOTS / "screenshot-ask.png"))
 
 
 def test_phone_width(open_page: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -189,8 +190,8 @@ def test_widget_in_iframe_of_another_local_site(open_page: Callable[..., Any], l
     first.wait_for()
     assert VENUES in first.inner_text() and TITLE_2020 in first.locator(".gqw-title").inner_text()
     assert VENUES in first.locator("mark").first.inner_text()
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "screenshot-widget.png"))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "screenshot-widget.png"))
 
     # The embedding site's origin is allowed: its own scripts may call the API cross-origin...
     api = f"{live_server.url}api/search?q=%E5%A4%A7%E8%BF%90%E4%BC%9A&k=1"
