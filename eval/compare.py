@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from eval.report import SUMMARY_KEYS
+from ingest.errors import GovqaError
 
 GAIN_AT = 5  # a question counts as answered when a passage within the first 5 answers (as the gate)
 _EPSILON = 1e-9
 
 
-class RunError(ValueError):
+class RunError(GovqaError):
     """A folder that is not a readable evaluation run."""
 
 

@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from eval.matching import evidence_prefix
+from ingest.errors import GovqaError
 
 POLICY_QA_CORPUS = "corpus_599docs.jsonl"
 POLICY_QA_KEYS = ("qid", "question", "docid", "answer")
 MAX_ERRORS_SHOWN = 20
 
 
-class QuestionError(ValueError):
+class QuestionSetError(GovqaError):
     """A question file that cannot be used; the message lists every bad line as ``file:line: reason``."""
 
     def __init__(self, path: Path, problems: list[tuple[int, str]]):
@@ -41,7 +42,7 @@ class QuestionError(ValueError):
         shown = [f"{path}:{line}: {reason}" if line else f"{path}: {reason}" for line, reason in problems]
         if len(shown) > MAX_ERRORS_SHOWN:
             shown = shown[:MAX_ERRORS_SHOWN] + [f"… and {len(problems) - MAX_ERRORS_SHOWN} more"]
-        super().__init__("\n".join(shown))
+        super().__init__("invalid question file:\n" + "\n".join(shown))
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class QuestionSet:
 
 
 def load_questions(path: str | Path, policy_corpus: str = POLICY_QA_CORPUS) -> QuestionSet:
-    """Read and validate a question file; raise ``QuestionError`` listing every bad line.
+    """Read and validate a question file; raise ``QuestionSetError`` listing every bad line.
 
     ``policy_corpus`` is the file name of the policy-qa corpus, used to name
     gold documents (``corpus_599docs.jsonl#<docid>``).
@@ -81,18 +82,18 @@ def load_questions(path: str | Path, policy_corpus: str = POLICY_QA_CORPUS) -> Q
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise QuestionError(path, [(0, f"cannot read ({exc.strerror})")]) from None
+        raise QuestionSetError(path, [(0, f"cannot read ({exc.strerror})")]) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise QuestionError(path, [(0, f"not UTF-8 text (byte {exc.start})")]) from None
+        raise QuestionSetError(path, [(0, f"not UTF-8 text (byte {exc.start})")]) from None
     records = _csv_records(text) if path.suffix.lower() in (".csv", ".tsv") else _json_records(text)
     questions, problems, fmt = _parse_all(records, policy_corpus)
     if not questions and not problems:
         problems.append((0, "no questions in the file"))
     problems += _duplicate_ids(questions)
     if problems:
-        raise QuestionError(path, problems)
+        raise QuestionSetError(path, problems)
     if path.suffix.lower() in (".csv", ".tsv") and fmt != "policy-qa":
         fmt = "csv"
     return QuestionSet(path, fmt, tuple(questions), hashlib.sha256(data).hexdigest())
@@ -262,28 +263,37 @@ def _duplicate_ids(questions: list[Question]) -> list[tuple[int, str]]:
 def resolve_docs(questions: Iterable[Question], names: Iterable[str]) -> tuple[list[Question], list[str]]:
     """Gold documents named as the index names them, and warnings for those it does not hold.
 
-    A gold ``file#row`` absent from the index is matched to the one indexed
-    name ending in ``#row`` (the export was renamed or re-exported). With no
-    ``names`` (unknown index contents) the questions are returned unchanged.
+    A gold document names the file's base name (shared/README.md), so a gold
+    ``file.csv`` matches the document that file became (``file.csv#1``); a file
+    of several documents is ambiguous and only warned about. A gold ``file#row``
+    absent from the index is matched to the one indexed name ending in ``#row``
+    (the export was renamed or re-exported). With no ``names`` (unknown index
+    contents) the questions are returned unchanged.
     """
     known = set(names)
     if not known:
         return list(questions), []
     by_row: dict[str, list[str]] = {}
-    for name in known:
+    by_file: dict[str, list[str]] = {}
+    for name in sorted(known):
         if "#" in name:
-            by_row.setdefault(name.rsplit("#", 1)[1], []).append(name)
-    resolved, missing = [], []
+            file, row = name.rsplit("#", 1)
+            by_row.setdefault(row, []).append(name)
+            by_file.setdefault(file, []).append(name)
+    resolved, missing, ambiguous = [], [], []
     for q in questions:
         if q.doc is None or q.doc in known:
             resolved.append(q)
             continue
-        candidates = by_row.get(q.doc.rsplit("#", 1)[1], []) if "#" in q.doc else []
+        candidates = by_row.get(q.doc.rsplit("#", 1)[1], []) if "#" in q.doc else by_file.get(q.doc, [])
         if len(candidates) == 1:
             resolved.append(replace(q, doc=candidates[0]))
             continue
-        missing.append(q.doc)
+        (ambiguous if candidates else missing).append(q.doc)
         resolved.append(q)
     warnings = [f"gold document not in the index: {doc} ({missing.count(doc)} question(s) cannot be answered)"
                 for doc in dict.fromkeys(missing)]
+    warnings += [f"gold document {doc} is a file of {len(by_file[doc])} documents ({by_file[doc][0]}…): name one "
+                 f"as file#row ({ambiguous.count(doc)} question(s) cannot be answered)"
+                 for doc in dict.fromkeys(ambiguous)]
     return resolved, warnings

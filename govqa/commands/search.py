@@ -7,8 +7,10 @@ from pathlib import Path
 
 import typer
 
-from govqa.commands.index import config_or_exit, open_or_exit
-from qa import Filters, QuestionError, Searcher, answer_to_json, search_to_json
+from govqa.commands.index import INDEX_OPTION, open_index
+from govqa.config import load_config
+from qa import Filters, Searcher, answer_to_json, search_to_json
+from qa.types import parse_years
 from qa.types import Hit
 
 
@@ -19,21 +21,12 @@ def register(app: typer.Typer) -> None:
 
 
 def _filters(doc: list[str] | None, region: list[str] | None, year: str | None) -> Filters:
-    year_from = year_to = None
-    if year:
-        low, dash, high = year.partition("-")
-        try:
-            year_from = int(low) if low else None
-            year_to = int(high) if high else (None if dash else year_from)
-        except ValueError:
-            raise typer.BadParameter(f"--year takes YEAR or FROM-TO (e.g. 2019 or 2015-2020), not {year!r}") from None
-    return Filters(tuple(doc or ()), tuple(region or ()), year_from, year_to)
+    return Filters(tuple(doc or ()), tuple(region or ()), *parse_years(year))
 
 
 def _searcher(index_dir: Path | None) -> Searcher:
-    """A searcher, or a one-line message and exit 2 when the config, index or model cannot be used."""
-    config = config_or_exit()
-    return Searcher(open_or_exit(index_dir, config), config)
+    config = load_config()
+    return Searcher(open_index(index_dir, config), config)
 
 
 def search(
@@ -43,10 +36,11 @@ def search(
     region: list[str] = typer.Option(None, "--region", help="Only reports of this region, e.g. 成都 or 四川省; repeatable."),
     year: str = typer.Option(None, "--year", help="Only reports of this year or range: 2020, 2015-2020, 2015-."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (schema in docs/api.md)."),
-    index_dir: Path = typer.Option(None, "--index", help="Index folder (default: config or $GOVQA_INDEX)."),
+    index_dir: Path = INDEX_OPTION,
 ) -> None:
     """The best passages for a question, each with its citation and the answer sentence highlighted."""
-    result = _call("search", lambda: _searcher(index_dir).search(question, k, _filters(doc, region, year)))
+    filters = _filters(doc, region, year)
+    result = _searcher(index_dir).search(question, k, filters)
     if as_json:
         _print_json(search_to_json(result))
         return
@@ -60,10 +54,10 @@ def ask(
     question: str = typer.Argument(..., help="The question, e.g. 2019年成都地区生产总值是多少"),
     k: int = typer.Option(5, "-k", min=1, max=50, help="How many passages to list."),
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON (schema in docs/api.md)."),
-    index_dir: Path = typer.Option(None, "--index", help="Index folder (default: config or $GOVQA_INDEX)."),
+    index_dir: Path = INDEX_OPTION,
 ) -> None:
     """A verdict: the answer sentence with its citation, or 未找到相关内容 with the nearest passages."""
-    answer = _call("ask", lambda: _searcher(index_dir).ask(question, k))
+    answer = _searcher(index_dir).ask(question, k)
     if as_json:
         _print_json(answer_to_json(answer))
         return
@@ -74,15 +68,6 @@ def ask(
         typer.echo(f"{answer.answer}. Nearest passages (weak):")
     for rank, hit in enumerate(answer.hits, start=1):
         _print_hit(rank, hit)
-
-
-def _call(command: str, question_call):
-    """Run a search or ask; a bad question ends the command with its one-line reason (exit 2)."""
-    try:
-        return question_call()
-    except QuestionError as exc:
-        typer.echo(f"govqa {command}: {exc}", err=True)
-        raise typer.Exit(2) from None
 
 
 def _print_json(payload: dict) -> None:

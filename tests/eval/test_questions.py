@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.questions import Question, QuestionError, load_questions, resolve_docs
+from eval.questions import Question, QuestionSetError, load_questions, resolve_docs
 
 DOC = "2020年成都市政府工作报告（要点）.txt"
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -38,7 +38,7 @@ def test_project_jsonl(tmp_path):
 def test_line_separator_characters_inside_strings_keep_line_numbers(tmp_path):
     path = tmp_path / "q.jsonl"
     path.write_text('{"question": "甲\u2028乙"}\r\n{"question": "丙\u0085"}\n{"bad"\n', encoding="utf-8")
-    with pytest.raises(QuestionError) as info:
+    with pytest.raises(QuestionSetError) as info:
         load_questions(path)
     assert [line for line, _ in info.value.problems] == [3]
 
@@ -86,7 +86,7 @@ def test_real_policy_qa_qrels_load():
 
 
 def problems(path):
-    with pytest.raises(QuestionError) as info:
+    with pytest.raises(QuestionSetError) as info:
         load_questions(path)
     return info.value.problems, str(info.value)
 
@@ -162,6 +162,17 @@ def test_resolve_docs_matches_rows_by_id():
     assert resolved[1].doc == "gone.txt"
     assert warnings == ["gold document not in the index: gone.txt (1 question(s) cannot be answered)"]
     assert resolve_docs([q], []) == ([q], [])
+
+
+def test_resolve_docs_matches_a_file_name_to_the_document_it_became():
+    one = Question("1", "问", "fact", "2026_北京市_政府工作报告.csv", ("x",))
+    many = Question("2", "问", "fact", "export.jsonl", ("x",))
+    names = ["2026_北京市_政府工作报告.csv#1", "export.jsonl#d1", "export.jsonl#d2"]
+    resolved, warnings = resolve_docs([one, many], names)
+    assert resolved[0].doc == "2026_北京市_政府工作报告.csv#1"
+    assert resolved[1].doc == "export.jsonl"
+    assert warnings == ["gold document export.jsonl is a file of 2 documents (export.jsonl#d1…): name one as "
+                        "file#row (1 question(s) cannot be answered)"]
 
 
 def test_cli_rejects_bad_questions_before_running(tmp_path):

@@ -92,6 +92,14 @@ def test_health_documents_and_stats(client) -> None:
     ("get", "/api/documents/no-such.txt", {}, 404, "unknown document"),
     ("delete", "/api/documents/no-such.txt", {}, 404, "unknown document"),
     ("get", "/api/nothing-here", {}, 404, "no such endpoint"),
+    ("post", "/api/search", {"json": {"q": "大运会", "k": 1.5}}, 400, "k must be a whole number"),
+    ("post", "/api/search", {"json": {"q": "大运会", "k": True}}, 400, "k must be a whole number"),
+    ("post", "/api/ask", {"json": {"q": "大运会", "k": 0}}, 400, "k must be a whole number"),
+    ("post", "/api/search", {"json": {"q": 7}}, 400, "q must be text"),
+    ("post", "/api/search", {"json": {"q": "大运会", "region": [{"a": 1}]}}, 400, "expected text"),
+    ("get", "/api/search", {"params": {"q": "大运会", "year": "2021-2019"}}, 400, "ends before it starts"),
+    ("post", "/api/search", {"json": {"q": "大运会", "year_from": 2021, "year_to": 2019}}, 400, "ends before"),
+    ("get", "/api/search", {"params": {"q": "大运会", "year_from": "x"}}, 400, "year_from must be a year"),
 ])
 def test_errors_are_json_with_the_right_status(client, method, path, kwargs, status, fragment) -> None:
     response = getattr(client, method)(path, **kwargs)
@@ -257,3 +265,30 @@ def test_upload_docx_and_gb18030_text(client, tmp_path) -> None:
     finally:
         for name in (f"{word}县.docx", f"{word}镇.txt"):
             client.delete(f"/api/documents/{name}")
+
+
+def test_get_and_post_share_one_parameter_model(client) -> None:
+    by_get = client.get("/api/search", params={"q": "大运会有哪些场馆", "k": "2", "year": "2019-2021"}).json()
+    by_post = client.post("/api/search", json={"q": "大运会有哪些场馆", "k": 2, "year": "2019-2021"}).json()
+    assert [h["citation"]["doc"] for h in by_get["hits"]] == [h["citation"]["doc"] for h in by_post["hits"]]
+    assert len(by_get["hits"]) == 2 and all(2019 <= h["citation"]["year"] <= 2021 for h in by_get["hits"])
+
+
+def test_the_openapi_schema_is_served_locally(client) -> None:
+    schema = client.get("/api/openapi.json").json()
+    search = schema["paths"]["/api/search"]
+    assert {p["name"] for p in search["get"]["parameters"]} >= {"q", "k", "doc", "region", "year"}
+    body = search["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["k"]["maximum"] == 50 and body["properties"]["k"]["minimum"] == 1
+    assert client.get("/docs").status_code == 404  # the CDN-loaded docs page stays off
+
+
+def test_an_index_not_ready_is_503_json(base_config) -> None:
+    from fastapi.testclient import TestClient
+
+    from web import Service, create_app
+
+    service = Service(base_config)  # never started: the index is not open
+    client = TestClient(create_app(base_config, service=service, start=False))
+    response = client.get("/api/search", params={"q": "大运会"})
+    assert response.status_code == 503 and set(response.json()) == {"error"}

@@ -4,24 +4,41 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from govqa.config import Config
-from qa import Filters, QuestionError
+from ingest.errors import GovqaError
+from qa import Filters
+from qa.question import QuestionError, validate
 from web.auth import Access, make_hash
-from web.service import QuestionTooLong, Service
-from web.ui import Page, filters_of, friendly_error
+from web.service import Service
+from web.ui import Page, filters_of
 
 
 def test_filters_from_widgets() -> None:
     assert filters_of(None, None, None) is None
     assert filters_of([], "", "") is None
     assert filters_of(["a.txt"], "成都市", "2020") == Filters(("a.txt",), ("成都市",), 2020, 2020)
+    assert filters_of(None, None, "2015-2020") == Filters((), (), 2015, 2020)  # a range is kept, not dropped
 
 
-def test_messages_in_chinese_for_fixable_errors() -> None:
-    service = Service(Config())
-    assert "请输入问题" in friendly_error(QuestionError("the question is empty: type"), service)
-    assert "问题过长" in friendly_error(QuestionTooLong("too long"), service)
-    assert friendly_error(RuntimeError("其他"), service) == "其他"
+def test_filters_from_widgets_are_checked_as_the_api_checks_them() -> None:
+    with pytest.raises(QuestionError, match="ends before it starts"):
+        filters_of(None, None, "2020-2015")
+    with pytest.raises(QuestionError, match="year must be"):
+        filters_of(None, None, "二〇二〇")
+
+
+@pytest.mark.parametrize(("question", "words"), [("", "请输入问题"), ("问" * 30, "问题过长（最多 20 字）"),
+                                                 ("？！", "没有可检索的文字")])
+def test_question_errors_have_a_chinese_page_message(question: str, words: str) -> None:
+    with pytest.raises(QuestionError) as raised:
+        validate(question, max_chars=20)
+    assert words in raised.value.page_message
+
+
+def test_other_errors_show_their_own_message_on_the_page() -> None:
+    assert GovqaError("其他", "run `govqa index rebuild`").page_message == "其他: run `govqa index rebuild`"
 
 
 def test_who_may_upload_or_remove() -> None:
