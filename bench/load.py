@@ -1,0 +1,239 @@
+"""Load benchmark: many staff at once against one ``govqa serve`` (a script that prints figures, not a test).
+
+Starts ``govqa serve`` on an index (building it from the corpus on first start),
+then for each endpoint (/api/search, /api/ask) and each client count runs that
+many closed-loop clients for ``--seconds``, and prints throughput, p50/p95/p99
+latency, 503 refusals (back-pressure) and errors. Last, it measures search while
+an upload indexes: idle p95 first, then p95 while ``--upload`` files are added,
+and the slowest /api/health during the upload.
+
+    python bench/load.py --index /tmp/idx --clients 1,10,50 --seconds 20 --upload a.txt b.docx
+    python bench/load.py --server-cwd /work/old-checkout ...   # the same load against another checkout
+
+Clients run as asyncio tasks with httpx in this process; the server runs in
+its own process. On a 2-core machine both compete for the CPU: compare runs of
+the same machine and read the ratios more than the times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ["大运会有哪些场馆", "2019年成都地区生产总值是多少", "青羊区重点抓好哪八个方面工作", "垃圾怎么处理",
+             "新增就业多少人", "成都常态化疫情防控机制包括哪几个环节", "疫情期间成都设置了多少家定点医院",
+             "天府国际机场什么时候投运", "青羊区源城片区要加快建设哪个TOD项目", "成都如何发展夜间经济"]
+
+
+@dataclass
+class Tally:
+    """Latencies (ms) of successful requests, and counts of refusals and failures."""
+
+    latencies: list[float] = field(default_factory=list)
+    refused: int = 0  # 503 with Retry-After: back-pressure, answered at once
+    errors: dict[str, int] = field(default_factory=dict)
+    slowest_refusal_ms: float = 0.0
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def line(self, label: str, seconds: float) -> str:
+        done = len(self.latencies)
+        q = percentiles(self.latencies)
+        errors = ", ".join(f"{k}={v}" for k, v in sorted(self.errors.items())) or "0"
+        refused = f"  503={self.refused} (slowest {self.slowest_refusal_ms:.0f} ms)" if self.refused else ""
+        return (f"{label:28} {done / seconds:7.2f}/s  p50 {q[50]:7.0f} ms  p95 {q[95]:7.0f} ms  "
+                f"p99 {q[99]:7.0f} ms  errors {errors}{refused}")
+
+
+def percentiles(values: list[float]) -> dict[int, float]:
+    """p50/p95/p99 (nearest rank) of ``values``; NaN when empty."""
+    if not values:
+        return {50: float("nan"), 95: float("nan"), 99: float("nan")}
+    ordered = sorted(values)
+    return {p: ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] for p in (50, 95, 99)}
+
+
+async def closed_loop(client: httpx.AsyncClient, path: str, clients: int, seconds: float, tally: Tally) -> None:
+    """``clients`` tasks, each sending its next request when the previous one is answered."""
+    deadline = time.monotonic() + seconds
+
+    async def one(worker: int) -> None:
+        n = worker
+        while time.monotonic() < deadline:
+            question = QUESTIONS[n % len(QUESTIONS)]
+            n += clients
+            started = time.perf_counter()
+            try:
+                response = await client.get(path, params={"q": question, "k": 5})
+            except httpx.TimeoutException:
+                tally.error("timeout")
+                continue
+            except httpx.HTTPError as exc:
+                tally.error(type(exc).__name__)
+                await asyncio.sleep(0.05)
+                continue
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code == 200:
+                tally.latencies.append(elapsed)
+            elif response.status_code == 503 and "retry-after" in response.headers:
+                tally.refused += 1
+                tally.slowest_refusal_ms = max(tally.slowest_refusal_ms, elapsed)
+                await asyncio.sleep(min(float(response.headers["retry-after"]), 1.0))
+            else:
+                tally.error(str(response.status_code))
+
+    await asyncio.gather(*(one(i) for i in range(clients)))
+
+
+async def upload_and_wait(client: httpx.AsyncClient, files: list[Path]) -> tuple[float, str]:
+    """Upload ``files``; wait for a background job to finish when the server answers 202. Returns (s, outcome)."""
+    started = time.monotonic()
+    payload = [("files", (f.name, f.read_bytes())) for f in files]
+    response = await client.post("/api/documents", files=payload, timeout=3600)
+    if response.status_code == 202:
+        job = response.json()
+        url = job.get("status_url") or f"/api/jobs/{job['job']}"
+        while True:
+            await asyncio.sleep(0.5)
+            state = (await client.get(url)).json()
+            if state.get("state") in ("done", "failed"):
+                return time.monotonic() - started, state.get("state", "?")
+    return time.monotonic() - started, f"HTTP {response.status_code}"
+
+
+async def during_upload(client: httpx.AsyncClient, files: list[Path], clients: int) -> list[str]:
+    """Search p95 idle, then while ``files`` upload; the slowest /api/health meanwhile."""
+    idle = Tally()
+    await closed_loop(client, "/api/search", clients, 10, idle)
+    busy, health = Tally(), Tally()
+    upload = asyncio.create_task(upload_and_wait(client, files))
+
+    async def search_until_done() -> None:
+        while not upload.done():
+            await closed_loop(client, "/api/search", clients, 2, busy)
+
+    async def health_until_done() -> None:
+        while not upload.done():
+            started = time.perf_counter()
+            try:
+                await client.get("/api/health")
+                health.latencies.append((time.perf_counter() - started) * 1000)
+            except httpx.HTTPError as exc:
+                health.error(type(exc).__name__)
+            await asyncio.sleep(0.5)
+
+    await asyncio.gather(search_until_done(), health_until_done())
+    seconds, outcome = upload.result()
+    idle_p95, busy_p95 = percentiles(idle.latencies)[95], percentiles(busy.latencies)[95]
+    return [
+        idle.line(f"search idle, {clients} clients", 10),
+        busy.line(f"search during upload", max(seconds, 1e-9)),
+        f"upload of {len(files)} file(s): {seconds:.1f} s ({outcome}); search p95 during/idle "
+        f"{busy_p95 / idle_p95 if idle_p95 == idle_p95 and idle_p95 else float('nan'):.2f}x; "
+        f"slowest /api/health {max(health.latencies, default=float('nan')):.0f} ms",
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(args: argparse.Namespace, port: int) -> subprocess.Popen:
+    """``govqa serve`` in its own process (from ``--server-cwd`` when given), logging to a file."""
+    cwd = Path(args.server_cwd or ROOT)
+    env = dict(os.environ, PYTHONPATH=str(cwd), HF_HUB_OFFLINE="1", GOVQA_INDEX=str(args.index))
+    env.pop("GOVQA_CONFIG", None)
+    log = open(Path(args.work) / "server.log", "w")  # noqa: SIM115 (closed with the process)
+    command = [sys.executable, "-c", "from govqa.cli import app; app()", "serve", "--port", str(port),
+               "--index", str(args.index)]
+    return subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+async def wait_ready(base: str, timeout: float = 1800) -> dict:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+        while time.monotonic() < deadline:
+            try:
+                health = (await client.get("/api/health")).json()
+                if health.get("status") == "ok":
+                    return health
+                if health.get("status") == "error":
+                    raise SystemExit(f"the server could not open its index: {health.get('message')}")
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(1)
+    raise SystemExit("the server did not become ready")
+
+
+async def main_async(args: argparse.Namespace, base: str) -> None:
+    health = await wait_ready(base)
+    print(f"server ready: {health['documents']} documents, {health['chunks']} chunks; "
+          f"{os.cpu_count()} cores; {args.seconds:.0f} s per run", flush=True)
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
+    async with httpx.AsyncClient(base_url=base, timeout=args.timeout, limits=limits) as client:
+        await closed_loop(client, "/api/ask", 1, 3, Tally())  # warm-up
+        for path in ("/api/search", "/api/ask"):
+            for clients in args.clients:
+                tally = Tally()
+                await closed_loop(client, path, clients, args.seconds, tally)
+                print(tally.line(f"{path}, {clients} client(s)", args.seconds), flush=True)
+        if args.upload:
+            for line in await during_upload(client, args.upload, args.upload_clients):
+                print(line, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, help="index folder (default: a fresh copy built from corpus/)")
+    parser.add_argument("--clients", default="1,10,50", help="client counts, comma-separated")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each run")
+    parser.add_argument("--timeout", type=float, default=60.0, help="a request slower than this is an error")
+    parser.add_argument("--upload", type=Path, nargs="*", default=[], help="files to upload during searches")
+    parser.add_argument("--upload-clients", type=int, default=4, help="search clients while uploading")
+    parser.add_argument("--server-cwd", help="run the server from this checkout (default: this one)")
+    args = parser.parse_args()
+    args.clients = [int(c) for c in args.clients.split(",")]
+    args.work = tempfile.mkdtemp(prefix="govqa-load-")
+    if args.index is None:
+        args.index = Path(args.work) / "index"
+    elif args.upload and args.index.exists():  # uploads change the index: work on a copy
+        copy = Path(args.work) / "index"
+        shutil.copytree(args.index, copy)
+        args.index = copy
+    port = free_port()
+    server = start_server(args, port)
+    try:
+        asyncio.run(main_async(args, f"http://127.0.0.1:{port}"))
+    finally:
+        stopped = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(30)
+            print(f"server stopped {time.monotonic() - stopped:.1f} s after SIGTERM")
+        except subprocess.TimeoutExpired:
+            server.kill()
+            print("server did not stop within 30 s of SIGTERM: killed")
+        print(f"server log: {Path(args.work) / 'server.log'}")
+        print(json.dumps({"index": str(args.index)}))
+
+
+if __name__ == "__main__":
+    main()
