@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from index import maintenance
 from index.embedder import Embedder, create_embedder, model_identity
 from index.keyword import match_expression, query_tokens
 from index.lock import WriteLock
+from index.rwlock import RWLock
 from index.errors import IndexNotFoundError
 from index.manifest import MANIFEST_NAME, Manifest
 from index.settings import IndexSettings
@@ -29,7 +30,10 @@ class Index:
     """A persistent, incremental hybrid index: documents and chunks in SQLite (with FTS5), vectors in FAISS.
 
     Open with ``Index.open``. Writers (``add``, ``remove``, ``rebuild``) are
-    serialised across processes by a lock file; readers never block.
+    serialised, within a process by a mutex and across processes by a lock
+    file. Readers never wait for a writer's embedding: SQLite reads go through
+    per-thread connections (WAL), and FAISS is guarded by a readers–writer lock
+    that a writer takes only for the moment it changes the vectors of one batch.
     """
 
     def __init__(self, path: Path, config: IndexSettings, manifest: Manifest, store: Store,
@@ -42,6 +46,8 @@ class Index:
         self._embedder_lock = threading.Lock()
         self._check = check_model
         self._lock = WriteLock(path)
+        self._writer = threading.Lock()  # one writer thread at a time in this process
+        self._vectors_lock = RWLock()
         self.vectors: VectorIndex | None = None
         self._vectors_stat: tuple | None = None
         self._vectors_stale = False  # removal unsupported (HNSW): rebuild from storage when settling
@@ -106,27 +112,38 @@ class Index:
     # -- writing -------------------------------------------------------------
     @contextmanager
     def _writing(self, check_model: bool = True, sync: bool = True) -> Iterator[None]:
-        self._lock.acquire()
-        try:
-            self.manifest = Manifest.load(self.path)  # another process may have changed it meanwhile
-            if check_model:  # the name now; the dimension when the embedder loads (only if something needs embedding)
-                embedder = self._embedder
-                self.manifest.check_model(self.path, embedder.name if embedder else model_identity(self.config.model.name),
-                                          embedder.dimension if embedder else None)
-            if sync and not self.manifest.rebuild_pending:
-                self._sync_vectors(persist=True)
-            yield
-        finally:
-            self._lock.release()
+        with self._writer:
+            self._lock.acquire()
+            try:
+                self.manifest = Manifest.load(self.path)  # another process may have changed it meanwhile
+                if check_model:  # the name now; the dimension when the embedder loads (if anything needs embedding)
+                    embedder = self._embedder
+                    self.manifest.check_model(
+                        self.path, embedder.name if embedder else model_identity(self.config.model.name),
+                        embedder.dimension if embedder else None)
+                if sync and not self.manifest.rebuild_pending:
+                    self._sync_vectors(persist=True)
+                yield
+            finally:
+                self._lock.release()
 
-    def add(self, items: Iterable[tuple[Document, list[Chunk]]], progress: bool = False) -> list[AddResult]:
-        """Add or update documents; unchanged ones (same content hash) cost nothing. Results in input order."""
+    def add(self, items: Iterable[tuple[Document, list[Chunk]]], progress: bool = False,
+            cancel: Callable[[], bool] | None = None) -> list[AddResult]:
+        """Add or update documents; unchanged ones (same content hash) cost nothing. Results in input order.
+
+        ``cancel()`` is asked between documents and embedding batches: when it says True, the
+        documents committed so far stay and the rest are left out of the results.
+        """
         with self._writing():
-            return Writer(self, progress).run(items)
+            return Writer(self, progress, cancel=cancel).run(items)
 
     def add_paths(self, paths: Iterable[str | os.PathLike], chunk_config: ChunkConfig | None = None,
-                  progress: bool = False) -> list[PathReport]:
-        """Ingest files and folders and add their documents; a bad file is reported, never stops the batch."""
+                  progress: bool = False, cancel: Callable[[], bool] | None = None) -> list[PathReport]:
+        """Ingest files and folders and add their documents; a bad file is reported, never stops the batch.
+
+        A document over ``[index] max_document_chars`` or ``max_document_chunks`` is refused
+        (the file's error, or a row error of a multi-document file) before anything is embedded.
+        """
         from ingest import ingest_paths
 
         reports: list[PathReport] = []
@@ -136,13 +153,30 @@ class Index:
             for result in ingest_paths(paths, chunk_config or self.config.chunk):
                 report = PathReport(result.path, result.status, error=result.error, row_errors=result.row_errors)
                 reports.append(report)
-                for item in result.documents:
-                    owners.append(report)
-                    yield item
+                for document, chunks in result.documents:
+                    too_big = self._too_big(document, chunks)
+                    if too_big and len(result.documents) == 1:
+                        report.status, report.error = "failed", too_big
+                    elif too_big:
+                        report.row_errors.append(f"{document.name}: {too_big}")
+                    else:
+                        owners.append(report)
+                        yield document, chunks
 
-        for owner, result in zip(owners, self.add(documents(), progress), strict=False):
+        for owner, result in zip(owners, self.add(documents(), progress, cancel), strict=False):
             owner.results.append(result)
         return reports
+
+    def _too_big(self, document: Document, chunks: list[Chunk]) -> str:
+        """Why a document is refused for its size, or ``""``."""
+        limits = self.config.index
+        if len(document.text) > limits.max_document_chars:
+            return (f"{len(document.text):,} characters, over the limit of {limits.max_document_chars:,} "
+                    "([index] max_document_chars): split the file, or raise the limit")
+        if len(chunks) > limits.max_document_chunks:
+            return (f"{len(chunks):,} chunks, over the limit of {limits.max_document_chunks:,} "
+                    "([index] max_document_chunks): split the file, or raise the limit")
+        return ""
 
     def remove(self, names: Sequence[str]) -> int:
         """Remove documents by name from every store; returns how many were found."""
@@ -162,13 +196,14 @@ class Index:
 
     # -- vector bookkeeping (the write lock is held) --------------------------
     def _vectors_replace(self, old_ids: Sequence[int], new_ids: np.ndarray, vectors: np.ndarray | None) -> None:
-        if len(old_ids) and not self.vectors.remove(np.asarray(old_ids, dtype=np.int64)):
-            self._vectors_stale = True
-        if len(new_ids) and self.vectors.is_trained and not self._vectors_stale:
-            self.vectors.add(new_ids, vectors)
+        with self._vectors_lock.write():
+            if len(old_ids) and not self.vectors.remove(np.asarray(old_ids, dtype=np.int64)):
+                self._vectors_stale = True
+            if len(new_ids) and self.vectors.is_trained and not self._vectors_stale:
+                self.vectors.add(new_ids, vectors)
 
     def _vectors_settle(self) -> None:
-        if self._vectors_stale or not self.vectors.is_trained:
+        if self._vectors_stale or not self.vectors.is_trained:  # builds a new FAISS index, then swaps it in
             maintenance.rebuild_vectors(self, self.vectors.factory, quiet=True)
 
     def _save_vectors(self) -> None:
@@ -179,11 +214,20 @@ class Index:
         self.manifest.save(self.path)
 
     def _sync_vectors(self, persist: bool) -> None:
-        maintenance.sync_vectors(self, persist)
+        with self._vectors_lock.write():
+            maintenance.sync_vectors(self, persist)
 
     def refresh(self) -> None:
-        """Pick up FAISS changes saved by another process (for long-lived readers such as the app)."""
-        self._sync_vectors(persist=False)
+        """Pick up FAISS changes saved by another process (for long-lived readers such as the app).
+
+        Skipped while this process writes: its writer keeps FAISS in step itself.
+        """
+        if not self._writer.acquire(blocking=False):
+            return
+        try:
+            self._sync_vectors(persist=False)
+        finally:
+            self._writer.release()
 
     # -- reading -------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
@@ -205,7 +249,8 @@ class Index:
     def dense_search(self, vectors: np.ndarray, k: int,
                      allowed_chunk_ids: set[int] | None = None) -> list[list[tuple[int, float]]]:
         """Per query vector, the ``k`` most similar chunks as (chunk id, cosine similarity), best first."""
-        return self.vectors.search(vectors, k, allowed_chunk_ids)
+        with self._vectors_lock.read():
+            return self.vectors.search(vectors, k, allowed_chunk_ids)
 
     def keyword_search(self, query: str, k: int, allowed_doc_names: set[str] | None = None) -> list[tuple[int, float]]:
         """BM25 over jieba tokens: (chunk id, score, higher better), best first; [] when the query has no words."""

@@ -39,6 +39,10 @@ class IndexConfig:
     # A faiss.index_factory string; "Flat" is exact inner product. "HNSW32" or
     # "IVF256,PQ32" suit corpora of millions of chunks.
     faiss_factory: str = "Flat"
+    # A document over either limit is refused with its reason before any embedding (a report is
+    # 10^4-10^5 characters and tens to hundreds of chunks; a zip bomb of a .docx is millions).
+    max_document_chars: int = field(default=3_000_000, metadata={"min": 1})
+    max_document_chunks: int = field(default=10_000, metadata={"min": 1})
 
 
 class IndexSettings(Protocol):

@@ -69,22 +69,35 @@ class Store(StoreQueries):
         if not create and not self.path.exists():
             raise IndexUnavailableError(f"{self.path} is missing: the index is damaged",
                                         "build it again with `govqa index add PATH… --index DIR`")
-        self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         self._lock = threading.RLock()
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        if create:
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.executescript(SCHEMA)
+        self._readers = threading.local()
+        try:
+            self._conn = self._connect()
+            if create:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._conn.executescript(SCHEMA)
+            self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()
+        except sqlite3.DatabaseError as exc:  # not a database, truncated, or not govqa's
+            raise IndexUnavailableError(f"{self.path} is not a usable govqa store ({exc})",
+                                        "build the index again: `govqa index add PATH… --index NEW_DIR`") from None
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the writer's connection (readers' connections close with their threads)."""
         with self._lock:
             self._conn.close()
 
     def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+        """Run a read on this thread's own connection: reads run in parallel, and never wait for a write (WAL)."""
+        conn = getattr(self._readers, "conn", None)
+        if conn is None:
+            conn = self._readers.conn = self._connect()
+        return conn.execute(sql, params).fetchall()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

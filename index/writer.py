@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 SAVE_INTERVAL_SECONDS = 30.0
 # A flush of at least this many chunks first warms the model up (its ONNX Runtime path).
 WARM_UP_TEXTS = 64
+
+
+class _Cancelled(Exception):
+    """``cancel()`` said stop: leave after committing what is committed."""
+
 # Without a progress bar (output to a file or pipe, the server), a log line this often.
 PROGRESS_LINE_SECONDS = 5.0
 
@@ -65,8 +70,10 @@ class Writer:
     the current document, saves, and re-raises.
     """
 
-    def __init__(self, index: "Index", progress: bool = False, force: bool = False, update_vectors: bool = True):
+    def __init__(self, index: "Index", progress: bool = False, force: bool = False, update_vectors: bool = True,
+                 cancel: Callable[[], bool] | None = None):
         self.index = index
+        self.cancel = cancel or (lambda: False)
         self.force = force
         # False while re-embedding: stored vectors mix two models until the end, when FAISS is rebuilt whole.
         self.update_vectors = update_vectors
@@ -85,11 +92,16 @@ class Writer:
         """Add every (document, chunks) pair; results in the order of ``items``."""
         try:
             for seq, (document, chunks) in enumerate(items):
+                if self.cancel():
+                    raise _Cancelled
                 self._take(seq, document, chunks)
             self._flush()
         except KeyboardInterrupt:
             self._finish()
             raise
+        except _Cancelled:  # documents committed so far stay; the rest were never written
+            log.info("indexing stopped on request after %d documents", self.documents_done)
+            self.pending = []
         self._finish()
         return [self.results[i] for i in sorted(self.results)]
 
@@ -113,7 +125,7 @@ class Writer:
             # Worth its seconds on a real batch: the ONNX Runtime path embeds report chunks twice as fast.
             self.index.warm_up()
             self.warmed_up = True
-        vectors = self.index.embedder.encode_passages(texts, progress=self.bar.update) if texts else \
+        vectors = self.index.embedder.encode_passages(texts, progress=self._step) if texts else \
             np.zeros((0, self.index.manifest.dimension), dtype=np.float32)
         # Stored as float16; FAISS gets the same rounded values, so a repair from storage is exact.
         vectors = vectors.astype(np.float16)
@@ -136,6 +148,12 @@ class Writer:
             if time.monotonic() - self.last_save >= SAVE_INTERVAL_SECONDS:
                 self.index._save_vectors()
                 self.last_save = time.monotonic()
+
+    def _step(self, chunks: int) -> None:
+        """Progress of the embedding, batch by batch; also where a request to stop is noticed mid-document."""
+        self.bar.update(chunks)
+        if self.cancel():
+            raise _Cancelled
 
     def _advance_documents(self) -> None:
         self.documents_done += 1

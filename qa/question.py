@@ -40,7 +40,8 @@ class QuestionWithoutWords(QuestionError):
     page_message_zh = "问题中没有可检索的文字，请换个问法。"
 
 
-_WORDY = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+# A letter or digit of any script (Chinese, Latin, Arabic…): a question needs one to be searched.
+_WORDY = re.compile(r"[^\W_]")
 _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)")
 _YEAR_WORD = re.compile(_YEAR.pattern + "年")
 # Old reports write years in Chinese numerals: 一九五八年.

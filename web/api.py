@@ -58,8 +58,14 @@ async def _json_body(request: Request) -> dict[str, Any]:
         data = json.loads(body or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ApiError(400, "the body must be JSON, e.g. {\"q\": \"大运会有哪些场馆\", \"k\": 5}") from None
+    except RecursionError:
+        raise ApiError(400, "the body is nested too deeply: send a flat JSON object") from None
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object")
+    try:  # a lone surrogate such as "\ud800" parses, but is no text: refuse it here, not with a 500 later
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "the body holds a lone surrogate (\\ud800-\\udfff): send UTF-8 text") from None
     return data
 
 
@@ -164,8 +170,8 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
     def remove(name: str) -> dict[str, Any]:
         return {"removed": name, "count": service.remove(name)}
 
-    @router.post("/documents", dependencies=[may_write])
-    async def upload(request: Request) -> dict[str, Any]:
+    @router.post("/documents", dependencies=[may_write], status_code=202)
+    async def upload(request: Request) -> JSONResponse:
         if not service.ready:
             raise ApiError(503, service.progress.message)
         try:
@@ -182,8 +188,15 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
             if len(data) > service.uploads.max_bytes:
                 raise ApiError(413, f"{name}: over the {service.uploads.max_bytes // 1048576} MB upload limit")
             files.append((name, data))
-        reports = await run_in_threadpool(service.add_uploads, files)
-        return {"files": [r.to_json() for r in reports]}
+        job = await run_in_threadpool(service.submit_uploads, files)
+        return JSONResponse(job.to_json(), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
+
+    @router.get("/jobs/{job_id}", dependencies=[may_write])
+    def job(job_id: str) -> dict[str, Any]:
+        found = service.jobs.get(job_id)
+        if found is None:
+            raise ApiError(404, f"no such job: {job_id} (jobs are kept until 200 newer ones finished)")
+        return found.to_json()
 
     @router.get("/stats", dependencies=[may_read])
     def stats() -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
@@ -83,3 +84,50 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class Admission:
+    """Back-pressure for the question endpoints: ``workers`` requests run at once, ``queue`` more may wait.
+
+    A request beyond both is answered ``503`` with ``Retry-After`` at once,
+    instead of hanging behind everyone else; one that waited ``max_wait``
+    seconds without a turn is answered the same way. Other paths pass through.
+    """
+
+    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...], workers: int, queue: int, max_wait: float,
+                 retry_after: int = 1):
+        self.app, self.prefixes = app, prefixes
+        self.workers, self.queue, self.max_wait, self.retry_after = workers, queue, max_wait, retry_after
+        self._slots: asyncio.Semaphore | None = None  # made on first use, inside the server's event loop
+        self._admitted = 0  # running or waiting
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.workers)
+        # Counted before any await, so a burst that arrives at once is counted whole.
+        if self._admitted >= self.workers + self.queue:
+            await self._refuse(send, "the server is busy")
+            return
+        self._admitted += 1
+        try:
+            try:
+                await asyncio.wait_for(self._slots.acquire(), self.max_wait)
+            except TimeoutError:
+                await self._refuse(send, f"the server is busy (waited {self.max_wait:g} s)")
+                return
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self._slots.release()
+        finally:
+            self._admitted -= 1
+
+    async def _refuse(self, send: Send, why: str) -> None:
+        body = json.dumps({"error": f"{why}: try again in {self.retry_after} s"}).encode()
+        await send({"type": "http.response.start", "status": 503,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"retry-after", str(self.retry_after).encode())]})
+        await send({"type": "http.response.body", "body": body})

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +21,21 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
 from govqa.config import Config, load_config
 from ingest.errors import GovqaError
-from web.api import ApiError, Guard, api_router, error_response
+from web.api import MAX_JSON_BYTES, ApiError, Guard, api_router, error_response
 from web.cards import esc
 from web.login import login_routes, user_lookup
-from web.middleware import BodyLimit, SecurityHeaders
+from web.middleware import Admission, BodyLimit, SecurityHeaders
 from web.service import Service
 from web.ui import Page, page_css, theme
 
 STATIC = Path(__file__).parent / "static"
+# The endpoints that answer questions: back-pressure and the small body limit apply to them.
+QUESTION_PATHS = ("/api/search", "/api/ask", "/api/compare")
 log = logging.getLogger("govqa.web")
 
 
@@ -91,6 +97,11 @@ def _error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
+def workers(app_config: Any) -> int:
+    """Questions answered at once: ``[app] workers``, or one per core when 0."""
+    return app_config.workers or os.cpu_count() or 1
+
+
 def _version() -> str:
     from importlib import metadata
 
@@ -111,8 +122,16 @@ def create_app(config: Config | None = None, index_dir: str | Path | None = None
     app_config = config.app
     # The OpenAPI schema is served (for client generators); FastAPI's /docs and /redoc pages
     # are not, since they load their scripts from a CDN.
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        # SIGTERM: uvicorn stops taking requests, then this runs: the upload worker stops between
+        # embedding batches, keeping what it committed (the index stays consistent).
+        await run_in_threadpool(service.close)
+
     app = FastAPI(title="govqa", summary="Search and answers over Chinese government reports (docs/api.md)",
-                  version=_version(), docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+                  version=_version(), docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+                  lifespan=lifespan)
     app.state.service = service
     access = service.access
     user_of = user_lookup(access)
@@ -137,6 +156,11 @@ def create_app(config: Config | None = None, index_dir: str | Path | None = None
     upload_limit = app_config.max_upload_mb * 1024 * 1024
     app.add_middleware(BodyLimit, limit=upload_limit + 64 * 1024, prefixes=("/api/documents",),
                        message=f"upload over the {app_config.max_upload_mb} MB limit (all files of one request together)")
+    # Question bodies are small: refused while they stream past 64 KB, not after.
+    app.add_middleware(BodyLimit, limit=MAX_JSON_BYTES, prefixes=QUESTION_PATHS,
+                       message=f"request body over {MAX_JSON_BYTES // 1024} KB")
+    app.add_middleware(Admission, prefixes=QUESTION_PATHS, workers=workers(app_config), queue=app_config.queue_depth,
+                       max_wait=app_config.max_wait_s)
     app.add_middleware(SecurityHeaders, headers_for=_headers_for(app_config.allowed_origins))
     # Starlette's own CORSMiddleware: Gradio then leaves CORS to it, so one allow-list governs
     # /api/* and the Gradio routes alike; with no allowed origins, other origins get no CORS
@@ -167,4 +191,5 @@ def serve(config: Config | None = None, index_dir: str | Path | None = None,
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     app = create_app(config, index_dir)
     log.info("govqa: http://%s:%s  (widget: /widget, API: /api/health)", host, port)
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    # A few seconds for requests in flight after SIGTERM; the upload worker then stops (see create_app).
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", timeout_graceful_shutdown=5)

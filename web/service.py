@@ -2,7 +2,9 @@
 
 The page and the API both call a ``Service``; it owns the index lifecycle
 (built from the corpus in the background on first start, with progress),
-the readers–writer lock, and the upload store.
+the upload store and the upload jobs. Searches take no lock of the service's:
+the index lets reads run beside its one writer (see ``index.Index``), so an
+upload indexing in the background never stops a search.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from govqa.config import Config
 from ingest.errors import GovqaError
 from web.auth import Access, load_access
-from web.rwlock import RWLock
+from web.jobs import Job, JobQueue
 from web.uploads import StoredUpload, UploadError, UploadStore
 
 log = logging.getLogger("govqa.web")
@@ -90,7 +92,7 @@ class Service:
         self._searcher: Any = searcher  # an open qa.Searcher to share (tests, embedding apps)
         if searcher is not None:
             self.progress = Progress("ready", "索引就绪")
-        self._lock = RWLock()
+        self.jobs = JobQueue()
         self._thread: threading.Thread | None = None
         self._refreshed = time.monotonic()
 
@@ -104,6 +106,10 @@ class Service:
             self._thread.start()
         else:
             self._open_or_build()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the upload worker (after at most the embedding batch it is in) and wait up to ``timeout`` s."""
+        self.jobs.stop(timeout)
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Block until the index is ready or failed; True when ready."""
@@ -163,8 +169,7 @@ class Service:
         if now - self._refreshed > REFRESH_SECONDS:
             # Pick up documents another process (e.g. `govqa index add`) added meanwhile.
             self._refreshed = now
-            with self._lock.write():
-                self._searcher.index.refresh()
+            self._searcher.index.refresh()
         return self._searcher
 
     # -- questions (``qa`` refuses an empty, wordless or too long one) ------
@@ -172,15 +177,13 @@ class Service:
         """``qa`` search: a ``SearchResult``."""
         searcher = self._ready_searcher()
         self._check_filters(filters)
-        with self._lock.read():
-            return searcher.search(question, k=k, filters=filters)
+        return searcher.search(question, k=k, filters=filters)
 
     def ask(self, question: str, k: int = 5, filters: Any = None) -> Any:
         """``qa`` ask: an ``Answer`` (``found`` or ``not_found``)."""
         searcher = self._ready_searcher()
         self._check_filters(filters)
-        with self._lock.read():
-            return searcher.ask(question, k=k, filters=filters)
+        return searcher.ask(question, k=k, filters=filters)
 
     def _check_filters(self, filters: Any) -> None:
         if filters is None or not filters.docs:
@@ -193,9 +196,8 @@ class Service:
     def context(self, chunk_id: int, start: int, end: int) -> tuple[str, str]:
         """The text just before and just after a passage (from its neighbouring chunks)."""
         searcher = self._ready_searcher()
-        with self._lock.read():
-            # A passage may merge up to three chunks: look far enough ahead to pass its end.
-            records = searcher.index.neighbours(chunk_id, before=1, after=3)
+        # A passage may merge up to three chunks: look far enough ahead to pass its end.
+        records = searcher.index.neighbours(chunk_id, before=1, after=3)
         return surrounding_text(records, start, end)
 
     # -- library ----------------------------------------------------------
@@ -203,8 +205,7 @@ class Service:
         """Every indexed document (``index.DocumentInfo``), ordered by title."""
         if self._searcher is None:
             return []
-        with self._lock.read():
-            docs = list(self._searcher.index.documents())
+        docs = list(self._searcher.index.documents())
         return sorted(docs, key=lambda d: (d.title or d.name, d.name))
 
     def document(self, name: str) -> Any:
@@ -218,8 +219,7 @@ class Service:
         """Index statistics (``index.stats()``) with ``documents`` and ``chunks`` always present."""
         if self._searcher is None:
             return {"documents": 0, "chunks": 0}
-        with self._lock.read():
-            stats = dict(self._searcher.index.stats())
+        stats = dict(self._searcher.index.stats())
         stats.setdefault("documents", len(self.documents()))
         stats.setdefault("chunks", 0)
         return stats
@@ -231,9 +231,14 @@ class Service:
                 "documents": stats["documents"], "chunks": stats["chunks"],
                 "model": self.config.model.name, "message": self.progress.message}
 
-    def add_uploads(self, files: list[tuple[str, bytes]]) -> list[UploadReport]:
-        """Store each ``(client name, content)`` and index it; one report per file, never raising per file."""
-        reports: list[UploadReport] = []
+    def submit_uploads(self, files: list[tuple[str, bytes]]) -> Job:
+        """Store each ``(client name, content)`` now and index them in the background; the job says how it went.
+
+        Raises ``NotReady`` while the index is being built. A file refused on
+        arrival (type, size) is a failed result of the job, never an exception.
+        """
+        self._ready_searcher()
+        reports: list[UploadReport] = []  # in the order sent
         stored: list[tuple[UploadReport, StoredUpload]] = []
         for client_name, data in files:
             try:
@@ -244,22 +249,42 @@ class Service:
             report = UploadReport(client_name, "pending")
             reports.append(report)
             stored.append((report, upload))
-        for report, upload in stored:
-            self._index_upload(report, upload)
-        return reports
+
+        def run(job: Job) -> None:
+            job.results = reports
+            job.done = len(reports) - len(stored)
+            for report, upload in stored:
+                if self.jobs.stopping.is_set():
+                    upload.path.unlink(missing_ok=True)
+                    report.status, report.message = "failed", "the server stopped before this file was indexed"
+                else:
+                    self._index_upload(report, upload)
+                job.done += 1
+            failed = sum(r.status == "failed" for r in reports)
+            job.message = f"{job.total - failed} of {job.total} file(s) indexed"
+
+        return self.jobs.submit([name for name, _ in files], run)
+
+    def add_uploads(self, files: list[tuple[str, bytes]]) -> list[UploadReport]:
+        """``submit_uploads`` and wait for the job: one report per file (refused ones first)."""
+        job = self.submit_uploads(files)
+        job.wait()
+        return list(job.results)
 
     def _index_upload(self, report: UploadReport, upload: StoredUpload) -> None:
         searcher = self._ready_searcher()
-        with self._lock.write():
-            try:
-                results = searcher.index.add_paths([upload.path], self.config.chunk, progress=False)
-            except Exception as exc:  # one bad file must not fail the others
-                log.exception("indexing %s failed", upload.path)
-                results, error = [], str(exc)
-            else:
-                error = "; ".join(r.error for r in results if r.error)
+        try:
+            results = searcher.index.add_paths([upload.path], self.config.chunk, progress=False,
+                                               cancel=self.jobs.stopping.is_set)
+        except Exception as exc:  # one bad file must not fail the others
+            log.exception("indexing %s failed", upload.path)
+            results, error = [], str(exc)
+        else:
+            error = "; ".join(r.error for r in results if r.error)
         docs = [DocResult(d.name, d.status, d.chunks) for r in results for d in r.results]
         report.documents = docs
+        if not docs and not error and self.jobs.stopping.is_set():
+            error = "the server stopped while this file was being indexed: send it again"
         if error and not docs:
             report.status, report.message = "failed", error
             upload.path.unlink(missing_ok=True)
@@ -272,8 +297,7 @@ class Service:
         """Remove one document by name (and its uploaded file); ``UnknownDocument`` if absent."""
         searcher = self._ready_searcher()
         doc = self.document(name)
-        with self._lock.write():
-            removed = searcher.index.remove([name])
+        removed = searcher.index.remove([name])
         if not removed:
             raise UnknownDocument(f"unknown document: {name}")
         source = getattr(doc, "source", "") or ""

@@ -18,3 +18,9 @@ class AppConfig:
     api_key: str = ""
     users_file: str = ""
     max_upload_mb: int = field(default=50, metadata={"min": 1, "max": 4096})
+    # Questions answered at once (/api/search, /api/ask, /api/compare); 0 = one per core. Searches
+    # spend their time in ONNX Runtime, FAISS and SQLite, which release the GIL, so threads run them in parallel.
+    workers: int = field(default=0, metadata={"min": 0, "max": 256})
+    # Questions that may wait for a worker; beyond them, or after waiting max_wait_s, 503 with Retry-After at once.
+    queue_depth: int = field(default=32, metadata={"min": 0, "max": 10_000})
+    max_wait_s: float = field(default=10.0, metadata={"min": 0.1, "max": 600.0})

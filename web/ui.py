@@ -123,14 +123,15 @@ class Page:
             return (render_message("请先选择要上传的文件。", "error"), *self._library_unchanged())
         if not self.may_write(key, request):
             return (render_message("上传需要有效的 API 密钥或登录。", "error"), *self._library_unchanged())
-        lines: list[str] = []
-        for path in progress.tqdm(paths, desc="正在添加到索引", unit="个文件"):
-            name = Path(path).name
-            try:
-                report = self.service.add_uploads([(name, Path(path).read_bytes())])[0]
-                lines.append(_upload_line(name, report.status, _report_text(report)))
-            except (GovqaError, OSError) as exc:
-                lines.append(_upload_line(name, "failed", getattr(exc, "page_message", str(exc))))
+        try:
+            job = self.service.submit_uploads([(Path(p).name, Path(p).read_bytes()) for p in paths])
+        except (GovqaError, OSError) as exc:
+            return (render_message(getattr(exc, "page_message", str(exc)), "error"), *self._library_unchanged())
+        while not job.wait(0.5):  # searches go on meanwhile: the job runs in the service's worker
+            progress((job.done, job.total), desc="正在添加到索引", unit="个文件")
+        lines = [_upload_line(r.client_name, r.status, _report_text(r)) for r in job.results]
+        if job.state == "failed":
+            lines.append(_upload_line("", "failed", job.message))
         return (_upload_list(lines), *self._library_views())
 
     def on_remove(self, name: str | None, key: str, request: gr.Request) -> tuple[Any, ...]:

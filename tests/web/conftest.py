@@ -83,6 +83,12 @@ def make_client(base_config: Config, searcher: Any, tmp_path: Path) -> Callable[
     return make
 
 
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    """A TestClient with the default settings (no API key, no login)."""
+    return make_client()
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as s:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -13,11 +14,6 @@ ASK_KEYS = {"schema", "question", "verdict", "answer", "citation", "confidence",
 HIT_KEYS = {"text", "score", "citation", "highlights", "answer", "dense_score", "keyword_rank"}
 CITATION_KEYS = {"doc", "title", "year", "region", "section", "page", "start", "end", "chunk_id", "position"}
 OTHER = "http://portal.example.gov.cn"
-
-
-@pytest.fixture
-def client(make_client):
-    return make_client()
 
 
 def check_hits(hits: list[dict]) -> None:
@@ -206,12 +202,26 @@ def test_login_guards_page_widget_and_writes(make_client, tmp_path) -> None:
     assert client.post("/login", data={"username": "alice", "password": "pw-alice"}).status_code == 200
     assert client.get("/widget").status_code == 200
     assert client.get("/api/search", params={"q": "大运会"}).status_code == 200
-    added = client.post("/api/documents", files=files)
-    assert added.status_code == 200 and added.json()["files"][0]["status"] == "added"
+    assert uploaded(client, files)["files"][0]["status"] == "added"
     assert client.delete("/api/documents/login-test.txt").status_code == 200
 
 
 # -- uploads --------------------------------------------------------------
+def uploaded(client, files, seconds: float = 300) -> dict:
+    """POST the files: 202 with a job at once; then poll /api/jobs/{id} until it is done."""
+    response = client.post("/api/documents", files=files)
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["state"] in ("queued", "running", "done") and response.headers["location"] == job["status_url"]
+    deadline = time.monotonic() + seconds
+    while job["state"] not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job = client.get(job["status_url"]).json()
+    assert job["state"] == "done", job
+    assert job["done"] == job["total"] == len(files)
+    return job
+
+
 def test_upload_find_replace_remove(client) -> None:
     word = f"测试{uuid.uuid4().hex[:6]}"
     name = f"upload-{word}.txt"
@@ -219,17 +229,17 @@ def test_upload_find_replace_remove(client) -> None:
     files = [("files", (name, text.encode(), "text/plain")),
              ("files", ("fake.pdf", "不是PDF".encode(), "application/pdf")),
              ("files", ("tool.exe", b"MZ\x90\x00\x03", "application/octet-stream"))]
-    reports = client.post("/api/documents", files=files).json()["files"]
+    reports = uploaded(client, files)["files"]
     assert [r["status"] for r in reports] == ["added", "failed", "failed"]
     assert reports[0]["documents"] == [{"name": name, "status": "added", "chunks": 1}]
     assert "plain text" in reports[1]["message"] and "NUL" in reports[2]["message"]
     hits = client.get("/api/search", params={"q": f"{word}示范区建成多少座潮汐电站"}).json()["hits"]
     assert hits[0]["citation"]["doc"] == name and "十七座潮汐电站" in hits[0]["text"]
 
-    again = client.post("/api/documents", files=[("files", (name, text.encode(), "text/plain"))]).json()
+    again = uploaded(client, [("files", (name, text.encode(), "text/plain"))])
     assert again["files"][0]["status"] == "unchanged"
     changed = text.replace("十七", "十八").encode()
-    replaced = client.post("/api/documents", files=[("files", (name, changed, "text/plain"))]).json()
+    replaced = uploaded(client, [("files", (name, changed, "text/plain"))])
     assert replaced["files"][0]["status"] == "replaced"
 
     removed = client.delete(f"/api/documents/{name}")
@@ -255,7 +265,7 @@ def test_upload_docx_and_gb18030_text(client, tmp_path) -> None:
     gb_text = f"{word}镇工作报告\n\n{word}镇新修乡村公路四十公里。\n".encode("gb18030")
     files = [("files", (f"{word}县.docx", path.read_bytes(), "application/octet-stream")),
              ("files", (f"{word}镇.txt", gb_text, "text/plain"))]
-    reports = client.post("/api/documents", files=files).json()["files"]
+    reports = uploaded(client, files)["files"]
     assert [r["status"] for r in reports] == ["added", "added"], reports
     try:
         hits = client.get("/api/search", params={"q": f"{word}县建成几座污水处理厂"}).json()["hits"]

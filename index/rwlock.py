@@ -1,4 +1,4 @@
-"""A readers–writer lock: many searches at once, an upload or removal alone."""
+"""A readers–writer lock: many searches at once, a change to the vector index alone (briefly)."""
 
 from __future__ import annotations
 
