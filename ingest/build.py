@@ -23,7 +23,7 @@ class _Row:
 
 def _clean_rows(lines: list[Line]) -> list[_Row]:
     rows = [_Row(clean.clean_line(line.text), line.page, line.heading, line.continues) for line in lines]
-    rows = _join_titles([r for r in rows if not clean.is_chrome(r.text)])
+    rows = _join_titles(_drop_footer([r for r in rows if not clean.is_chrome(r.text)]))
     cut = next((i for i, r in enumerate(rows) if i >= len(rows) * _TAIL_FROM and clean.is_tail_marker(r.text)), None)
     if cut is not None:
         rows = rows[:cut]
@@ -39,6 +39,21 @@ def _clean_rows(lines: list[Line]) -> list[_Row]:
     while out and not out[-1].text:
         out.pop()
     return out
+
+
+def _drop_footer(rows: list[_Row]) -> list[_Row]:
+    """Without a portal's footer block: a footer marker line in the page's tail and the footer lines around it."""
+    drop: set[int] = set()
+    for i, row in enumerate(rows):
+        if i < len(rows) * _TAIL_FROM or not clean.is_footer_marker(row.text):
+            continue
+        drop.add(i)
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(rows) and (not rows[j].text or clean.is_footer_line(rows[j].text)):
+                drop.add(j)
+                j += step
+    return [row for i, row in enumerate(rows) if i not in drop]
 
 
 def _join_titles(rows: list[_Row]) -> list[_Row]:

@@ -21,9 +21,7 @@ CHROME_LINES = re.compile(
     r"浏览量|浏览次数|阅读量|阅读次数|点击量|点击数|访问量|下载次数|下载本文|上传者|文档格式|文档大小|页数)[:：].{0,60}|"
     # A document-sharing site's own lines: its blurb, and the "第一篇:" that heads each reposted text.
     r"(?:简介|内容简介|文档简介)[:：].*|第[一二三四五六七八九十]+篇[:：].{0,60}|"
-    # A portal's footer: ICP licence and public-security filing numbers, copyright, sponsor, site code.
-    r".{0,30}ICP[备证].{0,40}|.{0,30}公网安备.{0,40}|(?:版权所有|Copyright|©|\(c\)).{0,80}|"
-    r"(?:主办单位|主办|承办单位|承办|协办单位|技术支持|网站标识码|网站地图|联系我们|关于我们|网站声明)(?:[:：].{0,80})?|"
+    r"(?:技术支持|网站标识码|网站地图|联系我们|关于我们|网站声明)(?:[:：].{0,80})?|"
     r"※.*(?:发布时间|发布作者|出自何处).*|"
     r"(?:网站首页|首页|当前位置|您的位置|您现在的位置)[:：>»/ ].*|"
     r"上一篇.*|下一篇.*|相关(?:阅读|链接|文章|新闻)[:：]?.*|【(?:打印|关闭|收藏)】.*"
@@ -31,7 +29,13 @@ CHROME_LINES = re.compile(
 )
 
 # A line from which everything to the end of the document is page furniture.
-TAIL_MARKERS = re.compile(r"^(?:相关报道|相关阅读|相关链接|相关新闻|延伸阅读|推荐阅读|责任编辑|扫一扫|版权所有|主办单位)[:：]?")
+TAIL_MARKERS = re.compile(r"^(?:相关报道|相关阅读|相关链接|相关新闻|延伸阅读|推荐阅读|责任编辑|扫一扫)[:：]?")
+
+# A portal's footer block: its ICP licence, public-security filing or copyright line, and
+# the lines next to it that name the site's sponsor and address (主办单位, 承办, 地址…:
+# words a report uses too, so they count only there).
+FOOTER_MARKER = re.compile(r"ICP[备证]|公网安备|网站标识码|版权所有|Copyright|©")
+FOOTER_LABEL = re.compile(r"^(?:主办单位|主办|承办单位|承办|协办单位|协办|技术支持|地址|邮编|备案号)[:：]")
 
 # Spam and link bait glued to the end of the last paragraph ("…新亮点。眼跳测吉凶").
 # Only looked for in the last TAIL_SPAN characters of a document.
@@ -70,11 +74,11 @@ def normalise_chars(text: str) -> str:
 
 
 # A justified PDF line places every glyph on its own, and extractors put a space
-# between each: three or more single characters (at least one of them CJK) each
-# followed by one space. Latin words are longer than one letter, so their spaces stay.
+# between each: five or more single characters (at least one of them CJK) each
+# followed by one space (fewer, as in "2020 年 2 月 29 日", are ordinary spacing). Latin words are longer than one letter, so their spaces stay.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
 # "|" is left out: it separates the cells of a table row.
-_LETTER_SPACED = re.compile(r"(?<!\S)[^\s|](?: [^\s|]){2,}(?!\S)")
+_LETTER_SPACED = re.compile(r"(?<!\S)[^\s|](?: [^\s|]){4,}(?!\S)")
 
 
 def close_letter_spacing(text: str) -> str:
@@ -107,6 +111,16 @@ def is_chrome(line: str) -> bool:
     if not compact or ("。" in compact and not CHROME_WITH_SENTENCES.match(compact)):
         return False
     return bool(CHROME_LINES.match(compact))
+
+
+def is_footer_marker(line: str) -> bool:
+    """True for a portal footer's licence, filing or copyright line (short, not a sentence)."""
+    return bool(FOOTER_MARKER.search(line)) and len(line) <= 120 and "。" not in line
+
+
+def is_footer_line(line: str) -> bool:
+    """True for a line of a portal's footer block: a marker line or a sponsor/address line."""
+    return is_footer_marker(line) or (bool(FOOTER_LABEL.match(re.sub(r"\s+", "", line))) and "。" not in line)
 
 
 def is_tail_marker(line: str) -> bool:
