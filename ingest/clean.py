@@ -11,14 +11,15 @@ import re
 import unicodedata
 
 # Lines that are web page furniture wherever they appear: matched against the
-# whole line after whitespace is removed.
+# whole line after whitespace is removed. A sharing site may glue its download
+# link to the next field ("下载本文作者:会员上传"), hence the optional link first.
 CHROME_LINES = re.compile(
-    r"^(?:"
-    r"下载|打印|全屏|收藏|分享|关闭|返回顶部|关闭窗口|打印本页|打印此页|【?字号[:：]?.*|"
+    r"^(?:下载本文|下载全文)?(?:"
+    r"下载本文|下载|打印|全屏|收藏|分享|关闭|返回顶部|关闭窗口|打印本页|打印此页|【?字号[:：]?.*|"
     r"【?(?:大|中|小|加大|还原|减小)】?|】|"
     r"分享(?:[:：到至].{0,20})?|(?:微信)?扫一扫.{0,20}|用手机扫.{0,20}|.{0,10}二维码.{0,10}|"
     r"(?:责任编辑|编辑|审核|校对|责编|作者|来源|发布时间|发布日期|时间|日期|信息来源|"
-    r"浏览量|浏览次数|阅读量|阅读次数|点击量|点击数|访问量|下载次数|下载本文|上传者|文档格式|文档大小|页数)[:：].{0,60}|"
+    r"浏览量|浏览次数|阅读量|阅读次数|点击量|点击数|访问量|下载次数|上传者|文档格式|文档大小|页数)[:：].{0,60}|"
     # A document-sharing site's own lines: its blurb, and the "第一篇:" that heads each reposted text.
     r"(?:简介|内容简介|文档简介)[:：].*|第[一二三四五六七八九十]+篇[:：].{0,60}|"
     r"(?:技术支持|网站标识码|网站地图|联系我们|关于我们|网站声明)(?:[:：].{0,80})?|"

@@ -15,6 +15,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from fpdf import FPDF
+from lxml import etree
 from pypdf import PdfWriter
 
 from ingest.document import Line
@@ -186,6 +187,38 @@ def test_docx_body_order_headings_and_tables(tmp_path: Path) -> None:
         Line("结束语"),
     ]
     assert document.meta == {"title": "2025年政府工作报告"}
+
+
+_NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+       'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+       'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+       'xmlns:v="urn:schemas-microsoft-com:vml"')
+
+
+def _box(text: str) -> str:
+    return f"<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>"
+
+
+def test_docx_text_boxes_are_read_once_in_order_and_page_headers_are_not(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "某市人民政府办公室（页眉）"
+    document.sections[0].footer.paragraphs[0].text = "— 1 —"
+    document.add_paragraph("过去一年，办好一批民生实事。")
+    anchor = document.add_paragraph("见下框。")
+    # A modern text box as Word writes it: DrawingML in mc:Choice, the same box in VML in mc:Fallback.
+    anchor._p.append(etree.fromstring(
+        f'<w:r {_NS}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx>{_box("专栏：新增养老床位1500张。")}'
+        f'</wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox>{_box("专栏：新增养老床位1500张。")}'
+        "</v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r>"))
+    # An older VML-only shape.
+    anchor._p.append(etree.fromstring(f'<w:r {_NS}><w:pict><v:shape><v:textbox>{_box("新建口袋公园30个。")}'
+                                      "</v:textbox></v:shape></w:pict></w:r>"))
+    document.add_paragraph("今年继续办好民生实事。")
+    document.save(str(tmp_path / "box.docx"))
+    loaded = load_one(DocxLoader(), tmp_path / "box.docx")
+    assert [line.text for line in loaded.lines] == [
+        "过去一年，办好一批民生实事。", "见下框。", "专栏：新增养老床位1500张。", "新建口袋公园30个。", "今年继续办好民生实事。",
+    ]
 
 
 # --- HTML --------------------------------------------------------------------------------------
