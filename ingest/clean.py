@@ -29,6 +29,9 @@ CHROME_LINES = re.compile(
     r")$"
 )
 
+# Chrome lines that may hold a full stop: a site's blurb is written in sentences.
+CHROME_WITH_SENTENCES = re.compile(r"^(?:简介|内容简介|文档简介)[:：]")
+
 # A line from which everything to the end of the document is page furniture.
 TAIL_MARKERS = re.compile(r"^(?:相关报道|相关阅读|相关链接|相关新闻|延伸阅读|推荐阅读|责任编辑|扫一扫)[:：]?")
 
@@ -49,6 +52,7 @@ SENTENCE_END = "。！？!?；;…"
 # issuer + 关于 + subject + kind), so "…关于加强普通高等学校" / "毕业生就业工作的通知" is one title.
 DOCUMENT_KINDS = ("通知", "通报", "意见", "决定", "决议", "办法", "规定", "方案", "报告", "公告", "通告",
                   "批复", "请示", "函", "纲要", "规划", "细则", "条例", "命令", "议案", "纪要")
+_TITLE_LINE = re.compile(r"^[^。！？!?，,；;：:、]{2,40}$")
 
 # Invisible characters that only break matching.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -76,7 +80,8 @@ def normalise_chars(text: str) -> str:
 
 # A justified PDF line places every glyph on its own, and extractors put a space
 # between each: five or more single characters (at least one of them CJK) each
-# followed by one space (fewer, as in "2020 年 2 月 29 日", are ordinary spacing). Latin words are longer than one letter, so their spaces stay.
+# followed by one space. Fewer, as in "2020 年 2 月 29 日", are ordinary spacing;
+# Latin words are longer than one letter, so their spaces stay.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
 # "|" is left out: it separates the cells of a table row.
 _LETTER_SPACED = re.compile(r"(?<!\S)[^\s|](?: [^\s|]){4,}(?!\S)")
@@ -99,10 +104,6 @@ def clean_line(text: str) -> str:
 def strip_emphasis(text: str) -> str:
     """Remove markdown emphasis markers (``**7%左右**`` → ``7%左右``)."""
     return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-
-
-# Chrome lines that may hold a full stop: a site's blurb is written in sentences.
-CHROME_WITH_SENTENCES = re.compile(r"^(?:简介|内容简介|文档简介)[:：]")
 
 
 def is_chrome(line: str) -> bool:
@@ -135,8 +136,7 @@ def title_goes_on(line: str, nxt: str) -> bool:
     ``line`` holds 关于 and no punctuation and does not yet name a document kind;
     ``nxt`` is short, without punctuation, and ends with one (``DOCUMENT_KINDS``).
     """
-    plain = re.compile(r"^[^。！？!?，,；;：:、]{2,40}$")
-    return (bool(plain.match(line)) and bool(plain.match(nxt)) and "关于" in line
+    return (bool(_TITLE_LINE.match(line)) and bool(_TITLE_LINE.match(nxt)) and "关于" in line
             and not line.endswith(DOCUMENT_KINDS) and nxt.endswith(DOCUMENT_KINDS))
 
 

@@ -21,9 +21,7 @@ MOST_PAGES = 0.5
 # "Page 3 of 9", and a bare number (at most three digits: a lone "2023" is a year).
 PAGE_NUMBER = re.compile(
     r"^(?:[—–\-－·•]*\s*\d{1,3}\s*[—–\-－·•]*"
-    r"|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?"
-    r"|(?:共\s*\d{1,4}\s*页\s*[，,]?\s*)?第\s*\d{1,4}\s*页"
-    r"|\d{1,4}\s*/\s*\d{1,4}"
+    r"|(?:共\s*\d{1,4}\s*页\s*[，,]?\s*)?第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?"
     r"|(?:page\s*)?\d{1,4}\s*(?:of|/)\s*\d{1,4})$",
     re.IGNORECASE,
 )
