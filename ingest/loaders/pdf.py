@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTTextBox, LTTextLine
+from pdfminer.layout import LAParams, LTFigure, LTTextBox, LTTextLine
 from pdfminer.pdfexceptions import PDFException
 from pdfminer.psexceptions import PSException
 from pypdf import PdfReader
@@ -28,7 +28,8 @@ from ingest.loaders.pdf_wraps import Placed, column_edges, continues
 # ``line_margin`` line heights; its default 0.5 splits the 1.5-2x line pitch of
 # official documents (GB/T 9704: 三号 type on a 28-point pitch) into one block per
 # line, and blocks one line high are then ordered across columns. docs/ingest.md has the figures.
-LAYOUT = LAParams(line_margin=1.5)
+# ``all_texts`` lays out text drawn inside form XObjects (figures) too, as pypdf read it.
+LAYOUT = LAParams(line_margin=1.5, all_texts=True)
 
 
 def _reason(exc: BaseException) -> str:
@@ -120,9 +121,8 @@ class PdfLoader(Loader):
 
 def _placed_lines(layout) -> list[Placed]:
     """A pdfminer page's text lines in its reading order, each with its column's edges."""
-    blocks = [[line for line in box if isinstance(line, LTTextLine)] for box in layout if isinstance(box, LTTextBox)]
-    edges = column_edges([(min(l.x0 for l in b), max(l.x1 for l in b), len(b)) for b in blocks if b])
-    blocks = [b for b in blocks if b]
+    blocks = [b for b in ([line for line in box if isinstance(line, LTTextLine)] for box in _text_boxes(layout)) if b]
+    edges = column_edges([(min(line.x0 for line in b), max(line.x1 for line in b), len(b)) for b in blocks])
     return [Placed(line.get_text().rstrip("\n"), line.x0, line.x1, line.height, left, right, n)
             for n, (block, (left, right)) in enumerate(zip(blocks, edges)) for line in block]
 
@@ -133,6 +133,15 @@ def _running_title(pages: list[list[Placed]], dropped: list[set[int]]) -> str:
         return ""
     furniture_of_first = (pages[0][i].text.strip() for i in sorted(dropped[0]))
     return next((text for text in furniture_of_first if metadata.names_document_kind(text)), "")
+
+
+def _text_boxes(container) -> Iterator[LTTextBox]:
+    """The text blocks of a page or figure in pdfminer's reading order, those inside figures in place."""
+    for item in container:
+        if isinstance(item, LTTextBox):
+            yield item
+        elif isinstance(item, LTFigure):
+            yield from _text_boxes(item)
 
 
 def _lines(pages: list[list[Placed]], dropped: list[set[int]]) -> list[Line]:
