@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
 from govqa.config import ChunkConfig
 from ingest.build import build_document
@@ -95,3 +97,22 @@ def test_two_columns_are_read_column_by_column(placed_pdf) -> None:
         rows += [(310.0, y, right[i])] if i < len(right) else []
     _, document = load(placed_pdf([[(None, 50.0, "双栏排版的报告")] + rows]))
     assert document.text.splitlines() == ["双栏排版的报告", PARAGRAPHS[0], PARAGRAPHS[2]]
+
+
+def test_text_drawn_inside_a_form_xobject_is_read(placed_pdf, tmp_path) -> None:
+    # Some generators draw a whole page as a form XObject: the made page becomes one, drawn on a blank page.
+    source = PdfReader(placed_pdf([[(LEFT, TOP + 24 * i, t) for i, t in enumerate(wrapped(PARAGRAPHS[1]))]])).pages[0]
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=float(source.mediabox.width), height=float(source.mediabox.height))
+    form = DecodedStreamObject()
+    form.set_data(source.get_contents().get_data())
+    form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                 NameObject("/BBox"): ArrayObject(source.mediabox), NameObject("/Resources"): source["/Resources"].clone(writer)})
+    drawing = DecodedStreamObject()
+    drawing.set_data(b"q /Fm0 Do Q")
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/XObject"): DictionaryObject({NameObject("/Fm0"): writer._add_object(form)})})
+    page[NameObject("/Contents")] = writer._add_object(drawing)
+    writer.write(tmp_path / "form.pdf")
+    _, document = load(tmp_path / "form.pdf")
+    assert document.text == PARAGRAPHS[1]
