@@ -1,19 +1,24 @@
 """Line wraps on a laid-out PDF page: does a line run on into the next one?
 
 A PDF has no paragraphs, only lines placed on the page. A line was wrapped by
-the layout when it runs (nearly) to the right edge of its column and the next
-line starts flush at the left edge, not indented as a new paragraph's first
-line is (two ideographic spaces, or a visible indent).
+the layout when it runs (nearly) to the right edge of its column, does not end
+a sentence, and the next line starts flush at the left edge, not indented as a
+new paragraph's first line is (two ideographic spaces, or a visible indent).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # A wrapped line fills at least this share of its column's width: a Chinese line
 # breaks anywhere, but a number or Latin word kept whole, or a closing mark
 # pushed to the next line, can leave a few characters' room at the end.
 WRAP_FILL = 0.8
+
+# A line that ends a sentence need not be joined to the next: it may be followed
+# by a heading set flush left ("二、今年工作安排"), which must stay a line of its own.
+_SENTENCE_END = re.compile(r"[。！？!?；;：:][”’」』）)]*\s*$")
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ def continues(line: Placed, nxt: Placed, same_flow: bool) -> bool:
     one page and ``nxt`` starts the next (a paragraph crossing a page break).
     """
     width = line.right - line.left
-    if not same_flow or width <= 0 or not nxt.text or nxt.text[0].isspace():
+    if not same_flow or width <= 0 or not nxt.text or nxt.text[0].isspace() or _SENTENCE_END.search(line.text):
         return False
     fills = (line.x1 - line.left) >= WRAP_FILL * width
     flush = nxt.x0 - nxt.left < 0.5 * nxt.height

@@ -78,6 +78,15 @@ def test_a_heading_line_is_not_joined_to_its_paragraph(placed_pdf) -> None:
     assert [s.title for s in document.sections] == ["一、2023年工作回顾"]
 
 
+def test_a_heading_after_a_full_line_that_ends_a_sentence_stays_a_heading(placed_pdf) -> None:
+    full = "我们坚定不移推进产业转型升级，新增规模以上工业企业三百一十二家。"  # 32 characters: past the 30 of a line
+    lines = [(LEFT, TOP, full[:30]), (LEFT, TOP + 24, full[30:] + "新兴产业增加值占比提高到百分之三十二点五，数字经济加快发展。"),
+             (LEFT, TOP + 48, "二、2024年工作安排"), (LEFT, TOP + 72, "今年经济社会发展的主要预期目标是：地区生产总值增长百分之五左右。")]
+    _, document = load(placed_pdf([lines]))
+    assert document.text.splitlines()[-2:] == ["二、2024年工作安排", "今年经济社会发展的主要预期目标是：地区生产总值增长百分之五左右。"]
+    assert "二、2024年工作安排" in [s.title for s in document.sections]
+
+
 def test_justified_line_loses_its_letter_spacing_but_latin_words_keep_theirs(placed_pdf) -> None:
     justified = "全市新建5G基站1860个，建成城市污水处理厂3座。"
     glyphs = [(LEFT + 18.0 * i, TOP, ch) for i, ch in enumerate(justified)]  # every glyph placed on its own
