@@ -18,11 +18,12 @@ class _Row:
     text: str  # cleaned, emphasis markers still present
     page: int | None
     heading: int | None
+    continues: bool = False  # the next row goes on with this row's paragraph
 
 
 def _clean_rows(lines: list[Line]) -> list[_Row]:
-    rows = [_Row(clean.clean_line(line.text), line.page, line.heading) for line in lines]
-    rows = [r for r in rows if not clean.is_chrome(r.text)]
+    rows = [_Row(clean.clean_line(line.text), line.page, line.heading, line.continues) for line in lines]
+    rows = _join_titles(_drop_footer([r for r in rows if not clean.is_chrome(r.text)]))
     cut = next((i for i, r in enumerate(rows) if i >= len(rows) * _TAIL_FROM and clean.is_tail_marker(r.text)), None)
     if cut is not None:
         rows = rows[:cut]
@@ -40,10 +41,40 @@ def _clean_rows(lines: list[Line]) -> list[_Row]:
     return out
 
 
+def _drop_footer(rows: list[_Row]) -> list[_Row]:
+    """Without a portal's footer block: a footer marker line in the page's tail and the footer lines around it."""
+    drop: set[int] = set()
+    for i, row in enumerate(rows):
+        if i < len(rows) * _TAIL_FROM or not clean.is_footer_marker(row.text):
+            continue
+        drop.add(i)
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(rows) and (not rows[j].text or clean.is_footer_line(rows[j].text)):
+                drop.add(j)
+                j += step
+    return [row for i, row in enumerate(rows) if i not in drop]
+
+
+def _join_titles(rows: list[_Row]) -> list[_Row]:
+    """A title written on two lines (blank lines between allowed) becomes one row."""
+    out: list[_Row] = []
+    for row in rows:
+        last = next((i for i in range(len(out) - 1, -1, -1) if out[i].text), None)
+        if row.text and last is not None and clean.title_goes_on(out[last].text, row.text):
+            out[last].text += row.text
+            del out[last + 1:]
+            continue
+        out.append(row)
+    return out
+
+
 def _headings(rows: list[_Row]) -> dict[int, structure.HeadingCandidate]:
     """Row index → heading for rows that head a section."""
     found: dict[int, structure.HeadingCandidate] = {}
     for i, row in enumerate(rows):
+        if i and rows[i - 1].continues:  # the rest of a wrapped line, not a line of its own
+            continue
         if row.heading:
             found[i] = structure.HeadingCandidate(f"h{row.heading}", clean.strip_emphasis(row.text))
             continue
@@ -100,8 +131,11 @@ def build_document(raw: RawDocument) -> Document:
         if i in found:
             sections.append(Section(levels[found[i].kind], found[i].title, offset))
         parts.append(text)
-        offset += len(text) + 1
-    text = "\n".join(parts)
+        offset += len(text)
+        if i + 1 < len(rows):
+            parts.append(_joint(row, rows[i + 1]))
+            offset += len(parts[-1])
+    text = "".join(parts)
     plain_lines = [r.text for r in rows if r.text][:5]
     title = metadata.title_of(raw.name, plain_lines, raw.meta)
     regions = metadata.region_path_of(title, raw.name, raw.meta, text[:600])
@@ -121,6 +155,14 @@ def build_document(raw: RawDocument) -> Document:
         page_starts=page_starts,
         meta=meta,
     )
+
+
+def _joint(row: _Row, nxt: _Row) -> str:
+    """What goes between two rows: a line break, or for a wrapped line nothing (a space between Latin words)."""
+    if not (row.continues and row.text and nxt.text):
+        return "\n"
+    latin = row.text[-1].isascii() and row.text[-1].isalpha() and nxt.text[0].isascii() and nxt.text[0].isalpha()
+    return " " if latin else ""
 
 
 def _content_hash(text: str, title: str, year: int | None, meta: dict[str, str]) -> str:

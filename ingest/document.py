@@ -13,12 +13,15 @@ class Line:
 
     ``page`` is the 1-based PDF page it comes from (None for formats without pages);
     ``heading`` is a heading level known from the format itself (a .docx style,
-    an HTML ``<h2>``, a markdown ``#``), or None to let the text decide.
+    an HTML ``<h2>``, a markdown ``#``), or None to let the text decide;
+    ``continues`` says the next line goes on with the same paragraph (a layout
+    wrap, possibly across a page break): the two are joined without a line break.
     """
 
     text: str
     page: int | None = None
     heading: int | None = None
+    continues: bool = False
 
 
 @dataclass
@@ -48,7 +51,7 @@ class Section:
 # Bump when cleaning, structure, metadata or chunking change what a file yields:
 # it is part of every document's content hash, so `govqa index add` re-ingests
 # documents made by an older version, and evaluation caches are keyed on it.
-INGEST_VERSION = 2
+INGEST_VERSION = 3
 
 
 @dataclass

@@ -45,9 +45,9 @@ def title_of(name: str, lines: list[str], meta: dict[str, str]) -> str:
     if meta.get("title") and not _TOOL_TITLE.search(meta["title"]):
         return meta["title"].strip()
     heads = [re.split(r"\s+", line.strip(), maxsplit=1)[0] for line in lines[:3]]
-    titled = [h for h in heads if 4 <= len(h) <= 60 and not re.search(r"[。！？!?，,；;：:]", h)]
+    titled = [h for h in heads if _title_shaped(h)]
     for head in titled:
-        if any(w in head for w in _REPORT_WORDS):
+        if names_document_kind(head):
             return head
     stem = PurePath(name.split("#", 1)[0]).stem
     if "#" in name or not re.search(r"[\u4e00-\u9fff]", stem):
@@ -57,6 +57,15 @@ def title_of(name: str, lines: list[str], meta: dict[str, str]) -> str:
             first = re.split(r"[。！？!?；;]", lines[0], maxsplit=1)[0]
             return first[:30] + ("…" if len(first) > 30 else "")
     return stem.replace("_", " ")
+
+
+def _title_shaped(line: str) -> bool:
+    return 4 <= len(line) <= 60 and not re.search(r"[。！？!?，,；;：:]", line)
+
+
+def names_document_kind(line: str) -> bool:
+    """True for a title-shaped line (short, no sentence punctuation) that names a kind of document (报告, 通知…)."""
+    return _title_shaped(line) and any(w in line for w in _REPORT_WORDS)
 
 
 def year_of(title: str, name: str, meta: dict[str, str], head_text: str = "") -> int | None:

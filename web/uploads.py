@@ -17,9 +17,10 @@ from pathlib import Path
 
 from index.files import atomic_write
 from ingest.errors import GovqaError
+from ingest.loaders import supported_suffixes
 
-TEXT_SUFFIXES = (".txt", ".md", ".csv", ".jsonl", ".html", ".htm")
-SUFFIXES = TEXT_SUFFIXES + (".pdf", ".docx")
+# The loaders own the list of file types, so the upload form takes what `govqa ingest` takes.
+SUFFIXES = supported_suffixes()
 ACCEPT = ", ".join(s for s in SUFFIXES if s != ".htm")
 MAX_NAME_CHARS = 80
 # Characters a stored name may keep: letters and digits of any script (CJK too),

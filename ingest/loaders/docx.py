@@ -99,11 +99,34 @@ def _table_lines(table: Table) -> Iterator[Line]:
             yield Line(" | ".join(cells))
 
 
+# Text boxes and shapes hold their text in w:txbxContent. Word writes a modern
+# box twice, in mc:AlternateContent's mc:Choice (DrawingML) and again in its
+# mc:Fallback (VML) for older readers (ECMA-376 Part 3, 10.2): the fallback copy is skipped.
+_TEXT_BOX = qn("w:txbxContent")
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _text_boxes(paragraph) -> Iterator:
+    """The text boxes anchored in ``paragraph`` (a w:p), in document order; none of a fallback copy or nested box."""
+    for box in paragraph.iter(_TEXT_BOX):
+        parent = box.getparent()
+        while parent is not None and parent is not paragraph and parent.tag not in (_FALLBACK, _TEXT_BOX):
+            parent = parent.getparent()
+        if parent is paragraph:
+            yield box
+
+
 def _body_lines(document: WordDocument, container) -> Iterator[Line]:
-    """Lines of the block items under ``container``, in order (content controls are descended into)."""
+    """Lines of the block items under ``container``, in order.
+
+    Content controls are descended into; a paragraph's text boxes follow the
+    paragraph that anchors them (their own text boxes are read in turn).
+    """
     for child in container.iterchildren():
         if child.tag == qn("w:p"):
             yield from _paragraph_lines(Paragraph(child, document))
+            for box in _text_boxes(child):
+                yield from _body_lines(document, box)
         elif child.tag == qn("w:tbl"):
             yield from _table_lines(Table(child, document))
         elif child.tag == qn("w:sdt"):
@@ -113,10 +136,10 @@ def _body_lines(document: WordDocument, container) -> Iterator[Line]:
 
 
 class DocxLoader(Loader):
-    """Reads Word ``.docx``: body paragraphs and table rows (cells joined with `` | ``) in order.
+    """Reads Word ``.docx``: body paragraphs, text boxes and table rows (cells joined with `` | ``) in order.
 
     Heading levels come from ``Heading N`` / ``Title`` styles (``标题 N`` too) or an
-    outline level; headers, footers, footnotes and comments are not read.
+    outline level; page headers and footers, footnotes and comments are not read.
     """
 
     suffixes = (".docx",)

@@ -74,3 +74,45 @@ def test_tool_written_titles_give_way_to_the_file_name():
 
     assert title_of("2024年某市政府工作报告.pdf", [], {"title": "Microsoft Word - 报告终稿.doc"}) == "2024年某市政府工作报告"
     assert title_of("x.pdf", [], {"title": "2024年某市政府工作报告"}) == "2024年某市政府工作报告"
+
+
+def test_reposting_site_chrome_is_recognised_by_shape():
+    for line in ["浏览量: 时间:", "浏览量：1024  时间：2021-03-02", "时间:2019-05-14 10:45:55下载本文作者:会员上传",
+                 "下载本文 作者:会员上传", "阅读量：", "第一篇:湖南省人民政府办公厅文件",
+                 "简介:写写帮文库小编为你整理了多篇相关的《某文件》,但愿对你工作学习有帮助。"]:
+        assert clean.is_chrome(line), line
+    for line in ["简要回顾过去一年的工作。", "第一篇章：开好局起好步", "时间紧、任务重，全市上下攻坚克难。"]:
+        assert not clean.is_chrome(line), line
+
+
+def test_portal_footer_block_is_dropped_but_the_same_labels_in_the_report_stay():
+    doc = build_document(raw(
+        "某市人民政府关于做好就业工作的通知", "各区县人民政府：", "主办单位：市人社局、市财政局，各区县人民政府",
+        "一、扩大就业。全年新增就业8万人。", "二、加强保障。落实各项补贴政策。", "特此通知。",
+        "主办：某市人民政府办公室  承办：某市大数据中心", "网站标识码：4300000001",
+        "湘ICP备05012345号-1  湘公网安备 43010202000123号", "地址：某市人民路1号",
+    ))
+    assert "主办单位：市人社局" in doc.text
+    assert doc.text.endswith("特此通知。")
+
+
+def test_letter_spaced_cjk_runs_are_closed_but_latin_words_and_short_spacing_stay():
+    assert clean.clean_line("全 市 新 建 5 G 基 站 1 8 6 0 个 。") == "全市新建5G基站1860个。"
+    assert clean.clean_line("政 府 工 作 报 告") == "政府工作报告"
+    assert clean.clean_line("Smart City Index of a b c d e") == "Smart City Index of a b c d e"
+    assert clean.clean_line("由 2020 年 2 月 29 日延长") == "由 2020 年 2 月 29 日延长"
+    assert clean.clean_line("是 | 否 | 是 | 否 | 是") == "是 | 否 | 是 | 否 | 是"
+
+
+def test_a_title_written_on_two_lines_stays_one_title():
+    doc = build_document(raw("湘政办发〔2009〕24号", "", "湖南省人民政府办公厅关于加强普通高等学校", "",
+                             "毕业生就业工作的通知", "", "各市州人民政府：", "现就有关问题通知如下。",
+                             name="notice.txt"))
+    assert "湖南省人民政府办公厅关于加强普通高等学校毕业生就业工作的通知" in doc.text.splitlines()
+    assert doc.title == "湖南省人民政府办公厅关于加强普通高等学校毕业生就业工作的通知"
+
+
+def test_a_one_line_title_is_not_joined_to_the_next_title_like_line():
+    doc = build_document(raw("某市人民政府办公室文件", "关于印发某市就业工作方案的通知", "某市人民政府办公室",
+                             "各区县人民政府：", name="notice.txt"))
+    assert doc.text.splitlines()[:3] == ["某市人民政府办公室文件", "关于印发某市就业工作方案的通知", "某市人民政府办公室"]

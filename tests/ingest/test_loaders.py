@@ -5,8 +5,6 @@ from __future__ import annotations
 import codecs
 import csv
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import docx
@@ -15,6 +13,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from fpdf import FPDF
+from lxml import etree
 from pypdf import PdfWriter
 
 from ingest.document import Line
@@ -25,26 +24,10 @@ from ingest.loaders.pdf import PdfLoader
 from ingest.loaders.table import CsvLoader, JsonlLoader
 from ingest.loaders.text import TextLoader
 
-CJK_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-
-
-def cjk_font() -> str:
-    """A font file with Chinese glyphs (Debian package fonts-wqy-microhei), or skip."""
-    for candidate in CJK_FONTS:
-        if Path(candidate).exists():
-            return candidate
-    if shutil.which("fc-list"):
-        listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True).stdout
-        files = [line.split(":")[0] for line in listed.splitlines() if line.strip()]
-        if files:
-            return files[0]
-    pytest.skip("no CJK font: apt-get install fonts-wqy-microhei")
-
-
-def make_pdf(path: Path, pages: list[list[str]], title: str | None = None) -> Path:
-    """A real PDF with one page per entry of ``pages``, each line written as its own cell."""
+def make_pdf(font: str, path: Path, pages: list[list[str]], title: str | None = None) -> Path:
+    """A real PDF in the CJK ``font`` with one page per entry of ``pages``, each line written as its own cell."""
     pdf = FPDF()
-    pdf.add_font("cjk", fname=cjk_font())
+    pdf.add_font("cjk", fname=font)
     pdf.set_font("cjk", size=12)
     if title:
         pdf.set_title(title)
@@ -115,9 +98,10 @@ def test_txt_does_not_read_markdown_headings(tmp_path: Path) -> None:
 
 # --- PDF ---------------------------------------------------------------------------------------
 
-def test_pdf_lines_carry_their_page(tmp_path: Path) -> None:
-    pages = [[f"第{n}页 政府工作报告", f"二、第{n}部分 推动高质量发展"] for n in (1, 2, 3)]
-    document = load_one(PdfLoader(), make_pdf(tmp_path / "r.pdf", pages, title="2025年政府工作报告"))
+def test_pdf_lines_carry_their_page(cjk_font_file: str, tmp_path: Path) -> None:
+    # Lines that differ beyond their numbers: a line repeating modulo its number is furniture.
+    pages = [[f"{part}、政府工作报告第{part}部分", f"（{part}）推动高质量发展"] for part in "一二三"]
+    document = load_one(PdfLoader(), make_pdf(cjk_font_file, tmp_path / "r.pdf", pages, title="2025年政府工作报告"))
     by_page = {n: [line.text for line in document.lines if line.page == n] for n in (1, 2, 3)}
     for n in (1, 2, 3):
         assert by_page[n] == pages[n - 1]
@@ -125,8 +109,8 @@ def test_pdf_lines_carry_their_page(tmp_path: Path) -> None:
     assert document.meta["title"] == "2025年政府工作报告"
 
 
-def test_pdf_encrypted_with_empty_user_password_loads(tmp_path: Path) -> None:
-    plain = make_pdf(tmp_path / "plain.pdf", [["第一页 内容"], ["第二页 内容"]])
+def test_pdf_encrypted_with_empty_user_password_loads(cjk_font_file: str, tmp_path: Path) -> None:
+    plain = make_pdf(cjk_font_file, tmp_path / "plain.pdf", [["第一页 内容"], ["第二页 内容"]])
     writer = PdfWriter(clone_from=plain)
     writer.encrypt(user_password="", owner_password="owner")  # RC4: no extra package needed
     writer.write(tmp_path / "locked.pdf")
@@ -134,8 +118,8 @@ def test_pdf_encrypted_with_empty_user_password_loads(tmp_path: Path) -> None:
     assert [(line.text, line.page) for line in document.lines] == [("第一页 内容", 1), ("第二页 内容", 2)]
 
 
-def test_pdf_skips_blank_pages_but_keeps_numbering(tmp_path: Path) -> None:
-    document = load_one(PdfLoader(), make_pdf(tmp_path / "r.pdf", [["封面"], [], ["第三页"]]))
+def test_pdf_skips_blank_pages_but_keeps_numbering(cjk_font_file: str, tmp_path: Path) -> None:
+    document = load_one(PdfLoader(), make_pdf(cjk_font_file, tmp_path / "r.pdf", [["封面"], [], ["第三页"]]))
     assert [(line.text, line.page) for line in document.lines] == [("封面", 1), ("第三页", 3)]
 
 
@@ -185,6 +169,38 @@ def test_docx_body_order_headings_and_tables(tmp_path: Path) -> None:
         Line("结束语"),
     ]
     assert document.meta == {"title": "2025年政府工作报告"}
+
+
+_NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+       'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+       'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+       'xmlns:v="urn:schemas-microsoft-com:vml"')
+
+
+def _box(text: str) -> str:
+    return f"<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>"
+
+
+def test_docx_text_boxes_are_read_once_in_order_and_page_headers_are_not(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "某市人民政府办公室（页眉）"
+    document.sections[0].footer.paragraphs[0].text = "— 1 —"
+    document.add_paragraph("过去一年，办好一批民生实事。")
+    anchor = document.add_paragraph("见下框。")
+    # A modern text box as Word writes it: DrawingML in mc:Choice, the same box in VML in mc:Fallback.
+    anchor._p.append(etree.fromstring(
+        f'<w:r {_NS}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx>{_box("专栏：新增养老床位1500张。")}'
+        f'</wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox>{_box("专栏：新增养老床位1500张。")}'
+        "</v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r>"))
+    # An older VML-only shape.
+    anchor._p.append(etree.fromstring(f'<w:r {_NS}><w:pict><v:shape><v:textbox>{_box("新建口袋公园30个。")}'
+                                      "</v:textbox></v:shape></w:pict></w:r>"))
+    document.add_paragraph("今年继续办好民生实事。")
+    document.save(str(tmp_path / "box.docx"))
+    loaded = load_one(DocxLoader(), tmp_path / "box.docx")
+    assert [line.text for line in loaded.lines] == [
+        "过去一年，办好一批民生实事。", "见下框。", "专栏：新增养老床位1500张。", "新建口袋公园30个。", "今年继续办好民生实事。",
+    ]
 
 
 # --- HTML --------------------------------------------------------------------------------------

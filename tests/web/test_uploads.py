@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 
+from ingest.loaders import supported_suffixes
 from web.uploads import UploadError, UploadStore, UploadTooLarge, choose_suffix, safe_stem, sniff
 
 
@@ -51,6 +52,12 @@ def test_suffix_from_content_not_name() -> None:
         choose_suffix("fake.txt", "pdf")
     with pytest.raises(UploadError, match="unsupported"):
         choose_suffix("tool.exe", "text")
+
+
+@pytest.mark.parametrize("suffix", [s for s in supported_suffixes() if s not in (".pdf", ".docx")])
+def test_form_takes_every_text_format_the_loaders_read(suffix: str) -> None:
+    expected = ".html" if suffix == ".htm" else suffix
+    assert choose_suffix(f"报告{suffix.upper()}", "text") == expected
 
 
 @pytest.mark.parametrize("name, expected", [
