@@ -122,6 +122,7 @@ class Access:
     users: dict[str, str] = field(default_factory=dict)
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     token_ttl: float = 12 * 3600
+    revoked: set[str] = field(default_factory=set)  # sessions ended by logout (their ids)
 
     @property
     def login_required(self) -> bool:
@@ -145,17 +146,32 @@ class Access:
         """True when ``key`` is the configured API key (constant-time)."""
         return bool(self.api_key) and bool(key) and hmac.compare_digest(key.encode(), self.api_key.encode())
 
-    def widget_token(self, now: float | None = None) -> str:
-        """A search-only token for the widget page, valid for ``token_ttl`` seconds."""
-        expires = str(int((now or time.time()) + self.token_ttl))
-        return f"{expires}.{self._sign(expires)}"
+    def widget_token(self, now: float | None = None, session: str = "") -> str:
+        """A search-only token for the widget page, valid for ``token_ttl`` seconds.
+
+        Given the login ``session`` (its cookie value) it ends with that session: it expires
+        no later, and is refused once the session is revoked (``revoke``, at logout).
+        """
+        expires = int((now or time.time()) + self.token_ttl)
+        session_id = ""
+        if session:
+            session_id = session.rsplit(".", 1)[-1][:16]
+            expires = min(expires, int(session.split(".")[1]) if session.count(".") == 2 else expires)
+        body = f"{expires}.{session_id}"
+        return f"{body}.{self._sign(body)}"
 
     def widget_token_ok(self, token: str, now: float | None = None) -> bool:
-        """True for an unexpired token made by ``widget_token`` of this server."""
-        expires, _, signature = token.partition(".")
-        if not expires.isdigit() or not hmac.compare_digest(signature, self._sign(expires)):
+        """True for an unexpired token made by ``widget_token`` of this server whose session is not revoked."""
+        expires, _, rest = token.partition(".")
+        session_id, _, signature = rest.rpartition(".")
+        if not expires.isdigit() or not hmac.compare_digest(signature, self._sign(f"{expires}.{session_id}")):
             return False
-        return int(expires) >= (now or time.time())
+        return int(expires) >= (now or time.time()) and session_id not in self.revoked
+
+    def revoke(self, session: str) -> None:
+        """End a login session: its widget tokens stop working (the cookie itself is deleted by /logout)."""
+        if session.count(".") == 2:
+            self.revoked.add(session.rsplit(".", 1)[-1][:16])
 
     def session_token(self, user: str, now: float | None = None) -> str:
         """The login cookie's value for ``user``: name, expiry and signature, valid for ``token_ttl`` seconds."""

@@ -70,7 +70,8 @@ def login_routes(app: FastAPI, access: Access, message: str) -> None:
         return response
 
     @app.get("/logout", include_in_schema=False)
-    def logout() -> Response:
+    def logout(request: Request) -> Response:
+        access.revoke(request.cookies.get(COOKIE, ""))
         response = RedirectResponse("login", status_code=303)
         response.delete_cookie(COOKIE)
         return response

@@ -28,7 +28,7 @@ from govqa.config import Config, load_config
 from ingest.errors import GovqaError
 from web.api import MAX_JSON_BYTES, ApiError, Guard, api_router, error_response
 from web.cards import esc
-from web.login import login_routes, user_lookup
+from web.login import COOKIE, login_routes, user_lookup
 from web.middleware import Admission, BodyLimit, SecurityHeaders
 from web.service import Service
 from web.ui import Page, page_css, theme
@@ -70,7 +70,8 @@ def _widget_routes(app: FastAPI, service: Service, user_of: Any) -> None:
         if service.access.login_required and not user_of(request):
             return HTMLResponse('<!doctype html><meta charset="utf-8"><p>请先<a href="login" target="_top">登录</a>。</p>',
                                 status_code=401)
-        token = service.access.widget_token() if service.access.locked else ""
+        session = request.cookies.get(COOKIE, "") if service.access.login_required else ""
+        token = service.access.widget_token(session=session) if service.access.locked else ""
         return HTMLResponse(template.replace("{{TOKEN}}", esc(token)), headers={"Cache-Control": "no-store"})
 
     for name, media in (("widget.js", "text/javascript"), ("widget.css", "text/css")):

@@ -204,6 +204,21 @@ def test_login_guards_page_widget_and_writes(make_client, tmp_path) -> None:
     assert client.get("/api/search", params={"q": "大运会"}).status_code == 200
     assert uploaded(client, files)["files"][0]["status"] == "added"
     assert client.delete("/api/documents/login-test.txt").status_code == 200
+    token = client.get("/widget").text.split('name="govqa-token" content="', 1)[1].split('"', 1)[0]
+    widget = {"X-Widget-Token": token}
+    client.get("/logout")
+    assert client.get("/api/search", params={"q": "大运会"}).status_code == 401
+    assert client.get("/api/search", params={"q": "大运会"}, headers=widget).status_code == 401  # ended with it
+
+
+def test_failed_logins_are_throttled(make_client, tmp_path) -> None:
+    users = tmp_path / "users.toml"
+    users.write_text(f'[users]\nalice = "{make_hash("pw-alice")}"\n', encoding="utf-8")
+    client = make_client(users_file=str(users))
+    for _ in range(5):
+        assert client.post("/login", data={"username": "alice", "password": "guess"}).status_code == 400
+    refused = client.post("/login", data={"username": "alice", "password": "pw-alice"})
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
 
 
 # -- uploads --------------------------------------------------------------

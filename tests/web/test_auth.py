@@ -71,3 +71,28 @@ def test_widget_tokens_expire_and_cannot_be_forged() -> None:
     assert not access.widget_token_ok(f"{int(expires) + 999}.{signature}", now=1030)
     assert not Access(api_key="k").widget_token_ok(token, now=1030)  # another server's secret
     assert not access.widget_token_ok("", now=1030)
+
+
+def test_a_widget_token_ends_with_its_login_session() -> None:
+    access = Access(users={"alice": make_hash("pw")}, token_ttl=3600)
+    session = access.session_token("alice", now=1000)
+    assert access.session_user(session, now=1500) == "alice"
+    assert access.session_user(session + "x", now=1500) is None and access.session_user(session, now=9999) is None
+    token = access.widget_token(now=1200, session=session)
+    assert access.widget_token_ok(token, now=1300)
+    assert not access.widget_token_ok(token, now=4601)  # the session's end, not 1200 + 3600
+    access.revoke(session)  # logout
+    assert not access.widget_token_ok(token, now=1300)
+
+
+def test_failed_logins_are_throttled_per_user_and_address() -> None:
+    from web.auth import LoginThrottle
+
+    throttle = LoginThrottle(attempts=3, window=60)
+    for _ in range(3):
+        assert throttle.retry_after("alice", "10.0.0.1", now=100) == 0
+        throttle.failed("alice", "10.0.0.1", now=100)
+    assert throttle.retry_after("alice", "10.0.0.1", now=110) == 51
+    assert throttle.retry_after("alice", "10.0.0.2", now=110) == 0  # another address
+    assert throttle.retry_after("bob", "10.0.0.1", now=110) == 0  # another user
+    assert throttle.retry_after("alice", "10.0.0.1", now=161) == 0  # the window passed
