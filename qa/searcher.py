@@ -12,10 +12,10 @@ from functools import partial
 from govqa.config import Config, SearchConfig
 from index import Index
 from index.keyword import query_terms
-from qa import answer_type, fuse, highlight, passages
+from qa import answer_type, comparison, fuse, highlight, passages
 from qa.answer import Run, judge
 from qa.question import Question, about_years, understand, validate
-from qa.types import Answer, Citation, Filters, Hit, SearchResult
+from qa.types import Answer, Citation, Comparison, Filters, Hit, SearchResult
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,10 @@ class Searcher:
     def ask_batch(self, questions: Sequence[str], k: int = 5, filters: Filters | None = None) -> list[Answer]:
         """``ask`` for many questions at once."""
         return judge(self.run(questions, k, filters), self.index.embedder, self.search_config)
+
+    def compare(self, question: str, filters: Filters | None = None, by: str | None = None) -> Comparison:
+        """One row per matching report: its answer sentence, citation and value (``qa/comparison.py``)."""
+        return comparison.compare(self.index, self.search_config, question, filters, by)
 
     # -- pipeline ---------------------------------------------------------
     def run(self, questions: Sequence[str], k: int, filters: Filters | None = None) -> list[Run]:

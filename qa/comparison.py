@@ -1,0 +1,250 @@
+"""Compare one question across reports: each report's best answer sentence, its value, as rows.
+
+One pass over the index ranks every chunk of the compared reports (one dense
+search and one keyword search, fused as in search); the chunks are then
+grouped by report, so 111 reports cost one query, not 111. In each report the
+best few chunks are split into sentences; the sentence that holds the
+question's words (and, for a quantity question, a value) is the report's
+answer, and the verdict of ``ask`` (``qa/verdict.py``) over it decides whether
+the report answers at all. A report that does not is a row marked not found.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from govqa.config import SearchConfig
+from index import Index
+from index.keyword import query_terms, query_tokens
+from ingest.metadata import NATIONAL
+from qa import fuse, highlight, verdict
+from qa.question import Question, about_years, content_terms, understand, validate, years_in
+from qa.types import Citation, Comparison, Filters, Row
+from qa.value import asks_quantity, read_value
+
+ORDERS = ("report", "region", "year")
+# Chunks of each report whose sentences are weighed (the best by fused score, after grounding).
+CANDIDATE_CHUNKS = 3
+# Chunks of each report fetched before grounding re-ranks them.
+FETCHED_CHUNKS = 8
+# A sentence answers for its report only when it holds this share of the question's content words.
+ANSWER_COVERAGE = 0.5
+# Words the reports use for one another's concept: the growth target of 生产总值 (GDP) is written
+# "经济增长5%左右" as often as "地区生产总值增长5%左右" (e.g. the State Council reports of 1998, 2016).
+SAME_AS = {"生产总值": ("GDP", "经济增长", "经济增速", "经济总量")}
+# "1 9 9 7 年": digits spaced out in some converted reports.
+_SPACED_DIGITS = re.compile(r"(?<=\d) (?=\d)")
+# Provincial-level divisions in the order of their GB/T 2260 codes (11 北京 … 65 新疆, 71 台湾, 81 香港, 82 澳门).
+ADMINISTRATIVE_ORDER = (
+    NATIONAL, "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省", "上海市",
+    "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省",
+    "广西壮族自治区", "海南省", "重庆市", "四川省", "贵州省", "云南省", "西藏自治区", "陕西省", "甘肃省",
+    "青海省", "宁夏回族自治区", "新疆维吾尔自治区", "台湾省", "香港特别行政区", "澳门特别行政区")
+
+
+@dataclass(frozen=True)
+class _Report:
+    name: str
+    title: str
+    year: int | None
+    places: tuple[str, ...]
+
+
+def compare(index: Index, config: SearchConfig, question: str, filters: Filters | None = None,
+            by: str | None = None) -> Comparison:
+    """One row per report matching ``filters`` and the years and places ``question`` names.
+
+    ``by`` is ``"report"`` (by name), ``"region"`` (administrative order, then
+    year) or ``"year"`` (a time series); ``None`` picks ``year`` when the
+    reports span years of one region, ``region`` when they span regions of
+    one year, else ``report``. Raises ``QuestionError`` for an unusable
+    question and ``ValueError`` for an unknown ``by``.
+    """
+    if by is not None and by not in ORDERS:
+        raise ValueError(f"by must be one of {', '.join(ORDERS)}, not {by!r}")
+    started = time.perf_counter()
+    text = validate(question, config.max_question_chars)
+    reports = {r.name: r for r in _reports(index, filters)}
+    parsed = understand(text, {p for r in reports.values() for p in r.places})
+    compared = _grounded(parsed, list(reports.values()))
+    rows = _rows(index, config, parsed, compared) if compared else []
+    by = by or _default_order(compared)
+    rows.sort(key=lambda row: _ORDER_KEYS[by](row, reports[row.doc]))
+    return Comparison(text, by, tuple(rows), (time.perf_counter() - started) * 1000)
+
+
+def _reports(index: Index, filters: Filters | None) -> list[_Report]:
+    allowed = None
+    if filters is not None and not filters.is_empty():
+        allowed = set(index.documents_where(filters.docs or None, filters.regions or None,
+                                            filters.year_from, filters.year_to))
+    return [_Report(name, title, year, tuple(path.split()))
+            for name, title, year, path in index.document_facets() if allowed is None or name in allowed]
+
+
+def _grounded(question: Question, reports: list[_Report]) -> list[_Report]:
+    """The reports about the places and years the question names.
+
+    A question naming a year compares the reports of that year; when there is
+    none, the reports of the next year, which review it (``about_years``).
+    """
+    if question.places:
+        reports = [r for r in reports if any(p in r.places for p in question.places)]
+    if not question.years:
+        return reports
+    chosen = []
+    for year in question.years:
+        of_year = [r for r in reports if r.year == year] or [r for r in reports if r.year == year + 1]
+        chosen.extend(r for r in of_year if r not in chosen)
+    return chosen
+
+
+def _rows(index: Index, config: SearchConfig, question: Question, reports: list[_Report]) -> list[Row]:
+    names = {r.name for r in reports}
+    allowed = index.chunk_ids_where(docs=names)
+    vector = index.encode_queries([question.text])
+    dense = index.dense_search(vector, len(allowed), allowed)[0]
+    keyword = index.keyword_search(question.text, len(allowed), names)
+    if config.fusion == "rrf":
+        fused = fuse.rrf(dense, keyword, config.rrf_k, config.dense_weight, config.keyword_weight)
+    else:
+        fused = fuse.convex(dense, keyword, config.dense_weight, config.keyword_weight)
+    best_of = _best_chunks(index, question, fused, {r.name: r for r in reports}, config.grounding_boost)
+    terms = query_terms(question.text)
+    # The longest forms only: 生产总值 counts once, not again as 生产 and 总值.
+    content = content_terms(question, query_tokens(question.text))
+    quantity = asks_quantity(question.text)
+    years = {r.name: r.year for r in reports}
+    picks = {name: _best_sentence(chunks, content, quantity, years[name]) for name, chunks in best_of.items()}
+    sentences = [p[1] for p in picks.values() if p is not None]
+    vectors = index.embedder.encode_passages(sentences) if sentences else np.zeros((0, 1), np.float32)
+    similarity = dict(zip([n for n, p in picks.items() if p is not None], (vectors @ vector[0]).tolist()))
+    rows = []
+    for report in reports:
+        pick = picks.get(report.name)
+        if pick is None:
+            rows.append(_not_found(report))
+            continue
+        (record, grounded), sentence, span, value = pick
+        covered = coverage(content, sentence) >= ANSWER_COVERAGE
+        evidence = verdict.Evidence(
+            top_similarity=float(similarity[report.name]),
+            coverage=highlight.term_overlap(terms, record.text),
+            grounded=grounded,
+            anchored=not content or any(t in record.text for t in content))
+        confidence = verdict.confidence(evidence, config)
+        if not (verdict.is_found(evidence, config) and covered and (value is not None or not quantity)):
+            rows.append(_not_found(report, min(confidence, 0.49)))
+            continue
+        citation = Citation(doc=record.doc, title=record.title, year=record.year, region=record.region,
+                            section=record.section, page=record.page, start=record.start + span.start,
+                            end=record.start + span.end, chunk_id=record.id, position=record.position)
+        rows.append(Row(report.name, report.title, _region(report), report.year, True, sentence, citation,
+                        max(confidence, 0.5), value))
+    return rows
+
+
+def _best_chunks(index: Index, question: Question, fused: dict[int, fuse.Candidate], reports: dict[str, _Report],
+                 boost: float):
+    """Per report, its best ``CANDIDATE_CHUNKS`` chunks as (record, grounded), best first.
+
+    Grounding as in search: a chunk known to be about another year than the
+    question names (the review of last year, in a report on this year's plans)
+    is demoted, and counts as no evidence.
+    """
+    doc_of = index.chunk_documents(fused)
+    per_doc: dict[str, list[fuse.Candidate]] = {}
+    for candidate in sorted(fused.values(), key=lambda c: -c.score):
+        mine = per_doc.setdefault(doc_of.get(candidate.chunk_id, ""), [])
+        if len(mine) < FETCHED_CHUNKS:
+            mine.append(candidate)
+    records = index.chunk_records([c.chunk_id for name, cs in per_doc.items() if name in reports for c in cs])
+    best = {}
+    for name, candidates in per_doc.items():
+        if name not in reports:
+            continue
+        scored = []
+        for c in candidates:
+            record = records.get(c.chunk_id)
+            if record is None:
+                continue
+            fit = about_years(question.years, record.text, record.section, reports[name].year) if question.years else None
+            factor = fuse.grounding_factor(fit, reports[name].places, question.places, boost)
+            scored.append((c.score * factor, record, fit is not False))
+        scored.sort(key=lambda s: -s[0])
+        best[name] = [(record, grounded) for _, record, grounded in scored[:CANDIDATE_CHUNKS]]
+    return best
+
+
+def _best_sentence(chunks, content: list[str], quantity: bool, report_year: int | None):
+    """The chunk, sentence, span and value that best answer, weighing in order: grounded, of the report's
+    own time, holding a value (when one is asked for), most of the question's words, best chunk."""
+    best, best_key = None, None
+    for rank, (record, grounded) in enumerate(chunks):
+        for span in highlight.sentences(record.text):
+            sentence = record.text[span.start:span.end]
+            value = read_value(sentence, _present(content, sentence)) if quantity else None
+            key = (grounded, _timely(sentence, report_year), value is not None, coverage(content, sentence), -rank)
+            if best_key is None or key > best_key:
+                best, best_key = ((record, grounded), sentence, span, value), key
+    return best
+
+
+def coverage(content: list[str], sentence: str) -> float:
+    """Share of the content words (by length) in ``sentence``, a word also counting by its ``SAME_AS`` forms."""
+    total = sum(len(t) for t in content)
+    return sum(len(t) for t in _present(content, sentence)) / total if total else 1.0
+
+
+def _present(content: list[str], sentence: str) -> list[str]:
+    """The content words ``sentence`` holds, itself or in a ``SAME_AS`` form (then that form, for value reading)."""
+    present = []
+    for term in content:
+        if term in sentence:
+            present.append(term)
+        else:
+            present.extend(form for form in SAME_AS.get(term, ()) if form in sentence)
+    return present
+
+
+def _timely(sentence: str, report_year: int | None) -> bool:
+    """False for a sentence naming only other years than its report's ("1997年…" in the 1998 report: a review)."""
+    years = years_in(_SPACED_DIGITS.sub("", sentence))
+    return not years or report_year is None or report_year in years
+
+
+def _not_found(report: _Report, confidence: float = 0.0) -> Row:
+    return Row(report.name, report.title, _region(report), report.year, False, "", None, confidence, None)
+
+
+def _region(report: _Report) -> str:
+    """The report's region as shown in a row: its innermost place ("全国" for the State Council)."""
+    return report.places[-1] if report.places else ""
+
+
+def _default_order(reports: list[_Report]) -> str:
+    years = {r.year for r in reports}
+    regions = {r.places for r in reports}
+    if len(years) > 1 and len(regions) == 1:
+        return "year"
+    if len(regions) > 1 and len(years) == 1:
+        return "region"
+    return "report"
+
+
+def _region_key(row: Row, report: _Report) -> tuple:
+    """Administrative order of the report's outermost place (全国 first), then its own region and year."""
+    outer = report.places[0] if report.places else ""
+    rank = ADMINISTRATIVE_ORDER.index(outer) if outer in ADMINISTRATIVE_ORDER else len(ADMINISTRATIVE_ORDER)
+    return rank, row.region, row.year or 0, row.doc
+
+
+_ORDER_KEYS = {
+    "report": lambda row, report: row.doc,
+    "region": _region_key,
+    "year": lambda row, report: (row.year or 0, _region_key(row, report)),
+}
