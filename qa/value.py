@@ -27,9 +27,9 @@ _CN_NUMERAL = "〇零一二两三四五六七八九十百千"
 
 # Digits may stand one space apart ("7 4 7 7 2 亿元"): some converted reports space them out.
 _ARABIC = r"\d(?: ?\d)*(?:,\d{3})*(?:\.\d+)?"
-# A Chinese numeral counts only with a place word or two digits ("一百二十", "十四"): a lone 一
-# is mostly a word (一般, 统一, 进一步).
-_CHINESE = rf"[{_CN_NUMERAL}]*[十百千][{_CN_NUMERAL}]*|[{_CN_NUMERAL}]{{2,}}"
+# A Chinese numeral counts only with a place word or two digits ("一百二十", "十四"), or before 倍:
+# a lone 一 is mostly a word (一般, 统一, 进一步).
+_CHINESE = rf"[{_CN_NUMERAL}]*[十百千][{_CN_NUMERAL}]*|[{_CN_NUMERAL}]{{2,}}|[一两二三四五六七八九](?=倍)"
 _NUMBER = rf"(?:{_ARABIC}|{_CHINESE})"
 _MAGNITUDE = r"(?:万亿|亿|万|千)"
 # Units as reports write them, longest first where one starts another.
