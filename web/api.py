@@ -82,7 +82,8 @@ def parse_params(data: dict[str, Any]) -> tuple[str, int, Filters | None]:
     return question or "", k, None if filters.is_empty() else filters
 
 
-def _query_dict(request: Request) -> dict[str, Any]:
+def query_dict(request: Request) -> dict[str, Any]:
+    """The query parameters as a dict; the repeatable ones (doc, region) as lists."""
     params = request.query_params
     data: dict[str, Any] = {key: params.get(key) for key in params}
     for key in ("doc", "docs", "region", "regions"):
@@ -91,7 +92,8 @@ def _query_dict(request: Request) -> dict[str, Any]:
     return data
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request) -> dict[str, Any]:
+    """The JSON object of the body, or ``ApiError`` 413 (over ``MAX_JSON_BYTES``) or 400 (not a JSON object)."""
     body = await request.body()
     if len(body) > MAX_JSON_BYTES:
         raise ApiError(413, f"request body over {MAX_JSON_BYTES // 1024} KB")
@@ -186,13 +188,13 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
         @router.get(path, name=f"{path}:get")
         def by_get(request: Request) -> dict[str, Any]:
             guard.read(request, widget_ok=True)
-            q, k, filters = parse_params(_query_dict(request))
+            q, k, filters = parse_params(query_dict(request))
             return to_json(run(lambda: answer(q, k, filters)))
 
         @router.post(path, name=f"{path}:post")
         async def by_post(request: Request) -> dict[str, Any]:
             guard.read(request, widget_ok=True)
-            q, k, filters = parse_params(await _json_body(request))
+            q, k, filters = parse_params(await json_body(request))
             return to_json(await run_in_threadpool(run, lambda: answer(q, k, filters)))
 
     question_endpoints("/search", service.search, search_to_json)

@@ -24,6 +24,7 @@ from starlette.routing import Mount
 from govqa.config import Config, load_config
 from web.api import ApiError, Guard, api_router, error_response
 from web.cards import esc
+from web.compare_api import compare_router
 from web.middleware import BodyLimit, SecurityHeaders
 from web.service import Service
 from web.ui import Page, page_css, theme
@@ -125,6 +126,7 @@ def create_app(config: Config | None = None, index_dir: str | Path | None = None
     guard = Guard(service, user_of, app_config.allowed_origins)
     _error_handlers(app)
     app.include_router(api_router(service, guard))
+    app.include_router(compare_router(service, guard))
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)
     def api_not_found(rest: str) -> None:

@@ -198,6 +198,14 @@ class Service:
         with self._lock.read():
             return searcher.ask(question, k=k, filters=filters)
 
+    def compare(self, question: str, filters: Any = None, by: str | None = None) -> Any:
+        """``qa`` compare: a ``Comparison``, one row per matching report."""
+        searcher = self._ready_searcher()
+        question = self.check_question(question)
+        self._check_filters(filters)
+        with self._lock.read():
+            return searcher.compare(question, filters=filters, by=by)
+
     def _check_filters(self, filters: Any) -> None:
         if filters is None or not filters.docs:
             return
