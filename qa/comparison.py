@@ -118,7 +118,8 @@ def _rows(index: Index, config: SearchConfig, question: Question, reports: list[
     # The longest forms only: 生产总值 counts once, not again as 生产 and 总值.
     content = content_terms(question, query_tokens(question.text))
     quantity = asks_quantity(question.text)
-    years = {r.name: r.year for r in reports}
+    # The years a report's answer is about: those the question names, else the report's own.
+    years = {r.name: set(question.years) or ({r.year} if r.year else set()) for r in reports}
     picks = {name: _best_sentence(chunks, content, quantity, years[name]) for name, chunks in best_of.items()}
     sentences = [p[1] for p in picks.values() if p is not None]
     vectors = index.embedder.encode_passages(sentences) if sentences else np.zeros((0, 1), np.float32)
@@ -180,7 +181,7 @@ def _best_chunks(index: Index, question: Question, fused: dict[int, fuse.Candida
     return best
 
 
-def _best_sentence(chunks, content: list[str], quantity: bool, report_year: int | None):
+def _best_sentence(chunks, content: list[str], quantity: bool, years: set[int]):
     """The chunk, sentence, span and value that best answer, weighing in order: grounded, of the report's
     own time, holding a value (when one is asked for), most of the question's words, best chunk."""
     best, best_key = None, None
@@ -188,7 +189,7 @@ def _best_sentence(chunks, content: list[str], quantity: bool, report_year: int 
         for span in highlight.sentences(record.text):
             sentence = record.text[span.start:span.end]
             value = read_value(sentence, _present(content, sentence)) if quantity else None
-            key = (grounded, _timely(sentence, report_year), value is not None, coverage(content, sentence), -rank)
+            key = (grounded, _timely(sentence, years), value is not None, coverage(content, sentence), -rank)
             if best_key is None or key > best_key:
                 best, best_key = ((record, grounded), sentence, span, value), key
     return best
@@ -211,10 +212,10 @@ def _present(content: list[str], sentence: str) -> list[str]:
     return present
 
 
-def _timely(sentence: str, report_year: int | None) -> bool:
-    """False for a sentence naming only other years than its report's ("1997年…" in the 1998 report: a review)."""
-    years = years_in(_SPACED_DIGITS.sub("", sentence))
-    return not years or report_year is None or report_year in years
+def _timely(sentence: str, years: set[int]) -> bool:
+    """False for a sentence naming only other years than ``years`` ("1997年…" in the 1998 report, asked of 1998)."""
+    named = years_in(_SPACED_DIGITS.sub("", sentence))
+    return not named or not years or bool(named & years)
 
 
 def _not_found(report: _Report, confidence: float = 0.0) -> Row:
