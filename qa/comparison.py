@@ -182,14 +182,16 @@ def _best_chunks(index: Index, question: Question, fused: dict[int, fuse.Candida
 
 
 def _best_sentence(chunks, content: list[str], quantity: bool, years: set[int]):
-    """The chunk, sentence, span and value that best answer, weighing in order: grounded, of the report's
-    own time, holding a value (when one is asked for), most of the question's words, best chunk."""
+    """The chunk, sentence, span and value that best answer, weighing in order: grounded, holding enough
+    of the question's words, holding a value (when one is asked for), of the time asked about, more of
+    the question's words, best chunk."""
     best, best_key = None, None
     for rank, (record, grounded) in enumerate(chunks):
         for span in highlight.sentences(record.text):
             sentence = record.text[span.start:span.end]
             value = read_value(sentence, _present(content, sentence)) if quantity else None
-            key = (grounded, _timely(sentence, years), value is not None, coverage(content, sentence), -rank)
+            covered = coverage(content, sentence)
+            key = (grounded, covered >= ANSWER_COVERAGE, value is not None, _timely(sentence, years), covered, -rank)
             if best_key is None or key > best_key:
                 best, best_key = ((record, grounded), sentence, span, value), key
     return best

@@ -3,7 +3,8 @@
 Bars by region for a comparison across reports, a line over the years for a
 time series (``by == "year"``). A range (5.0%—5.5%) is drawn at its middle
 with a bar from low to high. Only values of the comparison's most common unit
-are drawn; reports that state none are marked on the axis (× 未找到).
+are drawn; reports that state none are marked on the axis (× 未找到), and a
+value in another unit (a share in % among amounts in 亿元) is left out.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def draw(comparison: Comparison) -> Figure:
         for i, m in zip(charted, mids):
             axes.annotate(rows[i].value.text, (i, m), textcoords="offset points", xytext=(0, 6),
                           ha="center", fontsize=7)
-        missing = [i for i in range(len(rows)) if i not in set(charted)]
+        missing = [i for i, r in enumerate(rows) if not r.found]
         if missing:
             axes.plot(missing, [0] * len(missing), "x", color="#888", label="未找到")
             axes.legend(loc="upper right", fontsize=8)
