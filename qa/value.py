@@ -2,7 +2,8 @@
 
 "地区生产总值增长5.0%—5.5%，固定资产投资增长5%左右" read for 地区生产总值 gives
 ``Value("5.0%—5.5%", 5.0, 5.5, "%", "")``. A value is a number (Arabic or
-Chinese numerals), or a range of two joined by —, -, ～, ~, 至 or 到, with
+Chinese numerals; a percentage also in words, 百分之八至九), or a range of two
+joined by —, -, ～, ~, 至 or 到, with
 its unit (magnitude words such as 万 and 亿 belong to the unit: ``64697亿元``
 is 64697 with unit 亿元) and its qualifier (左右, 以上, 以内 …).
 
@@ -43,6 +44,11 @@ _RANGE_JOIN = r"\s*(?:—|–|-|～|~|至|到)\s*"
 _VALUE = re.compile(
     rf"(?P<before>{_QUALIFIER_BEFORE})?(?P<low>{_NUMBER})(?:\s*(?P<unit1>{_UNIT}))?"
     rf"(?:{_RANGE_JOIN}(?P<high>{_NUMBER})(?:\s*(?P<unit2>{_UNIT}))?)?(?P<after>{_QUALIFIER_AFTER})?")
+# Percentages in words, as older reports write them: 百分之五, 百分之六点七, 百分之八至九.
+_WORD_NUMBER = rf"[{_CN_NUMERAL}]+(?:点[〇零一二三四五六七八九]+)?"
+_PERCENT_WORDS = re.compile(
+    rf"(?P<before>{_QUALIFIER_BEFORE})?百分之(?P<low>{_WORD_NUMBER})"
+    rf"(?:{_RANGE_JOIN}(?:百分之)?(?P<high>{_WORD_NUMBER}))?(?P<after>{_QUALIFIER_AFTER})?")
 _YEAR = r"(?:1 ?9 ?[4-9] ?\d|2 ?0 ?\d ?\d)"
 
 # Stretches whose numbers are never values. Each rule is written once, here.
@@ -92,22 +98,24 @@ def asks_quantity(question: str) -> bool:
 
 def values_in(sentence: str) -> list[Value]:
     """Every value written in ``sentence``, in text order (years, dates, document numbers and names left out)."""
-    if not answer_type.can_answer(sentence, answer_type.Wants.NUMBER):
-        return []
     plain = sentence.translate(_FULL_WIDTH)  # one character for one: offsets stay valid
+    # answer_type does not yet count 百分之六 as a number: a percentage in words passes on its own.
+    if not (answer_type.can_answer(sentence, answer_type.Wants.NUMBER) or _PERCENT_WORDS.search(plain)):
+        return []
     blocked = [m.span() for m in _NOT_VALUES.finditer(plain)]
     enumeration = _ENUMERATION.match(plain)
     if enumeration:
         blocked.append(enumeration.span())
     found = []
+    for match in _PERCENT_WORDS.finditer(plain):
+        found.append(_value(sentence, match, "%"))
+        blocked.append(match.span())
     for match in _VALUE.finditer(plain):
         start, end = match.start("low"), match.end()
         if any(s < end and start < e for s, e in blocked) or _is_name(match):
             continue
-        value = _value(sentence, match)
-        if value is not None:
-            found.append(value)
-    return found
+        found.append(_value(sentence, match))
+    return sorted((v for v in found if v is not None), key=lambda v: v.start)
 
 
 def read_value(sentence: str, terms: Sequence[str] = ()) -> Value | None:
@@ -158,12 +166,13 @@ def _is_name(match: re.Match) -> bool:
                 or match.group("after") or match.group("high"))
 
 
-def _value(sentence: str, match: re.Match) -> Value | None:
+def _value(sentence: str, match: re.Match, unit: str = "") -> Value | None:
     low = _number(match.group("low"))
     high = _number(match.group("high")) if match.group("high") else low
     if low is None or high is None:
         return None
-    unit = match.group("unit2") or match.group("unit1") or ""
+    groups = match.groupdict()
+    unit = unit or groups.get("unit2") or groups.get("unit1") or ""
     if not unit and not match.group("after") and not match.group("before") and low == high and low.is_integer() \
             and 1940 <= low <= 2099:
         return None  # a bare four-digit year-like number ("2025" in a title) says when, not how much
@@ -173,9 +182,14 @@ def _value(sentence: str, match: re.Match) -> Value | None:
 
 
 def _number(text: str) -> float | None:
-    """An Arabic or Chinese numeral as a float: "5.5" → 5.5, "1,200" → 1200, "一百二十" → 120."""
+    """An Arabic or Chinese numeral as a float: "5.5" → 5.5, "1,200" → 1200, "一百二十" → 120, "六点七" → 6.7."""
     if text[0].isdigit():
         return float(text.replace(",", "").replace(" ", ""))
+    whole, point, decimals = text.partition("点")
+    if point:
+        integer = _number(whole) if whole else 0.0
+        digits = "".join(str(_CN_DIGITS[c]) for c in decimals if c in _CN_DIGITS)
+        return None if integer is None or not digits else float(f"{int(integer)}.{digits}")
     total, digit = 0, None
     for ch in text:
         if ch in "零〇" and total:  # "一百零五": a placeholder between places

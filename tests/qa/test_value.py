@@ -55,6 +55,16 @@ def test_chinese_numerals(sentence, terms, expected):
     assert reading(sentence, terms) == expected
 
 
+@pytest.mark.parametrize("sentence, terms, expected", [
+    ("今年计划要求，国民生产总值增长百分之六，全社会固定资产投资增长百分之八。", ["生产总值"],
+     ("百分之六", 6.0, 6.0, "%", "")),
+    ("今年经济增长速度的宏观调控目标，定为百分之八至九。", ["经济增长"], ("百分之八至九", 8.0, 9.0, "%", "")),
+    ("工农业总产值平均每年增长百分之六点七左右。", ["总产值"], ("百分之六点七左右", 6.7, 6.7, "%", "左右")),
+])
+def test_percentages_in_words(sentence, terms, expected):
+    assert reading(sentence, terms) == expected
+
+
 def test_a_lone_chinese_digit_is_a_word_not_a_value():
     assert values_in("进一步统一思想，一般公共预算收入稳步增长。") == []
 
