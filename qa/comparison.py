@@ -106,46 +106,53 @@ def _grounded(question: Question, reports: list[_Report]) -> list[_Report]:
 
 
 def _rows(index: Index, config: SearchConfig, question: Question, reports: list[_Report]) -> list[Row]:
-    names = {r.name for r in reports}
-    allowed = index.chunk_ids_where(docs=names)
-    vector = index.encode_queries([question.text])
-    dense = index.dense_search(vector, len(allowed), allowed)[0]
-    keyword = index.keyword_search(question.text, len(allowed), names)
-    if config.fusion == "rrf":
-        fused = fuse.rrf(dense, keyword, config.rrf_k, config.dense_weight, config.keyword_weight)
-    else:
-        fused = fuse.convex(dense, keyword, config.dense_weight, config.keyword_weight)
-    best_of = _best_chunks(index, question, fused, {r.name: r for r in reports}, config.grounding_boost)
+    """A row per report: its best sentence, judged (see the module's docstring)."""
+    best_of = _best_chunks(index, question, _ranking(index, config, question, reports),
+                           {r.name: r for r in reports}, config.grounding_boost)
     terms = query_terms(question.text)
     # The longest forms only: 生产总值 counts once, not again as 生产 and 总值.
     content = content_terms(question, query_tokens(question.text))
     quantity = asks_quantity(question.text)
-    # The years a report's answer is about: those the question names, else the report's own.
-    years = {r.name: set(question.years) or ({r.year} if r.year else set()) for r in reports}
-    picks = {name: _best_sentence(chunks, content, quantity, years[name]) for name, chunks in best_of.items()}
     rows = []
     for report in reports:
-        pick = picks.get(report.name)
-        if pick is None:
-            rows.append(_not_found(report))
-            continue
-        (record, grounded, similarity), sentence, span, value = pick
-        covered = coverage(content, sentence) >= ANSWER_COVERAGE
-        evidence = verdict.Evidence(
-            top_similarity=similarity,
-            coverage=highlight.term_overlap(terms, record.text),
-            grounded=grounded,
-            anchored=not content or any(t in record.text for t in content))
-        confidence = verdict.confidence(evidence, config)
-        if not (verdict.is_found(evidence, config) and covered and (value is not None or not quantity)):
-            rows.append(_not_found(report, min(confidence, 0.49)))
-            continue
-        citation = Citation(doc=record.doc, title=record.title, year=record.year, region=record.region,
-                            section=record.section, page=record.page, start=record.start + span.start,
-                            end=record.start + span.end, chunk_id=record.id, position=record.position)
-        rows.append(Row(report.name, report.title, _region(report), report.year, True, sentence, citation,
-                        max(confidence, 0.5), value))
+        # The years a report's answer is about: those the question names, else the report's own.
+        years = set(question.years) or ({report.year} if report.year else set())
+        pick = _best_sentence(best_of.get(report.name, []), content, quantity, years)
+        rows.append(_row(report, pick, terms, content, quantity, config))
     return rows
+
+
+def _ranking(index: Index, config: SearchConfig, question: Question, reports: list[_Report]) -> dict[int, fuse.Candidate]:
+    """Every chunk of the reports, scored as search fuses them: one dense and one keyword search in all."""
+    names = {r.name for r in reports}
+    allowed = index.chunk_ids_where(docs=names)
+    dense = index.dense_search(index.encode_queries([question.text]), len(allowed), allowed)[0]
+    keyword = index.keyword_search(question.text, len(allowed), names)
+    if config.fusion == "rrf":
+        return fuse.rrf(dense, keyword, config.rrf_k, config.dense_weight, config.keyword_weight)
+    return fuse.convex(dense, keyword, config.dense_weight, config.keyword_weight)
+
+
+def _row(report: _Report, pick, terms: list[str], content: list[str], quantity: bool, config: SearchConfig) -> Row:
+    """The report's row: found with its sentence, citation and value, or not found."""
+    if pick is None:
+        return _not_found(report)
+    (record, grounded, similarity), sentence, span, value = pick
+    evidence = verdict.Evidence(
+        top_similarity=similarity,
+        coverage=highlight.term_overlap(terms, record.text),
+        grounded=grounded,
+        anchored=not content or any(t in record.text for t in content))
+    confidence = verdict.confidence(evidence, config)
+    answers = (verdict.is_found(evidence, config) and coverage(content, sentence) >= ANSWER_COVERAGE
+               and (value is not None or not quantity))
+    if not answers:
+        return _not_found(report, min(confidence, 0.49))
+    citation = Citation(doc=record.doc, title=record.title, year=record.year, region=record.region,
+                        section=record.section, page=record.page, start=record.start + span.start,
+                        end=record.start + span.end, chunk_id=record.id, position=record.position)
+    return Row(report.name, report.title, _region(report), report.year, True, sentence, citation,
+               max(confidence, 0.5), value)
 
 
 def _best_chunks(index: Index, question: Question, fused: dict[int, fuse.Candidate], reports: dict[str, _Report],
