@@ -26,7 +26,7 @@ from ingest.metadata import NATIONAL
 from qa import fuse, highlight, verdict
 from qa.question import Question, about_years, content_terms, understand, validate, years_in
 from qa.types import Citation, Comparison, Filters, Row
-from qa.value import asks_quantity, read_value
+from qa.value import asks_quantity, read_value, values_in
 
 ORDERS = ("report", "region", "year")
 # Chunks of each report whose sentences are weighed (the best by fused score, after grounding).
@@ -222,7 +222,12 @@ def _present(content: list[str], sentence: str) -> list[str]:
 
 
 def _timely(sentence: str, years: set[int]) -> bool:
-    """False for a sentence naming only other years than ``years`` ("1997年…" in the 1998 report, asked of 1998)."""
+    """False for a sentence naming only other years than ``years`` ("1997年…" in the 1998 report, asked of 1998).
+
+    Its values are no years: "粮食总产量稳定在1955万吨以上" names no year 1955.
+    """
+    for value in reversed(values_in(sentence)):
+        sentence = sentence[:value.start] + sentence[value.end:]
     named = years_in(_SPACED_DIGITS.sub("", sentence))
     return not named or not years or bool(named & years)
 
