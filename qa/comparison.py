@@ -38,6 +38,12 @@ ANSWER_COVERAGE = 0.5
 # Words the reports use for one another's concept: the growth target of 生产总值 (GDP) is written
 # "经济增长5%左右" as often as "地区生产总值增长5%左右" (e.g. the State Council reports of 1998, 2016).
 SAME_AS = {"生产总值": ("GDP", "经济增长", "经济增速", "经济总量")}
+# A sentence that reports a result ("国内生产总值比上年增长7.8%") rather than sets a goal: it has
+# a word of the past and none of the plan ("今年国民生产总值计划比上年增长百分之五" sets one).
+_PAST_WORDS = re.compile(r"比上年|上年|去年|过去|前年|五年来|以来|同比")
+_PLAN_WORDS = re.compile(r"今年|本年|明年|预期|计划|力争|争取|要求|确保|安排|建议")
+# A question asking for a goal is answered only by a sentence that sets one.
+_GOAL_QUESTION = re.compile(r"目标|预期|计划|指标")
 # "1 9 9 7 年": digits spaced out in some converted reports.
 _SPACED_DIGITS = re.compile(r"(?<=\d) (?=\d)")
 # Provincial-level divisions in the order of their GB/T 2260 codes (11 北京 … 65 新疆, 71 台湾, 81 香港, 82 澳门).
@@ -113,11 +119,14 @@ def _rows(index: Index, config: SearchConfig, question: Question, reports: list[
     # The longest forms only: 生产总值 counts once, not again as 生产 and 总值.
     content = content_terms(question, query_tokens(question.text))
     quantity = asks_quantity(question.text)
+    goal = bool(_GOAL_QUESTION.search(question.text))
     rows = []
     for report in reports:
         # The years a report's answer is about: those the question names, else the report's own.
         years = set(question.years) or ({report.year} if report.year else set())
         pick = _best_sentence(best_of.get(report.name, []), content, quantity, years)
+        if goal and pick is not None and not _timely(pick[1], years):
+            pick = None  # last year's result does not answer a question about this year's goal
         rows.append(_row(report, pick, terms, content, quantity, config))
     return rows
 
@@ -222,10 +231,13 @@ def _present(content: list[str], sentence: str) -> list[str]:
 
 
 def _timely(sentence: str, years: set[int]) -> bool:
-    """False for a sentence naming only other years than ``years`` ("1997年…" in the 1998 report, asked of 1998).
+    """False for a sentence naming only other years than ``years`` ("1997年…" in the 1998 report, asked of
+    1998), or reporting a result rather than setting a goal ("国内生产总值比上年增长7.8%").
 
     Its values are no years: "粮食总产量稳定在1955万吨以上" names no year 1955.
     """
+    if _PAST_WORDS.search(sentence) and not _PLAN_WORDS.search(sentence):
+        return False
     for value in reversed(values_in(sentence)):
         sentence = sentence[:value.start] + sentence[value.end:]
     named = years_in(_SPACED_DIGITS.sub("", sentence))
