@@ -54,9 +54,12 @@ def draw(comparison: Comparison) -> Figure:
             axes.errorbar(charted, mids, yerr=spans, marker="o", color="#b4232a", ecolor="#b4232a", capsize=3)
         else:
             axes.bar(charted, mids, yerr=spans, color="#b4232a", ecolor="#555", capsize=3, width=0.7)
-        for i, m in zip(charted, mids):
-            axes.annotate(rows[i].value.text, (i, m), textcoords="offset points", xytext=(0, 6),
-                          ha="center", fontsize=7)
+        crowded = len(rows) > 12
+        for i, m in zip(charted, mids):  # the number(s) only: "8", "6.5–7"; upright when the axis is crowded
+            v = rows[i].value
+            label = f"{v.low:g}" if v.low == v.high else f"{v.low:g}–{v.high:g}"
+            axes.annotate(label, (i, m), textcoords="offset points", xytext=(0, 5), ha="center",
+                          va="bottom", fontsize=7, rotation=90 if crowded else 0)
         missing = [i for i, r in enumerate(rows) if not r.found]
         if missing:
             axes.plot(missing, [0] * len(missing), "x", color="#888", label="未找到")
