@@ -166,17 +166,19 @@ def doc_json(doc: Any) -> dict[str, Any]:
     return data
 
 
+def run(fn: Callable[[], Any]) -> Any:
+    """Call the service; a bad question is a 400, a refused request its ``ServiceError`` status."""
+    try:
+        return fn()
+    except QuestionError as exc:
+        raise ApiError(400, str(exc)) from None
+    except ServiceError as exc:
+        raise ApiError(exc.status, str(exc)) from None
+
+
 def api_router(service: Service, guard: Guard) -> APIRouter:
     """The ``/api`` routes over ``service``."""
     router = APIRouter(prefix="/api")
-
-    def run(fn: Callable[[], Any]) -> Any:
-        try:
-            return fn()
-        except QuestionError as exc:
-            raise ApiError(400, str(exc)) from None
-        except ServiceError as exc:
-            raise ApiError(exc.status, str(exc)) from None
 
     @router.get("/health")
     def health() -> dict[str, Any]:

@@ -10,16 +10,15 @@ the index is being built. See docs/compare.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from qa import Filters, QuestionError, comparison_to_json
+from qa import Filters, comparison_to_json
 from qa.comparison import ORDERS
-from web.api import ApiError, Guard, json_body, parse_params, query_dict
-from web.service import Service, ServiceError
+from web.api import ApiError, Guard, json_body, parse_params, query_dict, run
+from web.service import Service
 
 
 def compare_params(data: dict[str, Any]) -> tuple[str, Filters | None, str | None]:
@@ -37,7 +36,7 @@ def compare_router(service: Service, guard: Guard) -> APIRouter:
 
     def answer(data: dict[str, Any]) -> dict[str, Any]:
         question, filters, by = compare_params(data)
-        return comparison_to_json(_run(lambda: service.compare(question, filters, by)))
+        return comparison_to_json(run(lambda: service.compare(question, filters, by)))
 
     @router.get("/compare", name="/compare:get")
     def by_get(request: Request) -> dict[str, Any]:
@@ -52,11 +51,3 @@ def compare_router(service: Service, guard: Guard) -> APIRouter:
 
     return router
 
-
-def _run(call: Callable[[], Any]) -> Any:
-    try:
-        return call()
-    except QuestionError as exc:
-        raise ApiError(400, str(exc)) from None
-    except ServiceError as exc:
-        raise ApiError(exc.status, str(exc)) from None
