@@ -266,7 +266,16 @@ class Index:
 
     def chunk_ids_where(self, docs: Iterable[str] | None = None, regions: Iterable[str] | None = None,
                         year_from: int | None = None, year_to: int | None = None) -> set[int]:
-        """Ids of the chunks of documents passing every given filter (a region matches a place of the region path, loosely: 四川 ~ 四川省)."""
+        """Ids of the chunks of documents passing every given filter (see ``documents_where``)."""
+        return self.store.chunk_ids_of(self.documents_where(docs, regions, year_from, year_to))
+
+    def documents_where(self, docs: Iterable[str] | None = None, regions: Iterable[str] | None = None,
+                        year_from: int | None = None, year_to: int | None = None) -> list[str]:
+        """Names of the documents passing every given filter, by name.
+
+        A region matches a place of the region path loosely (四川 ~ 四川省); a
+        year bound excludes documents of unknown year.
+        """
         docs = set(docs) if docs is not None else None
         regions = list(regions) if regions is not None else None
         names = []
@@ -281,7 +290,11 @@ class Index:
             if year_to is not None and (year is None or year > year_to):
                 continue
             names.append(name)
-        return self.store.chunk_ids_of(names)
+        return names
+
+    def chunk_documents(self, ids: Iterable[int]) -> dict[int, str]:
+        """Chunk id → the name of its document, for the ids still stored (cheaper than ``chunk_records``)."""
+        return self.store.chunk_documents(list(ids))
 
     def document_facets(self) -> list[tuple[str, str, int | None, str]]:
         """(name, title, year, region_path) of every document, for grounding questions in years and places."""

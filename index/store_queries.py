@@ -53,6 +53,12 @@ class StoreQueries:
                           "WHERE d.name IN (SELECT value FROM json_each(?))", (json.dumps(list(doc_names)),))
         return {r[0] for r in rows}
 
+    def chunk_documents(self, ids: Sequence[int]) -> dict[int, str]:
+        """Chunk id → its document's name, for the ids still stored."""
+        rows = self._rows("SELECT c.id, d.name FROM chunks c JOIN documents d ON d.id = c.doc_id "
+                          "WHERE c.id IN (SELECT value FROM json_each(?))", (json.dumps([int(i) for i in ids]),))
+        return {int(i): name for i, name in rows}
+
     def documents(self) -> list[DocumentInfo]:
         """Every document with its chunk count, by name."""
         rows = self._rows(

@@ -1,8 +1,9 @@
 """qa: the one entry point that the app, the API, the CLI and the evaluation call.
 
 ``open_searcher(index_dir)`` gives a ``Searcher``; ``searcher.search(question, k, filters)``
-returns cited, highlighted passages and ``searcher.ask(question)`` adds a
-verdict (``found`` / ``not_found``).
+returns cited, highlighted passages, ``searcher.ask(question)`` adds a
+verdict (``found`` / ``not_found``) and ``searcher.compare(question)`` gives
+each report's answer as a row (``compare`` opens the configured index for one call).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from index import Index
 from qa.question import QuestionError
 from qa.searcher import Searcher
 from qa.settings import QaSettings
-from qa.types import (NOT_FOUND_MESSAGE, Answer, Citation, Filters, Hit, SearchResult, Span,
-                      answer_to_json, search_to_json)
+from qa.types import (NOT_FOUND_MESSAGE, Answer, Citation, Comparison, Filters, Hit, Row, SearchResult, Span,
+                      answer_to_json, comparison_to_json, search_to_json)
 
 __all__ = [
-    "NOT_FOUND_MESSAGE", "Answer", "Citation", "Filters", "Hit", "QuestionError", "SearchResult",
-    "Searcher", "Span", "answer_to_json", "open_searcher", "search_to_json",
+    "NOT_FOUND_MESSAGE", "Answer", "Citation", "Comparison", "Filters", "Hit", "QuestionError", "Row",
+    "SearchResult", "Searcher", "Span", "answer_to_json", "compare", "comparison_to_json", "open_searcher",
+    "search_to_json",
 ]
 
 
@@ -34,3 +36,9 @@ def open_searcher(index_dir: str | Path | None = None, config: QaSettings | None
         config = load_config()
     index = Index.open(Path(index_dir or config.index.path), config, create=False)
     return Searcher(index, config)
+
+
+def compare(question: str, filters: Filters | None = None, by: str | None = None,
+            index_dir: str | Path | None = None, config: Config | None = None) -> Comparison:
+    """``Searcher.compare`` over the index at ``index_dir`` (default: the configured index)."""
+    return open_searcher(index_dir, config).compare(question, filters, by)

@@ -11,11 +11,11 @@ from functools import partial
 
 from index import Index
 from index.keyword import query_terms
-from qa import answer_type, fuse, highlight, passages
+from qa import answer_type, comparison, fuse, highlight, passages
 from qa.answer import Run, judge
 from qa.settings import QaSettings, SearchConfig
 from qa.question import Question, about_years, understand, validate
-from qa.types import Answer, Citation, Filters, Hit, SearchResult
+from qa.types import Answer, Citation, Comparison, Filters, Hit, SearchResult
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,10 @@ class Searcher:
         """``ask`` for many questions at once."""
         return judge(self.run(questions, k, filters), self.index.embedder, self.search_config)
 
+    def compare(self, question: str, filters: Filters | None = None, by: str | None = None) -> Comparison:
+        """One row per matching report: its answer sentence, citation and value (``qa/comparison.py``)."""
+        return comparison.compare(self.index, self.search_config, question, filters, by)
+
     # -- pipeline ---------------------------------------------------------
     def run(self, questions: Sequence[str], k: int, filters: Filters | None = None) -> list[Run]:
         """Search each question; the runs carry what a verdict needs."""
@@ -61,7 +65,7 @@ class Searcher:
         facets = self._facets()
         known_places = {p for f in facets.values() for p in f.places}
         parsed = [understand(t, known_places) for t in texts]
-        allowed_docs = self._allowed_docs(facets, filters)
+        allowed_docs = self._allowed_docs(filters)
         allowed_ids = self.index.chunk_ids_where(docs=allowed_docs) if allowed_docs is not None else None
         # BM25 (SQLite, which releases the GIL) runs while the model embeds the questions.
         keyword_future = self._keyword_worker.submit(
@@ -125,22 +129,11 @@ class Searcher:
         return {name: _Facet(title, year, tuple(region_path.split()) if region_path else ())
                 for name, title, year, region_path in self.index.document_facets()}
 
-    @staticmethod
-    def _allowed_docs(facets: dict[str, _Facet], filters: Filters | None) -> set[str] | None:
+    def _allowed_docs(self, filters: Filters | None) -> set[str] | None:
         if filters is None or filters.is_empty():
             return None
-        allowed = set()
-        for name, facet in facets.items():
-            if filters.docs and name not in filters.docs:
-                continue
-            if filters.regions and not any(r in p or p in r for r in filters.regions for p in facet.places):
-                continue
-            if filters.year_from and (facet.year is None or facet.year < filters.year_from):
-                continue
-            if filters.year_to and (facet.year is None or facet.year > filters.year_to):
-                continue
-            allowed.add(name)
-        return allowed
+        return set(self.index.documents_where(filters.docs or None, filters.regions or None,
+                                              filters.year_from, filters.year_to))
 
 
 def _passage(record, score: float) -> passages.Passage:

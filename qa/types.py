@@ -6,6 +6,8 @@ only by adding fields.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -18,6 +20,11 @@ NOT_FOUND_MESSAGE = "未找到相关内容"
 
 class FilterError(QuestionError):
     """A filter (year, region, document) that cannot be used as given (the API answers 400)."""
+
+    @property
+    def page_message(self) -> str:
+        """The page's words for it: the reason stays as written (it quotes what was typed)."""
+        return f"筛选条件有误：{self}"
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,36 @@ class Answer:
     message: str = field(default="")
 
 
+@dataclass(frozen=True)
+class Row:
+    """One report's answer to a compared question; ``found`` False (answer "", no citation) when it gives none.
+
+    ``citation`` is narrowed to the answer sentence: its offsets slice the
+    sentence from the document's cleaned text. ``value`` is a ``qa.value.Value``
+    when the question asks for a quantity and the sentence states one.
+    """
+
+    doc: str
+    title: str
+    region: str
+    year: int | None
+    found: bool
+    answer: str
+    citation: Citation | None
+    confidence: float
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A question compared across reports: one row per report, ordered ``by`` report, region or year."""
+
+    question: str
+    by: str
+    rows: tuple[Row, ...]
+    took_ms: float = 0.0
+
+
 def hit_to_json(hit: Hit) -> dict[str, Any]:
     """A hit as the stable JSON object of the API."""
     return {
@@ -167,3 +204,46 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "took_ms": round(answer.took_ms, 2),
         "hits": [hit_to_json(h) | {"weak": answer.verdict == "not_found"} for h in answer.hits],
     }
+
+
+def comparison_to_json(comparison: Comparison) -> dict[str, Any]:
+    """A comparison as JSON (schema version 1): ``{"question", "by", "rows": [...]}``, documented in docs/compare.md."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "question": comparison.question,
+        "by": comparison.by,
+        "took_ms": round(comparison.took_ms, 2),
+        "rows": [row_to_json(r) for r in comparison.rows],
+    }
+
+
+def row_to_json(row: Row) -> dict[str, Any]:
+    """One row of a comparison as JSON; ``value`` is null or {text, low, high, unit, qualifier}."""
+    value = row.value
+    return {
+        "doc": row.doc, "title": row.title, "region": row.region, "year": row.year,
+        "answer": row.answer,
+        "citation": asdict(row.citation) if row.citation else None,
+        "confidence": round(row.confidence, 4),
+        "value": None if value is None else {"text": value.text, "low": value.low, "high": value.high,
+                                             "unit": value.unit, "qualifier": value.qualifier},
+        "found": row.found,
+    }
+
+
+CSV_COLUMNS = ("region", "year", "title", "found", "value", "low", "high", "unit", "qualifier", "answer",
+               "doc", "start", "end", "confidence")
+
+
+def comparison_to_csv(comparison: Comparison) -> str:
+    """A comparison as CSV text (a header, then one line per row; columns ``CSV_COLUMNS``)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in comparison.rows:
+        v, c = row.value, row.citation
+        writer.writerow([row.region, row.year or "", row.title, "yes" if row.found else "no",
+                         v.text if v else "", v.low if v else "", v.high if v else "", v.unit if v else "",
+                         v.qualifier if v else "", row.answer, row.doc, c.start if c else "", c.end if c else "",
+                         round(row.confidence, 4)])
+    return out.getvalue()

@@ -41,7 +41,8 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 
 
 # -- parameters -----------------------------------------------------------
-def _query_dict(request: Request) -> dict[str, Any]:
+def query_dict(request: Request) -> dict[str, Any]:
+    """The query parameters as a dict; the repeatable ones (doc, region) as lists."""
     params = request.query_params
     data: dict[str, Any] = {key: params.get(key) for key in params}
     for key in ("doc", "docs", "region", "regions"):
@@ -50,7 +51,8 @@ def _query_dict(request: Request) -> dict[str, Any]:
     return data
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request) -> dict[str, Any]:
+    """The JSON object of the body, or ``ApiError`` 413 (over ``MAX_JSON_BYTES``) or 400 (not a JSON object)."""
     body = await request.body()
     if len(body) > MAX_JSON_BYTES:
         raise ApiError(413, f"request body over {MAX_JSON_BYTES // 1024} KB")
@@ -147,12 +149,12 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
 
         @router.get(path, name=f"{path}:get", dependencies=[may_ask], openapi_extra=QUERY_SCHEMA)
         def by_get(request: Request) -> dict[str, Any]:
-            params = question_params(_query_dict(request))
+            params = question_params(query_dict(request))
             return to_json(answer(params.q, params.k, params.filters()))
 
         @router.post(path, name=f"{path}:post", dependencies=[may_ask], openapi_extra=BODY_SCHEMA)
         async def by_post(request: Request) -> dict[str, Any]:
-            params = question_params(await _json_body(request))
+            params = question_params(await json_body(request))
             return to_json(await run_in_threadpool(answer, params.q, params.k, params.filters()))
 
     question_endpoints("/search", service.search, search_to_json)

@@ -7,7 +7,7 @@ ranges and messages live here and nowhere else.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -22,6 +22,7 @@ _MESSAGES = {
     "k": f"k must be a whole number from 1 to {MAX_K}",
     "year_from": "year_from must be a year such as 2019",
     "year_to": "year_to must be a year such as 2021",
+    "by": "by must be one of report, region, year",
 }
 
 
@@ -81,14 +82,14 @@ class InvalidRequest(GovqaError):
     status = 400
 
 
-def question_params(data: dict[str, Any]) -> QuestionParams:
+def question_params(data: dict[str, Any], model: type[QuestionParams] = QuestionParams) -> QuestionParams:
     """Validate ``data`` (query parameters or a JSON object).
 
     Raises ``InvalidRequest`` naming the first bad field, or ``qa.types.FilterError``
     for a bad or inverted year range (both 400).
     """
     try:
-        params = QuestionParams.model_validate(data)
+        params = model.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error.get("loc") else "request"
@@ -98,13 +99,31 @@ def question_params(data: dict[str, Any]) -> QuestionParams:
     return params
 
 
-def _openapi() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The OpenAPI fragments of ``QuestionParams``: its query parameters (GET) and its JSON body (POST)."""
-    schema = QuestionParams.model_json_schema()
+class CompareParams(QuestionParams):
+    """``/api/compare``: a question and filters as for search (``k`` is not used), and how to order the rows."""
+
+    by: Literal["report", "region", "year"] | None = Field(
+        None, description="Order rows by report, region or year (default: from the question and the reports).")
+
+    @field_validator("by", mode="before")
+    @classmethod
+    def _order(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+def compare_params(data: dict[str, Any]) -> CompareParams:
+    """Validate a compare request as ``question_params`` does a search (``InvalidRequest`` naming the field)."""
+    return question_params(data, CompareParams)
+
+
+def _openapi(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The OpenAPI fragments of a parameter model: its query parameters (GET) and its JSON body (POST)."""
+    schema = model.model_json_schema()
     parameters = [{"name": name, "in": "query", "required": False, "schema": prop,
                    "description": prop.get("description", "")} for name, prop in schema["properties"].items()]
     body = {"required": True, "content": {"application/json": {"schema": schema}}}
     return {"parameters": parameters}, {"requestBody": body}
 
 
-QUERY_SCHEMA, BODY_SCHEMA = _openapi()
+QUERY_SCHEMA, BODY_SCHEMA = _openapi(QuestionParams)
+COMPARE_QUERY_SCHEMA, COMPARE_BODY_SCHEMA = _openapi(CompareParams)

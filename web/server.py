@@ -28,6 +28,7 @@ from govqa.config import Config, load_config
 from ingest.errors import GovqaError
 from web.api import MAX_JSON_BYTES, ApiError, Guard, api_router, error_response
 from web.cards import esc
+from web.compare_api import compare_router
 from web.login import COOKIE, login_routes, user_lookup
 from web.middleware import Admission, BodyLimit, SecurityHeaders
 from web.service import Service
@@ -148,6 +149,7 @@ def create_app(config: Config | None = None, index_dir: str | Path | None = None
     guard = Guard(service, user_of, app_config.allowed_origins)
     _error_handlers(app)
     app.include_router(api_router(service, guard))
+    app.include_router(compare_router(service, guard))
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)
     def api_not_found(rest: str) -> None:

@@ -185,6 +185,12 @@ class Service:
         self._check_filters(filters)
         return searcher.ask(question, k=k, filters=filters)
 
+    def compare(self, question: str, filters: Any = None, by: str | None = None) -> Any:
+        """``qa`` compare: a ``Comparison``, one row per matching report."""
+        searcher = self._ready_searcher()
+        self._check_filters(filters)
+        return searcher.compare(question, filters=filters, by=by)
+
     def _check_filters(self, filters: Any) -> None:
         if filters is None or not filters.docs:
             return

@@ -1,4 +1,4 @@
-"""The Gradio page: an Ask tab (question, examples, filters, result cards) and a Library tab.
+"""The Gradio page: an Ask tab (question, examples, filters, result cards), a Compare tab and a Library tab.
 
 Handlers only translate between widgets and the ``Service``; HTML comes from
 ``web.cards``. ``search`` and ``ask`` are also exposed as Gradio API endpoints
@@ -15,6 +15,7 @@ import gradio as gr
 from ingest.errors import GovqaError
 from qa import Filters, answer_to_json, search_to_json
 from web.cards import esc, render_answer, render_message
+from web.compare_tab import CompareTab
 from web.params import question_params
 from web.service import Service
 from web.uploads import SUFFIXES
@@ -199,6 +200,7 @@ class Page:
                                                  elem_id="gq-region", min_width=120)
                             year = gr.Dropdown(choices=[], label="年份", elem_id="gq-year", min_width=100)
                     results = gr.HTML(elem_id="gq-results")
+                CompareTab(self.service).build()
                 with gr.Tab("文库", id="library", elem_id="gq-tab-library"):
                     files = gr.File(label="上传报告（txt、md、pdf、docx、html、csv、jsonl，可多选）",
                                     file_count="multiple", file_types=list(SUFFIXES), type="filepath",

@@ -1,4 +1,4 @@
-"""``govqa search`` and ``govqa ask``: the qa entry point from the command line."""
+"""``govqa search``, ``govqa ask`` and ``govqa compare``: the qa entry point from the command line."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ import typer
 
 from govqa.commands.index import INDEX_OPTION, open_index
 from govqa.config import load_config
-from qa import Filters, Searcher, answer_to_json, search_to_json
-from qa.types import parse_years
-from qa.types import Hit
+from qa import Filters, Searcher, answer_to_json, comparison_to_json, search_to_json
+from qa.comparison import ORDERS
+from qa.types import Comparison, Hit, comparison_to_csv, parse_years
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``govqa search`` and ``govqa ask``."""
+    """Add ``govqa search``, ``govqa ask`` and ``govqa compare``."""
     app.command("search")(search)
     app.command("ask")(ask)
+    app.command("compare")(compare)
 
 
 def _filters(doc: list[str] | None, region: list[str] | None, year: str | None) -> Filters:
@@ -68,6 +69,46 @@ def ask(
         typer.echo(f"{answer.answer}. Nearest passages (weak):")
     for rank, hit in enumerate(answer.hits, start=1):
         _print_hit(rank, hit)
+
+
+def compare(
+    question: str = typer.Argument(..., help="The question, e.g. 2025年地区生产总值增长目标是多少"),
+    region: list[str] = typer.Option(None, "--region", help="Only reports of this region, e.g. 四川 or 全国; repeatable."),
+    year: str = typer.Option(None, "--year", help="Only reports of this year or range: 2020, 2015-2025, 2015-."),
+    doc: list[str] = typer.Option(None, "--doc", help="Only this report (file name); repeatable."),
+    by: str = typer.Option(None, "--by", help=f"Order rows by {', '.join(ORDERS)} (default: from the question and reports)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON (schema in docs/compare.md)."),
+    csv_file: Path = typer.Option(None, "--csv", help="Also write the rows to this CSV file."),
+    chart_file: Path = typer.Option(None, "--chart", help="Also draw the values to this PNG file (bars or a line)."),
+    index_dir: Path = INDEX_OPTION,
+) -> None:
+    """One row per report: its answer sentence, the value it states, and the citation; 未找到 when it states none."""
+    if by is not None and by not in ORDERS:
+        raise typer.BadParameter(f"--by takes one of {', '.join(ORDERS)}, not {by!r}")
+    filters = _filters(doc, region, year)
+    result = _searcher(index_dir).compare(question, None if filters.is_empty() else filters, by)
+    if csv_file:
+        csv_file.write_text(comparison_to_csv(result), encoding="utf-8-sig")  # with BOM: Excel reads it as UTF-8
+    if chart_file:
+        from web.compare_chart import save_chart
+
+        save_chart(result, chart_file)
+    if as_json:
+        _print_json(comparison_to_json(result))
+        return
+    _print_comparison(result)
+
+
+def _print_comparison(result: Comparison) -> None:
+    found = sum(r.found for r in result.rows)
+    typer.echo(f"{result.question} — {len(result.rows)} 份报告，{found} 份有答案（按 {result.by}，{result.took_ms:.0f} ms）")
+    for row in result.rows:
+        label = " ".join(x for x in (row.region, str(row.year or "")) if x)
+        if not row.found:
+            typer.echo(f"{label}\t未找到\t{row.title}")
+            continue
+        value = row.value.text if row.value else "—"
+        typer.echo(f"{label}\t{value}\t{row.answer}  — {row.title} · 字符 {row.citation.start}-{row.citation.end}")
 
 
 def _print_json(payload: dict) -> None:

@@ -161,6 +161,19 @@ def test_a_large_add_warms_the_model_up_first_and_a_small_one_does_not(tmp_path,
         assert_consistent(index)
 
 
+def test_documents_where_and_the_document_of_each_chunk(tmp_path, index_config, hash_embedder, reports):
+    path = tmp_path / "idx"
+    with Index.open(path, index_config(path, model="test:hash"), hash_embedder()) as index:
+        index.add(reports)
+        assert index.documents_where(regions=["四川"]) == ["sc.txt"]
+        assert index.documents_where(year_from=2025, year_to=2025) == ["zj.txt"]
+        assert index.documents_where(docs=["js.txt", "zj.txt"], year_from=2026) == ["js.txt"]
+        ids = index.chunk_ids_where(docs=["sc.txt", "zj.txt"])
+        owners = index.chunk_documents(ids | {10**9})  # an id no longer stored is left out
+        assert set(owners) == ids and set(owners.values()) == {"sc.txt", "zj.txt"}
+        assert all(index.chunk_records([i])[i].doc == doc for i, doc in owners.items())
+
+
 def test_remove_leaves_no_trace_in_any_store(tmp_path, index_config, minilm_embedder, reports):
     path = tmp_path / "idx"
     with Index.open(path, index_config(path), minilm_embedder) as index:

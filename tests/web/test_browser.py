@@ -231,3 +231,29 @@ def test_login_then_ask(browser: Any, start_server: Callable[..., str], tmp_path
         context.close()
     host = urlsplit(url).netloc
     assert [u for u in requests if urlsplit(u).netloc != host and urlsplit(u).scheme not in ("data", "blob")] == []
+
+
+def test_compare_tab_table_chart_and_csv(open_page: Callable[..., Any]) -> None:
+    page = open_page()
+    page.locator(".gq-status.gq-ok").wait_for()
+    page.get_by_role("tab", name="对比").click()
+    box = page.locator("#gq-compare-question textarea, #gq-compare-question input").first
+    box.fill("地区生产总值是多少")
+    box.press("Enter")
+    page.locator("#gq-compare-summary .gq-compare-summary").wait_for()
+    assert "2 份报告" in page.locator("#gq-compare-summary").inner_text()
+    table = page.locator("#gq-compare-table")
+    # The value is marked in its answer sentence (Gradio also keeps hidden copies of the cells).
+    table.locator("strong", has_text="1.70万亿元").first.wait_for(state="attached")
+    text = table.inner_text()
+    assert "成都市" in text and "青羊区" in text and TITLE_2020 in text
+    assert page.locator("#gq-compare-chart img").first.get_attribute("src")  # matplotlib, drawn on the server
+    csv_button = page.locator("#gq-compare-csv")
+    with page.expect_download() as download:
+        csv_button.click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("region,year,title,found,value") and len(lines) == 3
+    assert any("1.70万亿元" in line and "成都市" in line for line in lines)
+    DOCS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    page.screenshot(path=str(DOCS / "screenshot-compare.png"), full_page=True)

@@ -1,0 +1,277 @@
+"""Compare one question across reports: each report's best answer sentence, its value, as rows.
+
+One pass over the index ranks every chunk of the compared reports (one dense
+search and one keyword search, fused as in search); the chunks are then
+grouped by report, so 111 reports cost one query, not 111. In each report the
+best few chunks are split into sentences; the sentence that holds the
+question's words (and, for a quantity question, a value) is the report's
+answer. The report answers only when that sentence holds at least half the
+question's content words (``ANSWER_COVERAGE``), states a value when one is
+asked for, and the verdict of ``ask`` (``qa/verdict.py``) over its chunk
+agrees; the chunk's similarity comes from the dense pass, so no sentence is
+embedded and 111 reports answer in well under 2 s. A report that does not
+answer is a row marked not found, never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from govqa.config import SearchConfig
+from index import Index
+from index.keyword import query_terms, query_tokens
+from ingest.metadata import NATIONAL
+from qa import fuse, highlight, verdict
+from qa.question import Question, about_years, content_terms, understand, validate, years_in
+from qa.types import Citation, Comparison, Filters, Row
+from qa.value import asks_quantity, read_value, values_in
+
+ORDERS = ("report", "region", "year")
+# Chunks of each report whose sentences are weighed (the best by fused score, after grounding).
+CANDIDATE_CHUNKS = 3
+# Chunks of each report fetched before grounding re-ranks them.
+FETCHED_CHUNKS = 8
+# A sentence answers for its report only when it holds this share of the question's content words.
+ANSWER_COVERAGE = 0.5
+# Words the reports use for one another's concept: the growth target of 生产总值 (GDP) is written
+# "经济增长5%左右" as often as "地区生产总值增长5%左右" (e.g. the State Council reports of 1998, 2016).
+SAME_AS = {"生产总值": ("GDP", "经济增长", "经济增速", "经济总量")}
+# A sentence that reports a result ("国内生产总值比上年增长7.8%") rather than sets a goal: it has
+# a word of the past and none of the plan ("今年国民生产总值计划比上年增长百分之五" sets one).
+_PAST_WORDS = re.compile(r"比上年|上年|去年|过去|前年|五年来|以来|同比")
+_PLAN_WORDS = re.compile(r"今年|本年|明年|预期|计划|力争|争取|要求|确保|安排|建议")
+# A question asking for a goal is answered only by a sentence that sets one.
+_GOAL_QUESTION = re.compile(r"目标|预期|计划|指标")
+# "1 9 9 7 年": digits spaced out in some converted reports.
+_SPACED_DIGITS = re.compile(r"(?<=\d) (?=\d)")
+# Provincial-level divisions in the order of their GB/T 2260 codes (11 北京 … 65 新疆, 71 台湾, 81 香港, 82 澳门).
+ADMINISTRATIVE_ORDER = (
+    NATIONAL, "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省", "上海市",
+    "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省",
+    "广西壮族自治区", "海南省", "重庆市", "四川省", "贵州省", "云南省", "西藏自治区", "陕西省", "甘肃省",
+    "青海省", "宁夏回族自治区", "新疆维吾尔自治区", "台湾省", "香港特别行政区", "澳门特别行政区")
+
+
+@dataclass(frozen=True)
+class _Report:
+    name: str
+    title: str
+    year: int | None
+    places: tuple[str, ...]
+
+
+def compare(index: Index, config: SearchConfig, question: str, filters: Filters | None = None,
+            by: str | None = None) -> Comparison:
+    """One row per report matching ``filters`` and the years and places ``question`` names.
+
+    ``by`` is ``"report"`` (by name), ``"region"`` (administrative order, then
+    year) or ``"year"`` (a time series); ``None`` picks ``year`` when the
+    reports span years of one region, ``region`` when they span regions of
+    one year, else ``report``. Raises ``QuestionError`` for an unusable
+    question and ``ValueError`` for an unknown ``by``.
+    """
+    if by is not None and by not in ORDERS:
+        raise ValueError(f"by must be one of {', '.join(ORDERS)}, not {by!r}")
+    started = time.perf_counter()
+    text = validate(question, config.max_question_chars)
+    reports = {r.name: r for r in _reports(index, filters)}
+    parsed = understand(text, {p for r in reports.values() for p in r.places})
+    compared = _grounded(parsed, list(reports.values()))
+    rows = _rows(index, config, parsed, compared) if compared else []
+    by = by or _default_order(compared)
+    rows.sort(key=lambda row: _ORDER_KEYS[by](row, reports[row.doc]))
+    return Comparison(text, by, tuple(rows), (time.perf_counter() - started) * 1000)
+
+
+def _reports(index: Index, filters: Filters | None) -> list[_Report]:
+    allowed = None
+    if filters is not None and not filters.is_empty():
+        allowed = set(index.documents_where(filters.docs or None, filters.regions or None,
+                                            filters.year_from, filters.year_to))
+    return [_Report(name, title, year, tuple(path.split()))
+            for name, title, year, path in index.document_facets() if allowed is None or name in allowed]
+
+
+def _grounded(question: Question, reports: list[_Report]) -> list[_Report]:
+    """The reports about the places and years the question names.
+
+    A question naming a year compares the reports of that year; when there is
+    none, the reports of the next year, which review it (``about_years``).
+    """
+    if question.places:
+        reports = [r for r in reports if any(p in r.places for p in question.places)]
+    if not question.years:
+        return reports
+    chosen = []
+    for year in question.years:
+        of_year = [r for r in reports if r.year == year] or [r for r in reports if r.year == year + 1]
+        chosen.extend(r for r in of_year if r not in chosen)
+    return chosen
+
+
+def _rows(index: Index, config: SearchConfig, question: Question, reports: list[_Report]) -> list[Row]:
+    """A row per report: its best sentence, judged (see the module's docstring)."""
+    best_of = _best_chunks(index, question, _ranking(index, config, question, reports),
+                           {r.name: r for r in reports}, config.grounding_boost)
+    terms = query_terms(question.text)
+    # The longest forms only: 生产总值 counts once, not again as 生产 and 总值.
+    content = content_terms(question, query_tokens(question.text))
+    quantity = asks_quantity(question.text)
+    goal = bool(_GOAL_QUESTION.search(question.text))
+    rows = []
+    for report in reports:
+        # The years a report's answer is about: those the question names, else the report's own.
+        years = set(question.years) or ({report.year} if report.year else set())
+        pick = _best_sentence(best_of.get(report.name, []), content, quantity, years)
+        if goal and pick is not None and not _timely(pick[1], years):
+            pick = None  # last year's result does not answer a question about this year's goal
+        rows.append(_row(report, pick, terms, content, quantity, config))
+    return rows
+
+
+def _ranking(index: Index, config: SearchConfig, question: Question, reports: list[_Report]) -> dict[int, fuse.Candidate]:
+    """Every chunk of the reports, scored as search fuses them: one dense and one keyword search in all."""
+    names = {r.name for r in reports}
+    allowed = index.chunk_ids_where(docs=names)
+    dense = index.dense_search(index.encode_queries([question.text]), len(allowed), allowed)[0]
+    keyword = index.keyword_search(question.text, len(allowed), names)
+    if config.fusion == "rrf":
+        return fuse.rrf(dense, keyword, config.rrf_k, config.dense_weight, config.keyword_weight)
+    return fuse.convex(dense, keyword, config.dense_weight, config.keyword_weight)
+
+
+def _row(report: _Report, pick, terms: list[str], content: list[str], quantity: bool, config: SearchConfig) -> Row:
+    """The report's row: found with its sentence, citation and value, or not found."""
+    if pick is None:
+        return _not_found(report)
+    (record, grounded, similarity), sentence, span, value = pick
+    evidence = verdict.Evidence(
+        top_similarity=similarity,
+        coverage=highlight.term_overlap(terms, record.text),
+        grounded=grounded,
+        anchored=not content or any(t in record.text for t in content))
+    confidence = verdict.confidence(evidence, config)
+    answers = (verdict.is_found(evidence, config) and coverage(content, sentence) >= ANSWER_COVERAGE
+               and (value is not None or not quantity))
+    if not answers:
+        return _not_found(report, min(confidence, 0.49))
+    citation = Citation(doc=record.doc, title=record.title, year=record.year, region=record.region,
+                        section=record.section, page=record.page, start=record.start + span.start,
+                        end=record.start + span.end, chunk_id=record.id, position=record.position)
+    return Row(report.name, report.title, _region(report), report.year, True, sentence, citation,
+               max(confidence, 0.5), value)
+
+
+def _best_chunks(index: Index, question: Question, fused: dict[int, fuse.Candidate], reports: dict[str, _Report],
+                 boost: float):
+    """Per report, its best ``CANDIDATE_CHUNKS`` chunks as (record, grounded, dense similarity), best first.
+
+    Grounding as in search: a chunk known to be about another year than the
+    question names (the review of last year, in a report on this year's plans)
+    is demoted, and counts as no evidence.
+    """
+    doc_of = index.chunk_documents(fused)
+    per_doc: dict[str, list[fuse.Candidate]] = {}
+    for candidate in sorted(fused.values(), key=lambda c: -c.score):
+        mine = per_doc.setdefault(doc_of.get(candidate.chunk_id, ""), [])
+        if len(mine) < FETCHED_CHUNKS:
+            mine.append(candidate)
+    records = index.chunk_records([c.chunk_id for name, cs in per_doc.items() if name in reports for c in cs])
+    best = {}
+    for name, candidates in per_doc.items():
+        if name not in reports:
+            continue
+        scored = []
+        for c in candidates:
+            record = records.get(c.chunk_id)
+            if record is None:
+                continue
+            fit = about_years(question.years, record.text, record.section, reports[name].year) if question.years else None
+            factor = fuse.grounding_factor(fit, reports[name].places, question.places, boost)
+            scored.append((c.score * factor, record, fit is not False, c.dense_score or 0.0))
+        scored.sort(key=lambda s: -s[0])
+        best[name] = [chunk[1:] for chunk in scored[:CANDIDATE_CHUNKS]]
+    return best
+
+
+def _best_sentence(chunks, content: list[str], quantity: bool, years: set[int]):
+    """The chunk, sentence, span and value that best answer, weighing in order: grounded, holding enough
+    of the question's words, holding a value (when one is asked for), of the time asked about, more of
+    the question's words, best chunk."""
+    best, best_key = None, None
+    for rank, chunk in enumerate(chunks):
+        record, grounded = chunk[0], chunk[1]
+        for span in highlight.sentences(record.text):
+            sentence = record.text[span.start:span.end]
+            value = read_value(sentence, _present(content, sentence)) if quantity else None
+            covered = coverage(content, sentence)
+            key = (grounded, covered >= ANSWER_COVERAGE, value is not None, _timely(sentence, years), covered, -rank)
+            if best_key is None or key > best_key:
+                best, best_key = (chunk, sentence, span, value), key
+    return best
+
+
+def coverage(content: list[str], sentence: str) -> float:
+    """Share of the content words (by length) in ``sentence``, a word also counting by its ``SAME_AS`` forms."""
+    total = sum(len(t) for t in content)
+    return sum(len(t) for t in _present(content, sentence)) / total if total else 1.0
+
+
+def _present(content: list[str], sentence: str) -> list[str]:
+    """The content words ``sentence`` holds, itself or in a ``SAME_AS`` form (then that form, for value reading)."""
+    present = []
+    for term in content:
+        if term in sentence:
+            present.append(term)
+        else:
+            present.extend(form for form in SAME_AS.get(term, ()) if form in sentence)
+    return present
+
+
+def _timely(sentence: str, years: set[int]) -> bool:
+    """False for a sentence naming only other years than ``years`` ("1997年…" in the 1998 report, asked of
+    1998), or reporting a result rather than setting a goal ("国内生产总值比上年增长7.8%").
+
+    Its values are no years: "粮食总产量稳定在1955万吨以上" names no year 1955.
+    """
+    if _PAST_WORDS.search(sentence) and not _PLAN_WORDS.search(sentence):
+        return False
+    for value in reversed(values_in(sentence)):
+        sentence = sentence[:value.start] + sentence[value.end:]
+    named = years_in(_SPACED_DIGITS.sub("", sentence))
+    return not named or not years or bool(named & years)
+
+
+def _not_found(report: _Report, confidence: float = 0.0) -> Row:
+    return Row(report.name, report.title, _region(report), report.year, False, "", None, confidence, None)
+
+
+def _region(report: _Report) -> str:
+    """The report's region as shown in a row: its innermost place ("全国" for the State Council)."""
+    return report.places[-1] if report.places else ""
+
+
+def _default_order(reports: list[_Report]) -> str:
+    years = {r.year for r in reports}
+    regions = {r.places for r in reports}
+    if len(years) > 1 and len(regions) == 1:
+        return "year"
+    if len(regions) > 1 and len(years) == 1:
+        return "region"
+    return "report"
+
+
+def _region_key(row: Row, report: _Report) -> tuple:
+    """Administrative order of the report's outermost place (全国 first), then its own region and year."""
+    outer = report.places[0] if report.places else ""
+    rank = ADMINISTRATIVE_ORDER.index(outer) if outer in ADMINISTRATIVE_ORDER else len(ADMINISTRATIVE_ORDER)
+    return rank, row.region, row.year or 0, row.doc
+
+
+_ORDER_KEYS = {
+    "report": lambda row, report: row.doc,
+    "region": _region_key,
+    "year": lambda row, report: (row.year or 0, _region_key(row, report)),
+}
