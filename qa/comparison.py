@@ -19,7 +19,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from govqa.config import SearchConfig
+from qa.settings import SearchConfig
 from index import Index
 from index.keyword import query_terms, query_tokens
 from ingest.metadata import NATIONAL
