@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from govqa.config import SearchConfig
+from index.context import SECTION_SEPARATOR
 from qa import answer_type, highlight, span, verdict
 from qa.question import Question, content_terms
 from qa.synonyms import comparable
@@ -118,5 +119,6 @@ def _answer_span(hit: Hit, picked: Span, document_slice: DocumentSlice) -> tuple
     if window[start - lo:end - lo] != hit.text[picked.start:picked.end]:
         # The passage is not the stored text at these offsets (should not happen): keep the passage's own words.
         return hit.text[picked.start:picked.end], replace(c, start=start, end=end)
-    s, e = span.whole_sentences(window, start - lo, end - lo)
+    headings = [c.title, *c.section.split(SECTION_SEPARATOR)]
+    s, e = span.whole_sentences(window, start - lo, end - lo, headings)
     return window[s:e], replace(c, start=lo + s, end=lo + e)

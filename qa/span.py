@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from index.context import SECTION_SEPARATOR
 
@@ -22,6 +23,7 @@ _NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][
                        r"|第[一二三四五六七八九十百\d]{1,4}[章节条部分篇])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-·•●◆■□▪*]|\d{1,2}[、.．)）]|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)")
 _MAX_HEADING = 40
+_CJK = re.compile(r"[\u3400-\u9fff]")
 # A wrapped line runs near the full width; a shorter line ending without punctuation is a line of its own.
 _MIN_WRAPPED_LINE = 15
 # How far an answer may grow beyond the sentence(s) picked, each way.
@@ -53,26 +55,35 @@ def _ends_sentence(line: str) -> bool:
     return not line or line[-1] in SENTENCE_END
 
 
-def _wraps(line: str, following: str) -> bool:
-    """Does ``line`` continue on the next line, ``following``? (A PDF's hard line wrap inside a sentence.)"""
+def _wraps(line: str, following: str, headings: frozenset[str]) -> bool:
+    """Does ``line`` continue on the next line, ``following``? (A PDF's hard line wrap inside a sentence.)
+
+    Not when ``line`` ends a sentence or a clause (：), is short, is a heading
+    or one of ``headings`` (compacted titles), nor when ``following`` is a list
+    item, a title, or holds no Chinese (a page number such as "— 2 —").
+    """
     line, following = line.strip(), following.strip()
-    return (len(line) >= _MIN_WRAPPED_LINE and bool(following) and not _ends_sentence(line)
-            and line[-1] not in ":：" and not is_heading(line) and not _LIST_ITEM.match(following))
+    return (len(line) >= _MIN_WRAPPED_LINE and bool(_CJK.search(following)) and not _ends_sentence(line)
+            and line[-1] not in ":：" and not is_heading(line) and not _LIST_ITEM.match(following)
+            and _compact(line) not in headings and _compact(following) not in headings)
 
 
-def whole_sentences(text: str, start: int, end: int) -> tuple[int, int]:
+def whole_sentences(text: str, start: int, end: int, headings: Iterable[str] = ()) -> tuple[int, int]:
     """``(start, end)`` widened to whole sentences of ``text``: back to the end of the previous sentence, on to the end of this one.
 
     A single line break ends a sentence unless the line wraps (``_wraps``);
-    a blank line always does. Each side grows by at most 300 characters.
-    Leading and trailing whitespace is left out.
+    a blank line always does, and so does a line that is one of ``headings``
+    (the document's title and section titles). Each side grows by at most 300
+    characters. Leading and trailing whitespace is left out.
     """
+    headings = frozenset(_compact(h) for h in headings if h.strip())
     lo, hi = max(0, start - _MAX_EXTENSION), min(len(text), end + _MAX_EXTENSION)
     s = start
     while s > lo and text[s - 1] not in SENTENCE_END:
         if text[s - 1] == "\n":
             line_start = text.rfind("\n", 0, s - 1) + 1
-            if not _wraps(text[line_start:s - 1], text[s:text.find("\n", s) if "\n" in text[s:] else len(text)]):
+            line_end = text.find("\n", s)
+            if not _wraps(text[line_start:s - 1], text[s:line_end if line_end >= 0 else len(text)], headings):
                 break
         s -= 1
     e = end
@@ -80,7 +91,7 @@ def whole_sentences(text: str, start: int, end: int) -> tuple[int, int]:
         if text[e] == "\n":
             line_start = text.rfind("\n", 0, e) + 1
             next_end = text.find("\n", e + 1)
-            if not _wraps(text[line_start:e], text[e + 1:next_end if next_end >= 0 else len(text)]):
+            if not _wraps(text[line_start:e], text[e + 1:next_end if next_end >= 0 else len(text)], headings):
                 break
         e += 1
     while e < len(text) and text[e] in _CLOSERS:

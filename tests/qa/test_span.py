@@ -41,3 +41,12 @@ def test_a_sentence_wrapped_over_lines_is_joined_but_headings_blank_lines_and_li
     assert _widen(wrapped, "积1.8万亩") == "全面推进历史遗留矿山生态修复，完成矿山生态修复面\n积1.8万亩，新增造林绿化面积3万亩。"
     listed = "主要目标\n· 地区生产总值增长5.5%左右\n· 城镇新增就业3.6万人以上\n· 居民收入与经济增长同步"
     assert _widen(listed, "· 城镇新增就业3.6万人以上") == "· 城镇新增就业3.6万人以上"
+
+
+def test_a_title_or_a_page_number_line_is_never_joined_to_a_sentence():
+    text = "某市2023年生态环境状况公报（摘要）\n2023年4月，全市PM2.5平均浓度为28微克/立方米。"
+    start = text.index("2023年4月")
+    s, e = whole_sentences(text, start, len(text), headings=["某市2023年生态环境状况公报（摘要）"])
+    assert text[s:e] == text[start:]
+    cut = "我们将加快建设现代化基础设施体系，开工建设城\n— 2 —\n"
+    assert _widen(cut, "开工建设城") == "我们将加快建设现代化基础设施体系，开工建设城"
