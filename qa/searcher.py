@@ -6,13 +6,12 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 
 from govqa.config import Config, SearchConfig
 from index import Index
-from qa import answer_type, fuse, highlight, passages
-from qa.answer import Run, judge
+from qa import fuse, highlight, passages
+from qa.answer import Run, answer_filter, judge
 from qa.question import Question, about_years, keyword_query, match_terms, understand, validate
 from qa.types import Answer, Citation, Filters, Hit, SearchResult
 
@@ -95,8 +94,7 @@ class Searcher:
                 candidate.score *= fuse.grounding_factor(year_fit, facet.places, question.places, cfg.grounding_boost)
         ranked = sorted(fused.values(), key=lambda c: -c.score)
         kept = passages.clean_up([_passage(records[c.chunk_id], c.score) for c in ranked], k, self._max_passage)
-        fits = partial(answer_type.can_answer, wanted=answer_type.wants(question.text))
-        return [self._hit(p, records, fused[p.chunk_id], terms, fits) for p in kept]
+        return [self._hit(p, records, fused[p.chunk_id], terms, answer_filter(question, p.section)) for p in kept]
 
     @staticmethod
     def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms, can_answer) -> Hit:
