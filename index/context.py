@@ -4,7 +4,9 @@
 cannot tell 四川's from 江苏's. Prefixing the document's title (plus its
 region and year when the title lacks them) and the chunk's section path lets
 "2026年四川省GDP增长目标" find 四川's passage. The stored and displayed text
-stays the bare chunk text, so citations and offsets are unaffected.
+stays the bare chunk text, so citations and offsets are unaffected. The
+retrieval text is in simplified characters (``index.simplified``), as are the
+queries, so a 繁體 report and a 简体 question meet in one form.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from index.simplified import to_simplified
+
 SECTION_SEPARATOR = " › "
 # Bump when the format below changes: indexes built with another version need `govqa index rebuild --reembed`.
-RETRIEVAL_TEXT_VERSION = 1
+RETRIEVAL_TEXT_VERSION = 2  # 2: folded to simplified characters
 
 
 class _ChunkLike(Protocol):
@@ -47,4 +51,4 @@ def retrieval_text(document_meta: Mapping[str, Any], chunk: _ChunkLike) -> str:
     head = document_prefix(document_meta)
     if section:
         head = f"{head}{SECTION_SEPARATOR}{section}" if head else section
-    return f"{head}\n{chunk.text}" if head else chunk.text
+    return to_simplified(f"{head}\n{chunk.text}" if head else chunk.text)

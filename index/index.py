@@ -20,6 +20,7 @@ from index.manifest import MANIFEST_NAME, Manifest
 from index.settings import IndexSettings
 from ingest.settings import ChunkConfig
 from index.records import AddResult, ChunkRecord, DocumentInfo, PathReport
+from index.simplified import to_simplified
 from index.store import STORE_NAME, Store
 from index.vectors import VECTORS_NAME, VectorIndex
 from index.writer import Writer
@@ -239,8 +240,11 @@ class Index:
         return maintenance.stats(self)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Query vectors from the index's model, (n, dimension) float32, unit length."""
-        return self.embedder.encode_queries(texts)
+        """Query vectors from the index's model, (n, dimension) float32, unit length.
+
+        Queries are folded to simplified characters, as the passages' retrieval text is (``index.context``).
+        """
+        return self.embedder.encode_queries([to_simplified(t) for t in texts])
 
     def warm_up(self) -> None:
         """Load the model and prepare its fast path (ONNX Runtime) now, not on a server's first question."""
@@ -259,6 +263,10 @@ class Index:
     def chunk_records(self, ids: Iterable[int]) -> dict[int, ChunkRecord]:
         """Records for chunk ids (ids removed since the search are left out)."""
         return self.store.chunk_records(list(ids))
+
+    def document_slice(self, name: str, start: int, end: int) -> str:
+        """``text[start:end]`` of the named document's cleaned text (clipped to it); "" for an unknown document."""
+        return self.store.document_slice(name, start, end)
 
     def neighbours(self, chunk_id: int, before: int = 1, after: int = 1) -> list[ChunkRecord]:
         """The chunk with up to ``before``/``after`` neighbours of its document, in text order."""

@@ -1,5 +1,8 @@
 """Keyword side of retrieval: jieba search-mode tokens for SQLite FTS5, and safe MATCH expressions.
 
+Both sides are folded to simplified characters first (``index.simplified``),
+so a 繁體 passage matches a 简体 query and the reverse.
+
 FTS5's own ``unicode61`` tokenizer takes a whole run of Hanzi as one token, so
 "四川省人民政府" could never match "四川". Both passages and queries are cut
 here with ``jieba.cut_for_search`` (which also yields the short words inside
@@ -12,6 +15,8 @@ import logging
 import threading
 import unicodedata
 from collections.abc import Iterable
+
+from index.simplified import to_simplified
 
 # Function words and question words: frequent in questions, useless as evidence in passages.
 STOPWORDS = frozenset(
@@ -42,7 +47,7 @@ def _is_word(token: str) -> bool:
 
 
 def _terms(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text)  # full-width ＧＤＰ / １９８９ → GDP / 1989
+    text = to_simplified(unicodedata.normalize("NFKC", text))  # full-width ＧＤＰ / １９８９ → GDP / 1989
     return [t.strip() for t in _cutter().cut_for_search(text) if _is_word(t) and t.strip().lower() not in STOPWORDS]
 
 

@@ -47,6 +47,12 @@ class StoreQueries:
                           (chunk_id, before, after))
         return [ChunkRecord(*row) for row in rows]
 
+    def document_slice(self, name: str, start: int, end: int) -> str:
+        """Characters ``start``…``end`` (offsets, end exclusive) of a document's cleaned text; "" for an unknown one."""
+        start, end = max(0, start), max(start, end)
+        rows = self._rows("SELECT substr(text, ?, ?) FROM documents WHERE name = ?", (start + 1, end - start, name))
+        return rows[0][0] if rows else ""
+
     def chunk_ids_of(self, doc_names: Sequence[str]) -> set[int]:
         """Ids of every chunk of the named documents."""
         rows = self._rows("SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id "

@@ -2,23 +2,30 @@
 
 The passages' sentences are embedded together with the question (one batch
 for all questions), so the verdict and the highlight can rest on the sentence
-that is closest in meaning, not on the passage as a whole.
+that is closest in meaning, not on the passage as a whole. The answer is the
+report's own words: one contiguous span of the document (``qa.span``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
 
 import numpy as np
 
+from index.context import SECTION_SEPARATOR
+from qa import answer_type, highlight, span, verdict
 from qa.settings import SearchConfig
-from qa import answer_type, highlight, verdict
 from qa.question import Question, content_terms
-from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult
+from qa.synonyms import comparable
+from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult, Span
 
 # Passages whose sentences are weighed for the verdict.
 JUDGED_HITS = 5
+# Document text read on each side of the picked sentences, to complete one cut by a chunk edge.
+_CONTEXT = 400
+
+DocumentSlice = Callable[[str, int, int], str]  # (document name, start, end) → text[start:end]
 
 
 @dataclass(frozen=True)
@@ -32,15 +39,22 @@ class Run:
     grounded: tuple[bool, ...]  # per hit: do its report or text match the years/places the question names?
 
 
-def judge(runs: list[Run], embedder, config: SearchConfig) -> list[Answer]:
+def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
+    """Can a sentence of a passage under ``section`` answer ``question``? The right kind, not a heading, not an echo."""
+    wanted = answer_type.wants(question.text)
+    return lambda sentence: (answer_type.can_answer(sentence, wanted) and not span.is_heading(sentence, section)
+                             and not span.echoes(sentence, question.text))
+
+
+def judge(runs: list[Run], embedder, config: SearchConfig, document_slice: DocumentSlice) -> list[Answer]:
     """Answers for searched questions: sentence-level highlight and a found / not-found verdict."""
     pieces: list[list[tuple[int, highlight.Span, str]]] = []
     texts: list[str] = []
     for run in runs:
         mine = []
         for h, hit in enumerate(run.result.hits[:JUDGED_HITS]):
-            for span in highlight.sentences(hit.text):
-                mine.append((h, span, hit.text[span.start:span.end]))
+            for s in highlight.sentences(hit.text):
+                mine.append((h, s, hit.text[s.start:s.end]))
         pieces.append(mine)
         texts.extend(p[2] for p in mine)
     vectors = embedder.encode_passages(texts) if texts else np.zeros((0, 1), dtype=np.float32)
@@ -48,43 +62,63 @@ def judge(runs: list[Run], embedder, config: SearchConfig) -> list[Answer]:
     for run, mine in zip(runs, pieces):
         sims = vectors[at:at + len(mine)] @ run.vector if mine else np.zeros(0)
         at += len(mine)
-        answers.append(_answer(run, mine, sims, config))
+        answers.append(_answer(run, mine, sims, config, document_slice))
     return answers
 
 
-def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig) -> Answer:
+def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_slice: DocumentSlice) -> Answer:
     """Only grounded passages count as evidence: a sentence about 2019 does not answer a question about 2022."""
     hits = list(run.result.hits)
     judged = range(min(JUDGED_HITS, len(hits)))
-    wanted = answer_type.wants(run.question.text)
-    fits = partial(answer_type.can_answer, wanted=wanted)
+    fits = [answer_filter(run.question, hits[h].citation.section) for h in judged]
+    dense = [[float(s) for p, s in zip(pieces, sims) if p[0] == h] for h in judged]
     for h in judged:
-        dense = [float(s) for p, s in zip(pieces, sims) if p[0] == h]
-        hits[h] = replace(hits[h], highlights=highlight.best_sentences(hits[h].text, run.terms, dense, can_answer=fits))
+        hits[h] = replace(hits[h], highlights=highlight.best_sentences(hits[h].text, run.terms, dense[h], can_answer=fits[h]))
     grounded = [h for h in judged if run.grounded[h]]
     content = content_terms(run.question, run.terms)
     # A sentence that cannot give the kind of answer asked for (no number, for "多少") is no evidence.
     evidence = verdict.Evidence(
-        top_similarity=max((float(s) for p, s in zip(pieces, sims) if run.grounded[p[0]] and fits(p[2])), default=0.0),
+        top_similarity=max((float(s) for p, s in zip(pieces, sims) if run.grounded[p[0]] and fits[p[0]](p[2])),
+                           default=0.0),
         coverage=max((highlight.term_overlap(run.terms, hits[h].text) for h in grounded), default=0.0),
         grounded=bool(grounded),
-        anchored=not content or any(t in hits[h].text for h in grounded for t in content),
+        anchored=not content or any(t in comparable(hits[h].text) for h in grounded for t in content),
     )
     found = verdict.is_found(evidence, config)
     confidence = verdict.confidence(evidence, config)
     result = run.result
-    if not found:
-        return Answer(result.question, "not_found", NOT_FOUND_MESSAGE, None, tuple(hits), min(confidence, 0.49), result.took_ms)
-    answering = [h for h in grounded if any(fits(hits[h].text[s.start:s.end]) for s in hits[h].highlights)]
-    top = hits[(answering or grounded)[0]]
-    return Answer(result.question, "found", top.answer_text or top.text, _answer_citation(top), tuple(hits),
-                  max(confidence, 0.5), result.took_ms)
+    answering = [h for h in grounded if any(fits[h](hits[h].text[s.start:s.end]) for s in hits[h].highlights)]
+    if found and answering:
+        top = hits[answering[0]]
+        best = highlight.best_sentences(top.text, run.terms, dense[answering[0]], max_sentences=1,
+                                        can_answer=fits[answering[0]])[0]
+        text, citation = _answer_span(top, _with_neighbours(top, best), document_slice)
+        return Answer(result.question, "found", text, citation, tuple(hits), max(confidence, 0.5), result.took_ms)
+    return Answer(result.question, "not_found", NOT_FOUND_MESSAGE, None, tuple(hits), min(confidence, 0.49),
+                  result.took_ms)
 
 
-def _answer_citation(hit: Hit) -> Citation:
-    """The hit's citation narrowed to its highlighted sentences."""
+def _with_neighbours(hit: Hit, best: Span) -> Span:
+    """The best sentence, joined by the other highlighted ones that touch it (nothing but space between)."""
+    start, end = best.start, best.end
+    for s in sorted(hit.highlights, key=lambda s: s.start):
+        if s.end <= start and not hit.text[s.end:start].strip():
+            start = s.start
+    for s in sorted(hit.highlights, key=lambda s: s.start):
+        if s.start >= end and not hit.text[end:s.start].strip():
+            end = s.end
+    return Span(start, end)
+
+
+def _answer_span(hit: Hit, picked: Span, document_slice: DocumentSlice) -> tuple[str, Citation]:
+    """The answer text and its citation: ``picked`` (offsets in ``hit.text``) widened to whole sentences of the document."""
     c = hit.citation
-    if not hit.highlights:
-        return c
-    first, last = hit.highlights[0], hit.highlights[-1]
-    return replace(c, start=c.start + first.start, end=c.start + last.end)
+    start, end = c.start + picked.start, c.start + picked.end
+    lo = max(0, start - _CONTEXT)
+    window = document_slice(c.doc, lo, end + _CONTEXT)
+    if window[start - lo:end - lo] != hit.text[picked.start:picked.end]:
+        # The passage is not the stored text at these offsets (should not happen): keep the passage's own words.
+        return hit.text[picked.start:picked.end], replace(c, start=start, end=end)
+    headings = [c.title, *c.section.split(SECTION_SEPARATOR)]
+    s, e = span.whole_sentences(window, start - lo, end - lo, headings)
+    return window[s:e], replace(c, start=lo + s, end=lo + e)

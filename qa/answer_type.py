@@ -1,18 +1,28 @@
-"""The kind of answer a question wants, and whether a sentence can give it.
+"""The kind of answer a question wants, and whether a sentence can give it: one set of rules, used everywhere.
 
 "门票多少钱" wants a number; a sentence without one ("开展迎大运系列活动") may
 be about the topic but cannot answer it, however close it is in meaning. Only
 the two kinds that can be told from the text alone are recognised: a number
 (多少, 几个, 多大, 多久 …) and a time (哪一年, 何时, 哪天 …). Other questions
 want anything.
+
+Not every numeral is a quantity. ``non_quantities`` finds those that name or
+order rather than count: a document number (国办发〔2009〕3号), a date or a
+clock time, a year, an ordinal (第三次), the name of a party congress or
+plenum (二十大, 十九届三中全会), a five-year plan (十四五) and a heading's or
+list item's own number. ``quantity_text`` blanks them out (offsets kept), so
+a reader of values (5%左右, 64697亿元) can run on what is left.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from enum import Enum
 
-from qa.question import without_years
+from index.simplified import to_simplified
+from qa.question import YEAR_MENTION
 
 
 class Wants(Enum):
@@ -27,16 +37,35 @@ class Wants(Enum):
 _NUMBER_QUESTION = re.compile(r"多少|(?<!哪)几[个项条家所辆次年天岁名位座处万千百十亿倍成]|多大|多长|多高|多远|多久|多重|多快")
 _TIME_QUESTION = re.compile(r"哪一?年|何年|何时|什么时候|什么时间|哪天|哪一天|几月|几号|哪个月")
 _CHINESE_NUMERAL = "〇零一二三四五六七八九十百千万亿两"
-# A heading's or list item's own number ("6 全力保障…", "（三）…", "二、…") counts nothing.
-_ENUMERATION = re.compile(r"^\s*(?:[-·•]\s*)?(?:\d{1,2}(?:[\s、.．]|$)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)")
+_NUMERAL = rf"[{_CHINESE_NUMERAL}0-9]"
 # Chinese numerals count in runs ("一千一百零八万", "九十四"): a lone 千 or 百 is
 # mostly an idiom (千方百计).
-_NUMBER = re.compile(rf"[0-9０-９%％]|[{_CHINESE_NUMERAL}]{{2,}}|[一两二三四五六七八九十]倍|一半|过半|半数")
-_TIME = re.compile(rf"[0-9０-９]|[{_CHINESE_NUMERAL}]{{2,}}年|今年|明年|去年|年底|年初|年内|月|日")
+_NUMBER = re.compile(rf"[0-9%]|[{_CHINESE_NUMERAL}]{{2,}}|[一两二三四五六七八九十]倍|一半|过半|半数")
+_TIME = re.compile(rf"[0-9]|[{_CHINESE_NUMERAL}]{{2,}}年|今年|明年|去年|年底|年初|年内|月|日")
+
+# Numerals that name or order, not count. Brackets of document numbers come in
+# many shapes, including those of a mis-decoded 〔〕 („‟).
+_NON_QUANTITIES = tuple(re.compile(p) for p in (
+    # A heading's or list item's own number at the start: "6 全力保障…", "（三）…", "二、…", "第一章".
+    r"^\s*(?:[-·•]\s*)?(?:\d{1,2}(?:[\s、.．]|$)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)",
+    # Document numbers (发文字号), GB/T 7714: 机关代字 + 〔年份〕 + 序号 + 号.
+    r"[\u4e00-\u9fff]{0,12}[〔［\[【(（„‚«〈]\s*(?:19|20)\d\d\s*[〕］\]】)）‟‛»〉]\s*(?:第\s*)?\d{1,5}\s*号",
+    # Dates and clock times: 2019-05-14, 2019/5/14, 5月14日, 10:45(:55).
+    r"(?:19|20)\d\d[-/.]\d{1,2}(?:[-/.]\d{1,2})?",
+    rf"(?<![0-9]){_NUMERAL}{{1,3}}月(?:份)?(?:{_NUMERAL}{{1,3}}[日号])?",
+    r"(?<![0-9个])\d{1,2}[日号](?![0-9])",
+    r"(?<![0-9])\d{1,2}:\d{2}(?::\d{2})?(?![0-9:])",
+    # Ordinals and sessions: 第三次, 第十四届; 十九届四中全会; 二十大; 十四五.
+    rf"第{_NUMERAL}+",
+    rf"{_NUMERAL}+届(?:{_NUMERAL}+中全会)?|[一二三四五六七八九]中全会",
+    r"(?:十[一二三四五六七八九]|二十[一二三四五六七八九]?)大",
+    r"十[一二三四五六七八九]五|[六七八九]五(?=规划|计划|时期|期间|”|\")",
+))
 
 
 def wants(question: str) -> Wants:
     """What ``question`` asks for: a number, a time, or anything."""
+    question = to_simplified(question)
     if _TIME_QUESTION.search(question):
         return Wants.TIME
     if _NUMBER_QUESTION.search(question):
@@ -44,14 +73,40 @@ def wants(question: str) -> Wants:
     return Wants.ANYTHING
 
 
+def non_quantities(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each numeral mention in ``text`` that is not a quantity (see the module's docstring).
+
+    Years are those of ``question.YEAR_MENTION`` (2024年, 一九五八年). Offsets
+    index ``text`` itself; mentions may overlap.
+    """
+    for pattern in (*_NON_QUANTITIES, YEAR_MENTION):
+        for match in pattern.finditer(text):
+            if match.end() > match.start():
+                yield match.start(), match.end()
+
+
+def quantity_text(text: str) -> str:
+    """``text`` with its non-quantities replaced by spaces: same length, so offsets still hold."""
+    chars = list(text)
+    for start, end in non_quantities(text):
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def has_quantity(text: str) -> bool:
+    """Does ``text`` state a quantity: a number that is not a year, date, name, ordinal or document number?"""
+    return bool(_NUMBER.search(quantity_text(unicodedata.normalize("NFKC", to_simplified(text)))))
+
+
 def can_answer(sentence: str, wanted: Wants) -> bool:
-    """Can ``sentence`` give the kind of answer wanted? A number question needs a number besides any year.
+    """Can ``sentence`` give the kind of answer wanted? A number question needs a quantity (``has_quantity``).
 
     A year says when, not how much: "2024年四川GDP是多少" is not answered by
-    the line "2025年四川省政府工作报告".
+    the line "2025年四川省政府工作报告", nor by a sentence whose only number
+    is a document number (国办发〔2009〕3号).
     """
     if wanted is Wants.NUMBER:
-        return bool(_NUMBER.search(without_years(_ENUMERATION.sub("", sentence))))
+        return has_quantity(sentence)
     if wanted is Wants.TIME:
-        return bool(_TIME.search(sentence))
+        return bool(_TIME.search(unicodedata.normalize("NFKC", to_simplified(sentence))))
     return True

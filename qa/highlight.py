@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from qa.synonyms import comparable
 from qa.types import Span
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*[”’」』）)]*")
@@ -25,10 +26,15 @@ def sentences(text: str) -> list[Span]:
 
 
 def term_overlap(question_terms: Sequence[str], sentence: str) -> float:
-    """Share of the question's terms (weighted by length) found in the sentence, in [0, 1]."""
+    """Share of the question's terms (weighted by length) found in the sentence, in [0, 1].
+
+    The terms are in ``synonyms.comparable`` form (``question.match_terms``); so is the sentence, here:
+    a 繁體 sentence holds a 简体 term, and 地区生产总值 holds GDP.
+    """
     total = sum(len(t) for t in question_terms)
     if not total:
         return 0.0
+    sentence = comparable(sentence)
     return sum(len(t) for t in question_terms if t in sentence) / total
 
 

@@ -7,9 +7,11 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index.keyword import query_terms
 from ingest.clean import normalise_chars
 from ingest.errors import GovqaError
 from ingest.metadata import NATIONAL, PROVINCES
+from qa import synonyms
 
 
 class QuestionError(GovqaError):
@@ -43,15 +45,22 @@ class QuestionWithoutWords(QuestionError):
 # A letter or digit of any script (Chinese, Latin, Arabic…): a question needs one to be searched.
 _WORDY = re.compile(r"[^\W_]")
 _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)")
-_YEAR_WORD = re.compile(_YEAR.pattern + "年")
 # Old reports write years in Chinese numerals: 一九五八年.
 _CHINESE_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})年")
+# A year mention: "2025年", "一九五八年".
+YEAR_MENTION = re.compile(_YEAR.pattern + "年|" + _CHINESE_YEAR.pattern)
+# Years named relative to the report's own: offsets from its year. A word right
+# after 比/较 compares ("比上年增长") and does not say which year is asked about.
+_RELATIVE_YEAR = re.compile(r"(?<![比较])(今年|本年|去年|上一年|上年|前年|明年)|近([0-9]{1,2}|[两二三四五六七八九十]{1,2})年")
+_RELATIVE_OFFSETS = {"今年": 0, "本年": 0, "去年": -1, "上一年": -1, "上年": -1, "前年": -2, "明年": 1}
+_SMALL_NUMERALS = {c: n for n, c in enumerate("零一二三四五六七八九十") if n} | {"两": 2}
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 # Words that name the national level itself (not "全国", which local reports use for rankings).
 _NATIONAL_WORDS = ("国务院", "中央政府", "全国人大", "全国人民代表大会")
 # Words that ask rather than say what is asked about: never evidence that a passage is on the question.
 _QUESTION_WORDS = frozenset(
     "多少 什么 哪些 哪个 哪里 哪儿 哪几 几个 哪几个 怎么 怎样 如何 为什么 是否 有没有 是不是 能不能 可以 可不可以".split())
+_ASKING = re.compile(r"^(?:几|多少)[\u3400-\u9fff]?$")
 _CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _ADMIN_SUFFIX = re.compile(r"(?:省|市|区|县|州|盟|旗|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
 
@@ -63,6 +72,17 @@ class Question:
     text: str
     years: tuple[int, ...]
     places: tuple[str, ...]  # names as they appear in documents' region paths, e.g. "成都市", "四川省", "全国"
+    relative_years: tuple[int, ...] = ()  # offsets from a report's year: 去年 → -1, 近3年 → -3…0
+
+    def years_in_report(self, report_year: int | None) -> tuple[int, ...]:
+        """The years asked about of a report of ``report_year``: the written ones and the relative ones resolved.
+
+        "去年…" asked of a 2024 report is about 2023. A report of unknown year
+        cannot resolve them, so only the written years are left.
+        """
+        if not self.relative_years or report_year is None:
+            return self.years
+        return tuple(sorted(set(self.years) | {report_year + offset for offset in self.relative_years}))
 
 
 def validate(text: str | None, max_chars: int) -> str:
@@ -93,18 +113,50 @@ def understand(text: str, known_places: set[str]) -> Question:
     is named when its full or short form occurs in the question.
     """
     years = tuple(sorted(years_in(text)))
+    # A written year says which year is meant; a relative word beside it only compares.
+    relative = () if years else relative_years(text)
     places = []
     if any(word in text for word in _NATIONAL_WORDS):
         places.append(NATIONAL)
     for place in sorted(known_places | set(PROVINCES.values()), key=len, reverse=True):
         if place != NATIONAL and (place in text or short_name(place) in text) and place not in places:
             places.append(place)
-    return Question(text=text, years=years, places=tuple(places))
+    return Question(text=text, years=years, places=tuple(places), relative_years=relative)
+
+
+def relative_years(text: str) -> tuple[int, ...]:
+    """Offsets from the report's year of the years ``text`` names relatively, sorted.
+
+    今年/本年 → 0, 去年/上年/上一年 → -1, 前年 → -2, 明年 → +1, 近N年 → -N…0
+    (the N years a report looks back on, and its own). "比上年" compares and names none.
+    """
+    offsets = set()
+    for match in _RELATIVE_YEAR.finditer(text):
+        if match.group(1):
+            offsets.add(_RELATIVE_OFFSETS[match.group(1)])
+            continue
+        count = match.group(2)
+        n = int(count) if count.isdigit() else _chinese_count(count)
+        offsets.update(range(-n, 1))
+    return tuple(sorted(offsets))
+
+
+def _chinese_count(numeral: str) -> int:
+    """一 … 九十九 written in Chinese: 三 → 3, 十 → 10, 十五 → 15, 二十 → 20."""
+    if "十" not in numeral:
+        return _SMALL_NUMERALS[numeral]
+    tens, _, units = numeral.partition("十")
+    return (_SMALL_NUMERALS[tens] if tens else 1) * 10 + (_SMALL_NUMERALS[units] if units else 0)
+
+
+def without_relative_years(text: str) -> str:
+    """``text`` without its relative year words (去年, 近三年): a passage says 2023年, not 去年."""
+    return _RELATIVE_YEAR.sub("", text)
 
 
 def without_years(text: str) -> str:
     """``text`` with its year mentions ("2025年", "一九五八年") taken out."""
-    return _CHINESE_YEAR.sub("", _YEAR_WORD.sub("", text))
+    return YEAR_MENTION.sub("", text)
 
 
 def years_in(text: str) -> set[int]:
@@ -117,6 +169,28 @@ def years_in(text: str) -> set[int]:
     return years
 
 
+def keyword_query(question: Question) -> str:
+    """What BM25 searches for: the question without relative year words, plus the other names of its abbreviations.
+
+    "去年GDP是多少" → "GDP是多少 地区生产总值 国内生产总值 生产总值" (``qa.synonyms``).
+    """
+    return " ".join([without_relative_years(question.text), *synonyms.expansions(question.text)])
+
+
+def match_terms(question: Question) -> list[str]:
+    """The question's words to look for in passages, in ``synonyms.comparable`` form (GDP reads 地区生产总值).
+
+    Question words (多少, 几条) are left out: no passage answers with them.
+    """
+    return [t for t in query_terms(synonyms.comparable(without_relative_years(question.text)))
+            if not is_question_word(t)]
+
+
+def is_question_word(term: str) -> bool:
+    """Does ``term`` ask rather than say: 多少, 哪些, and 几/多少 with a measure word (几条, 多少亿)?"""
+    return term in _QUESTION_WORDS or bool(_ASKING.match(term))
+
+
 def content_terms(question: Question, terms: list[str]) -> list[str]:
     """The question's Chinese words that say what it asks about: not its places, years, numbers or question words.
 
@@ -127,7 +201,7 @@ def content_terms(question: Question, terms: list[str]) -> list[str]:
     """
     places = {form for place in question.places for form in (place, short_name(place))}
     return [t for t in terms
-            if len(t) >= 2 and _CHINESE.search(t) and not t[0].isdigit() and t not in _QUESTION_WORDS
+            if len(t) >= 2 and _CHINESE.search(t) and not t[0].isdigit() and not is_question_word(t)
             and not any(t in place or place in t for place in places)]
 
 

@@ -6,15 +6,13 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 
 from index import Index
-from index.keyword import query_terms
-from qa import answer_type, comparison, fuse, highlight, passages
-from qa.answer import Run, judge
+from qa import comparison, fuse, highlight, passages
+from qa.answer import Run, answer_filter, judge
+from qa.question import Question, about_years, keyword_query, match_terms, understand, validate
 from qa.settings import QaSettings, SearchConfig
-from qa.question import Question, about_years, understand, validate
 from qa.types import Answer, Citation, Comparison, Filters, Hit, SearchResult
 
 
@@ -50,7 +48,7 @@ class Searcher:
 
     def ask_batch(self, questions: Sequence[str], k: int = 5, filters: Filters | None = None) -> list[Answer]:
         """``ask`` for many questions at once."""
-        return judge(self.run(questions, k, filters), self.index.embedder, self.search_config)
+        return judge(self.run(questions, k, filters), self.index.embedder, self.search_config, self.index.document_slice)
 
     def compare(self, question: str, filters: Filters | None = None, by: str | None = None) -> Comparison:
         """One row per matching report: its answer sentence, citation and value (``qa/comparison.py``)."""
@@ -69,13 +67,13 @@ class Searcher:
         allowed_ids = self.index.chunk_ids_where(docs=allowed_docs) if allowed_docs is not None else None
         # BM25 (SQLite, which releases the GIL) runs while the model embeds the questions.
         keyword_future = self._keyword_worker.submit(
-            lambda: [self.index.keyword_search(q.text, cfg.keyword_depth, allowed_docs) for q in parsed])
+            lambda: [self.index.keyword_search(keyword_query(q), cfg.keyword_depth, allowed_docs) for q in parsed])
         vectors = self.index.encode_queries(texts)
         dense_all = self.index.dense_search(vectors, cfg.dense_depth, allowed_ids)
         keyword_all = keyword_future.result()
         ranked = []
         for question, dense, keyword in zip(parsed, dense_all, keyword_all):
-            terms = query_terms(question.text)
+            terms = match_terms(question)
             ranked.append((terms, self._rank(question, dense, keyword, facets, k, terms)))
         took = (time.perf_counter() - started) * 1000 / max(1, len(texts))
         out = []
@@ -95,12 +93,12 @@ class Searcher:
             record = records[chunk_id]
             facet = facets.get(record.doc)
             if facet:
-                year_fit = about_years(question.years, record.text, record.section, facet.year) if question.years else None
+                years = question.years_in_report(facet.year)
+                year_fit = about_years(years, record.text, record.section, facet.year) if years else None
                 candidate.score *= fuse.grounding_factor(year_fit, facet.places, question.places, cfg.grounding_boost)
         ranked = sorted(fused.values(), key=lambda c: -c.score)
         kept = passages.clean_up([_passage(records[c.chunk_id], c.score) for c in ranked], k, self._max_passage)
-        fits = partial(answer_type.can_answer, wanted=answer_type.wants(question.text))
-        return [self._hit(p, records, fused[p.chunk_id], terms, fits) for p in kept]
+        return [self._hit(p, records, fused[p.chunk_id], terms, answer_filter(question, p.section)) for p in kept]
 
     @staticmethod
     def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms, can_answer) -> Hit:
@@ -114,11 +112,13 @@ class Searcher:
         """Does the hit's report or text match the years and places the question names?
 
         For years, see ``question.about_years``: a passage of a report of
-        unknown year must name the year itself.
+        unknown year must name the year itself. Relative years (去年) are
+        resolved against the hit's report (``Question.years_in_report``).
         """
         facet = facets.get(hit.citation.doc)
-        if question.years and not about_years(
-                question.years, hit.text, hit.citation.section, facet.year if facet else None):
+        report_year = facet.year if facet else None
+        years = question.years_in_report(report_year)
+        if years and not about_years(years, hit.text, hit.citation.section, report_year):
             return False
         if question.places and facet is not None and facet.places:
             return any(p in facet.places for p in question.places) or any(p in hit.text for p in question.places)

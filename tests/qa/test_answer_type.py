@@ -40,3 +40,42 @@ def test_a_time_question_needs_a_date_and_other_questions_take_any_sentence():
     assert can_answer("2月3日起,分类有序组织企业复工复产。", Wants.TIME)
     assert not can_answer("推动医疗机构信息互联互通互认", Wants.TIME)
     assert can_answer("青羊总部经济区", Wants.ANYTHING)
+
+
+@pytest.mark.parametrize("sentence", [
+    "根据《国务院办公厅关于加强普通高等学校毕业生就业工作的通知》(国办发〔2009〕3号)精神，结合我省实际。",
+    "根据国办发„2009‟3号精神，现通知如下：",            # a mis-decoded 〔〕 is still a document number's bracket
+    "按照川府发[2023]12号文件要求执行。",
+    "全面贯彻党的二十大精神。",
+    "深入学习贯彻党的十九届四中全会精神。",
+    "编制“十四五”规划纲要。",
+    "第三次全国国土调查顺利完成。",
+    "时间:2019-05-14 10:45:55",
+    "5月14日召开全市工作会议。",
+    "2024年是实现“十四五”规划目标任务的关键一年。",
+    "（一）着力扩大有效需求",
+])
+def test_names_ordinals_document_numbers_dates_and_years_are_not_quantities(sentence):
+    assert not can_answer(sentence, Wants.NUMBER)
+
+
+@pytest.mark.parametrize("sentence", [
+    "新增就业3.6万人，一般公共预算收入151亿元。",
+    "争取用3-5年时间，做到每个村至少有一名高校毕业生。",
+    "经费由省、市、县按照4:3:3的比例分担。",
+    "城鎮新增就業5.1萬人。",                              # traditional characters
+    "2023年5月全市新建5G基站1860个。",                    # a quantity beside a date
+    "党的二十大以来新建学校12所。",
+])
+def test_quantities_beside_them_still_count(sentence):
+    assert can_answer(sentence, Wants.NUMBER)
+
+
+def test_quantity_text_blanks_non_quantities_and_keeps_offsets():
+    from qa.answer_type import non_quantities, quantity_text
+
+    sentence = "根据国办发〔2009〕3号，2009年全省新增就业52万人。"
+    kept = quantity_text(sentence)
+    assert len(kept) == len(sentence) and "52万人" in kept and "3号" not in kept and "2009" not in kept
+    spans = sorted(non_quantities(sentence))
+    assert sentence[spans[0][0]:spans[0][1]].endswith("国办发〔2009〕3号")

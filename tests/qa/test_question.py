@@ -65,3 +65,39 @@ def test_years_written_in_a_passage():
 ])
 def test_which_year_a_passage_is_about(text, section, report_year, about):
     assert about_years([2020], text, section, report_year) is about
+
+
+@pytest.mark.parametrize("question, offsets", [
+    ("去年地区生产总值是多少", (-1,)),
+    ("上年一般公共预算收入", (-1,)),
+    ("上一年城镇新增就业多少人", (-1,)),
+    ("今年预期增长多少", (0,)),
+    ("本年度计划", (0,)),
+    ("前年粮食产量", (-2,)),
+    ("明年有什么安排", (1,)),
+    ("近三年新建多少学校", (-3, -2, -1, 0)),
+    ("近5年累计", (-5, -4, -3, -2, -1, 0)),
+    ("今年比去年增长多少", (0,)),           # 比去年 compares
+    ("地区生产总值比上年增长多少", ()),   # a comparison names no year
+    ("2023年比上年增长多少", ()),         # a written year says which year is meant
+    ("大运会有哪些场馆", ()),
+])
+def test_relative_years_are_read_as_offsets_from_the_report_year(question, offsets):
+    assert understand(question, set()).relative_years == offsets
+
+
+def test_relative_years_resolve_against_each_report_and_a_report_of_unknown_year_leaves_them():
+    q = understand("去年地区生产总值是多少", set())
+    assert q.years == () and q.years_in_report(2024) == (2023,) and q.years_in_report(2000) == (1999,)
+    assert q.years_in_report(None) == ()
+    assert about_years(q.years_in_report(2024), "全市地区生产总值达到2296亿元。", "一、2023年工作回顾", 2024)
+    assert not about_years(q.years_in_report(2024), "地区生产总值增长5.5%左右。", "二、2024年主要目标", 2024)
+    assert understand("前年地区生产总值是多少", set()).years_in_report(2024) == (2022,)
+
+
+def test_relative_year_words_are_searched_without_and_question_words_are_not_terms():
+    from qa.question import keyword_query, match_terms
+
+    q = understand("去年新开国际航线几条", set())
+    assert "去年" not in keyword_query(q)
+    assert match_terms(q) == ["新开", "国际", "航线"]

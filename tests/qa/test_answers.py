@@ -1,0 +1,125 @@
+"""Questions and answers on reports the tests write: scripts, relative years, abbreviations, the answer span.
+
+Real model, SQLite and FAISS; each test indexes its own small reports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from govqa.config import ChunkConfig, IndexConfig
+from ingest import ingest_paths
+
+REPORT_2024 = """某县2024年政府工作报告
+
+一、2023年工作回顾
+全县地区生产总值达到418亿元，增长6.1%。粮食总产量达到52万吨，新建改建农村公路180公里。
+居民消费价格指数上涨0.4%，细颗粒物（PM2.5）年均浓度为29微克/立方米。
+
+二、2024年主要目标
+地区生产总值增长6%左右，粮食总产量稳定在50万吨以上。
+"""
+
+TRADITIONAL = """某縣2023年政府工作報告
+
+一、2022年工作回顧
+全縣城鎮新增就業2.4萬人，新建標準化廠房36萬平方米，新開通公交線路7條。
+實施鄉村振興戰略，完成農村危房改造1200戶。
+"""
+
+
+@pytest.fixture
+def index_of(seed_searcher, seed_config, tmp_path):
+    """``index_of({name: text}, chunk=ChunkConfig())`` → (Searcher, cleaned documents by name)."""
+    from index import Index
+    from qa import Searcher
+
+    def make(files: dict[str, str], chunk: ChunkConfig = ChunkConfig()):
+        folder = tmp_path / "reports"
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text, "utf-8")
+        config = replace(seed_config, chunk=chunk, index=IndexConfig(path=str(tmp_path / "index")))
+        index = Index.open(config.index.path, config, embedder=seed_searcher.index.embedder)
+        index.add_paths([folder], config.chunk)
+        documents = {d.name: d for r in ingest_paths([folder], chunk) for d, _ in r.documents}
+        return Searcher(index, config), documents
+
+    return make
+
+
+def _verbatim(answer, documents) -> bool:
+    c = answer.citation
+    return documents[c.doc].text[c.start:c.end] == answer.answer
+
+
+@pytest.mark.parametrize("question, words", [
+    ("城镇新增就业多少人", "2.4萬人"),
+    ("新开通公交线路几条", "7條"),
+    ("完成农村危房改造多少户", "1200戶"),
+])
+def test_a_traditional_report_answers_a_simplified_question_in_its_own_words(index_of, question, words):
+    searcher, documents = index_of({"繁體報告.txt": TRADITIONAL})
+    answer = searcher.ask(question)
+    assert answer.verdict == "found" and words in answer.answer and _verbatim(answer, documents)
+
+
+def test_a_simplified_report_answers_a_traditional_question(index_of):
+    searcher, documents = index_of({"2024年报告.txt": REPORT_2024})
+    answer = searcher.ask("糧食總產量達到多少")
+    assert answer.verdict == "found" and "52万吨" in answer.answer and _verbatim(answer, documents)
+
+
+@pytest.mark.parametrize("question, words", [
+    ("去年地区生产总值是多少", "418亿元"),
+    ("上年粮食总产量是多少", "52万吨"),
+    ("今年地区生产总值预期增长多少", "6%左右"),
+])
+def test_relative_years_resolve_against_the_report_year(index_of, question, words):
+    searcher, documents = index_of({"2024年报告.txt": REPORT_2024})
+    answer = searcher.ask(question)
+    assert answer.verdict == "found" and words in answer.answer and _verbatim(answer, documents)
+
+
+@pytest.mark.parametrize("question", ["前年地区生产总值是多少", "明年粮食总产量目标是多少"])
+def test_a_relative_year_the_report_does_not_cover_is_not_found(index_of, question):
+    searcher, _ = index_of({"2024年报告.txt": REPORT_2024})
+    assert searcher.ask(question).verdict == "not_found"
+
+
+@pytest.mark.parametrize("question, words", [
+    ("去年GDP是多少", "418亿元"),
+    ("去年CPI涨了多少", "0.4%"),
+    ("去年细颗粒物浓度是多少", "29微克"),
+])
+def test_abbreviations_find_and_accept_the_spelled_out_sentence(index_of, question, words):
+    searcher, documents = index_of({"2024年报告.txt": REPORT_2024})
+    answer = searcher.ask(question)
+    assert answer.verdict == "found" and words in answer.answer and _verbatim(answer, documents)
+
+
+def test_an_abbreviation_searched_alone_puts_the_passage_holding_it_on_top(index_of):
+    searcher, _ = index_of({"2024年报告.txt": REPORT_2024})
+    assert "PM2.5" in searcher.search("PM2.5", k=3).hits[0].text
+
+
+def test_answers_are_whole_sentences_of_the_document_even_when_chunks_cut_them(index_of):
+    searcher, documents = index_of({"2024年报告.txt": REPORT_2024}, ChunkConfig(size=40, overlap=0))
+    for question in ["去年新建改建农村公路多少公里", "去年地区生产总值是多少", "去年PM2.5年均浓度是多少"]:
+        answer = searcher.ask(question)
+        assert answer.verdict == "found", question
+        assert _verbatim(answer, documents), question
+        c, text = answer.citation, documents[answer.citation.doc].text
+        assert answer.answer.endswith("。") and (c.start == 0 or text[c.start - 1] in "。\n"), answer.answer
+        assert not re.match(r"^[一二三四五六七八九十]+、", answer.answer)  # never the heading
+
+
+def test_a_heading_alone_is_never_the_answer(index_of):
+    report = "某市2024年政府工作报告\n\n一、2023年民生实事完成情况\n\n新增养老床位800张，新建口袋公园12个。\n"
+    searcher, documents = index_of({"民生实事.txt": report})
+    answer = searcher.ask("2023年民生实事完成情况")
+    assert answer.verdict == "found" and answer.answer != "一、2023年民生实事完成情况"
+    assert _verbatim(answer, documents)
