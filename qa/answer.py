@@ -1,19 +1,23 @@
 """``ask``: judge each search with sentence-level evidence, then give the answer and its citation.
 
-The passages' sentences are embedded together with the question (one batch
-for all questions), so the verdict and the highlight can rest on the sentence
-that is closest in meaning, not on the passage as a whole.
+The passages' sentence vectors were stored at index time (one fetch for all
+questions), so the verdict and the highlight rest on the sentence that is
+closest in meaning, not on the passage as a whole, and only the question is
+embedded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
 
 from govqa.config import SearchConfig
+from index import ChunkSentences
 from qa import answer_type, highlight, verdict
+from qa.sentence_vectors import passage_sentences, similarities
 from qa.question import Question, content_terms
 from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult
 
@@ -30,25 +34,26 @@ class Run:
     terms: list[str]
     result: SearchResult
     grounded: tuple[bool, ...]  # per hit: do its report or text match the years/places the question names?
+    chunk_ids: tuple[tuple[int, ...], ...] = ()  # per hit: the chunks its passage spans
 
 
-def judge(runs: list[Run], embedder, config: SearchConfig) -> list[Answer]:
-    """Answers for searched questions: sentence-level highlight and a found / not-found verdict."""
-    pieces: list[list[tuple[int, highlight.Span, str]]] = []
-    texts: list[str] = []
+def judge(runs: list[Run], sentences_of: Callable[[Iterable[int]], dict[int, ChunkSentences]],
+          config: SearchConfig) -> list[Answer]:
+    """Answers for searched questions: sentence-level highlight and a found / not-found verdict.
+
+    ``sentences_of`` is ``Index.chunk_sentences``: the stored sentence vectors
+    of the judged hits' chunks, fetched once for all questions.
+    """
+    stored = sentences_of({i for run in runs for ids in run.chunk_ids[:JUDGED_HITS] for i in ids})
+    answers = []
     for run in runs:
-        mine = []
+        pieces, sims = [], []
         for h, hit in enumerate(run.result.hits[:JUDGED_HITS]):
-            for span in highlight.sentences(hit.text):
-                mine.append((h, span, hit.text[span.start:span.end]))
-        pieces.append(mine)
-        texts.extend(p[2] for p in mine)
-    vectors = embedder.encode_passages(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-    answers, at = [], 0
-    for run, mine in zip(runs, pieces):
-        sims = vectors[at:at + len(mine)] @ run.vector if mine else np.zeros(0)
-        at += len(mine)
-        answers.append(_answer(run, mine, sims, config))
+            chunks = [stored[i] for i in run.chunk_ids[h] if i in stored]
+            sentences = passage_sentences(hit.text, hit.citation.start, chunks)
+            pieces.extend((h, span, hit.text[span.start:span.end]) for span, _ in sentences)
+            sims.extend(similarities(sentences, run.vector))
+        answers.append(_answer(run, pieces, np.array(sims), config))
     return answers
 
 
