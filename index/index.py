@@ -65,7 +65,8 @@ class Index:
         manifest = Manifest.load(path)
         if check_model:
             name = embedder.name if embedder else model_identity(config.model.name)
-            manifest.check_model(path, name, embedder.dimension if embedder else None)
+            manifest.check_model(path, name, embedder.dimension if embedder else None,
+                                 embedder.encoder if embedder else config.model.encoder)
         manifest.warn_settings(path, config.chunk.size, config.chunk.overlap, config.index.faiss_factory)
         index = cls(path, config, manifest, Store(path / STORE_NAME), embedder, check_model)
         if manifest.rebuild_pending:  # stored vectors may mix two models: only `rebuild` may use them
@@ -97,7 +98,7 @@ class Index:
             if self._embedder is None:
                 embedder = create_embedder(self.config.model)
                 if self._check:
-                    self.manifest.check_model(self.path, embedder.name, embedder.dimension)
+                    self.manifest.check_model(self.path, embedder.name, embedder.dimension, embedder.encoder)
                 self._embedder = embedder
         return self._embedder
 
@@ -110,7 +111,8 @@ class Index:
             if check_model:  # the name now; the dimension when the embedder loads (only if something needs embedding)
                 embedder = self._embedder
                 self.manifest.check_model(self.path, embedder.name if embedder else model_identity(self.config.model.name),
-                                          embedder.dimension if embedder else None)
+                                          embedder.dimension if embedder else None,
+                                          embedder.encoder if embedder else self.config.model.encoder)
             if sync and not self.manifest.rebuild_pending:
                 self._sync_vectors(persist=True)
             yield

@@ -29,7 +29,7 @@ class CountingEmbedder:
 
     def __init__(self, inner):
         self.inner, self.queries, self.passages = inner, [], []
-        self.name, self.dimension = inner.name, inner.dimension
+        self.name, self.dimension, self.encoder = inner.name, inner.dimension, inner.encoder
 
     def encode_queries(self, texts):
         self.queries.extend(texts)
