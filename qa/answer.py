@@ -17,8 +17,8 @@ import numpy as np
 from govqa.config import SearchConfig
 from index import ChunkSentences
 from qa import answer_type, highlight, verdict
-from qa.sentence_vectors import passage_sentences, similarities
 from qa.question import Question, content_terms
+from qa.sentence_vectors import passage_sentences, similarities
 from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult
 
 # Passages whose sentences are weighed for the verdict.
@@ -34,7 +34,7 @@ class Run:
     terms: list[str]
     result: SearchResult
     grounded: tuple[bool, ...]  # per hit: do its report or text match the years/places the question names?
-    chunk_ids: tuple[tuple[int, ...], ...] = ()  # per hit: the chunks its passage spans
+    chunk_ids: tuple[tuple[int, ...], ...]  # per hit: the ids of the chunks its passage spans
 
 
 def judge(runs: list[Run], sentences_of: Callable[[Iterable[int]], dict[int, ChunkSentences]],
