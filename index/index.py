@@ -19,7 +19,7 @@ from index.errors import IndexNotFoundError
 from index.manifest import MANIFEST_NAME, Manifest
 from index.settings import IndexSettings
 from ingest.settings import ChunkConfig
-from index.records import AddResult, ChunkRecord, DocumentInfo, PathReport
+from index.records import AddResult, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
 from index.simplified import to_simplified
 from index.store import STORE_NAME, Store
 from index.vectors import VECTORS_NAME, VectorIndex
@@ -74,7 +74,8 @@ class Index:
         manifest = Manifest.load(path)
         if check_model:
             name = embedder.name if embedder else model_identity(config.model.name)
-            manifest.check_model(path, name, embedder.dimension if embedder else None)
+            manifest.check_model(path, name, embedder.dimension if embedder else None,
+                                 embedder.encoder if embedder else config.model.encoder)
         manifest.warn_settings(path, config.chunk.size, config.chunk.overlap, config.index.faiss_factory)
         index = cls(path, config, manifest, Store(path / STORE_NAME), embedder, check_model)
         if manifest.rebuild_pending:  # stored vectors may mix two models: only `rebuild` may use them
@@ -106,7 +107,7 @@ class Index:
             if self._embedder is None:
                 embedder = create_embedder(self.config.model)
                 if self._check:
-                    self.manifest.check_model(self.path, embedder.name, embedder.dimension)
+                    self.manifest.check_model(self.path, embedder.name, embedder.dimension, embedder.encoder)
                 self._embedder = embedder
         return self._embedder
 
@@ -121,7 +122,8 @@ class Index:
                     embedder = self._embedder
                     self.manifest.check_model(
                         self.path, embedder.name if embedder else model_identity(self.config.model.name),
-                        embedder.dimension if embedder else None)
+                        embedder.dimension if embedder else None,
+                        embedder.encoder if embedder else self.config.model.encoder)
                 if sync and not self.manifest.rebuild_pending:
                     self._sync_vectors(persist=True)
                 yield
@@ -267,6 +269,15 @@ class Index:
     def document_slice(self, name: str, start: int, end: int) -> str:
         """``text[start:end]`` of the named document's cleaned text (clipped to it); "" for an unknown document."""
         return self.store.document_slice(name, start, end)
+
+    def chunk_sentences(self, ids: Iterable[int]) -> dict[int, ChunkSentences]:
+        """The sentences of these chunks with their vectors stored at index time, by chunk id.
+
+        Spans are offsets in the chunk's text (``ingest.sentences``); vectors
+        are float32 (sentences, dimension), unit length, comparable with
+        ``encode_queries``. Ids removed since the search are left out.
+        """
+        return self.store.chunk_sentences(list(ids), self.manifest.dimension)
 
     def neighbours(self, chunk_id: int, before: int = 1, after: int = 1) -> list[ChunkRecord]:
         """The chunk with up to ``before``/``after`` neighbours of its document, in text order."""

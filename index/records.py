@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class ChunkRecord:
@@ -27,6 +29,22 @@ class ChunkRecord:
     start: int
     end: int
     position: int
+
+
+@dataclass(frozen=True)
+class ChunkSentences:
+    """The sentences of one chunk (``ingest.sentences``) with the vectors stored for them at index time.
+
+    ``start`` is the chunk's offset in its document's cleaned text;
+    ``spans`` are (start, end) offsets in the chunk's text, in text order;
+    ``vectors`` is float32 of shape (len(spans), dimension), unit length
+    (stored as float16), each the passage embedding of the bare sentence.
+    """
+
+    chunk_id: int
+    start: int
+    spans: tuple[tuple[int, int], ...]
+    vectors: np.ndarray
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from ingest.settings import ChunkConfig
 
@@ -29,6 +29,10 @@ class ModelConfig:
     # Prompts prepended to queries and passages when the model defines none.
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
+    # How the model is run (index/embedder/onnx_encoder.py): "fp32" (PyTorch, or its exact ONNX copy) or
+    # "int8" (ONNX with fused attention, dynamically quantised; within cosine 0.99 of fp32). An index
+    # records the encoder that built it; queries must use the same.
+    encoder: Literal["fp32", "int8"] = "fp32"
 
 
 @dataclass(frozen=True)

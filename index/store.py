@@ -1,4 +1,4 @@
-"""The SQLite store: documents, chunks, their float16 embeddings and the FTS5 keyword table, in one file.
+"""The SQLite store: documents, chunks, their float16 embeddings, their sentences' and the FTS5 keyword table, in one file.
 
 Chunk ids are AUTOINCREMENT, never reused, so an id names one vector for the
 life of the index: comparing id sets is enough to tell whether the FAISS file
@@ -18,6 +18,7 @@ import numpy as np
 
 from index.errors import IndexUnavailableError
 from index.manifest import now
+from index.records import ChunkSentences
 from index.store_queries import StoreQueries
 from ingest.document import Chunk, Document, Section
 
@@ -54,6 +55,13 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE TABLE IF NOT EXISTS embeddings (
     chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
     vector BLOB NOT NULL                    -- float16, the model's dimension
+);
+-- The sentences of each chunk (ingest.sentences): spans as JSON [[start, end], …] in the chunk's text,
+-- their vectors as one float16 matrix, a row per span.
+CREATE TABLE IF NOT EXISTS chunk_sentences (
+    chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+    spans TEXT NOT NULL,
+    vectors BLOB NOT NULL
 );
 -- jieba-segmented retrieval text, space-separated; rowid = chunk id.
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0');
@@ -113,9 +121,11 @@ class Store(StoreQueries):
 
     # -- writes (the caller holds the index's write lock) -------------------
     def replace_document(self, document: Document, chunks: Sequence[Chunk], vectors: np.ndarray,
-                         tokens: Sequence[str]) -> tuple[list[int], list[int]]:
-        """Store a document with its chunks, float16 vectors and FTS tokens, replacing any of the same name.
+                         tokens: Sequence[str], sentences: Sequence[tuple[Sequence[tuple[int, int]], np.ndarray]]
+                         ) -> tuple[list[int], list[int]]:
+        """Store a document with its chunks, float16 vectors, FTS tokens and sentences, replacing any of the same name.
 
+        ``sentences`` holds, per chunk, its sentence spans and their vectors (len(spans), dimension).
         Returns (ids of the chunks it replaced, ids of its new chunks).
         """
         structure = {"sections": [[s.level, s.title, s.start] for s in document.sections],
@@ -132,7 +142,8 @@ class Store(StoreQueries):
                  document.text, now()))
             doc_id = cur.lastrowid
             new_ids = []
-            for chunk, vector, token_text in zip(chunks, vectors, tokens, strict=True):
+            for chunk, vector, token_text, (spans, sentence_vectors) in zip(chunks, vectors, tokens, sentences,
+                                                                            strict=True):
                 cur = conn.execute(
                     'INSERT INTO chunks (doc_id, position, text, section, page, page_end, start, "end") '
                     "VALUES (?,?,?,?,?,?,?,?)",
@@ -141,6 +152,9 @@ class Store(StoreQueries):
                 new_ids.append(cur.lastrowid)
                 conn.execute("INSERT INTO embeddings (chunk_id, vector) VALUES (?, ?)", (cur.lastrowid, vector.tobytes()))
                 conn.execute("INSERT INTO fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, token_text))
+                conn.execute("INSERT INTO chunk_sentences (chunk_id, spans, vectors) VALUES (?, ?, ?)",
+                             (cur.lastrowid, json.dumps([list(s) for s in spans]),
+                              np.ascontiguousarray(sentence_vectors, dtype=np.float16).tobytes()))
         return old_ids, new_ids
 
     def remove_documents(self, names: Sequence[str]) -> tuple[int, list[int]]:
@@ -157,7 +171,8 @@ class Store(StoreQueries):
         ids = [r[0] for r in conn.execute(f"SELECT id FROM chunks WHERE doc_id IN ({selected})", (names_json,))]
         if ids:
             ids_json = json.dumps(ids)
-            for table, column in (("fts", "rowid"), ("embeddings", "chunk_id"), ("chunks", "id")):
+            for table, column in (("fts", "rowid"), ("embeddings", "chunk_id"), ("chunk_sentences", "chunk_id"),
+                                  ("chunks", "id")):
                 conn.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT value FROM json_each(?))", (ids_json,))
         conn.execute("DELETE FROM documents WHERE name IN (SELECT value FROM json_each(?))", (names_json,))
         return ids
@@ -191,12 +206,24 @@ class Store(StoreQueries):
             matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), dimension)
             yield np.array([r[0] for r in rows], dtype=np.int64), matrix.astype(np.float32)
 
+    def chunk_sentences(self, ids: Sequence[int], dimension: int) -> dict[int, ChunkSentences]:
+        """The stored sentences of the chunks with these ids (ids no longer stored are left out)."""
+        rows = self._rows("SELECT s.chunk_id, c.start, s.spans, s.vectors FROM chunk_sentences s "
+                          "JOIN chunks c ON c.id = s.chunk_id WHERE s.chunk_id IN (SELECT value FROM json_each(?))",
+                          (json.dumps([int(i) for i in ids]),))
+        out = {}
+        for chunk_id, start, spans, blob in rows:
+            vectors = np.frombuffer(blob, dtype=np.float16).reshape(-1, dimension).astype(np.float32)
+            out[chunk_id] = ChunkSentences(chunk_id, start, tuple((a, b) for a, b in json.loads(spans)), vectors)
+        return out
+
     def counts(self) -> dict[str, int]:
-        """Numbers of documents, chunks and stored vectors."""
-        docs, chunks, vectors = self._rows(
+        """Numbers of documents, chunks, stored chunk vectors and stored sentence vectors."""
+        docs, chunks, vectors, sentences = self._rows(
             "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks), "
-            "(SELECT COUNT(*) FROM embeddings)")[0]
-        return {"documents": docs, "chunks": chunks, "vectors": vectors}
+            "(SELECT COUNT(*) FROM embeddings), "
+            "(SELECT COALESCE(SUM(json_array_length(spans)), 0) FROM chunk_sentences)")[0]
+        return {"documents": docs, "chunks": chunks, "vectors": vectors, "sentences": sentences}
 
     def stored_documents(self) -> Iterator[Document]:
         """Every stored document rebuilt as an ingest ``Document`` (to re-chunk and re-embed it)."""

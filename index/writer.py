@@ -18,6 +18,7 @@ from index.context import retrieval_text
 from index.keyword import index_text
 from index.records import AddResult
 from ingest.document import Chunk, Document
+from ingest.sentences import sentence_spans
 
 if TYPE_CHECKING:
     from index.index import Index
@@ -78,7 +79,8 @@ class Writer:
         # False while re-embedding: stored vectors mix two models until the end, when FAISS is rebuilt whole.
         self.update_vectors = update_vectors
         self.group = max(16, 4 * index.config.model.batch_size)
-        self.bar = tqdm(desc="indexing", unit=" chunks", file=sys.stderr, disable=not progress,
+        self.bar = tqdm(desc="indexing", unit=" texts",  # chunks and their sentences
+                         file=sys.stderr, disable=not progress,
                         dynamic_ncols=True, smoothing=0.1)
         self.results: dict[int, AddResult] = {}
         self.pending: list[tuple[int, Document, list[Chunk], str]] = []
@@ -121,23 +123,34 @@ class Writer:
         if not self.pending:
             return
         texts = [retrieval_text(document_meta(d), c) for _, d, chunks, _ in self.pending for c in chunks]
+        # Each chunk's sentences, embedded bare as the verdict and the highlight have always weighed them.
+        chunks_pending = [c for _, _, chunks, _ in self.pending for c in chunks]
+        spans = [sentence_spans(c.text) for c in chunks_pending]
+        sentences = [chunk.text[a:b] for chunk, own in zip(chunks_pending, spans) for a, b in own]
         if len(texts) >= WARM_UP_TEXTS and not self.warmed_up:
             # Worth its seconds on a real batch: the ONNX Runtime path embeds report chunks twice as fast.
             self.index.warm_up()
             self.warmed_up = True
-        vectors = self.index.embedder.encode_passages(texts, progress=self._step) if texts else \
-            np.zeros((0, self.index.manifest.dimension), dtype=np.float32)
+        # One call for chunks and sentences: batches of like length pad little.
+        everything = self.index.embedder.encode_passages(texts + sentences, progress=self._step) \
+            if texts else np.zeros((0, self.index.manifest.dimension), dtype=np.float32)
         # Stored as float16; FAISS gets the same rounded values, so a repair from storage is exact.
-        vectors = vectors.astype(np.float16)
+        everything = everything.astype(np.float16)
+        vectors, sentence_vectors = everything[:len(texts)], everything[len(texts):]
+        per_chunk, at = [], 0
+        for own in spans:
+            per_chunk.append((own, sentence_vectors[at:at + len(own)]))
+            at += len(own)
         self.chunks_embedded += len(texts)
         at = 0
         pending, self.pending = self.pending, []
         for seq, document, chunks, status in pending:
             own = vectors[at:at + len(chunks)]
             tokens = [index_text(t) for t in texts[at:at + len(chunks)]]
+            chunk_sentences = per_chunk[at:at + len(chunks)]
             at += len(chunks)
             with deferred_interrupt():
-                old_ids, new_ids = self.index.store.replace_document(document, chunks, own, tokens)
+                old_ids, new_ids = self.index.store.replace_document(document, chunks, own, tokens, chunk_sentences)
                 if self.update_vectors:
                     self.index._vectors_replace(old_ids, np.array(new_ids, dtype=np.int64), own.astype(np.float32))
                 self.dirty = True

@@ -39,6 +39,6 @@ def open_searcher(index_dir: str | Path | None = None, config: QaSettings | None
 
 
 def compare(question: str, filters: Filters | None = None, by: str | None = None,
-            index_dir: str | Path | None = None, config: Config | None = None) -> Comparison:
+            index_dir: str | Path | None = None, config: QaSettings | None = None) -> Comparison:
     """``Searcher.compare`` over the index at ``index_dir`` (default: the configured index)."""
     return open_searcher(index_dir, config).compare(question, filters, by)

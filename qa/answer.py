@@ -1,22 +1,25 @@
 """``ask``: judge each search with sentence-level evidence, then give the answer and its citation.
 
-The passages' sentences are embedded together with the question (one batch
-for all questions), so the verdict and the highlight can rest on the sentence
-that is closest in meaning, not on the passage as a whole. The answer is the
-report's own words: one contiguous span of the document (``qa.span``).
+The passages' sentence vectors were stored at index time (one fetch for all
+questions), so the verdict and the highlight rest on the sentence that is
+closest in meaning, not on the passage as a whole, and only the question is
+embedded. The answer is the report's own words: one contiguous span of the
+document (``qa.span``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from index import ChunkSentences
 from index.context import SECTION_SEPARATOR
 from qa import answer_type, highlight, span, verdict
-from qa.settings import SearchConfig
 from qa.question import Question, content_terms
+from qa.sentence_vectors import passage_sentences, similarities
+from qa.settings import SearchConfig
 from qa.synonyms import comparable
 from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult, Span
 
@@ -37,6 +40,7 @@ class Run:
     terms: list[str]
     result: SearchResult
     grounded: tuple[bool, ...]  # per hit: do its report or text match the years/places the question names?
+    chunk_ids: tuple[tuple[int, ...], ...]  # per hit: the ids of the chunks its passage spans
 
 
 def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
@@ -46,23 +50,24 @@ def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
                              and not span.echoes(sentence, question.text))
 
 
-def judge(runs: list[Run], embedder, config: SearchConfig, document_slice: DocumentSlice) -> list[Answer]:
-    """Answers for searched questions: sentence-level highlight and a found / not-found verdict."""
-    pieces: list[list[tuple[int, highlight.Span, str]]] = []
-    texts: list[str] = []
+def judge(runs: list[Run], sentences_of: Callable[[Iterable[int]], dict[int, ChunkSentences]],
+          config: SearchConfig, document_slice: DocumentSlice) -> list[Answer]:
+    """Answers for searched questions: sentence-level highlight and a found / not-found verdict.
+
+    ``sentences_of`` is ``Index.chunk_sentences``: the stored sentence vectors
+    of the judged hits' chunks, fetched once for all questions. ``document_slice``
+    (``Index.document_slice``) widens the answer to whole sentences of the document.
+    """
+    stored = sentences_of({i for run in runs for ids in run.chunk_ids[:JUDGED_HITS] for i in ids})
+    answers = []
     for run in runs:
-        mine = []
+        pieces, sims = [], []
         for h, hit in enumerate(run.result.hits[:JUDGED_HITS]):
-            for s in highlight.sentences(hit.text):
-                mine.append((h, s, hit.text[s.start:s.end]))
-        pieces.append(mine)
-        texts.extend(p[2] for p in mine)
-    vectors = embedder.encode_passages(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-    answers, at = [], 0
-    for run, mine in zip(runs, pieces):
-        sims = vectors[at:at + len(mine)] @ run.vector if mine else np.zeros(0)
-        at += len(mine)
-        answers.append(_answer(run, mine, sims, config, document_slice))
+            chunks = [stored[i] for i in run.chunk_ids[h] if i in stored]
+            sentences = passage_sentences(hit.text, hit.citation.start, chunks)
+            pieces.extend((h, span, hit.text[span.start:span.end]) for span, _ in sentences)
+            sims.extend(similarities(sentences, run.vector))
+        answers.append(_answer(run, pieces, np.array(sims), config, document_slice))
     return answers
 
 

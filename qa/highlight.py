@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
+from ingest.sentences import sentence_spans
 from qa.synonyms import comparable
 from qa.types import Span
 
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*[”’」』）)]*")
-
 
 def sentences(text: str) -> list[Span]:
-    """Sentence spans of a passage (split after 。！？； and line ends), blank ones left out."""
-    spans = []
-    for match in _SENTENCE.finditer(text):
-        start, end = match.start(), match.end()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append(Span(start, end))
-    return spans
+    """Sentence spans of a passage (``ingest.sentences``: split after 。！？； and line ends), blank ones left out."""
+    return [Span(start, end) for start, end in sentence_spans(text)]
 
 
 def term_overlap(question_terms: Sequence[str], sentence: str) -> float:

@@ -24,6 +24,12 @@ class Passage:
     score: float
     also_in: tuple["Passage", ...] = ()  # near-duplicates of this text in other documents, best first
     section: str = ""  # the section path: passages of two top-level sections are never merged
+    merged: tuple[int, ...] = ()  # ids of the chunks merged into this one's
+
+    @property
+    def chunk_ids(self) -> tuple[int, ...]:
+        """Ids of every chunk the passage spans: its own first."""
+        return (self.chunk_id, *self.merged)
 
 
 def merge(first: Passage, second: Passage) -> Passage:
@@ -35,7 +41,8 @@ def merge(first: Passage, second: Passage) -> Passage:
         text = a.text + b.text[a.end - b.start:]
     else:
         text = a.text + "\n" * (b.start - a.end) + b.text
-    return replace(first, text=text, start=a.start, end=max(a.end, b.end), score=max(a.score, b.score))
+    return replace(first, text=text, start=a.start, end=max(a.end, b.end), score=max(a.score, b.score),
+                   merged=first.merged + second.chunk_ids)
 
 
 def touches(a: Passage, b: Passage) -> bool:

@@ -48,7 +48,8 @@ class Searcher:
 
     def ask_batch(self, questions: Sequence[str], k: int = 5, filters: Filters | None = None) -> list[Answer]:
         """``ask`` for many questions at once."""
-        return judge(self.run(questions, k, filters), self.index.embedder, self.search_config, self.index.document_slice)
+        return judge(self.run(questions, k, filters), self.index.chunk_sentences, self.search_config,
+                     self.index.document_slice)
 
     def compare(self, question: str, filters: Filters | None = None, by: str | None = None) -> Comparison:
         """One row per matching report: its answer sentence, citation and value (``qa/comparison.py``)."""
@@ -77,12 +78,14 @@ class Searcher:
             ranked.append((terms, self._rank(question, dense, keyword, facets, k, terms)))
         took = (time.perf_counter() - started) * 1000 / max(1, len(texts))
         out = []
-        for question, vector, (terms, hits) in zip(parsed, vectors, ranked):
+        for question, vector, (terms, (hits, chunk_ids)) in zip(parsed, vectors, ranked):
             grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
-            out.append(Run(question, vector, terms, SearchResult(question.text, tuple(hits), took), grounded))
+            out.append(Run(question, vector, terms, SearchResult(question.text, tuple(hits), took), grounded, chunk_ids))
         return out
 
-    def _rank(self, question: Question, dense, keyword, facets, k: int, terms: list[str]) -> list[Hit]:
+    def _rank(self, question: Question, dense, keyword, facets, k: int,
+              terms: list[str]) -> tuple[list[Hit], tuple[tuple[int, ...], ...]]:
+        """The hits, best first, and per hit the ids of the chunks its passage spans."""
         cfg = self.search_config
         if cfg.fusion == "rrf":
             fused = fuse.rrf(dense, keyword, cfg.rrf_k, cfg.dense_weight, cfg.keyword_weight)
@@ -98,7 +101,8 @@ class Searcher:
                 candidate.score *= fuse.grounding_factor(year_fit, facet.places, question.places, cfg.grounding_boost)
         ranked = sorted(fused.values(), key=lambda c: -c.score)
         kept = passages.clean_up([_passage(records[c.chunk_id], c.score) for c in ranked], k, self._max_passage)
-        return [self._hit(p, records, fused[p.chunk_id], terms, answer_filter(question, p.section)) for p in kept]
+        return ([self._hit(p, records, fused[p.chunk_id], terms, answer_filter(question, p.section)) for p in kept],
+                tuple(p.chunk_ids for p in kept))
 
     @staticmethod
     def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms, can_answer) -> Hit:

@@ -35,6 +35,8 @@ class HashEmbedder:
     Used where a test needs a second model of another name or dimension, not retrieval quality.
     """
 
+    encoder = "fp32"
+
     def __init__(self, name: str = "test:hash", dimension: int = 16):
         self.name = name
         self.dimension = dimension

@@ -14,11 +14,13 @@ class Embedder(ABC):
     ``name`` identifies the model; an index records it and refuses to be
     searched with vectors from a model of another name or dimension.
     Queries and passages are encoded separately because asymmetric models
-    (e5 and kin) prefix them differently.
+    (e5 and kin) prefix them differently. ``encoder`` says how the model is
+    run (``fp32`` or ``int8``): vectors of two encoders are not mixed in one index.
     """
 
     name: str
     dimension: int
+    encoder: str = "fp32"
 
     @abstractmethod
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:

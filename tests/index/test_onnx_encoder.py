@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -89,3 +90,35 @@ def test_a_model_of_another_layout_keeps_the_eager_path(minilm_embedder, tmp_pat
     cls_pooled = SentenceTransformer(modules=[model[0], type(model[1])(384, pooling_mode="cls")], device="cpu")
     assert OnnxEncoder.build(cls_pooled, "cls", tmp_path) is None
     assert not (tmp_path / "onnx").exists()
+
+
+
+def test_int8_fuses_attention_and_keeps_every_vector_within_cosine_099_of_fp32(e5_model_dir, e5_embedder):
+    import onnx
+
+    from govqa.config import ModelConfig
+    from index import create_embedder
+
+    cache = os.environ.get("GOVQA_MODEL_CACHE") or str(e5_model_dir.parent)
+    int8 = create_embedder(ModelConfig(cache_dir=cache, encoder="int8"))  # built at load (once per machine)
+    assert int8.encoder == "int8" and isinstance(int8._fast, OnnxEncoder)
+    (export,) = (Path(cache) / "onnx").glob("*-int8.onnx")
+    ops = {node.op_type for node in onnx.load(str(export)).graph.node}
+    assert {"QAttention", "SkipLayerNormalization"} <= ops and "Softmax" not in ops  # one fused op per attention
+    passages = ["东安湖体育公园、凤凰山体育公园等13处新建场馆", "稳就业", "地区生产总值增长7%左右。" * 30,
+                "2026年四川省政府工作报告 › 二、2026年主要目标\n地区生产总值增长5%左右，城镇新增就业80万人以上。"]
+    for encode, fp32, texts in ((int8.encode_queries, e5_embedder.encode_queries, QUERIES),
+                                (int8.encode_passages, e5_embedder.encode_passages, passages)):
+        cosines = np.sum(encode(texts) * fp32(texts), axis=1)
+        assert cosines.min() >= 0.99, cosines
+
+
+def test_an_int8_encoder_that_cannot_be_built_is_an_error_saying_why(minilm_embedder, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    from index.embedder.onnx_encoder import EncoderUnavailable
+
+    model = minilm_embedder.model
+    cls_pooled = SentenceTransformer(modules=[model[0], type(model[1])(384, pooling_mode="cls")], device="cpu")
+    with pytest.raises(EncoderUnavailable, match="int8 encoder cannot be used: the model is not Transformer"):
+        OnnxEncoder.build(cls_pooled, "cls", tmp_path, "int8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from govqa.config import ModelConfig
@@ -88,3 +90,30 @@ def test_ivf_with_too_few_vectors_keeps_documents_and_explains(tmp_path, index_c
         with pytest.raises(VectorIndexError, match="not trained"):
             index.dense_search(embedder.encode_queries(["就业"]), 1)
     assert any("can be trained" in m for m in caplog.messages)
+
+
+def test_another_encoder_is_refused_and_the_message_says_how_to_rebuild(built, index_config, hash_embedder,
+                                                                        minilm_embedder):
+    assert Manifest.load(built).encoder == "fp32"
+    configured = index_config(built)
+    int8 = configured.replace(model=replace(configured.model, encoder="int8"))
+    with pytest.raises(IndexMismatchError) as caught:  # from the configuration, before any model loads
+        Index.open(built, int8, create=False)
+    message = str(caught.value)
+    assert "built with the fp32 encoder, config says int8" in message
+    assert 'encoder = "fp32"' in message and f"govqa index rebuild --index {built}" in message
+    quantised = hash_embedder(name=minilm_embedder.name, dimension=384)
+    quantised.encoder = "int8"
+    with pytest.raises(IndexMismatchError, match="fp32 encoder, config says int8"):  # a loaded embedder alike
+        Index.open(built, configured, quantised)
+
+
+def test_rebuild_with_another_encoder_reembeds_and_records_it(built, index_config, hash_embedder, minilm_embedder):
+    quantised = hash_embedder(name=minilm_embedder.name, dimension=384)
+    quantised.encoder = "int8"
+    configured = index_config(built)
+    int8 = configured.replace(model=replace(configured.model, encoder="int8"))
+    with Index.open(built, int8, quantised, check_model=False) as index:
+        assert index.rebuild()["reembedded"]
+    assert Manifest.load(built).encoder == "int8"
+    Index.open(built, int8, quantised).close()

@@ -11,6 +11,7 @@ from index.context import retrieval_text
 from index.keyword import index_text
 from index.store import Store
 from ingest.chunk import chunk_document
+from ingest.sentences import sentence_spans
 from govqa.config import ChunkConfig
 
 REPORT = """一、2025年工作回顾
@@ -38,10 +39,17 @@ def store(tmp_path):
     store.close()
 
 
+def sentences_of(chunks, seed=1):
+    rng = np.random.default_rng(seed)
+    spans = [sentence_spans(c.text) for c in chunks]
+    return [(own, rng.normal(size=(len(own), 8)).astype(np.float32)) for own in spans]
+
+
 def put(store, document, chunks):
     vectors = np.random.default_rng(0).normal(size=(len(chunks), 8)).astype(np.float32)
     meta = {"title": document.title, "year": document.year, "region_path": document.meta.get("region_path", "")}
-    return store.replace_document(document, chunks, vectors, [index_text(retrieval_text(meta, c)) for c in chunks])
+    return store.replace_document(document, chunks, vectors, [index_text(retrieval_text(meta, c)) for c in chunks],
+                                  sentences_of(chunks))
 
 
 def test_document_chunks_vectors_and_tokens_are_stored_together(store, make_doc):
@@ -95,7 +103,7 @@ def test_replacing_a_document_removes_its_old_rows_and_never_reuses_ids(store, m
     assert store.content_hash("sc.txt") == second.content_hash
     found, removed = store.remove_documents(["sc.txt", "absent.txt"])
     assert found == 1 and sorted(removed) == sorted(new_ids)
-    for table in ("documents", "chunks", "embeddings", "fts"):
+    for table in ("documents", "chunks", "embeddings", "chunk_sentences", "fts"):
         assert rows(store.path, f"SELECT COUNT(*) FROM {table}") == [(0,)], table
     third, chunks3 = make_doc("sc.txt", REPORT, size=60, overlap=10)
     _, newest = put(store, third, chunks3)
@@ -105,5 +113,20 @@ def test_replacing_a_document_removes_its_old_rows_and_never_reuses_ids(store, m
 def test_a_failed_transaction_leaves_nothing(store, make_doc):
     document, chunks = make_doc("sc.txt", REPORT, size=60, overlap=10)
     with pytest.raises(ValueError):  # one vector short: zip(strict=True) fails midway
-        store.replace_document(document, chunks, np.zeros((len(chunks) - 1, 8)), ["x"] * len(chunks))
-    assert store.counts() == {"documents": 0, "chunks": 0, "vectors": 0}
+        store.replace_document(document, chunks, np.zeros((len(chunks) - 1, 8)), ["x"] * len(chunks),
+                               sentences_of(chunks))
+    assert store.counts() == {"documents": 0, "chunks": 0, "vectors": 0, "sentences": 0}
+
+
+def test_chunk_sentences_come_back_with_their_spans_offsets_and_float16_vectors(store, make_doc):
+    document, chunks = make_doc("sc.txt", REPORT, size=60, overlap=10)
+    _, ids = put(store, document, chunks)
+    stored = store.chunk_sentences([ids[1], ids[0], 10_000], 8)
+    assert sorted(stored) == sorted(ids[:2])  # an unknown id is left out
+    expected = sentences_of(chunks)
+    for chunk_id, chunk, (spans, vectors) in zip(ids[:2], chunks, expected):
+        got = stored[chunk_id]
+        assert got.start == chunk.start and got.spans == tuple(spans) and len(spans) >= 1
+        assert got.vectors.dtype == np.float32
+        np.testing.assert_array_equal(got.vectors, vectors.astype(np.float16).astype(np.float32))
+    assert store.counts()["sentences"] == sum(len(s) for s, _ in expected)
