@@ -52,25 +52,41 @@ def main() -> int:
     everything = [t for ts in times.values() for t in ts]
     stats = searcher.index.stats()
     figures = {
-        "documents": stats.get("documents"), "chunks": stats.get("chunks"), "runs": args.runs,
-        "p50_ms": round(percentile(everything, 50), 1), "p95_ms": round(percentile(everything, 95), 1),
+        "documents": stats.get("documents"),
+        "chunks": stats.get("chunks"),
+        "runs": args.runs,
+        "p50_ms": round(percentile(everything, 50), 1),
+        "p95_ms": round(percentile(everything, 95), 1),
         "max_ms": round(max(everything), 1),
-        "questions": [{"question": q, "rows": rows[q][0], "found": rows[q][1],
-                       "p50_ms": round(percentile(ts, 50), 1), "mean_ms": round(statistics.mean(ts), 1)}
-                      for q, ts in times.items()],
+        "questions": [
+            {
+                "question": q,
+                "rows": rows[q][0],
+                "found": rows[q][1],
+                "p50_ms": round(percentile(ts, 50), 1),
+                "mean_ms": round(statistics.mean(ts), 1),
+            }
+            for q, ts in times.items()
+        ],
         "machine": machine(),
     }
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=1))
         return 0
-    print(f"compare over {figures['documents']} documents / {figures['chunks']} chunks, "
-          f"{len(QUESTIONS)} questions × {args.runs} runs")
-    print(f"all      p50 {figures['p50_ms']:7.1f} ms   p95 {figures['p95_ms']:7.1f} ms   max {figures['max_ms']:7.1f} ms")
+    print(
+        f"compare over {figures['documents']} documents / {figures['chunks']} chunks, "
+        f"{len(QUESTIONS)} questions × {args.runs} runs"
+    )
+    print(
+        f"all      p50 {figures['p50_ms']:7.1f} ms   p95 {figures['p95_ms']:7.1f} ms   max {figures['max_ms']:7.1f} ms"
+    )
     for q in figures["questions"]:
         print(f"  {q['p50_ms']:7.1f} ms p50  {q['rows']:3d} rows, {q['found']:3d} found  {q['question']}")
     m = figures["machine"]
-    print(f"machine: {m['cpu']}, {m['cores']} cores, torch threads {m['torch_threads']}, "
-          f"Python {m['python']}, load average {m['load_average_1m']:.2f}")
+    print(
+        f"machine: {m['cpu']}, {m['cores']} cores, torch threads {m['torch_threads']}, "
+        f"Python {m['python']}, load average {m['load_average_1m']:.2f}"
+    )
     return 0
 
 

@@ -26,16 +26,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from govqa.config import load_config  # noqa: E402
 from index.context import retrieval_text  # noqa: E402
-from index.embedder.sentence import SentenceTransformerEmbedder  # noqa: E402
 from index.embedder.factory import model_identity  # noqa: E402
+from index.embedder.sentence import SentenceTransformerEmbedder  # noqa: E402
 from index.writer import document_meta  # noqa: E402
 from ingest import ingest_paths  # noqa: E402
 from ingest.sentences import sentence_spans  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"
-DEFAULT_PATHS = [SHARED / "national-reports-1954-2017", SHARED / "provincial-2025-docx"] if SHARED.exists() \
-    else [ROOT / "corpus"]
+DEFAULT_PATHS = (
+    [SHARED / "national-reports-1954-2017", SHARED / "provincial-2025-docx"] if SHARED.exists() else [ROOT / "corpus"]
+)
 
 
 def sample_chunks(paths: list[Path], n: int, seed: int = 13) -> list[tuple[str, str]]:
@@ -68,8 +69,14 @@ def main() -> None:
     sentences = [chunk[a:b] for _, chunk in sample for a, b in sentence_spans(chunk)]
     encoders = {}
     for kind in ("fp32", "int8"):
-        embedder = SentenceTransformerEmbedder(model_identity(config.name), config.cache_dir, config.batch_size,
-                                               config.query_prompt, config.passage_prompt, kind)
+        embedder = SentenceTransformerEmbedder(
+            model_identity(config.name),
+            config.cache_dir,
+            config.batch_size,
+            config.query_prompt,
+            config.passage_prompt,
+            kind,
+        )
         embedder.warm_up()  # as `index add` does: the ONNX Runtime path
         encoders[kind] = embedder
     best = {kind: {"chunks": float("inf"), "sentences": float("inf")} for kind in encoders}
@@ -83,9 +90,14 @@ def main() -> None:
                 vectors[kind, what] = out
     cosines = [float((vectors["fp32", w] * vectors["int8", w]).sum(axis=1).min()) for w in ("chunks", "sentences")]
     report = {
-        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                    "load_average": os.getloadavg()[0]},
-        "chunks": len(texts), "sentences": len(sentences), "rounds": args.rounds,
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "load_average": os.getloadavg()[0],
+        },
+        "chunks": len(texts),
+        "sentences": len(sentences),
+        "rounds": args.rounds,
         "chunks_per_s": {k: round(len(texts) / v["chunks"], 1) for k, v in best.items()},
         "sentences_per_s": {k: round(len(sentences) / v["sentences"], 1) for k, v in best.items()},
         "int8_least_cosine_to_fp32": round(min(cosines), 4),
@@ -94,12 +106,16 @@ def main() -> None:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    print(f"{len(texts)} chunks, {len(sentences)} sentences, best of {args.rounds} rounds, "
-          f"{report['machine']['cores']} cores, load {report['machine']['load_average']:.1f}")
+    print(
+        f"{len(texts)} chunks, {len(sentences)} sentences, best of {args.rounds} rounds, "
+        f"{report['machine']['cores']} cores, load {report['machine']['load_average']:.1f}"
+    )
     print(f"{'encoder':<8} {'chunks/s':>9} {'sentences/s':>12}")
     for kind in encoders:
         print(f"{kind:<8} {report['chunks_per_s'][kind]:>9} {report['sentences_per_s'][kind]:>12}")
-    print(f"int8/fp32 chunks/s: {report['speed_up']}x; least cosine int8 to fp32: {report['int8_least_cosine_to_fp32']}")
+    print(
+        f"int8/fp32 chunks/s: {report['speed_up']}x; least cosine int8 to fp32: {report['int8_least_cosine_to_fp32']}"
+    )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import os
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,9 +34,18 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ["大运会有哪些场馆", "2019年成都地区生产总值是多少", "青羊区重点抓好哪八个方面工作", "垃圾怎么处理",
-             "新增就业多少人", "成都常态化疫情防控机制包括哪几个环节", "疫情期间成都设置了多少家定点医院",
-             "天府国际机场什么时候投运", "青羊区源城片区要加快建设哪个TOD项目", "成都如何发展夜间经济"]
+QUESTIONS = [
+    "大运会有哪些场馆",
+    "2019年成都地区生产总值是多少",
+    "青羊区重点抓好哪八个方面工作",
+    "垃圾怎么处理",
+    "新增就业多少人",
+    "成都常态化疫情防控机制包括哪几个环节",
+    "疫情期间成都设置了多少家定点医院",
+    "天府国际机场什么时候投运",
+    "青羊区源城片区要加快建设哪个TOD项目",
+    "成都如何发展夜间经济",
+]
 
 
 @dataclass
@@ -57,8 +65,10 @@ class Tally:
         q = percentiles(self.latencies)
         errors = ", ".join(f"{k}={v}" for k, v in sorted(self.errors.items())) or "0"
         refused = f"  503={self.refused} (slowest {self.slowest_refusal_ms:.0f} ms)" if self.refused else ""
-        return (f"{label:28} {done / seconds:7.2f}/s  p50 {q[50]:7.0f} ms  p95 {q[95]:7.0f} ms  "
-                f"p99 {q[99]:7.0f} ms  errors {errors}{refused}")
+        return (
+            f"{label:28} {done / seconds:7.2f}/s  p50 {q[50]:7.0f} ms  p95 {q[95]:7.0f} ms  "
+            f"p99 {q[99]:7.0f} ms  errors {errors}{refused}"
+        )
 
 
 def percentiles(values: list[float]) -> dict[int, float]:
@@ -143,7 +153,7 @@ async def during_upload(client: httpx.AsyncClient, files: list[Path], clients: i
     idle_p95, busy_p95 = percentiles(idle.latencies)[95], percentiles(busy.latencies)[95]
     return [
         idle.line(f"search idle, {clients} clients", 10),
-        busy.line(f"search during upload", max(seconds, 1e-9)),
+        busy.line("search during upload", max(seconds, 1e-9)),
         f"upload of {len(files)} file(s): {seconds:.1f} s ({outcome}); search p95 during/idle "
         f"{busy_p95 / idle_p95 if idle_p95 == idle_p95 and idle_p95 else float('nan'):.2f}x; "
         f"slowest /api/health {max(health.latencies, default=float('nan')):.0f} ms",
@@ -162,8 +172,16 @@ def start_server(args: argparse.Namespace, port: int) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(cwd), HF_HUB_OFFLINE="1", GOVQA_INDEX=str(args.index))
     env.pop("GOVQA_CONFIG", None)
     log = open(Path(args.work) / "server.log", "w")  # noqa: SIM115 (closed with the process)
-    command = [sys.executable, "-c", "from govqa.cli import app; app()", "serve", "--port", str(port),
-               "--index", str(args.index)]
+    command = [
+        sys.executable,
+        "-c",
+        "from govqa.cli import app; app()",
+        "serve",
+        "--port",
+        str(port),
+        "--index",
+        str(args.index),
+    ]
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -185,8 +203,11 @@ async def wait_ready(base: str, timeout: float = 1800) -> dict:
 
 async def main_async(args: argparse.Namespace, base: str) -> None:
     health = await wait_ready(base)
-    print(f"server ready: {health['documents']} documents, {health['chunks']} chunks; "
-          f"{os.cpu_count()} cores; {args.seconds:.0f} s per run", flush=True)
+    print(
+        f"server ready: {health['documents']} documents, {health['chunks']} chunks; "
+        f"{os.cpu_count()} cores; {args.seconds:.0f} s per run",
+        flush=True,
+    )
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
     async with httpx.AsyncClient(base_url=base, timeout=args.timeout, limits=limits) as client:
         await closed_loop(client, "/api/ask", 1, 3, Tally())  # warm-up

@@ -25,10 +25,14 @@ from pdfminer.layout import LAParams, LTTextContainer
 from pypdf import PdfReader
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-LEFT = ("左栏第一段说明全市经济运行稳中有进，地区生产总值增长百分之五点八，一般公共预算收入完成二百九十八亿元，"
-        "增长百分之七点二。左栏第二段说明新增城镇就业八点二万人。")
-RIGHT = ("右栏第一段说明生态环境持续改善，空气质量优良天数比例达到百分之八十七点六。右栏第二段说明新建改扩建中小学"
-         "和幼儿园四十六所，新增养老床位三千二百张。")
+LEFT = (
+    "左栏第一段说明全市经济运行稳中有进，地区生产总值增长百分之五点八，一般公共预算收入完成二百九十八亿元，"
+    "增长百分之七点二。左栏第二段说明新增城镇就业八点二万人。"
+)
+RIGHT = (
+    "右栏第一段说明生态环境持续改善，空气质量优良天数比例达到百分之八十七点六。右栏第二段说明新建改扩建中小学"
+    "和幼儿园四十六所，新增养老床位三千二百张。"
+)
 
 
 def two_columns(path: Path, by_row: bool) -> Path:
@@ -50,8 +54,11 @@ def two_columns(path: Path, by_row: bool) -> Path:
 
 def miner(margin: float):
     def run(path: Path) -> list[str]:
-        return ["\n".join(box.get_text() for box in page if isinstance(box, LTTextContainer))
-                for page in extract_pages(path, laparams=LAParams(line_margin=margin))]
+        return [
+            "\n".join(box.get_text() for box in page if isinstance(box, LTTextContainer))
+            for page in extract_pages(path, laparams=LAParams(line_margin=margin))
+        ]
+
     return run
 
 
@@ -62,7 +69,9 @@ def plumber(path: Path) -> list[str]:
 
 TOOLS = {
     "pypdf `extract_text()`": lambda p: [page.extract_text() for page in PdfReader(p).pages],
-    'pypdf `extraction_mode="layout"`': lambda p: [page.extract_text(extraction_mode="layout") for page in PdfReader(p).pages],
+    'pypdf `extraction_mode="layout"`': lambda p: [
+        page.extract_text(extraction_mode="layout") for page in PdfReader(p).pages
+    ],
     "pdfplumber `extract_text()`": plumber,
     "pdfminer.six, `line_margin` 0.5": miner(0.5),
     "pdfminer.six, `line_margin` 1.5": miner(1.5),
@@ -80,10 +89,15 @@ def main(field: Path) -> None:
     checks = [
         (two_columns(work / "by_column.pdf", by_row=False), [LEFT, RIGHT]),
         (two_columns(work / "by_row.pdf", by_row=True), [LEFT, RIGHT]),
-        (b08, ["矿山生态修复面积1.8万亩", "新增养老床位3200张", "轨道交通4号线二期工程", "一般公共预算收入完成298亿元"]),
+        (
+            b08,
+            ["矿山生态修复面积1.8万亩", "新增养老床位3200张", "轨道交通4号线二期工程", "一般公共预算收入完成298亿元"],
+        ),
         (b09, ["全市新建5G基站1860个"]),
     ]
-    print("| extractor | 2 columns, stream by column | 2 columns, stream by row | B08 phrases | B09 line | B09 raw | ms/page |")
+    print(
+        "| extractor | 2 columns, stream by column | 2 columns, stream by row | B08 phrases | B09 line | B09 raw | ms/page |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, tool in TOOLS.items():
         found = []

@@ -69,8 +69,13 @@ def machine() -> dict:
         cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "python": platform.python_version(), "load_average_1m": os.getloadavg()[0]}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "load_average_1m": os.getloadavg()[0],
+    }
 
 
 def main() -> int:
@@ -109,21 +114,27 @@ def main() -> int:
         "search_mean_ms": round(statistics.mean(total), 2),
         "query_embedding_p50_ms": round(percentile(embed, 50), 2),
         "query_embedding_p95_ms": round(percentile(embed, 95), 2),
-        "rest_p50_ms": round(percentile([t - e for t, e in zip(total, embed)], 50), 2),
+        "rest_p50_ms": round(percentile([t - e for t, e in zip(total, embed, strict=False)], 50), 2),
         "machine": machine(),
     }
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=1))
     else:
         print(f"{figures['questions']} questions over {figures['documents']} documents / {figures['chunks']} chunks")
-        print(f"search      p50 {figures['search_p50_ms']:7.1f} ms   p95 {figures['search_p95_ms']:7.1f} ms   "
-              f"mean {figures['search_mean_ms']:.1f} ms")
-        print(f"  of which query embedding p50 {figures['query_embedding_p50_ms']:.1f} ms "
-              f"(p95 {figures['query_embedding_p95_ms']:.1f}); the rest (FTS, FAISS, fusion, highlight) "
-              f"p50 {figures['rest_p50_ms']:.1f} ms")
+        print(
+            f"search      p50 {figures['search_p50_ms']:7.1f} ms   p95 {figures['search_p95_ms']:7.1f} ms   "
+            f"mean {figures['search_mean_ms']:.1f} ms"
+        )
+        print(
+            f"  of which query embedding p50 {figures['query_embedding_p50_ms']:.1f} ms "
+            f"(p95 {figures['query_embedding_p95_ms']:.1f}); the rest (FTS, FAISS, fusion, highlight) "
+            f"p50 {figures['rest_p50_ms']:.1f} ms"
+        )
         m = figures["machine"]
-        print(f"machine: {m['cpu']}, {m['cores']} cores, torch threads {m['torch_threads']}, "
-              f"Python {m['python']}, load average {m['load_average_1m']:.2f}")
+        print(
+            f"machine: {m['cpu']}, {m['cores']} cores, torch threads {m['torch_threads']}, "
+            f"Python {m['python']}, load average {m['load_average_1m']:.2f}"
+        )
     return 0
 
 

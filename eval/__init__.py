@@ -5,6 +5,6 @@
 """
 
 from eval.matching import answers, normalize
-from eval.questions import Question, QuestionSetError, QuestionSet, load_questions, resolve_docs
+from eval.questions import Question, QuestionSet, QuestionSetError, load_questions, resolve_docs
 
 __all__ = ["Question", "QuestionSetError", "QuestionSet", "answers", "load_questions", "normalize", "resolve_docs"]

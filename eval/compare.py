@@ -150,7 +150,9 @@ def _moved_lines(moved: list[Moved]) -> list[str]:
     for m in moved:
         latency = m.figure.startswith("latency")
         delta = "n/a" if m.delta is None else (f"{m.delta:+.1f}" if latency else f"{m.delta:+.3f}")
-        lines.append(f"| {m.figure} | {_value(m.a, m.a_count, latency)} | {_value(m.b, m.b_count, latency)} | {delta} |")
+        lines.append(
+            f"| {m.figure} | {_value(m.a, m.a_count, latency)} | {_value(m.b, m.b_count, latency)} | {delta} |"
+        )
     return lines
 
 
@@ -183,14 +185,24 @@ def render_comparison(c: Comparison, at: int = GAIN_AT) -> str:
 
 def comparison_json(c: Comparison) -> dict[str, Any]:
     """The comparison as plain JSON."""
+
     def changes(items: list[Change]) -> list[dict]:
         return [dict(vars(i)) for i in items]
 
     def moved(items: list[Moved]) -> list[dict]:
-        return [{"figure": m.figure, "a": m.a, "b": m.b, "delta": m.delta, "a_count": m.a_count,
-                 "b_count": m.b_count} for m in items]
+        return [
+            {"figure": m.figure, "a": m.a, "b": m.b, "delta": m.delta, "a_count": m.a_count, "b_count": m.b_count}
+            for m in items
+        ]
 
-    return {"a": str(c.a), "b": str(c.b), "notes": c.notes, "moved": moved(c.moved),
-            "moved_by_type": {k: moved(v) for k, v in c.moved_by_type.items()},
-            "gained": changes(c.gained), "lost": changes(c.lost),
-            "verdicts_gained": changes(c.verdicts_gained), "verdicts_lost": changes(c.verdicts_lost)}
+    return {
+        "a": str(c.a),
+        "b": str(c.b),
+        "notes": c.notes,
+        "moved": moved(c.moved),
+        "moved_by_type": {k: moved(v) for k, v in c.moved_by_type.items()},
+        "gained": changes(c.gained),
+        "lost": changes(c.lost),
+        "verdicts_gained": changes(c.verdicts_gained),
+        "verdicts_lost": changes(c.verdicts_lost),
+    }

@@ -17,7 +17,7 @@ from pathlib import Path
 # 54/55 with the default config (docs/quality.md: `govqa eval ../shared/eval/seed-dev.jsonl --corpus corpus`).
 RECALL_AT_5_BASELINE = 0.982
 TOLERANCE = 0.02
-NOT_FOUND_ON_UNANSWERABLE_FLOOR = 0.8    # 4/5
+NOT_FOUND_ON_UNANSWERABLE_FLOOR = 0.8  # 4/5
 NOT_FOUND_ON_ANSWERABLE_CEILING = 0.037  # 2/55
 # ---------------------------------------------------------------------------------
 
@@ -27,11 +27,21 @@ FIGURE = "recall@5"
 def check(summary: dict, baseline: float = RECALL_AT_5_BASELINE, tolerance: float = TOLERANCE) -> tuple[bool, str]:
     """Whether ``summary`` passes the gate, and the message saying why (one line per figure)."""
     floor = baseline - tolerance
-    bounds = [(FIGURE, floor, True, f"the floor {floor:.3f} (baseline {baseline:.3f} - tolerance {tolerance:.3f})"),
-              ("not_found_on_unanswerable", NOT_FOUND_ON_UNANSWERABLE_FLOOR, True,
-               f"the floor {NOT_FOUND_ON_UNANSWERABLE_FLOOR:.3f}"),
-              ("not_found_on_answerable", NOT_FOUND_ON_ANSWERABLE_CEILING, False,
-               f"the ceiling {NOT_FOUND_ON_ANSWERABLE_CEILING:.3f}")]
+    bounds = [
+        (FIGURE, floor, True, f"the floor {floor:.3f} (baseline {baseline:.3f} - tolerance {tolerance:.3f})"),
+        (
+            "not_found_on_unanswerable",
+            NOT_FOUND_ON_UNANSWERABLE_FLOOR,
+            True,
+            f"the floor {NOT_FOUND_ON_UNANSWERABLE_FLOOR:.3f}",
+        ),
+        (
+            "not_found_on_answerable",
+            NOT_FOUND_ON_ANSWERABLE_CEILING,
+            False,
+            f"the ceiling {NOT_FOUND_ON_ANSWERABLE_CEILING:.3f}",
+        ),
+    ]
     lines, passed = [], True
     for name, bound, at_least, what in bounds:
         value = summary.get(name)
@@ -42,8 +52,10 @@ def check(summary: dict, baseline: float = RECALL_AT_5_BASELINE, tolerance: floa
             lines.append(f"FAIL: {name} is missing or undefined (no such questions in the set?)")
         elif (value < bound) if at_least else (value > bound):
             passed = False
-            lines.append(f"FAIL: {name} = {value:.3f}{counted} is {'below' if at_least else 'above'} {what}; "
-                         f"see report.md for the misses")
+            lines.append(
+                f"FAIL: {name} = {value:.3f}{counted} is {'below' if at_least else 'above'} {what}; "
+                f"see report.md for the misses"
+            )
         else:
             lines.append(f"OK: {name} = {value:.3f}{counted} {'>=' if at_least else '<='} {what}")
     return passed, "\n".join(lines)

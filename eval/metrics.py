@@ -123,10 +123,12 @@ def figures(rows: Sequence[Scored]) -> dict[str, Ratio]:
     out[f"ndcg@{DEPTH}"] = _mean(answerable, lambda r: ndcg(r.passage), lambda r: hit_at(r.passage, DEPTH))
     for k in DOC_RECALL_KS:
         out[f"doc_recall@{k}"] = _share(answerable, lambda r, k=k: hit_at(r.doc_hits, k))
-    out[f"doc_mrr@{DEPTH}"] = _mean(answerable, lambda r: reciprocal_rank(r.doc_hits),
-                                    lambda r: hit_at(r.doc_hits, DEPTH))
-    out[f"doc_mrr_first_cited@{DEPTH}"] = _mean(answerable, lambda r: reciprocal_rank(_first_cited(r)),
-                                                lambda r: hit_at(_first_cited(r), DEPTH))
+    out[f"doc_mrr@{DEPTH}"] = _mean(
+        answerable, lambda r: reciprocal_rank(r.doc_hits), lambda r: hit_at(r.doc_hits, DEPTH)
+    )
+    out[f"doc_mrr_first_cited@{DEPTH}"] = _mean(
+        answerable, lambda r: reciprocal_rank(_first_cited(r)), lambda r: hit_at(_first_cited(r), DEPTH)
+    )
     for k in DOC_RECALL_KS:
         out[f"text_recall@{k}"] = _share(answerable, lambda r, k=k: hit_at(r.text_hits, k))
     out["not_found_on_unanswerable"] = _share(unanswerable, lambda r: r.verdict == NOT_FOUND)

@@ -140,7 +140,7 @@ def _csv_records(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
         if len(cells) > len(header):
             yield start, f"{len(cells)} cells but the header has {len(header)} columns"
             continue
-        row: dict[str, Any] = {name: cell for name, cell in zip(header, cells) if name}
+        row: dict[str, Any] = {name: cell for name, cell in zip(header, cells, strict=False) if name}
         yield start, _csv_row(row)
 
 
@@ -161,8 +161,9 @@ def _csv_row(row: dict[str, Any]) -> dict[str, Any] | str:
     return record
 
 
-def _parse_all(records: Iterable[tuple[int, dict[str, Any] | str]],
-               policy_corpus: str) -> tuple[list[Question], list[tuple[int, str]], str]:
+def _parse_all(
+    records: Iterable[tuple[int, dict[str, Any] | str]], policy_corpus: str
+) -> tuple[list[Question], list[tuple[int, str]], str]:
     """Every record checked against the format detected on the first one."""
     questions: list[Question] = []
     problems: list[tuple[int, str]] = []
@@ -211,8 +212,10 @@ def _project_question(record: dict[str, Any], line: int) -> Question:
         raise ValueError("'evidence' must hold non-empty strings only")
     qtype = _text_field(record, "type", required=False)
     if doc is not None and not evidence:
-        raise ValueError(f"'doc' is {doc!r} but 'evidence' is empty: an answerable question needs evidence "
-                         "(set 'doc' to null for an unanswerable one)")
+        raise ValueError(
+            f"'doc' is {doc!r} but 'evidence' is empty: an answerable question needs evidence "
+            "(set 'doc' to null for an unanswerable one)"
+        )
     if doc is None and evidence:
         raise ValueError("'evidence' given but 'doc' is null: name the document the evidence comes from")
     if doc is not None and qtype == "unanswerable":
@@ -291,9 +294,13 @@ def resolve_docs(questions: Iterable[Question], names: Iterable[str]) -> tuple[l
             continue
         (ambiguous if candidates else missing).append(q.doc)
         resolved.append(q)
-    warnings = [f"gold document not in the index: {doc} ({missing.count(doc)} question(s) cannot be answered)"
-                for doc in dict.fromkeys(missing)]
-    warnings += [f"gold document {doc} is a file of {len(by_file[doc])} documents ({by_file[doc][0]}…): name one "
-                 f"as file#row ({ambiguous.count(doc)} question(s) cannot be answered)"
-                 for doc in dict.fromkeys(ambiguous)]
+    warnings = [
+        f"gold document not in the index: {doc} ({missing.count(doc)} question(s) cannot be answered)"
+        for doc in dict.fromkeys(missing)
+    ]
+    warnings += [
+        f"gold document {doc} is a file of {len(by_file[doc])} documents ({by_file[doc][0]}…): name one "
+        f"as file#row ({ambiguous.count(doc)} question(s) cannot be answered)"
+        for doc in dict.fromkeys(ambiguous)
+    ]
     return resolved, warnings

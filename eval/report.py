@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,21 @@ from eval.runner import Result, Run
 TOP_PASSAGES = 3
 EXCERPT_CHARS = 120
 SUMMARY_KEYS = (
-    "recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10",
-    "doc_recall@1", "doc_recall@5", "doc_recall@10", "doc_mrr@10", "doc_mrr_first_cited@10",
-    "not_found_on_unanswerable", "not_found_on_answerable", "latency_p50_ms", "latency_p95_ms",
+    "recall@1",
+    "recall@3",
+    "recall@5",
+    "recall@10",
+    "mrr@10",
+    "ndcg@10",
+    "doc_recall@1",
+    "doc_recall@5",
+    "doc_recall@10",
+    "doc_mrr@10",
+    "doc_mrr_first_cited@10",
+    "not_found_on_unanswerable",
+    "not_found_on_answerable",
+    "latency_p50_ms",
+    "latency_p95_ms",
 )
 _REPO = Path(__file__).resolve().parent.parent
 # Setting names that hold secrets: api_key, *_secret, password, *_token… (not keyword_depth).
@@ -32,6 +44,7 @@ _SECRET = re.compile(r"(^|_)(key|secret|password|token)$")
 
 def git_state(repo: Path = _REPO) -> dict[str, Any]:
     """The commit checked out in ``repo`` and whether the work tree differs from it (None when unknown)."""
+
     def git(*args: str) -> str | None:
         try:
             done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=10)
@@ -51,18 +64,22 @@ def redact(config: Any) -> Any:
     return config
 
 
-def provenance(question_set: QuestionSet, manifest: dict, config: dict, index_dir: str | None,
-               extra: dict | None = None) -> dict[str, Any]:
+def provenance(
+    question_set: QuestionSet, manifest: dict, config: dict, index_dir: str | None, extra: dict | None = None
+) -> dict[str, Any]:
     """Everything needed to reproduce a run or to tell two runs apart (secrets in ``config`` redacted)."""
     return {
-        "date": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
-        "questions": {"file": str(question_set.path.resolve()), "sha256": question_set.sha256,
-                      "format": question_set.format, "count": len(question_set.questions)},
+        "date": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+        "questions": {
+            "file": str(question_set.path.resolve()),
+            "sha256": question_set.sha256,
+            "format": question_set.format,
+            "count": len(question_set.questions),
+        },
         "index": {"path": index_dir, "manifest": manifest},
         "config": redact(config),
         "git": git_state(),
-        "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
-                    "python": sys.version.split()[0]},
+        "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(), "python": sys.version.split()[0]},
         **(extra or {}),
     }
 
@@ -71,7 +88,8 @@ def write_report(run: Run, out_dir: Path) -> Path:
     """Write the four report files into ``out_dir`` (created if needed) and return it."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "summary.json").write_text(
-        json.dumps(run.summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        json.dumps(run.summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     write_per_question(run.results, out_dir / "per_question.csv")
     (out_dir / "report.md").write_text(render_markdown(run), encoding="utf-8")
     write_chart(run.summary, out_dir / "recall.png")
@@ -79,6 +97,7 @@ def write_report(run: Run, out_dir: Path) -> Path:
 
 
 # -- per_question.csv ------------------------------------------------------------
+
 
 def per_question_header() -> list[str]:
     """Columns of per_question.csv."""
@@ -91,14 +110,29 @@ def per_question_header() -> list[str]:
 def per_question_row(result: Result) -> list[Any]:
     """One question's line: ranks of the first answering passage and gold-doc hit, then the top passages."""
     q, s = result.question, result.scored
-    row: list[Any] = [q.id, q.question, q.type, q.doc or "", " | ".join(q.evidence),
-                      first_rank(s.passage) or "", first_rank(s.doc_hits) or "", result.verdict,
-                      round(result.latency_ms, 1)]
+    row: list[Any] = [
+        q.id,
+        q.question,
+        q.type,
+        q.doc or "",
+        " | ".join(q.evidence),
+        first_rank(s.passage) or "",
+        first_rank(s.doc_hits) or "",
+        result.verdict,
+        round(result.latency_ms, 1),
+    ]
     for n in range(TOP_PASSAGES):
         if n < len(result.hits):
             hit, c = result.hits[n], result.hits[n].citation
-            row += [c.doc, c.section, "" if c.page is None else c.page, c.start, c.end,
-                    int(s.passage[n]), excerpt(hit.text)]
+            row += [
+                c.doc,
+                c.section,
+                "" if c.page is None else c.page,
+                c.start,
+                c.end,
+                int(s.passage[n]),
+                excerpt(hit.text),
+            ]
         else:
             row += [""] * 7
     return row
@@ -119,6 +153,7 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 
 # -- report.md ---------------------------------------------------------------------
+
 
 def _fmt(summary: dict, key: str) -> str:
     value = summary.get(key)
@@ -161,20 +196,26 @@ def _first_hit(result: Result) -> str:
     if not result.hits:
         return "(no passage)"
     hit, c = result.hits[0], result.hits[0].citation
-    where = ", ".join(part for part in (c.doc, c.section, f"p. {c.page}" if c.page else "", f"{c.start}–{c.end}") if part)
+    where = ", ".join(
+        part for part in (c.doc, c.section, f"p. {c.page}" if c.page else "", f"{c.start}–{c.end}") if part
+    )
     return f"{_cell(excerpt(hit.text, 80))} [{_cell(where)}]"
 
 
 def _misses(results: Sequence[Result]) -> list[str]:
     """Answerable questions whose first passage does not answer: complete misses first, then by rank."""
     late = [r for r in results if r.question.answerable and not (r.scored.passage[:1] and r.scored.passage[0])]
-    late.sort(key=lambda r: (first_rank(r.scored.passage) is not None, first_rank(r.scored.passage) or 0, r.question.id))
+    late.sort(
+        key=lambda r: (first_rank(r.scored.passage) is not None, first_rank(r.scored.passage) or 0, r.question.id)
+    )
     lines = ["| id | question | expected evidence | answer rank | came first instead |", "|---|---|---|---|---|"]
     for r in late:
         rank = first_rank(r.scored.passage)
-        lines.append(f"| {_cell(r.question.id)} | {_cell(r.question.question)} | "
-                     f"{_cell(' / '.join(r.question.evidence))} ({_cell(r.question.doc or '')}) | "
-                     f"{rank or 'missed'} | {_first_hit(r)} |")
+        lines.append(
+            f"| {_cell(r.question.id)} | {_cell(r.question.question)} | "
+            f"{_cell(' / '.join(r.question.evidence))} ({_cell(r.question.doc or '')}) | "
+            f"{rank or 'missed'} | {_first_hit(r)} |"
+        )
     return lines if late else ["None: every answerable question was answered by its first passage."]
 
 
@@ -185,8 +226,10 @@ def _verdict_errors(results: Sequence[Result]) -> list[str]:
         return ["None."]
     lines = ["| id | question | answerable | verdict | first passage |", "|---|---|---|---|---|"]
     for r in wrong:
-        lines.append(f"| {_cell(r.question.id)} | {_cell(r.question.question)} | "
-                     f"{'yes' if r.question.answerable else 'no'} | {r.verdict} | {_first_hit(r)} |")
+        lines.append(
+            f"| {_cell(r.question.id)} | {_cell(r.question.question)} | "
+            f"{'yes' if r.question.answerable else 'no'} | {r.verdict} | {_first_hit(r)} |"
+        )
     return lines
 
 
@@ -196,27 +239,47 @@ def render_markdown(run: Run) -> str:
     git = p.get("git", {})
     manifest = p.get("index", {}).get("manifest", {})
     lines = [
-        f"# Evaluation of {run.questions.path.name}", "",
+        f"# Evaluation of {run.questions.path.name}",
+        "",
         f"- date: {p.get('date', '')}; questions: {s['n_answerable']} answerable, "
         f"{s['n_unanswerable']} unanswerable; k = {s.get('k')}",
         f"- questions file sha256: `{run.questions.sha256[:16]}…`",
         f"- index: {p.get('index', {}).get('path')} (model: {manifest.get('model', 'unknown')})",
         f"- git: {git.get('commit') or 'unknown'}{' (dirty)' if git.get('dirty') else ''}",
         *[f"- **warning**: {w}" for w in s.get("warnings", [])],
-        "", "Passage level: a passage answers when it cites the gold document (itself or among its `also_in` "
+        "",
+        "Passage level: a passage answers when it cites the gold document (itself or among its `also_in` "
         "reposts) and contains an evidence string (NFKC, whitespace and `*` removed). Document level: a passage "
         "citing the gold document; `doc_mrr_first_cited` counts only each passage's own document.",
-        "", "## Figures", "", *_figures_table(s),
-        "", "## By type", "", *_group_table(s.get("by_type", {}), "type"),
-        "", "## By document", "", *_group_table(s.get("by_doc", {}), "document"),
-        "", "## Misses (answerable, first passage does not answer)", "", *_misses(run.results),
-        "", "## Verdict errors", "", *_verdict_errors(run.results),
-        "", "![recall@k](recall.png)", "",
+        "",
+        "## Figures",
+        "",
+        *_figures_table(s),
+        "",
+        "## By type",
+        "",
+        *_group_table(s.get("by_type", {}), "type"),
+        "",
+        "## By document",
+        "",
+        *_group_table(s.get("by_doc", {}), "document"),
+        "",
+        "## Misses (answerable, first passage does not answer)",
+        "",
+        *_misses(run.results),
+        "",
+        "## Verdict errors",
+        "",
+        *_verdict_errors(run.results),
+        "",
+        "![recall@k](recall.png)",
+        "",
     ]
     return "\n".join(lines)
 
 
 # -- recall.png --------------------------------------------------------------------
+
 
 def write_chart(summary: dict, path: Path) -> None:
     """Recall@k for k=1..10 at passage and document level, and Recall@1/@5 per question type."""
@@ -234,8 +297,11 @@ def write_chart(summary: dict, path: Path) -> None:
 def _draw(plt: Any, summary: dict) -> Any:
     figure, (curve, bars) = plt.subplots(1, 2, figsize=(11, 4.2))
     ks = list(range(1, DEPTH + 1))
-    for level, style, label in (("passage", "o-", "passage answers"), ("doc", "s--", "gold document"),
-                                ("text", "^:", "evidence, any document")):
+    for level, style, label in (
+        ("passage", "o-", "passage answers"),
+        ("doc", "s--", "gold document"),
+        ("text", "^:", "evidence, any document"),
+    ):
         values = summary.get("curves", {}).get(level) or []
         if values and values[0] is not None:
             curve.plot(ks[: len(values)], values, style, label=label)

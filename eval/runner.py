@@ -50,7 +50,7 @@ def score(question: Question, hits: Sequence[Any], verdict: str, latency_ms: flo
         answerable=question.answerable,
         type=question.type,
         doc=question.doc,
-        passage=tuple(t and d for t, d in zip(texts, docs)),
+        passage=tuple(t and d for t, d in zip(texts, docs, strict=False)),
         doc_hits=tuple(docs),
         text_hits=tuple(texts),
         verdict=verdict,
@@ -59,8 +59,9 @@ def score(question: Question, hits: Sequence[Any], verdict: str, latency_ms: flo
     )
 
 
-def run_questions(searcher: AskBatch, questions: Sequence[Question], k: int = 10,
-                  progress: bool = True, warm_up: bool = True) -> list[Result]:
+def run_questions(
+    searcher: AskBatch, questions: Sequence[Question], k: int = 10, progress: bool = True, warm_up: bool = True
+) -> list[Result]:
     """Ask each question alone (a batch of one) and time it as a user would wait for it.
 
     The index is warmed up as the server warms it (the model's ONNX Runtime
@@ -105,8 +106,14 @@ class Run:
     summary: dict
 
 
-def evaluate(question_set: QuestionSet, searcher: AskBatch, k: int = 10, provenance: dict | None = None,
-             warnings: Sequence[str] = (), progress: bool = True) -> Run:
+def evaluate(
+    question_set: QuestionSet,
+    searcher: AskBatch,
+    k: int = 10,
+    provenance: dict | None = None,
+    warnings: Sequence[str] = (),
+    progress: bool = True,
+) -> Run:
     """Run every question of ``question_set`` and summarise; ``questions`` should be resolved already."""
     results = run_questions(searcher, question_set.questions, k, progress)
     summary = summary_of(results, k)
@@ -130,8 +137,14 @@ def corpus_fingerprint(corpus: Path, config: Config) -> dict:
             continue
         stat = path.stat()
         files.append([str(path.relative_to(root)) if root.is_dir() else path.name, stat.st_size, stat.st_mtime_ns])
-    return {"corpus": str(root), "files": files, "ingest_version": INGEST_VERSION, "chunk": asdict(config.chunk),
-            "model": config.model.name, "faiss_factory": config.index.faiss_factory}
+    return {
+        "corpus": str(root),
+        "files": files,
+        "ingest_version": INGEST_VERSION,
+        "chunk": asdict(config.chunk),
+        "model": config.model.name,
+        "faiss_factory": config.index.faiss_factory,
+    }
 
 
 def corpus_index_dir(corpus: Path, config: Config, cache_root: Path | None = None) -> Path:
@@ -144,8 +157,9 @@ def _cache_folder(fingerprint: dict, cache_root: Path | None) -> Path:
     return (CACHE_ROOT if cache_root is None else cache_root) / hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
-def ensure_corpus_index(corpus: Path, config: Config, cache_root: Path | None = None,
-                        progress: bool = True) -> tuple[Path, bool]:
+def ensure_corpus_index(
+    corpus: Path, config: Config, cache_root: Path | None = None, progress: bool = True
+) -> tuple[Path, bool]:
     """An index of ``corpus``, reused when files and config are unchanged; returns (folder, reused).
 
     A folder counts as built only once its completion marker is written, so an

@@ -25,8 +25,16 @@ from ingest.settings import ChunkConfig
 from qa.settings import SearchConfig
 from web.settings import AppConfig
 
-__all__ = ["AppConfig", "ChunkConfig", "Config", "ConfigError", "IndexConfig", "ModelConfig", "SearchConfig",
-           "load_config"]
+__all__ = [
+    "AppConfig",
+    "ChunkConfig",
+    "Config",
+    "ConfigError",
+    "IndexConfig",
+    "ModelConfig",
+    "SearchConfig",
+    "load_config",
+]
 
 
 @dataclass(frozen=True)
@@ -95,8 +103,11 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
 def _check_range(value: Any, limits: Any, where: str) -> None:
     low, high = limits.get("min"), limits.get("max")
     if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"from {low} to {high}" if low is not None and high is not None else (
-            f"at least {low}" if low is not None else f"at most {high}")
+        bounds = (
+            f"from {low} to {high}"
+            if low is not None and high is not None
+            else (f"at least {low}" if low is not None else f"at most {high}")
+        )
         raise ConfigError(f"{where} must be {bounds}, got {value!r}")
 
 

@@ -7,13 +7,28 @@
 """
 
 from index.embedder import Embedder, create_embedder
-from index.errors import (IndexMismatchError, IndexNotFoundError, IndexUnavailableError, ModelNotFoundError,
-                          VectorIndexError)
+from index.errors import (
+    IndexMismatchError,
+    IndexNotFoundError,
+    IndexUnavailableError,
+    ModelNotFoundError,
+    VectorIndexError,
+)
 from index.index import Index
 from index.records import AddResult, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
 
 __all__ = [
-    "AddResult", "ChunkRecord", "ChunkSentences", "DocumentInfo", "Embedder", "Index", "IndexMismatchError",
-    "IndexNotFoundError", "IndexUnavailableError",
-    "ModelNotFoundError", "PathReport", "VectorIndexError", "create_embedder",
+    "AddResult",
+    "ChunkRecord",
+    "ChunkSentences",
+    "DocumentInfo",
+    "Embedder",
+    "Index",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "IndexUnavailableError",
+    "ModelNotFoundError",
+    "PathReport",
+    "VectorIndexError",
+    "create_embedder",
 ]

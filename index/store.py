@@ -68,15 +68,16 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(tokens, tokenize = 'unicode61 
 """
 
 
-
 class Store(StoreQueries):
     """One SQLite database in WAL mode: readers never wait for the (single, locked) writer."""
 
     def __init__(self, path: Path, create: bool = False):
         self.path = Path(path)
         if not create and not self.path.exists():
-            raise IndexUnavailableError(f"{self.path} is missing: the index is damaged",
-                                        "build it again with `govqa index add PATH… --index DIR`")
+            raise IndexUnavailableError(
+                f"{self.path} is missing: the index is damaged",
+                "build it again with `govqa index add PATH… --index DIR`",
+            )
         self._lock = threading.RLock()
         self._readers = threading.local()
         try:
@@ -86,8 +87,10 @@ class Store(StoreQueries):
                 self._conn.executescript(SCHEMA)
             self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()
         except sqlite3.DatabaseError as exc:  # not a database, truncated, or not govqa's
-            raise IndexUnavailableError(f"{self.path} is not a usable govqa store ({exc})",
-                                        "build the index again: `govqa index add PATH… --index NEW_DIR`") from None
+            raise IndexUnavailableError(
+                f"{self.path} is not a usable govqa store ({exc})",
+                "build the index again: `govqa index add PATH… --index NEW_DIR`",
+            ) from None
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
@@ -120,48 +123,85 @@ class Store(StoreQueries):
             self._conn.execute("COMMIT")
 
     # -- writes (the caller holds the index's write lock) -------------------
-    def replace_document(self, document: Document, chunks: Sequence[Chunk], vectors: np.ndarray,
-                         tokens: Sequence[str], sentences: Sequence[tuple[Sequence[tuple[int, int]], np.ndarray]]
-                         ) -> tuple[list[int], list[int]]:
+    def replace_document(
+        self,
+        document: Document,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        tokens: Sequence[str],
+        sentences: Sequence[tuple[Sequence[tuple[int, int]], np.ndarray]],
+    ) -> tuple[list[int], list[int]]:
         """Store a document with its chunks, float16 vectors, FTS tokens and sentences, replacing any of the same name.
 
         ``sentences`` holds, per chunk, its sentence spans and their vectors (len(spans), dimension).
         Returns (ids of the chunks it replaced, ids of its new chunks).
         """
-        structure = {"sections": [[s.level, s.title, s.start] for s in document.sections],
-                     "page_starts": [list(p) for p in document.page_starts]}
+        structure = {
+            "sections": [[s.level, s.title, s.start] for s in document.sections],
+            "page_starts": [list(p) for p in document.page_starts],
+        }
         vectors = np.ascontiguousarray(vectors, dtype=np.float16)
         with self.transaction() as conn:
             old_ids = self._delete(conn, [document.name])
             cur = conn.execute(
                 "INSERT INTO documents (name, source, title, year, region, region_path, content_hash, chars, "
                 "meta, structure, text, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (document.name, document.source, document.title, document.year, document.region,
-                 document.meta.get("region_path", ""), document.content_hash, len(document.text),
-                 json.dumps(document.meta, ensure_ascii=False), json.dumps(structure, ensure_ascii=False),
-                 document.text, now()))
+                (
+                    document.name,
+                    document.source,
+                    document.title,
+                    document.year,
+                    document.region,
+                    document.meta.get("region_path", ""),
+                    document.content_hash,
+                    len(document.text),
+                    json.dumps(document.meta, ensure_ascii=False),
+                    json.dumps(structure, ensure_ascii=False),
+                    document.text,
+                    now(),
+                ),
+            )
             doc_id = cur.lastrowid
             new_ids = []
-            for chunk, vector, token_text, (spans, sentence_vectors) in zip(chunks, vectors, tokens, sentences,
-                                                                            strict=True):
+            for chunk, vector, token_text, (spans, sentence_vectors) in zip(
+                chunks, vectors, tokens, sentences, strict=True
+            ):
                 cur = conn.execute(
                     'INSERT INTO chunks (doc_id, position, text, section, page, page_end, start, "end") '
                     "VALUES (?,?,?,?,?,?,?,?)",
-                    (doc_id, chunk.position, chunk.text, chunk.section_path, chunk.page, chunk.page_end,
-                     chunk.start, chunk.end))
+                    (
+                        doc_id,
+                        chunk.position,
+                        chunk.text,
+                        chunk.section_path,
+                        chunk.page,
+                        chunk.page_end,
+                        chunk.start,
+                        chunk.end,
+                    ),
+                )
                 new_ids.append(cur.lastrowid)
-                conn.execute("INSERT INTO embeddings (chunk_id, vector) VALUES (?, ?)", (cur.lastrowid, vector.tobytes()))
+                conn.execute(
+                    "INSERT INTO embeddings (chunk_id, vector) VALUES (?, ?)", (cur.lastrowid, vector.tobytes())
+                )
                 conn.execute("INSERT INTO fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, token_text))
-                conn.execute("INSERT INTO chunk_sentences (chunk_id, spans, vectors) VALUES (?, ?, ?)",
-                             (cur.lastrowid, json.dumps([list(s) for s in spans]),
-                              np.ascontiguousarray(sentence_vectors, dtype=np.float16).tobytes()))
+                conn.execute(
+                    "INSERT INTO chunk_sentences (chunk_id, spans, vectors) VALUES (?, ?, ?)",
+                    (
+                        cur.lastrowid,
+                        json.dumps([list(s) for s in spans]),
+                        np.ascontiguousarray(sentence_vectors, dtype=np.float16).tobytes(),
+                    ),
+                )
         return old_ids, new_ids
 
     def remove_documents(self, names: Sequence[str]) -> tuple[int, list[int]]:
         """Delete documents by name with all their rows; returns (documents removed, their chunk ids)."""
         with self.transaction() as conn:
-            found = conn.execute("SELECT COUNT(*) FROM documents WHERE name IN (SELECT value FROM json_each(?))",
-                                 (json.dumps(list(names)),)).fetchone()[0]
+            found = conn.execute(
+                "SELECT COUNT(*) FROM documents WHERE name IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(names)),),
+            ).fetchone()[0]
             return found, self._delete(conn, names)
 
     @staticmethod
@@ -171,8 +211,12 @@ class Store(StoreQueries):
         ids = [r[0] for r in conn.execute(f"SELECT id FROM chunks WHERE doc_id IN ({selected})", (names_json,))]
         if ids:
             ids_json = json.dumps(ids)
-            for table, column in (("fts", "rowid"), ("embeddings", "chunk_id"), ("chunk_sentences", "chunk_id"),
-                                  ("chunks", "id")):
+            for table, column in (
+                ("fts", "rowid"),
+                ("embeddings", "chunk_id"),
+                ("chunk_sentences", "chunk_id"),
+                ("chunks", "id"),
+            ):
                 conn.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT value FROM json_each(?))", (ids_json,))
         conn.execute("DELETE FROM documents WHERE name IN (SELECT value FROM json_each(?))", (names_json,))
         return ids
@@ -187,19 +231,29 @@ class Store(StoreQueries):
         """Ids of every chunk that has a stored vector, as int64."""
         return np.array([r[0] for r in self._rows("SELECT chunk_id FROM embeddings")], dtype=np.int64)
 
-    def iter_embeddings(self, dimension: int, ids: Sequence[int] | None = None,
-                        batch: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def iter_embeddings(
+        self, dimension: int, ids: Sequence[int] | None = None, batch: int = 20000
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Stored vectors as (ids int64, float32 matrix) batches, all of them or only ``ids``."""
         wanted = None if ids is None else [int(i) for i in ids]
         last = -1
         while True:
             if wanted is None:
-                rows = self._rows("SELECT chunk_id, vector FROM embeddings WHERE chunk_id > ? ORDER BY chunk_id LIMIT ?",
-                                  (last, batch))
+                rows = self._rows(
+                    "SELECT chunk_id, vector FROM embeddings WHERE chunk_id > ? ORDER BY chunk_id LIMIT ?",
+                    (last, batch),
+                )
             else:
                 part, wanted = wanted[:batch], wanted[batch:]
-                rows = self._rows("SELECT chunk_id, vector FROM embeddings WHERE chunk_id IN "
-                                  "(SELECT value FROM json_each(?)) ORDER BY chunk_id", (json.dumps(part),)) if part else []
+                rows = (
+                    self._rows(
+                        "SELECT chunk_id, vector FROM embeddings WHERE chunk_id IN "
+                        "(SELECT value FROM json_each(?)) ORDER BY chunk_id",
+                        (json.dumps(part),),
+                    )
+                    if part
+                    else []
+                )
             if not rows:
                 return
             last = rows[-1][0]
@@ -208,9 +262,11 @@ class Store(StoreQueries):
 
     def chunk_sentences(self, ids: Sequence[int], dimension: int) -> dict[int, ChunkSentences]:
         """The stored sentences of the chunks with these ids (ids no longer stored are left out)."""
-        rows = self._rows("SELECT s.chunk_id, c.start, s.spans, s.vectors FROM chunk_sentences s "
-                          "JOIN chunks c ON c.id = s.chunk_id WHERE s.chunk_id IN (SELECT value FROM json_each(?))",
-                          (json.dumps([int(i) for i in ids]),))
+        rows = self._rows(
+            "SELECT s.chunk_id, c.start, s.spans, s.vectors FROM chunk_sentences s "
+            "JOIN chunks c ON c.id = s.chunk_id WHERE s.chunk_id IN (SELECT value FROM json_each(?))",
+            (json.dumps([int(i) for i in ids]),),
+        )
         out = {}
         for chunk_id, start, spans, blob in rows:
             vectors = np.frombuffer(blob, dtype=np.float16).reshape(-1, dimension).astype(np.float32)
@@ -222,26 +278,37 @@ class Store(StoreQueries):
         docs, chunks, vectors, sentences = self._rows(
             "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks), "
             "(SELECT COUNT(*) FROM embeddings), "
-            "(SELECT COALESCE(SUM(json_array_length(spans)), 0) FROM chunk_sentences)")[0]
+            "(SELECT COALESCE(SUM(json_array_length(spans)), 0) FROM chunk_sentences)"
+        )[0]
         return {"documents": docs, "chunks": chunks, "vectors": vectors, "sentences": sentences}
 
     def stored_documents(self) -> Iterator[Document]:
         """Every stored document rebuilt as an ingest ``Document`` (to re-chunk and re-embed it)."""
         names = [r[0] for r in self._rows("SELECT name FROM documents ORDER BY id")]
         for name in names:
-            rows = self._rows("SELECT name, source, title, year, region, text, content_hash, meta, structure "
-                              "FROM documents WHERE name = ?", (name,))
+            rows = self._rows(
+                "SELECT name, source, title, year, region, text, content_hash, meta, structure "
+                "FROM documents WHERE name = ?",
+                (name,),
+            )
             if not rows:
                 continue
             name, source, title, year, region, text, content_hash, meta, structure = rows[0]
             shape = json.loads(structure)
             yield Document(
-                name=name, source=source, title=title, year=year, region=region, text=text,
-                content_hash=content_hash, sections=[Section(*s) for s in shape.get("sections", [])],
-                page_starts=[tuple(p) for p in shape.get("page_starts", [])], meta=json.loads(meta))
+                name=name,
+                source=source,
+                title=title,
+                year=year,
+                region=region,
+                text=text,
+                content_hash=content_hash,
+                sections=[Section(*s) for s in shape.get("sections", [])],
+                page_starts=[tuple(p) for p in shape.get("page_starts", [])],
+                meta=json.loads(meta),
+            )
 
     def tokens_of(self, chunk_id: int) -> str | None:
         """The FTS tokens stored for a chunk (for inspection and tests)."""
         rows = self._rows("SELECT tokens FROM fts WHERE rowid = ?", (chunk_id,))
         return rows[0][0] if rows else None
-

@@ -28,23 +28,28 @@ class StoreQueries:
             sql = "SELECT rowid, -bm25(fts) FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?"
             params: tuple = (match, k)
         else:
-            sql = ("SELECT fts.rowid, -bm25(fts) FROM fts JOIN chunks c ON c.id = fts.rowid "
-                   "JOIN documents d ON d.id = c.doc_id WHERE fts MATCH ? AND d.name IN "
-                   "(SELECT value FROM json_each(?)) ORDER BY bm25(fts) LIMIT ?")
+            sql = (
+                "SELECT fts.rowid, -bm25(fts) FROM fts JOIN chunks c ON c.id = fts.rowid "
+                "JOIN documents d ON d.id = c.doc_id WHERE fts MATCH ? AND d.name IN "
+                "(SELECT value FROM json_each(?)) ORDER BY bm25(fts) LIMIT ?"
+            )
             params = (match, json.dumps(sorted(allowed_doc_names)), k)
         return [(int(i), float(s)) for i, s in self._rows(sql, params)]
 
     def chunk_records(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
         """Records of the chunks with these ids (ids no longer stored are left out)."""
-        rows = self._rows(_RECORD_SQL + " WHERE c.id IN (SELECT value FROM json_each(?))",
-                          (json.dumps([int(i) for i in ids]),))
+        rows = self._rows(
+            _RECORD_SQL + " WHERE c.id IN (SELECT value FROM json_each(?))", (json.dumps([int(i) for i in ids]),)
+        )
         return {row[0]: ChunkRecord(*row) for row in rows}
 
     def neighbours(self, chunk_id: int, before: int = 1, after: int = 1) -> list[ChunkRecord]:
         """The chunk and up to ``before``/``after`` chunks around it in its document, in order."""
-        rows = self._rows(_RECORD_SQL + " JOIN chunks x ON x.id = ? WHERE c.doc_id = x.doc_id "
-                          "AND c.position BETWEEN x.position - ? AND x.position + ? ORDER BY c.position",
-                          (chunk_id, before, after))
+        rows = self._rows(
+            _RECORD_SQL + " JOIN chunks x ON x.id = ? WHERE c.doc_id = x.doc_id "
+            "AND c.position BETWEEN x.position - ? AND x.position + ? ORDER BY c.position",
+            (chunk_id, before, after),
+        )
         return [ChunkRecord(*row) for row in rows]
 
     def document_slice(self, name: str, start: int, end: int) -> str:
@@ -55,14 +60,20 @@ class StoreQueries:
 
     def chunk_ids_of(self, doc_names: Sequence[str]) -> set[int]:
         """Ids of every chunk of the named documents."""
-        rows = self._rows("SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id "
-                          "WHERE d.name IN (SELECT value FROM json_each(?))", (json.dumps(list(doc_names)),))
+        rows = self._rows(
+            "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id "
+            "WHERE d.name IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(doc_names)),),
+        )
         return {r[0] for r in rows}
 
     def chunk_documents(self, ids: Sequence[int]) -> dict[int, str]:
         """Chunk id → its document's name, for the ids still stored."""
-        rows = self._rows("SELECT c.id, d.name FROM chunks c JOIN documents d ON d.id = c.doc_id "
-                          "WHERE c.id IN (SELECT value FROM json_each(?))", (json.dumps([int(i) for i in ids]),))
+        rows = self._rows(
+            "SELECT c.id, d.name FROM chunks c JOIN documents d ON d.id = c.doc_id "
+            "WHERE c.id IN (SELECT value FROM json_each(?))",
+            (json.dumps([int(i) for i in ids]),),
+        )
         return {int(i): name for i, name in rows}
 
     def documents(self) -> list[DocumentInfo]:
@@ -70,7 +81,8 @@ class StoreQueries:
         rows = self._rows(
             "SELECT d.name, d.title, d.year, d.region, d.region_path, "
             "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id), d.chars, d.added_at, d.content_hash, d.source "
-            "FROM documents d ORDER BY d.name")
+            "FROM documents d ORDER BY d.name"
+        )
         return [DocumentInfo(*row) for row in rows]
 
     def facets(self) -> list[tuple[str, str, int | None, str]]:

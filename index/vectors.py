@@ -9,10 +9,10 @@ from pathlib import Path
 logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # it logs which CPU build it loads at INFO
 
 import faiss  # noqa: E402
-import numpy as np
+import numpy as np  # noqa: E402 (after the logger setting above)
 
-from index.errors import VectorIndexError
-from index.files import atomic_write
+from index.errors import VectorIndexError  # noqa: E402
+from index.files import atomic_write  # noqa: E402
 
 VECTORS_NAME = "vectors.faiss"
 # Search breadth for approximate indexes: probe 16 IVF lists; explore 64 HNSW candidates (or 2k).
@@ -52,18 +52,19 @@ class VectorIndex:
         self._inner = faiss.downcast_index(index.index)  # its type picks the search parameters
 
     @classmethod
-    def new(cls, dimension: int, factory: str = "Flat") -> "VectorIndex":
+    def new(cls, dimension: int, factory: str = "Flat") -> VectorIndex:
         """An empty index of ``dimension`` built by ``factory``."""
         try:
             inner = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
         except RuntimeError as exc:
             raise VectorIndexError(
                 f"faiss cannot build {factory!r} for dimension {dimension} ({str(exc).splitlines()[0]}): "
-                'set [index] faiss_factory to "Flat", "HNSW32" or e.g. "IVF256,PQ32"') from None
+                'set [index] faiss_factory to "Flat", "HNSW32" or e.g. "IVF256,PQ32"'
+            ) from None
         return cls(faiss.IndexIDMap2(inner), factory)
 
     @classmethod
-    def load(cls, path: Path, factory: str) -> "VectorIndex":
+    def load(cls, path: Path, factory: str) -> VectorIndex:
         """Read a saved index."""
         index = faiss.read_index(str(path))
         if not isinstance(index, faiss.IndexIDMap2):
@@ -97,13 +98,15 @@ class VectorIndex:
         except RuntimeError as exc:
             raise VectorIndexError(
                 f"faiss {self.factory!r} cannot be trained on {len(vectors)} vectors "
-                f"({str(exc).splitlines()[0].split('failed: ')[-1]}): add more documents, or use faiss_factory = \"Flat\"") from None
+                f'({str(exc).splitlines()[0].split("failed: ")[-1]}): add more documents, or use faiss_factory = "Flat"'
+            ) from None
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors under their ids (the index must be trained)."""
         if len(ids):
-            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
-                                    np.ascontiguousarray(ids, dtype=np.int64))
+            self.index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), np.ascontiguousarray(ids, dtype=np.int64)
+            )
 
     def remove(self, ids: np.ndarray | list[int]) -> bool:
         """Remove ids (absent ones are ignored); False when this index type cannot remove (HNSW)."""
@@ -120,15 +123,19 @@ class VectorIndex:
         """The ``k`` nearest ids with similarities, per query, optionally only among ``allowed`` ids."""
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
         if not self.is_trained:
-            raise VectorIndexError(f"faiss {self.factory!r} is not trained yet: add more documents, "
-                                   "or use faiss_factory = \"Flat\" and run `govqa index rebuild`")
+            raise VectorIndexError(
+                f"faiss {self.factory!r} is not trained yet: add more documents, "
+                'or use faiss_factory = "Flat" and run `govqa index rebuild`'
+            )
         if not self.ntotal or k <= 0 or (allowed is not None and not allowed):
             return [[] for _ in range(len(queries))]
         k = min(k, self.ntotal)
         with _omp_threads(1 if len(queries) < SINGLE_THREAD_QUERIES else None):
             scores, ids = self.index.search(queries, k, params=self._params(allowed, k))
-        return [[(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i != -1]
-                for row_ids, row_scores in zip(ids, scores)]
+        return [
+            [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=False) if i != -1]
+            for row_ids, row_scores in zip(ids, scores, strict=False)
+        ]
 
     def _params(self, allowed: set[int] | None, k: int) -> faiss.SearchParameters | None:
         inner = self._inner

@@ -34,14 +34,19 @@ WARM_UP_TEXTS = 64
 class _Cancelled(Exception):
     """``cancel()`` said stop: leave after committing what is committed."""
 
+
 # Without a progress bar (output to a file or pipe, the server), a log line this often.
 PROGRESS_LINE_SECONDS = 5.0
 
 
 def document_meta(document: Document) -> dict:
     """The metadata ``retrieval_text`` reads."""
-    return {"title": document.title, "year": document.year, "region": document.region,
-            "region_path": document.meta.get("region_path", "")}
+    return {
+        "title": document.title,
+        "year": document.year,
+        "region": document.region,
+        "region_path": document.meta.get("region_path", ""),
+    }
 
 
 @contextlib.contextmanager
@@ -71,17 +76,28 @@ class Writer:
     the current document, saves, and re-raises.
     """
 
-    def __init__(self, index: "Index", progress: bool = False, force: bool = False, update_vectors: bool = True,
-                 cancel: Callable[[], bool] | None = None):
+    def __init__(
+        self,
+        index: Index,
+        progress: bool = False,
+        force: bool = False,
+        update_vectors: bool = True,
+        cancel: Callable[[], bool] | None = None,
+    ):
         self.index = index
         self.cancel = cancel or (lambda: False)
         self.force = force
         # False while re-embedding: stored vectors mix two models until the end, when FAISS is rebuilt whole.
         self.update_vectors = update_vectors
         self.group = max(16, 4 * index.config.model.batch_size)
-        self.bar = tqdm(desc="indexing", unit=" texts",  # chunks and their sentences
-                         file=sys.stderr, disable=not progress,
-                        dynamic_ncols=True, smoothing=0.1)
+        self.bar = tqdm(
+            desc="indexing",
+            unit=" texts",  # chunks and their sentences
+            file=sys.stderr,
+            disable=not progress,
+            dynamic_ncols=True,
+            smoothing=0.1,
+        )
         self.results: dict[int, AddResult] = {}
         self.pending: list[tuple[int, Document, list[Chunk], str]] = []
         self.documents_done = self.chunks_embedded = 0
@@ -126,28 +142,31 @@ class Writer:
         # Each chunk's sentences, embedded bare as the verdict and the highlight have always weighed them.
         chunks_pending = [c for _, _, chunks, _ in self.pending for c in chunks]
         spans = [sentence_spans(c.text) for c in chunks_pending]
-        sentences = [chunk.text[a:b] for chunk, own in zip(chunks_pending, spans) for a, b in own]
+        sentences = [chunk.text[a:b] for chunk, own in zip(chunks_pending, spans, strict=False) for a, b in own]
         if len(texts) >= WARM_UP_TEXTS and not self.warmed_up:
             # Worth its seconds on a real batch: the ONNX Runtime path embeds report chunks twice as fast.
             self.index.warm_up()
             self.warmed_up = True
         # One call for chunks and sentences: batches of like length pad little.
-        everything = self.index.embedder.encode_passages(texts + sentences, progress=self._step) \
-            if texts else np.zeros((0, self.index.manifest.dimension), dtype=np.float32)
+        everything = (
+            self.index.embedder.encode_passages(texts + sentences, progress=self._step)
+            if texts
+            else np.zeros((0, self.index.manifest.dimension), dtype=np.float32)
+        )
         # Stored as float16; FAISS gets the same rounded values, so a repair from storage is exact.
         everything = everything.astype(np.float16)
-        vectors, sentence_vectors = everything[:len(texts)], everything[len(texts):]
+        vectors, sentence_vectors = everything[: len(texts)], everything[len(texts) :]
         per_chunk, at = [], 0
         for own in spans:
-            per_chunk.append((own, sentence_vectors[at:at + len(own)]))
+            per_chunk.append((own, sentence_vectors[at : at + len(own)]))
             at += len(own)
         self.chunks_embedded += len(texts)
         at = 0
         pending, self.pending = self.pending, []
         for seq, document, chunks, status in pending:
-            own = vectors[at:at + len(chunks)]
-            tokens = [index_text(t) for t in texts[at:at + len(chunks)]]
-            chunk_sentences = per_chunk[at:at + len(chunks)]
+            own = vectors[at : at + len(chunks)]
+            tokens = [index_text(t) for t in texts[at : at + len(chunks)]]
+            chunk_sentences = per_chunk[at : at + len(chunks)]
             at += len(chunks)
             with deferred_interrupt():
                 old_ids, new_ids = self.index.store.replace_document(document, chunks, own, tokens, chunk_sentences)
@@ -174,8 +193,12 @@ class Writer:
         now = time.monotonic()
         if self.progress_lines and now - self.last_line >= PROGRESS_LINE_SECONDS:
             self.last_line = now
-            log.info("indexing: %d documents, %d chunks embedded, %.1f chunks/s", self.documents_done,
-                     self.chunks_embedded, self.chunks_embedded / max(now - self.started, 1e-9))
+            log.info(
+                "indexing: %d documents, %d chunks embedded, %.1f chunks/s",
+                self.documents_done,
+                self.chunks_embedded,
+                self.chunks_embedded / max(now - self.started, 1e-9),
+            )
 
     def _finish(self) -> None:
         self.bar.close()
@@ -185,6 +208,8 @@ class Writer:
         self.index._save_vectors()
         self.index._save_manifest()
         if not self.index.vectors.is_trained:
-            log.warning("dense search is unavailable until faiss %r can be trained on more vectors: add more "
-                        "documents, or set faiss_factory = \"Flat\" and run `govqa index rebuild`",
-                        self.index.vectors.factory)
+            log.warning(
+                "dense search is unavailable until faiss %r can be trained on more vectors: add more "
+                'documents, or set faiss_factory = "Flat" and run `govqa index rebuild`',
+                self.index.vectors.factory,
+            )

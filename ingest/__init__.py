@@ -9,6 +9,16 @@ from ingest.document import INGEST_VERSION, Chunk, Document, IngestError, Line, 
 from ingest.pipeline import FileResult, ingest_paths, iter_files, load_file
 
 __all__ = [
-    "INGEST_VERSION", "Chunk", "Document", "FileResult", "IngestError", "Line", "RawDocument", "Section",
-    "chunk_document", "ingest_paths", "iter_files", "load_file",
+    "INGEST_VERSION",
+    "Chunk",
+    "Document",
+    "FileResult",
+    "IngestError",
+    "Line",
+    "RawDocument",
+    "Section",
+    "chunk_document",
+    "ingest_paths",
+    "iter_files",
+    "load_file",
 ]

@@ -63,7 +63,7 @@ def _join_titles(rows: list[_Row]) -> list[_Row]:
         last = next((i for i in range(len(out) - 1, -1, -1) if out[i].text), None)
         if row.text and last is not None and clean.title_goes_on(out[last].text, row.text):
             out[last].text += row.text
-            del out[last + 1:]
+            del out[last + 1 :]
             continue
         out.append(row)
     return out
@@ -168,4 +168,4 @@ def _joint(row: _Row, nxt: _Row) -> str:
 def _content_hash(text: str, title: str, year: int | None, meta: dict[str, str]) -> str:
     """Changes when the text, the metadata, or the ingest code (``INGEST_VERSION``) that made them changes."""
     head = json.dumps([INGEST_VERSION, title, year, meta], ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(f"{head}\n{text}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{head}\n{text}".encode()).hexdigest()

@@ -6,8 +6,8 @@ import re
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ingest.settings import ChunkConfig
 from ingest.document import Chunk, Document
+from ingest.settings import ChunkConfig
 
 # Paragraphs first, then lines, then Chinese sentence ends (with their closing
 # quotes), then clause marks; a bare character cut only for a run of text with none.
@@ -43,7 +43,7 @@ def section_spans(document: Document) -> list[tuple[int, int]]:
     starts = sorted({0, *titles})
     ends = starts[1:] + [len(document.text)]
     spans = []
-    for a, b in zip(starts, ends):
+    for a, b in zip(starts, ends, strict=False):
         body = document.text[a:b].strip()
         if body and not (a in titles and "\n" not in body and len(body) <= len(titles[a]) + 2):
             spans.append((a, b))
@@ -86,13 +86,15 @@ def chunk_document(document: Document, config: ChunkConfig) -> list[Chunk]:
                     raise AssertionError(f"chunk not found in its section: {piece[:30]!r}")
                 start, end = base + at, base + at + len(piece)
                 cursor = at + 1
-                chunks.append(Chunk(
-                    position=len(chunks),
-                    text=piece,
-                    start=start,
-                    end=end,
-                    section=document.section_path_at(start),
-                    page=document.page_at(start),
-                    page_end=document.page_at(end - 1),
-                ))
+                chunks.append(
+                    Chunk(
+                        position=len(chunks),
+                        text=piece,
+                        start=start,
+                        end=end,
+                        section=document.section_path_at(start),
+                        page=document.page_at(start),
+                        page_end=document.page_at(end - 1),
+                    )
+                )
     return chunks

@@ -50,8 +50,29 @@ SENTENCE_END = "。！？!?；;…"
 
 # The kinds of official document a title ends with (GB/T 9704-2012 7.3.3: a title is
 # issuer + 关于 + subject + kind), so "…关于加强普通高等学校" / "毕业生就业工作的通知" is one title.
-DOCUMENT_KINDS = ("通知", "通报", "意见", "决定", "决议", "办法", "规定", "方案", "报告", "公告", "通告",
-                  "批复", "请示", "函", "纲要", "规划", "细则", "条例", "命令", "议案", "纪要")
+DOCUMENT_KINDS = (
+    "通知",
+    "通报",
+    "意见",
+    "决定",
+    "决议",
+    "办法",
+    "规定",
+    "方案",
+    "报告",
+    "公告",
+    "通告",
+    "批复",
+    "请示",
+    "函",
+    "纲要",
+    "规划",
+    "细则",
+    "条例",
+    "命令",
+    "议案",
+    "纪要",
+)
 _TITLE_LINE = re.compile(r"^[^。！？!?，,；;：:、]{2,40}$")
 
 # Invisible characters that only break matching.
@@ -89,6 +110,7 @@ _LETTER_SPACED = re.compile(r"(?<!\S)[^\s|](?: [^\s|]){4,}(?!\S)")
 
 def close_letter_spacing(text: str) -> str:
     """Take out the spaces of a letter-spaced run: ``全 市 新 建 5 G 基 站`` → ``全市新建5G基站``."""
+
     def close(match: re.Match) -> str:
         run = match.group()
         return run.replace(" ", "") if re.search(f"[{_CJK}]", run) else run
@@ -136,8 +158,13 @@ def title_goes_on(line: str, nxt: str) -> bool:
     ``line`` holds 关于 and no punctuation and does not yet name a document kind;
     ``nxt`` is short, without punctuation, and ends with one (``DOCUMENT_KINDS``).
     """
-    return (bool(_TITLE_LINE.match(line)) and bool(_TITLE_LINE.match(nxt)) and "关于" in line
-            and not line.endswith(DOCUMENT_KINDS) and nxt.endswith(DOCUMENT_KINDS))
+    return (
+        bool(_TITLE_LINE.match(line))
+        and bool(_TITLE_LINE.match(nxt))
+        and "关于" in line
+        and not line.endswith(DOCUMENT_KINDS)
+        and nxt.endswith(DOCUMENT_KINDS)
+    )
 
 
 def strip_trailing_spam(line: str) -> str:

@@ -50,10 +50,10 @@ def furniture(pages: list[list[str]]) -> list[set[int]]:
     found: list[set[int]] = []
     for side in (0, 1):
         counts: dict[str, int] = {}
-        for lines, edge in zip(pages, edges):
+        for lines, edge in zip(pages, edges, strict=False):
             for key in {_key(lines[i]) for i in edge[side]}:
                 counts[key] = counts.get(key, 0) + 1
-        for n, (lines, edge) in enumerate(zip(pages, edges)):
+        for n, (lines, edge) in enumerate(zip(pages, edges, strict=False)):
             hits = {i for i in edge[side] if is_page_number(lines[i]) or counts[_key(lines[i])] >= need}
             if side == 0:
                 found.append(hits)

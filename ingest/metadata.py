@@ -7,15 +7,40 @@ from pathlib import PurePath
 
 # Provincial-level divisions, short name → official name.
 PROVINCES = {
-    "北京": "北京市", "天津": "天津市", "上海": "上海市", "重庆": "重庆市",
-    "河北": "河北省", "山西": "山西省", "辽宁": "辽宁省", "吉林": "吉林省", "黑龙江": "黑龙江省",
-    "江苏": "江苏省", "浙江": "浙江省", "安徽": "安徽省", "福建": "福建省", "江西": "江西省",
-    "山东": "山东省", "河南": "河南省", "湖北": "湖北省", "湖南": "湖南省", "广东": "广东省",
-    "海南": "海南省", "四川": "四川省", "贵州": "贵州省", "云南": "云南省", "陕西": "陕西省",
-    "甘肃": "甘肃省", "青海": "青海省", "台湾": "台湾省",
-    "内蒙古": "内蒙古自治区", "广西": "广西壮族自治区", "西藏": "西藏自治区",
-    "宁夏": "宁夏回族自治区", "新疆": "新疆维吾尔自治区",
-    "香港": "香港特别行政区", "澳门": "澳门特别行政区",
+    "北京": "北京市",
+    "天津": "天津市",
+    "上海": "上海市",
+    "重庆": "重庆市",
+    "河北": "河北省",
+    "山西": "山西省",
+    "辽宁": "辽宁省",
+    "吉林": "吉林省",
+    "黑龙江": "黑龙江省",
+    "江苏": "江苏省",
+    "浙江": "浙江省",
+    "安徽": "安徽省",
+    "福建": "福建省",
+    "江西": "江西省",
+    "山东": "山东省",
+    "河南": "河南省",
+    "湖北": "湖北省",
+    "湖南": "湖南省",
+    "广东": "广东省",
+    "海南": "海南省",
+    "四川": "四川省",
+    "贵州": "贵州省",
+    "云南": "云南省",
+    "陕西": "陕西省",
+    "甘肃": "甘肃省",
+    "青海": "青海省",
+    "台湾": "台湾省",
+    "内蒙古": "内蒙古自治区",
+    "广西": "广西壮族自治区",
+    "西藏": "西藏自治区",
+    "宁夏": "宁夏回族自治区",
+    "新疆": "新疆维吾尔自治区",
+    "香港": "香港特别行政区",
+    "澳门": "澳门特别行政区",
 }
 NATIONAL = "全国"
 
@@ -27,7 +52,23 @@ _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)")
 # A city, prefecture or district name ahead of its suffix: "成都市", "青羊区", "阿坝州".
 _PLACE = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:市|区|县|州|盟|旗))")
 _YEAR_PREFIX = re.compile(r"^(?:(?:19|20)\d\d年?|[（(].*?[）)]|关于|中共|\s)+")
-_NOT_PLACES = ("地区", "城区", "新区", "园区", "社区", "片区", "市场", "城市", "市级", "县域", "县级", "区域", "全市", "全区", "全县")
+_NOT_PLACES = (
+    "地区",
+    "城区",
+    "新区",
+    "园区",
+    "社区",
+    "片区",
+    "市场",
+    "城市",
+    "市级",
+    "县域",
+    "县级",
+    "区域",
+    "全市",
+    "全区",
+    "全县",
+)
 # The opening of a State Council report (its date line and speaker); a local
 # notice that cites 国务院 in its first lines is not thereby national.
 _NATIONAL_HINTS = ("国务院总理", "政务院总理", "全国人民代表大会")
@@ -87,12 +128,16 @@ def region_path_of(title: str, name: str, meta: dict[str, str], head_text: str) 
                 found.append(full)
         rest = _YEAR_PREFIX.sub("", text).strip()
         # Issuers and places lead titles: "成都市青羊区政府工作报告", "通州区人力资源…".
-        while (match := _PLACE.match(rest)) and not match.group(1).endswith(_NOT_PLACES) \
-                and not rest[match.end():].startswith("民") and not _NOT_IN_PLACE & set(match.group(1)):
+        while (
+            (match := _PLACE.match(rest))
+            and not match.group(1).endswith(_NOT_PLACES)
+            and not rest[match.end() :].startswith("民")
+            and not _NOT_IN_PLACE & set(match.group(1))
+        ):
             place = match.group(1)
             if not any(short in place for short in PROVINCES) and place not in found:
                 found.append(place)
-            rest = rest[match.end():]
+            rest = rest[match.end() :]
         if found:
             break
     if not found and any(hint in head_text[:300] for hint in _NATIONAL_HINTS):

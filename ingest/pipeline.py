@@ -7,12 +7,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.settings import ChunkConfig
 from ingest.build import build_document
 from ingest.chunk import chunk_document
 from ingest.document import Chunk, Document, IngestError
 from ingest.loaders import loader_for, supported_suffixes
-
+from ingest.settings import ChunkConfig
 
 # A folder's notes about itself, not reports.
 _FOLDER_NOTES = {"README", "LICENSE", "CHANGELOG"}
@@ -89,8 +88,11 @@ def load_file(path: Path) -> tuple[list[Document], list[str]]:
     except OSError as exc:
         raise IngestError(f"cannot read: {exc.strerror or exc}") from None
     if not documents:
-        raise IngestError(row_errors[0].split(": ", 1)[1] if len(row_errors) == 1 else (
-            f"no document loaded ({len(row_errors)} bad rows)" if row_errors else "no document in file"))
+        raise IngestError(
+            row_errors[0].split(": ", 1)[1]
+            if len(row_errors) == 1
+            else (f"no document loaded ({len(row_errors)} bad rows)" if row_errors else "no document in file")
+        )
     return documents, row_errors
 
 

@@ -14,12 +14,37 @@ from index import Index
 from qa.question import QuestionError
 from qa.searcher import Searcher
 from qa.settings import QaSettings
-from qa.types import (NOT_FOUND_MESSAGE, Answer, Citation, Comparison, Filters, Hit, Row, SearchResult, Span,
-                      answer_to_json, comparison_to_json, search_to_json)
+from qa.types import (
+    NOT_FOUND_MESSAGE,
+    Answer,
+    Citation,
+    Comparison,
+    Filters,
+    Hit,
+    Row,
+    SearchResult,
+    Span,
+    answer_to_json,
+    comparison_to_json,
+    search_to_json,
+)
 
 __all__ = [
-    "NOT_FOUND_MESSAGE", "Answer", "Citation", "Comparison", "Filters", "Hit", "QuestionError", "Row",
-    "SearchResult", "Searcher", "Span", "answer_to_json", "compare", "comparison_to_json", "open_searcher",
+    "NOT_FOUND_MESSAGE",
+    "Answer",
+    "Citation",
+    "Comparison",
+    "Filters",
+    "Hit",
+    "QuestionError",
+    "Row",
+    "SearchResult",
+    "Searcher",
+    "Span",
+    "answer_to_json",
+    "compare",
+    "comparison_to_json",
+    "open_searcher",
     "search_to_json",
 ]
 
@@ -38,7 +63,12 @@ def open_searcher(index_dir: str | Path | None = None, config: QaSettings | None
     return Searcher(index, config)
 
 
-def compare(question: str, filters: Filters | None = None, by: str | None = None,
-            index_dir: str | Path | None = None, config: QaSettings | None = None) -> Comparison:
+def compare(
+    question: str,
+    filters: Filters | None = None,
+    by: str | None = None,
+    index_dir: str | Path | None = None,
+    config: QaSettings | None = None,
+) -> Comparison:
     """``Searcher.compare`` over the index at ``index_dir`` (default: the configured index)."""
     return open_searcher(index_dir, config).compare(question, filters, by)

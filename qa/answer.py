@@ -46,12 +46,19 @@ class Run:
 def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
     """Can a sentence of a passage under ``section`` answer ``question``? The right kind, not a heading, not an echo."""
     wanted = answer_type.wants(question.text)
-    return lambda sentence: (answer_type.can_answer(sentence, wanted) and not span.is_heading(sentence, section)
-                             and not span.echoes(sentence, question.text))
+    return lambda sentence: (
+        answer_type.can_answer(sentence, wanted)
+        and not span.is_heading(sentence, section)
+        and not span.echoes(sentence, question.text)
+    )
 
 
-def judge(runs: list[Run], sentences_of: Callable[[Iterable[int]], dict[int, ChunkSentences]],
-          config: SearchConfig, document_slice: DocumentSlice) -> list[Answer]:
+def judge(
+    runs: list[Run],
+    sentences_of: Callable[[Iterable[int]], dict[int, ChunkSentences]],
+    config: SearchConfig,
+    document_slice: DocumentSlice,
+) -> list[Answer]:
     """Answers for searched questions: sentence-level highlight and a found / not-found verdict.
 
     ``sentences_of`` is ``Index.chunk_sentences``: the stored sentence vectors
@@ -65,7 +72,7 @@ def judge(runs: list[Run], sentences_of: Callable[[Iterable[int]], dict[int, Chu
         for h, hit in enumerate(run.result.hits[:JUDGED_HITS]):
             chunks = [stored[i] for i in run.chunk_ids[h] if i in stored]
             sentences = passage_sentences(hit.text, hit.citation.start, chunks)
-            pieces.extend((h, span, hit.text[span.start:span.end]) for span, _ in sentences)
+            pieces.extend((h, span, hit.text[span.start : span.end]) for span, _ in sentences)
             sims.extend(similarities(sentences, run.vector))
         answers.append(_answer(run, pieces, np.array(sims), config, document_slice))
     return answers
@@ -76,15 +83,19 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
     hits = list(run.result.hits)
     judged = range(min(JUDGED_HITS, len(hits)))
     fits = [answer_filter(run.question, hits[h].citation.section) for h in judged]
-    dense = [[float(s) for p, s in zip(pieces, sims) if p[0] == h] for h in judged]
+    dense = [[float(s) for p, s in zip(pieces, sims, strict=False) if p[0] == h] for h in judged]
     for h in judged:
-        hits[h] = replace(hits[h], highlights=highlight.best_sentences(hits[h].text, run.terms, dense[h], can_answer=fits[h]))
+        hits[h] = replace(
+            hits[h], highlights=highlight.best_sentences(hits[h].text, run.terms, dense[h], can_answer=fits[h])
+        )
     grounded = [h for h in judged if run.grounded[h]]
     content = content_terms(run.question, run.terms)
     # A sentence that cannot give the kind of answer asked for (no number, for "多少") is no evidence.
     evidence = verdict.Evidence(
-        top_similarity=max((float(s) for p, s in zip(pieces, sims) if run.grounded[p[0]] and fits[p[0]](p[2])),
-                           default=0.0),
+        top_similarity=max(
+            (float(s) for p, s in zip(pieces, sims, strict=False) if run.grounded[p[0]] and fits[p[0]](p[2])),
+            default=0.0,
+        ),
         coverage=max((highlight.term_overlap(run.terms, hits[h].text) for h in grounded), default=0.0),
         grounded=bool(grounded),
         anchored=not content or any(t in comparable(hits[h].text) for h in grounded for t in content),
@@ -92,25 +103,27 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
     found = verdict.is_found(evidence, config)
     confidence = verdict.confidence(evidence, config)
     result = run.result
-    answering = [h for h in grounded if any(fits[h](hits[h].text[s.start:s.end]) for s in hits[h].highlights)]
+    answering = [h for h in grounded if any(fits[h](hits[h].text[s.start : s.end]) for s in hits[h].highlights)]
     if found and answering:
         top = hits[answering[0]]
-        best = highlight.best_sentences(top.text, run.terms, dense[answering[0]], max_sentences=1,
-                                        can_answer=fits[answering[0]])[0]
+        best = highlight.best_sentences(
+            top.text, run.terms, dense[answering[0]], max_sentences=1, can_answer=fits[answering[0]]
+        )[0]
         text, citation = _answer_span(top, _with_neighbours(top, best), document_slice)
         return Answer(result.question, "found", text, citation, tuple(hits), max(confidence, 0.5), result.took_ms)
-    return Answer(result.question, "not_found", NOT_FOUND_MESSAGE, None, tuple(hits), min(confidence, 0.49),
-                  result.took_ms)
+    return Answer(
+        result.question, "not_found", NOT_FOUND_MESSAGE, None, tuple(hits), min(confidence, 0.49), result.took_ms
+    )
 
 
 def _with_neighbours(hit: Hit, best: Span) -> Span:
     """The best sentence, joined by the other highlighted ones that touch it (nothing but space between)."""
     start, end = best.start, best.end
     for s in sorted(hit.highlights, key=lambda s: s.start):
-        if s.end <= start and not hit.text[s.end:start].strip():
+        if s.end <= start and not hit.text[s.end : start].strip():
             start = s.start
     for s in sorted(hit.highlights, key=lambda s: s.start):
-        if s.start >= end and not hit.text[end:s.start].strip():
+        if s.start >= end and not hit.text[end : s.start].strip():
             end = s.end
     return Span(start, end)
 
@@ -121,9 +134,9 @@ def _answer_span(hit: Hit, picked: Span, document_slice: DocumentSlice) -> tuple
     start, end = c.start + picked.start, c.start + picked.end
     lo = max(0, start - _CONTEXT)
     window = document_slice(c.doc, lo, end + _CONTEXT)
-    if window[start - lo:end - lo] != hit.text[picked.start:picked.end]:
+    if window[start - lo : end - lo] != hit.text[picked.start : picked.end]:
         # The passage is not the stored text at these offsets (should not happen): keep the passage's own words.
-        return hit.text[picked.start:picked.end], replace(c, start=start, end=end)
+        return hit.text[picked.start : picked.end], replace(c, start=start, end=end)
     headings = [c.title, *c.section.split(SECTION_SEPARATOR)]
     s, e = span.whole_sentences(window, start - lo, end - lo, headings)
     return window[s:e], replace(c, start=lo + s, end=lo + e)

@@ -34,7 +34,9 @@ class Wants(Enum):
 
 
 # "哪几个" asks for a list, not a count, so 几 after 哪 is left out.
-_NUMBER_QUESTION = re.compile(r"多少|(?<!哪)几[个项条家所辆次年天岁名位座处万千百十亿倍成]|多大|多长|多高|多远|多久|多重|多快")
+_NUMBER_QUESTION = re.compile(
+    r"多少|(?<!哪)几[个项条家所辆次年天岁名位座处万千百十亿倍成]|多大|多长|多高|多远|多久|多重|多快"
+)
 _TIME_QUESTION = re.compile(r"哪一?年|何年|何时|什么时候|什么时间|哪天|哪一天|几月|几号|哪个月")
 _CHINESE_NUMERAL = "〇零一二三四五六七八九十百千万亿两"
 _NUMERAL = rf"[{_CHINESE_NUMERAL}0-9]"
@@ -45,22 +47,25 @@ _TIME = re.compile(rf"[0-9]|[{_CHINESE_NUMERAL}]{{2,}}年|今年|明年|去年|�
 
 # Numerals that name or order, not count. Brackets of document numbers come in
 # many shapes, including those of a mis-decoded 〔〕 („‟).
-_NON_QUANTITIES = tuple(re.compile(p) for p in (
-    # A heading's or list item's own number at the start: "6 全力保障…", "（三）…", "二、…", "第一章".
-    r"^\s*(?:[-·•]\s*)?(?:\d{1,2}(?:[\s、.．]|$)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)",
-    # Document numbers (发文字号), GB/T 7714: 机关代字 + 〔年份〕 + 序号 + 号.
-    r"[\u4e00-\u9fff]{0,12}[〔［\[【(（„‚«〈]\s*(?:19|20)\d\d\s*[〕］\]】)）‟‛»〉]\s*(?:第\s*)?\d{1,5}\s*号",
-    # Dates and clock times: 2019-05-14, 2019/5/14, 5月14日, 10:45(:55).
-    r"(?:19|20)\d\d[-/.]\d{1,2}(?:[-/.]\d{1,2})?",
-    rf"(?<![0-9]){_NUMERAL}{{1,3}}月(?:份)?(?:{_NUMERAL}{{1,3}}[日号])?",
-    r"(?<![0-9个])\d{1,2}[日号](?![0-9])",
-    r"(?<![0-9])\d{1,2}:\d{2}(?::\d{2})?(?![0-9:])",
-    # Ordinals and sessions: 第三次, 第十四届; 十九届四中全会; 二十大; 十四五.
-    rf"第{_NUMERAL}+",
-    rf"{_NUMERAL}+届(?:{_NUMERAL}+中全会)?|[一二三四五六七八九]中全会",
-    r"(?:十[一二三四五六七八九]|二十[一二三四五六七八九]?)大",
-    r"十[一二三四五六七八九]五|[六七八九]五(?=规划|计划|时期|期间|”|\")",
-))
+_NON_QUANTITIES = tuple(
+    re.compile(p)
+    for p in (
+        # A heading's or list item's own number at the start: "6 全力保障…", "（三）…", "二、…", "第一章".
+        r"^\s*(?:[-·•]\s*)?(?:\d{1,2}(?:[\s、.．]|$)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)",
+        # Document numbers (发文字号), GB/T 7714: 机关代字 + 〔年份〕 + 序号 + 号.
+        r"[\u4e00-\u9fff]{0,12}[〔［\[【(（„‚«〈]\s*(?:19|20)\d\d\s*[〕］\]】)）‟‛»〉]\s*(?:第\s*)?\d{1,5}\s*号",
+        # Dates and clock times: 2019-05-14, 2019/5/14, 5月14日, 10:45(:55).
+        r"(?:19|20)\d\d[-/.]\d{1,2}(?:[-/.]\d{1,2})?",
+        rf"(?<![0-9]){_NUMERAL}{{1,3}}月(?:份)?(?:{_NUMERAL}{{1,3}}[日号])?",
+        r"(?<![0-9个])\d{1,2}[日号](?![0-9])",
+        r"(?<![0-9])\d{1,2}:\d{2}(?::\d{2})?(?![0-9:])",
+        # Ordinals and sessions: 第三次, 第十四届; 十九届四中全会; 二十大; 十四五.
+        rf"第{_NUMERAL}+",
+        rf"{_NUMERAL}+届(?:{_NUMERAL}+中全会)?|[一二三四五六七八九]中全会",
+        r"(?:十[一二三四五六七八九]|二十[一二三四五六七八九]?)大",
+        r"十[一二三四五六七八九]五|[六七八九]五(?=规划|计划|时期|期间|”|\")",
+    )
+)
 
 
 def wants(question: str) -> Wants:

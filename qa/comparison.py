@@ -19,12 +19,12 @@ import re
 import time
 from dataclasses import dataclass
 
-from qa.settings import SearchConfig
 from index import Index
 from index.keyword import query_terms, query_tokens
 from ingest.metadata import NATIONAL
 from qa import fuse, highlight, verdict
 from qa.question import Question, about_years, content_terms, understand, validate, years_in
+from qa.settings import SearchConfig
 from qa.types import Citation, Comparison, Filters, Row
 from qa.value import asks_quantity, read_value, values_in
 
@@ -48,10 +48,42 @@ _GOAL_QUESTION = re.compile(r"目标|预期|计划|指标")
 _SPACED_DIGITS = re.compile(r"(?<=\d) (?=\d)")
 # Provincial-level divisions in the order of their GB/T 2260 codes (11 北京 … 65 新疆, 71 台湾, 81 香港, 82 澳门).
 ADMINISTRATIVE_ORDER = (
-    NATIONAL, "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省", "上海市",
-    "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省",
-    "广西壮族自治区", "海南省", "重庆市", "四川省", "贵州省", "云南省", "西藏自治区", "陕西省", "甘肃省",
-    "青海省", "宁夏回族自治区", "新疆维吾尔自治区", "台湾省", "香港特别行政区", "澳门特别行政区")
+    NATIONAL,
+    "北京市",
+    "天津市",
+    "河北省",
+    "山西省",
+    "内蒙古自治区",
+    "辽宁省",
+    "吉林省",
+    "黑龙江省",
+    "上海市",
+    "江苏省",
+    "浙江省",
+    "安徽省",
+    "福建省",
+    "江西省",
+    "山东省",
+    "河南省",
+    "湖北省",
+    "湖南省",
+    "广东省",
+    "广西壮族自治区",
+    "海南省",
+    "重庆市",
+    "四川省",
+    "贵州省",
+    "云南省",
+    "西藏自治区",
+    "陕西省",
+    "甘肃省",
+    "青海省",
+    "宁夏回族自治区",
+    "新疆维吾尔自治区",
+    "台湾省",
+    "香港特别行政区",
+    "澳门特别行政区",
+)
 
 
 @dataclass(frozen=True)
@@ -62,8 +94,9 @@ class _Report:
     places: tuple[str, ...]
 
 
-def compare(index: Index, config: SearchConfig, question: str, filters: Filters | None = None,
-            by: str | None = None) -> Comparison:
+def compare(
+    index: Index, config: SearchConfig, question: str, filters: Filters | None = None, by: str | None = None
+) -> Comparison:
     """One row per report matching ``filters`` and the years and places ``question`` names.
 
     ``by`` is ``"report"`` (by name), ``"region"`` (administrative order, then
@@ -88,10 +121,14 @@ def compare(index: Index, config: SearchConfig, question: str, filters: Filters 
 def _reports(index: Index, filters: Filters | None) -> list[_Report]:
     allowed = None
     if filters is not None and not filters.is_empty():
-        allowed = set(index.documents_where(filters.docs or None, filters.regions or None,
-                                            filters.year_from, filters.year_to))
-    return [_Report(name, title, year, tuple(path.split()))
-            for name, title, year, path in index.document_facets() if allowed is None or name in allowed]
+        allowed = set(
+            index.documents_where(filters.docs or None, filters.regions or None, filters.year_from, filters.year_to)
+        )
+    return [
+        _Report(name, title, year, tuple(path.split()))
+        for name, title, year, path in index.document_facets()
+        if allowed is None or name in allowed
+    ]
 
 
 def _grounded(question: Question, reports: list[_Report]) -> list[_Report]:
@@ -113,8 +150,13 @@ def _grounded(question: Question, reports: list[_Report]) -> list[_Report]:
 
 def _rows(index: Index, config: SearchConfig, question: Question, reports: list[_Report]) -> list[Row]:
     """A row per report: its best sentence, judged (see the module's docstring)."""
-    best_of = _best_chunks(index, question, _ranking(index, config, question, reports),
-                           {r.name: r for r in reports}, config.grounding_boost)
+    best_of = _best_chunks(
+        index,
+        question,
+        _ranking(index, config, question, reports),
+        {r.name: r for r in reports},
+        config.grounding_boost,
+    )
     terms = query_terms(question.text)
     # The longest forms only: 生产总值 counts once, not again as 生产 and 总值.
     content = content_terms(question, query_tokens(question.text))
@@ -131,7 +173,9 @@ def _rows(index: Index, config: SearchConfig, question: Question, reports: list[
     return rows
 
 
-def _ranking(index: Index, config: SearchConfig, question: Question, reports: list[_Report]) -> dict[int, fuse.Candidate]:
+def _ranking(
+    index: Index, config: SearchConfig, question: Question, reports: list[_Report]
+) -> dict[int, fuse.Candidate]:
     """Every chunk of the reports, scored as search fuses them: one dense and one keyword search in all."""
     names = {r.name for r in reports}
     allowed = index.chunk_ids_where(docs=names)
@@ -151,21 +195,36 @@ def _row(report: _Report, pick, terms: list[str], content: list[str], quantity: 
         top_similarity=similarity,
         coverage=highlight.term_overlap(terms, record.text),
         grounded=grounded,
-        anchored=not content or any(t in record.text for t in content))
+        anchored=not content or any(t in record.text for t in content),
+    )
     confidence = verdict.confidence(evidence, config)
-    answers = (verdict.is_found(evidence, config) and coverage(content, sentence) >= ANSWER_COVERAGE
-               and (value is not None or not quantity))
+    answers = (
+        verdict.is_found(evidence, config)
+        and coverage(content, sentence) >= ANSWER_COVERAGE
+        and (value is not None or not quantity)
+    )
     if not answers:
         return _not_found(report, min(confidence, 0.49))
-    citation = Citation(doc=record.doc, title=record.title, year=record.year, region=record.region,
-                        section=record.section, page=record.page, start=record.start + span.start,
-                        end=record.start + span.end, chunk_id=record.id, position=record.position)
-    return Row(report.name, report.title, _region(report), report.year, True, sentence, citation,
-               max(confidence, 0.5), value)
+    citation = Citation(
+        doc=record.doc,
+        title=record.title,
+        year=record.year,
+        region=record.region,
+        section=record.section,
+        page=record.page,
+        start=record.start + span.start,
+        end=record.start + span.end,
+        chunk_id=record.id,
+        position=record.position,
+    )
+    return Row(
+        report.name, report.title, _region(report), report.year, True, sentence, citation, max(confidence, 0.5), value
+    )
 
 
-def _best_chunks(index: Index, question: Question, fused: dict[int, fuse.Candidate], reports: dict[str, _Report],
-                 boost: float):
+def _best_chunks(
+    index: Index, question: Question, fused: dict[int, fuse.Candidate], reports: dict[str, _Report], boost: float
+):
     """Per report, its best ``CANDIDATE_CHUNKS`` chunks as (record, grounded, dense similarity), best first.
 
     Grounding as in search: a chunk known to be about another year than the
@@ -188,7 +247,9 @@ def _best_chunks(index: Index, question: Question, fused: dict[int, fuse.Candida
             record = records.get(c.chunk_id)
             if record is None:
                 continue
-            fit = about_years(question.years, record.text, record.section, reports[name].year) if question.years else None
+            fit = (
+                about_years(question.years, record.text, record.section, reports[name].year) if question.years else None
+            )
             factor = fuse.grounding_factor(fit, reports[name].places, question.places, boost)
             scored.append((c.score * factor, record, fit is not False, c.dense_score or 0.0))
         scored.sort(key=lambda s: -s[0])
@@ -204,7 +265,7 @@ def _best_sentence(chunks, content: list[str], quantity: bool, years: set[int]):
     for rank, chunk in enumerate(chunks):
         record, grounded = chunk[0], chunk[1]
         for span in highlight.sentences(record.text):
-            sentence = record.text[span.start:span.end]
+            sentence = record.text[span.start : span.end]
             value = read_value(sentence, _present(content, sentence)) if quantity else None
             covered = coverage(content, sentence)
             key = (grounded, covered >= ANSWER_COVERAGE, value is not None, _timely(sentence, years), covered, -rank)
@@ -239,7 +300,7 @@ def _timely(sentence: str, years: set[int]) -> bool:
     if _PAST_WORDS.search(sentence) and not _PLAN_WORDS.search(sentence):
         return False
     for value in reversed(values_in(sentence)):
-        sentence = sentence[:value.start] + sentence[value.end:]
+        sentence = sentence[: value.start] + sentence[value.end :]
     named = years_in(_SPACED_DIGITS.sub("", sentence))
     return not named or not years or bool(named & years)
 

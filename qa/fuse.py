@@ -28,8 +28,11 @@ def rrf(
     """Weighted reciprocal-rank fusion: ``w / (k + rank)`` summed over the rankings a chunk is in."""
     fused = _candidates(dense, keyword)
     for c in fused.values():
-        c.score = sum(weight / (k + rank) for weight, rank in
-                      ((dense_weight, c.dense_rank), (keyword_weight, c.keyword_rank)) if rank is not None)
+        c.score = sum(
+            weight / (k + rank)
+            for weight, rank in ((dense_weight, c.dense_rank), (keyword_weight, c.keyword_rank))
+            if rank is not None
+        )
     return fused
 
 
@@ -50,8 +53,9 @@ def convex(
     dense_scaled, keyword_scaled = _min_max(dense), _min_max(keyword)
     total = (dense_weight + keyword_weight) or 1.0
     for c in fused.values():
-        c.score = (dense_weight * dense_scaled.get(c.chunk_id, 0.0)
-                   + keyword_weight * keyword_scaled.get(c.chunk_id, 0.0)) / total
+        c.score = (
+            dense_weight * dense_scaled.get(c.chunk_id, 0.0) + keyword_weight * keyword_scaled.get(c.chunk_id, 0.0)
+        ) / total
     return fused
 
 

@@ -45,10 +45,10 @@ def best_sentences(
     spans = sentences(text)
     if not spans:
         return ()
-    pieces = [text[s.start:s.end] for s in spans]
+    pieces = [text[s.start : s.end] for s in spans]
     scores = [term_overlap(question_terms, p) for p in pieces]
     if dense_scores is not None:
-        scores = [s + dense_weight * d for s, d in zip(scores, dense_scores)]
+        scores = [s + dense_weight * d for s, d in zip(scores, dense_scores, strict=False)]
     candidates = range(len(spans))
     if can_answer is not None:
         candidates = [i for i in candidates if can_answer(pieces[i])] or candidates

@@ -22,7 +22,7 @@ class Passage:
     start: int
     end: int
     score: float
-    also_in: tuple["Passage", ...] = ()  # near-duplicates of this text in other documents, best first
+    also_in: tuple[Passage, ...] = ()  # near-duplicates of this text in other documents, best first
     section: str = ""  # the section path: passages of two top-level sections are never merged
     merged: tuple[int, ...] = ()  # ids of the chunks merged into this one's
 
@@ -38,11 +38,17 @@ def merge(first: Passage, second: Passage) -> Passage:
     if b.end <= a.end:
         text = a.text
     elif b.start <= a.end:
-        text = a.text + b.text[a.end - b.start:]
+        text = a.text + b.text[a.end - b.start :]
     else:
         text = a.text + "\n" * (b.start - a.end) + b.text
-    return replace(first, text=text, start=a.start, end=max(a.end, b.end), score=max(a.score, b.score),
-                   merged=first.merged + second.chunk_ids)
+    return replace(
+        first,
+        text=text,
+        start=a.start,
+        end=max(a.end, b.end),
+        score=max(a.score, b.score),
+        merged=first.merged + second.chunk_ids,
+    )
 
 
 def touches(a: Passage, b: Passage) -> bool:
@@ -52,8 +58,12 @@ def touches(a: Passage, b: Passage) -> bool:
     with its own ("一、2024年工作回顾" and "二、2025年工作安排" are about two
     years); subsections of one part merge.
     """
-    return (a.doc == b.doc and _part(a.section) == _part(b.section)
-            and a.start <= b.end + _MAX_GAP and b.start <= a.end + _MAX_GAP)
+    return (
+        a.doc == b.doc
+        and _part(a.section) == _part(b.section)
+        and a.start <= b.end + _MAX_GAP
+        and b.start <= a.end + _MAX_GAP
+    )
 
 
 def _part(section: str) -> str:
@@ -64,7 +74,7 @@ def _part(section: str) -> str:
 def _bigrams(text: str) -> frozenset[str]:
     # Cached: the clean-up compares each candidate with every kept passage.
     compact = "".join(text.split())
-    return frozenset(compact[i:i + 2] for i in range(len(compact) - 1))
+    return frozenset(compact[i : i + 2] for i in range(len(compact) - 1))
 
 
 def near_duplicate(a: str, b: str) -> bool:

@@ -51,7 +51,9 @@ _CHINESE_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})年")
 YEAR_MENTION = re.compile(_YEAR.pattern + "年|" + _CHINESE_YEAR.pattern)
 # Years named relative to the report's own: offsets from its year. A word right
 # after 比/较 compares ("比上年增长") and does not say which year is asked about.
-_RELATIVE_YEAR = re.compile(r"(?<![比较])(今年|本年|去年|上一年|上年|前年|明年)|近([0-9]{1,2}|[两二三四五六七八九十]{1,2})年")
+_RELATIVE_YEAR = re.compile(
+    r"(?<![比较])(今年|本年|去年|上一年|上年|前年|明年)|近([0-9]{1,2}|[两二三四五六七八九十]{1,2})年"
+)
 _RELATIVE_OFFSETS = {"今年": 0, "本年": 0, "去年": -1, "上一年": -1, "上年": -1, "前年": -2, "明年": 1}
 _SMALL_NUMERALS = {c: n for n, c in enumerate("零一二三四五六七八九十") if n} | {"两": 2}
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
@@ -59,7 +61,8 @@ _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "0012345678
 _NATIONAL_WORDS = ("国务院", "中央政府", "全国人大", "全国人民代表大会")
 # Words that ask rather than say what is asked about: never evidence that a passage is on the question.
 _QUESTION_WORDS = frozenset(
-    "多少 什么 哪些 哪个 哪里 哪儿 哪几 几个 哪几个 怎么 怎样 如何 为什么 是否 有没有 是不是 能不能 可以 可不可以".split())
+    "多少 什么 哪些 哪个 哪里 哪儿 哪几 几个 哪几个 怎么 怎样 如何 为什么 是否 有没有 是不是 能不能 可以 可不可以".split()
+)
 _ASKING = re.compile(r"^(?:几|多少)[\u3400-\u9fff]?$")
 _CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _ADMIN_SUFFIX = re.compile(r"(?:省|市|区|县|州|盟|旗|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
@@ -182,8 +185,9 @@ def match_terms(question: Question) -> list[str]:
 
     Question words (多少, 几条) are left out: no passage answers with them.
     """
-    return [t for t in query_terms(synonyms.comparable(without_relative_years(question.text)))
-            if not is_question_word(t)]
+    return [
+        t for t in query_terms(synonyms.comparable(without_relative_years(question.text))) if not is_question_word(t)
+    ]
 
 
 def is_question_word(term: str) -> bool:
@@ -200,9 +204,15 @@ def content_terms(question: Question, terms: list[str]) -> list[str]:
     地区生产总值 in the text), so their absence from a passage says nothing.
     """
     places = {form for place in question.places for form in (place, short_name(place))}
-    return [t for t in terms
-            if len(t) >= 2 and _CHINESE.search(t) and not t[0].isdigit() and not is_question_word(t)
-            and not any(t in place or place in t for place in places)]
+    return [
+        t
+        for t in terms
+        if len(t) >= 2
+        and _CHINESE.search(t)
+        and not t[0].isdigit()
+        and not is_question_word(t)
+        and not any(t in place or place in t for place in places)
+    ]
 
 
 def about_years(years: Sequence[int], text: str, section: str, report_year: int | None) -> bool | None:

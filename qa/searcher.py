@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-
 from index import Index
 from qa import comparison, fuse, highlight, passages
 from qa.answer import Run, answer_filter, judge
@@ -48,8 +47,9 @@ class Searcher:
 
     def ask_batch(self, questions: Sequence[str], k: int = 5, filters: Filters | None = None) -> list[Answer]:
         """``ask`` for many questions at once."""
-        return judge(self.run(questions, k, filters), self.index.chunk_sentences, self.search_config,
-                     self.index.document_slice)
+        return judge(
+            self.run(questions, k, filters), self.index.chunk_sentences, self.search_config, self.index.document_slice
+        )
 
     def compare(self, question: str, filters: Filters | None = None, by: str | None = None) -> Comparison:
         """One row per matching report: its answer sentence, citation and value (``qa/comparison.py``)."""
@@ -68,23 +68,27 @@ class Searcher:
         allowed_ids = self.index.chunk_ids_where(docs=allowed_docs) if allowed_docs is not None else None
         # BM25 (SQLite, which releases the GIL) runs while the model embeds the questions.
         keyword_future = self._keyword_worker.submit(
-            lambda: [self.index.keyword_search(keyword_query(q), cfg.keyword_depth, allowed_docs) for q in parsed])
+            lambda: [self.index.keyword_search(keyword_query(q), cfg.keyword_depth, allowed_docs) for q in parsed]
+        )
         vectors = self.index.encode_queries(texts)
         dense_all = self.index.dense_search(vectors, cfg.dense_depth, allowed_ids)
         keyword_all = keyword_future.result()
         ranked = []
-        for question, dense, keyword in zip(parsed, dense_all, keyword_all):
+        for question, dense, keyword in zip(parsed, dense_all, keyword_all, strict=False):
             terms = match_terms(question)
             ranked.append((terms, self._rank(question, dense, keyword, facets, k, terms)))
         took = (time.perf_counter() - started) * 1000 / max(1, len(texts))
         out = []
-        for question, vector, (terms, (hits, chunk_ids)) in zip(parsed, vectors, ranked):
+        for question, vector, (terms, (hits, chunk_ids)) in zip(parsed, vectors, ranked, strict=False):
             grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
-            out.append(Run(question, vector, terms, SearchResult(question.text, tuple(hits), took), grounded, chunk_ids))
+            out.append(
+                Run(question, vector, terms, SearchResult(question.text, tuple(hits), took), grounded, chunk_ids)
+            )
         return out
 
-    def _rank(self, question: Question, dense, keyword, facets, k: int,
-              terms: list[str]) -> tuple[list[Hit], tuple[tuple[int, ...], ...]]:
+    def _rank(
+        self, question: Question, dense, keyword, facets, k: int, terms: list[str]
+    ) -> tuple[list[Hit], tuple[tuple[int, ...], ...]]:
         """The hits, best first, and per hit the ids of the chunks its passage spans."""
         cfg = self.search_config
         if cfg.fusion == "rrf":
@@ -101,15 +105,24 @@ class Searcher:
                 candidate.score *= fuse.grounding_factor(year_fit, facet.places, question.places, cfg.grounding_boost)
         ranked = sorted(fused.values(), key=lambda c: -c.score)
         kept = passages.clean_up([_passage(records[c.chunk_id], c.score) for c in ranked], k, self._max_passage)
-        return ([self._hit(p, records, fused[p.chunk_id], terms, answer_filter(question, p.section)) for p in kept],
-                tuple(p.chunk_ids for p in kept))
+        return (
+            [self._hit(p, records, fused[p.chunk_id], terms, answer_filter(question, p.section)) for p in kept],
+            tuple(p.chunk_ids for p in kept),
+        )
 
     @staticmethod
     def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms, can_answer) -> Hit:
         spans = highlight.best_sentences(passage.text, terms, can_answer=can_answer)
         also_in = tuple(_citation(d, records[d.chunk_id]) for d in passage.also_in)
-        return Hit(passage.text, passage.score, _citation(passage, records[passage.chunk_id]), spans,
-                   candidate.dense_score, candidate.keyword_rank, also_in)
+        return Hit(
+            passage.text,
+            passage.score,
+            _citation(passage, records[passage.chunk_id]),
+            spans,
+            candidate.dense_score,
+            candidate.keyword_rank,
+            also_in,
+        )
 
     @staticmethod
     def _grounded(question: Question, hit: Hit, facets) -> bool:
@@ -130,14 +143,19 @@ class Searcher:
 
     # -- documents --------------------------------------------------------
     def _facets(self) -> dict[str, _Facet]:
-        return {name: _Facet(title, year, tuple(region_path.split()) if region_path else ())
-                for name, title, year, region_path in self.index.document_facets()}
+        return {
+            name: _Facet(title, year, tuple(region_path.split()) if region_path else ())
+            for name, title, year, region_path in self.index.document_facets()
+        }
 
     def _allowed_docs(self, filters: Filters | None) -> set[str] | None:
         if filters is None or filters.is_empty():
             return None
-        return set(self.index.documents_where(filters.docs or None, filters.regions or None,
-                                              filters.year_from, filters.year_to))
+        return set(
+            self.index.documents_where(
+                filters.docs or None, filters.regions or None, filters.year_from, filters.year_to
+            )
+        )
 
 
 def _passage(record, score: float) -> passages.Passage:
@@ -148,6 +166,14 @@ def _passage(record, score: float) -> passages.Passage:
 def _citation(passage: passages.Passage, record) -> Citation:
     """Where ``passage`` (one chunk of ``record``'s document, or several merged) lies in its document."""
     return Citation(
-        doc=record.doc, title=record.title, year=record.year, region=record.region,
-        section=record.section, page=record.page, start=passage.start, end=passage.end,
-        chunk_id=record.id, position=record.position)
+        doc=record.doc,
+        title=record.title,
+        year=record.year,
+        region=record.region,
+        section=record.section,
+        page=record.page,
+        start=passage.start,
+        end=passage.end,
+        chunk_id=record.id,
+        position=record.position,
+    )

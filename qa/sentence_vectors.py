@@ -23,7 +23,7 @@ def passage_sentences(text: str, start: int, stored: Sequence[ChunkSentences]) -
     """
     by_span: dict[tuple[int, int], np.ndarray] = {}
     for chunk in stored:
-        for (a, b), vector in zip(chunk.spans, chunk.vectors):
+        for (a, b), vector in zip(chunk.spans, chunk.vectors, strict=False):
             by_span.setdefault((chunk.start + a, chunk.start + b), vector)
     dimension = next((len(v) for v in by_span.values()), 0)
     out = []
@@ -33,8 +33,9 @@ def passage_sentences(text: str, start: int, stored: Sequence[ChunkSentences]) -
         if exact is not None:
             pieces = [exact]
         else:
-            pieces = ([v for (a, b), v in by_span.items() if lo <= a and b <= hi]
-                      or [v for (a, b), v in by_span.items() if a < hi and lo < b])
+            pieces = [v for (a, b), v in by_span.items() if lo <= a and b <= hi] or [
+                v for (a, b), v in by_span.items() if a < hi and lo < b
+            ]
         out.append((span, np.stack(pieces) if pieces else np.zeros((0, dimension), dtype=np.float32)))
     return out
 

@@ -19,9 +19,13 @@ from index.context import SECTION_SEPARATOR
 SENTENCE_END = "。！？!?；;"
 _CLOSERS = "”’」』）)"
 # A heading's numbering: 一、 （三） 3. 第二章 第五条.
-_NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[、.．]\s*"
-                       r"|第[一二三四五六七八九十百\d]{1,4}[章节条部分篇])")
-_LIST_ITEM = re.compile(r"^\s*(?:[-·•●◆■□▪*]|\d{1,2}[、.．)）]|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)")
+_NUMBERED = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[、.．]\s*"
+    r"|第[一二三四五六七八九十百\d]{1,4}[章节条部分篇])"
+)
+_LIST_ITEM = re.compile(
+    r"^\s*(?:[-·•●◆■□▪*]|\d{1,2}[、.．)）]|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)"
+)
 _MAX_HEADING = 40
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # A wrapped line runs near the full width; a shorter line ending without punctuation is a line of its own.
@@ -63,9 +67,16 @@ def _wraps(line: str, following: str, headings: frozenset[str]) -> bool:
     item, a title, or holds no Chinese (a page number such as "— 2 —").
     """
     line, following = line.strip(), following.strip()
-    return (len(line) >= _MIN_WRAPPED_LINE and bool(_CJK.search(following)) and not _ends_sentence(line)
-            and line[-1] not in ":：" and not is_heading(line) and not _LIST_ITEM.match(following)
-            and _compact(line) not in headings and _compact(following) not in headings)
+    return (
+        len(line) >= _MIN_WRAPPED_LINE
+        and bool(_CJK.search(following))
+        and not _ends_sentence(line)
+        and line[-1] not in ":："
+        and not is_heading(line)
+        and not _LIST_ITEM.match(following)
+        and _compact(line) not in headings
+        and _compact(following) not in headings
+    )
 
 
 def whole_sentences(text: str, start: int, end: int, headings: Iterable[str] = ()) -> tuple[int, int]:
@@ -83,7 +94,7 @@ def whole_sentences(text: str, start: int, end: int, headings: Iterable[str] = (
         if text[s - 1] == "\n":
             line_start = text.rfind("\n", 0, s - 1) + 1
             line_end = text.find("\n", s)
-            if not _wraps(text[line_start:s - 1], text[s:line_end if line_end >= 0 else len(text)], headings):
+            if not _wraps(text[line_start : s - 1], text[s : line_end if line_end >= 0 else len(text)], headings):
                 break
         s -= 1
     e = end
@@ -91,7 +102,7 @@ def whole_sentences(text: str, start: int, end: int, headings: Iterable[str] = (
         if text[e] == "\n":
             line_start = text.rfind("\n", 0, e) + 1
             next_end = text.find("\n", e + 1)
-            if not _wraps(text[line_start:e], text[e + 1:next_end if next_end >= 0 else len(text)], headings):
+            if not _wraps(text[line_start:e], text[e + 1 : next_end if next_end >= 0 else len(text)], headings):
                 break
         e += 1
     while e < len(text) and text[e] in _CLOSERS:

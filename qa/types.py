@@ -109,7 +109,7 @@ class Hit:
     @property
     def answer_text(self) -> str:
         """The highlighted sentences joined in order."""
-        return "".join(self.text[s.start:s.end] for s in self.highlights)
+        return "".join(self.text[s.start : s.end] for s in self.highlights)
 
 
 @dataclass(frozen=True)
@@ -221,18 +221,42 @@ def row_to_json(row: Row) -> dict[str, Any]:
     """One row of a comparison as JSON; ``value`` is null or {text, low, high, unit, qualifier}."""
     value = row.value
     return {
-        "doc": row.doc, "title": row.title, "region": row.region, "year": row.year,
+        "doc": row.doc,
+        "title": row.title,
+        "region": row.region,
+        "year": row.year,
         "answer": row.answer,
         "citation": asdict(row.citation) if row.citation else None,
         "confidence": round(row.confidence, 4),
-        "value": None if value is None else {"text": value.text, "low": value.low, "high": value.high,
-                                             "unit": value.unit, "qualifier": value.qualifier},
+        "value": None
+        if value is None
+        else {
+            "text": value.text,
+            "low": value.low,
+            "high": value.high,
+            "unit": value.unit,
+            "qualifier": value.qualifier,
+        },
         "found": row.found,
     }
 
 
-CSV_COLUMNS = ("region", "year", "title", "found", "value", "low", "high", "unit", "qualifier", "answer",
-               "doc", "start", "end", "confidence")
+CSV_COLUMNS = (
+    "region",
+    "year",
+    "title",
+    "found",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "qualifier",
+    "answer",
+    "doc",
+    "start",
+    "end",
+    "confidence",
+)
 
 
 def comparison_to_csv(comparison: Comparison) -> str:
@@ -242,8 +266,22 @@ def comparison_to_csv(comparison: Comparison) -> str:
     writer.writerow(CSV_COLUMNS)
     for row in comparison.rows:
         v, c = row.value, row.citation
-        writer.writerow([row.region, row.year or "", row.title, "yes" if row.found else "no",
-                         v.text if v else "", v.low if v else "", v.high if v else "", v.unit if v else "",
-                         v.qualifier if v else "", row.answer, row.doc, c.start if c else "", c.end if c else "",
-                         round(row.confidence, 4)])
+        writer.writerow(
+            [
+                row.region,
+                row.year or "",
+                row.title,
+                "yes" if row.found else "no",
+                v.text if v else "",
+                v.low if v else "",
+                v.high if v else "",
+                v.unit if v else "",
+                v.qualifier if v else "",
+                row.answer,
+                row.doc,
+                c.start if c else "",
+                c.end if c else "",
+                round(row.confidence, 4),
+            ]
+        )
     return out.getvalue()

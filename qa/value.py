@@ -22,7 +22,20 @@ from dataclasses import dataclass
 from qa import answer_type
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％．－～", "0123456789%.-~")
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUMERAL = "〇零一二两三四五六七八九十百千"
 
@@ -36,39 +49,50 @@ _MAGNITUDE = r"(?:万亿|亿|万|千)"
 # Units as reports write them, longest first where one starts another.
 _UNIT_WORDS = (
     "个百分点|百分点|%|‰|美元|元|人次|人|平方公里|平方米|立方米|公里|千米|米|亩|公顷|吨|公斤|千克|斤|"
-    "千瓦时|千瓦|户|辆|个月|个|家|所|项|倍|座|套|件|台|次|天|条|处|艘|架|头|张|名|位|批|种|场|份|床|岁|年")
+    "千瓦时|千瓦|户|辆|个月|个|家|所|项|倍|座|套|件|台|次|天|条|处|艘|架|头|张|名|位|批|种|场|份|床|岁|年"
+)
 _UNIT = rf"(?:{_MAGNITUDE}?(?:{_UNIT_WORDS})|{_MAGNITUDE})"
 _QUALIFIER_AFTER = r"(?:左右|以上|以下|以内|之内|上下|多|余)"
 _QUALIFIER_BEFORE = r"(?:不低于|不高于|不少于|不超过|超过|高于|低于|约|近)"
 _RANGE_JOIN = r"\s*(?:—|–|-|～|~|至|到)\s*"
 _VALUE = re.compile(
     rf"(?P<before>{_QUALIFIER_BEFORE})?(?P<low>{_NUMBER})(?:\s*(?P<unit1>{_UNIT}))?"
-    rf"(?:{_RANGE_JOIN}(?P<high>{_NUMBER})(?:\s*(?P<unit2>{_UNIT}))?)?(?P<after>{_QUALIFIER_AFTER})?")
+    rf"(?:{_RANGE_JOIN}(?P<high>{_NUMBER})(?:\s*(?P<unit2>{_UNIT}))?)?(?P<after>{_QUALIFIER_AFTER})?"
+)
 # Percentages in words, as older reports write them: 百分之五, 百分之六点七, 百分之八至九.
 _WORD_NUMBER = rf"[{_CN_NUMERAL}]+(?:点[〇零一二三四五六七八九]+)?"
 _PERCENT_WORDS = re.compile(
     rf"(?P<before>{_QUALIFIER_BEFORE})?百分之(?P<low>{_WORD_NUMBER})"
-    rf"(?:{_RANGE_JOIN}(?:百分之)?(?P<high>{_WORD_NUMBER}))?(?P<after>{_QUALIFIER_AFTER})?")
+    rf"(?:{_RANGE_JOIN}(?:百分之)?(?P<high>{_WORD_NUMBER}))?(?P<after>{_QUALIFIER_AFTER})?"
+)
 _YEAR = r"(?:1 ?9 ?[4-9] ?\d|2 ?0 ?\d ?\d)"
 
 # Stretches whose numbers are never values. Each rule is written once, here.
-_NOT_VALUES = re.compile("|".join((
-    r"[\u4e00-\u9fff]{0,6}[〔\[【（(]\s*(?:19|20)\d\d\s*[〕\]】）)]\s*\d+\s*号",  # document number: 国办发〔2009〕3号
-    rf"{_YEAR}(?:\s*(?:—|–|-|～|~|至|到)\s*{_YEAR})?\s*年(?:度)?",  # a year or span of years
-    r"[〇零一二三四五六七八九]{4}年",  # a year in Chinese numerals: 一九五八年
-    r"\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?|\d{1,2}\s*[日号]",  # a date
-    rf"第\s*(?:{_ARABIC}|[{_CN_NUMERAL}]+)",  # an ordinal: 第二十, 第3
-    rf"[{_CN_NUMERAL}]+(?:大|届|中全会|五(?=规划|时期|期间|末|”|\"))",  # 二十大, 十四届, 三中全会
-    r"[“\"][^”\"]{0,6}[”\"]",  # a short quoted name: “十四五”, “双11”
-)))
+_NOT_VALUES = re.compile(
+    "|".join(
+        (
+            r"[\u4e00-\u9fff]{0,6}[〔\[【（(]\s*(?:19|20)\d\d\s*[〕\]】）)]\s*\d+\s*号",  # document number: 国办发〔2009〕3号
+            rf"{_YEAR}(?:\s*(?:—|–|-|～|~|至|到)\s*{_YEAR})?\s*年(?:度)?",  # a year or span of years
+            r"[〇零一二三四五六七八九]{4}年",  # a year in Chinese numerals: 一九五八年
+            r"\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?|\d{1,2}\s*[日号]",  # a date
+            rf"第\s*(?:{_ARABIC}|[{_CN_NUMERAL}]+)",  # an ordinal: 第二十, 第3
+            rf"[{_CN_NUMERAL}]+(?:大|届|中全会|五(?=规划|时期|期间|末|”|\"))",  # 二十大, 十四届, 三中全会
+            r"[“\"][^”\"]{0,6}[”\"]",  # a short quoted name: “十四五”, “双11”
+        )
+    )
+)
 # A heading's or list item's own number.
-_ENUMERATION = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[、.．](?!\d))")
+_ENUMERATION = re.compile(
+    r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[、.．](?!\d))"
+)
 # Clause ends: the words that say what a value is about stand in its own clause.
 _CLAUSE_END = "，,；;。：:、！？\n"
 _WINDOW = 30
 
 # Words that ask for a quantity even without 多少: "国内生产总值增长目标".
-_QUANTITY_WORDS = re.compile(r"目标|增长|增速|增幅|下降|比重|占比|比例|总量|规模|产量|总值|增加值|收入|人数|金额|投资|指标|率|多少")
+_QUANTITY_WORDS = re.compile(
+    r"目标|增长|增速|增幅|下降|比重|占比|比例|总量|规模|产量|总值|增加值|收入|人数|金额|投资|指标|率|多少"
+)
 
 
 @dataclass(frozen=True)
@@ -133,9 +157,9 @@ def read_value(sentence: str, terms: Sequence[str] = ()) -> Value | None:
     best, best_score = values[0], -1.0
     for i, value in enumerate(values):
         floor = max(values[i - 1].end if i else 0, value.start - _WINDOW)
-        before = _clause_tail(plain[floor:value.start])
+        before = _clause_tail(plain[floor : value.start])
         until = values[i + 1].start if i + 1 < len(values) else len(plain)
-        after = _clause_head(plain[value.end:until])
+        after = _clause_head(plain[value.end : until])
         score = _weight(terms, before) + 0.5 * _weight(terms, after)
         if score > best_score:
             best, best_score = value, score
@@ -149,7 +173,7 @@ def _weight(terms: Sequence[str], text: str) -> float:
 def _clause_tail(text: str) -> str:
     """The part of ``text`` after its last clause end, but past a colon ("目标是：地区…")."""
     cut = max(text.rfind(ch) for ch in _CLAUSE_END if ch not in "：:")
-    tail = text[cut + 1:]
+    tail = text[cut + 1 :]
     colon = max(tail.rfind("："), tail.rfind(":"))
     # "主要预期目标是：地区生产总值增长5%": the words before the colon still frame the value.
     return tail if colon < 0 else tail.replace("：", "").replace(":", "")
@@ -157,13 +181,18 @@ def _clause_tail(text: str) -> str:
 
 def _clause_head(text: str) -> str:
     cuts = [text.find(ch) for ch in _CLAUSE_END if text.find(ch) >= 0]
-    return text[:min(cuts)] if cuts else text
+    return text[: min(cuts)] if cuts else text
 
 
 def _is_name(match: re.Match) -> bool:
     """A Chinese numeral without unit, qualifier or range names rather than counts: 十四五, 一二三产业, 千方百计."""
-    return not (match.group("low")[0].isdigit() or match.group("unit1") or match.group("unit2")
-                or match.group("after") or match.group("high"))
+    return not (
+        match.group("low")[0].isdigit()
+        or match.group("unit1")
+        or match.group("unit2")
+        or match.group("after")
+        or match.group("high")
+    )
 
 
 def _value(sentence: str, match: re.Match, unit: str = "") -> Value | None:
@@ -173,8 +202,14 @@ def _value(sentence: str, match: re.Match, unit: str = "") -> Value | None:
         return None
     groups = match.groupdict()
     unit = unit or groups.get("unit2") or groups.get("unit1") or ""
-    if not unit and not match.group("after") and not match.group("before") and low == high and low.is_integer() \
-            and 1940 <= low <= 2099:
+    if (
+        not unit
+        and not match.group("after")
+        and not match.group("before")
+        and low == high
+        and low.is_integer()
+        and 1940 <= low <= 2099
+    ):
         return None  # a bare four-digit year-like number ("2025" in a title) says when, not how much
     qualifier = match.group("after") or match.group("before") or ""
     start, end = match.start(), match.end()

@@ -30,9 +30,11 @@ def is_found(evidence: Evidence, config: SearchConfig) -> bool:
     """
     if not (evidence.grounded and evidence.anchored):
         return False
-    return (evidence.top_similarity >= config.found_similarity
-            or (evidence.top_similarity >= config.weak_similarity and evidence.coverage >= config.found_coverage)
-            or evidence.coverage >= 0.999)
+    return (
+        evidence.top_similarity >= config.found_similarity
+        or (evidence.top_similarity >= config.weak_similarity and evidence.coverage >= config.found_coverage)
+        or evidence.coverage >= 0.999
+    )
 
 
 def confidence(evidence: Evidence, config: SearchConfig) -> float:

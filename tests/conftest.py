@@ -44,7 +44,7 @@ class HashEmbedder:
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
-            for a, b in zip(text, text[1:]):
+            for a, b in zip(text, text[1:], strict=False):
                 bucket = int.from_bytes(hashlib.blake2b((a + b).encode(), digest_size=4).digest(), "little")
                 out[row, bucket % self.dimension] += 1.0
             out[row, 0] += 1e-3
@@ -77,12 +77,22 @@ def index_config(minilm_dir: Path) -> Callable[..., object]:
     """``index_config(path, model=None, size=120, overlap=20, factory="Flat")``: a Config for a test index."""
     from govqa.config import ChunkConfig, Config, IndexConfig, ModelConfig
 
-    def make(path: Path, model: str | None = None, size: int = 120, overlap: int = 20, factory: str = "Flat",
-             cache_dir: str | None = None) -> Config:
-        model_config = ModelConfig(name=model or str(minilm_dir), batch_size=4,
-                                   cache_dir=cache_dir or str(Path(path).parent / "model-cache"))
-        return Config(chunk=ChunkConfig(size=size, overlap=overlap), model=model_config,
-                      index=IndexConfig(path=str(path), faiss_factory=factory))
+    def make(
+        path: Path,
+        model: str | None = None,
+        size: int = 120,
+        overlap: int = 20,
+        factory: str = "Flat",
+        cache_dir: str | None = None,
+    ) -> Config:
+        model_config = ModelConfig(
+            name=model or str(minilm_dir), batch_size=4, cache_dir=cache_dir or str(Path(path).parent / "model-cache")
+        )
+        return Config(
+            chunk=ChunkConfig(size=size, overlap=overlap),
+            model=model_config,
+            index=IndexConfig(path=str(path), faiss_factory=factory),
+        )
 
     return make
 
@@ -96,8 +106,15 @@ def make_doc() -> Callable[..., tuple]:
     from ingest.chunk import chunk_document
     from ingest.document import Line, RawDocument
 
-    def make(name: str, text: str, title: str | None = None, year: int | None = None, region: str | None = None,
-             size: int = 120, overlap: int = 20):
+    def make(
+        name: str,
+        text: str,
+        title: str | None = None,
+        year: int | None = None,
+        region: str | None = None,
+        size: int = 120,
+        overlap: int = 20,
+    ):
         meta = {k: str(v) for k, v in (("title", title), ("year", year), ("region", region)) if v}
         raw = RawDocument(name=name, source=f"/fixtures/{name}", lines=[Line(t) for t in text.split("\n")], meta=meta)
         document = build_document(raw)

@@ -59,7 +59,7 @@ async def json_body(request: Request) -> dict[str, Any]:
     try:
         data = json.loads(body or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError(400, "the body must be JSON, e.g. {\"q\": \"大运会有哪些场馆\", \"k\": 5}") from None
+        raise ApiError(400, 'the body must be JSON, e.g. {"q": "大运会有哪些场馆", "k": 5}') from None
     except RecursionError:
         raise ApiError(400, "the body is nested too deeply: send a flat JSON object") from None
     if not isinstance(data, dict):

@@ -63,8 +63,15 @@ def verify_password(password: str, stored: str) -> bool:
         if scheme == "scrypt":
             n, r, p, salt, digest = parts
             expected = _unb64(digest)
-            got = hashlib.scrypt(password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p),
-                                 maxmem=256 * 1024 * 1024, dklen=len(expected))
+            got = hashlib.scrypt(
+                password.encode(),
+                salt=_unb64(salt),
+                n=int(n),
+                r=int(r),
+                p=int(p),
+                maxmem=256 * 1024 * 1024,
+                dklen=len(expected),
+            )
         elif scheme == "pbkdf2_sha256":
             iterations, salt, digest = parts
             expected = _unb64(digest)

@@ -70,7 +70,8 @@ def card(hit: Any, rank: int, context: ContextFn | None = None, weak: bool = Fal
                 '<details class="gq-context"><summary>查看上下文</summary><div class="gq-context-text">'
                 f'<span class="gq-ctx">{esc(before)}</span>'
                 f'<span class="gq-ctx-current">{highlighted(hit.text, hit.highlights)}</span>'
-                f'<span class="gq-ctx">{esc(after)}</span></div></details>')
+                f'<span class="gq-ctx">{esc(after)}</span></div></details>'
+            )
     title = c.title or c.doc
     return (
         f'<article class="gq-card{" gq-weak" if weak else ""}" data-doc="{esc(c.doc)}">'
@@ -79,17 +80,16 @@ def card(hit: Any, rank: int, context: ContextFn | None = None, weak: bool = Fal
         f'<span class="gq-score" title="相关度">{hit.score:.3f}</span></header>'
         f'<div class="gq-meta">{citation_line(c)}</div>'
         f'<p class="gq-passage">{highlighted(hit.text, hit.highlights)}</p>'
-        f"{also_in_line(getattr(hit, 'also_in', ()))}{expander}</article>")
+        f"{also_in_line(getattr(hit, 'also_in', ()))}{expander}</article>"
+    )
 
 
 def also_in_line(citations: Sequence[Any]) -> str:
-    """"同见：" and the other reports that hold the same passage, or nothing."""
+    """ "同见：" and the other reports that hold the same passage, or nothing."""
     if not citations:
         return ""
-    names = "、".join(
-        f'<span class="gq-also" title="{esc(c.doc)}">{esc(c.title or c.doc)}</span>' for c in citations)
+    names = "、".join(f'<span class="gq-also" title="{esc(c.doc)}">{esc(c.title or c.doc)}</span>' for c in citations)
     return f'<div class="gq-also-in">同见：{names}</div>'
-
 
 
 def render_search(result: Any, context: ContextFn | None = None) -> str:
@@ -104,16 +104,20 @@ def render_answer(answer: Any, context: ContextFn | None = None) -> str:
     """An ``Answer``: the verdict box (answer and citation, or not found) above the cards."""
     weak = answer.verdict != "found"
     if weak:
-        head = (f'<div class="gq-verdict gq-notfound" role="status"><strong>{esc(NOT_FOUND_MESSAGE)}</strong>'
-                + ('<div class="gq-note">以下段落与问题相关性较弱，仅供参考。</div>' if answer.hits else "")
-                + "</div>")
+        head = (
+            f'<div class="gq-verdict gq-notfound" role="status"><strong>{esc(NOT_FOUND_MESSAGE)}</strong>'
+            + ('<div class="gq-note">以下段落与问题相关性较弱，仅供参考。</div>' if answer.hits else "")
+            + "</div>"
+        )
     else:
         c = answer.citation
         source = esc(c.title or c.doc) if c else ""
         if c and c.section:
             source += f" › {esc(c.section)}"
-        head = (f'<div class="gq-verdict gq-found" role="status"><div class="gq-answer">{esc(answer.answer)}</div>'
-                f'<div class="gq-source">—— {source}</div></div>')
+        head = (
+            f'<div class="gq-verdict gq-found" role="status"><div class="gq-answer">{esc(answer.answer)}</div>'
+            f'<div class="gq-source">—— {source}</div></div>'
+        )
     cards = "".join(card(h, i, context, weak) for i, h in enumerate(answer.hits, 1))
     return f'<div class="gq-results" data-verdict="{esc(answer.verdict)}" data-took="{answer.took_ms:.2f}">{head}{cards}</div>'
 

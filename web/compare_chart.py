@@ -23,8 +23,14 @@ from matplotlib.figure import Figure  # noqa: E402
 from qa.types import Comparison, Row  # noqa: E402
 
 # The system's own CJK fonts, as on the page (web/ui.py); the first installed one is used.
-CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei",
-             "SimHei")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "PingFang SC",
+    "Microsoft YaHei",
+    "SimHei",
+)
 
 
 def _font() -> list[str]:
@@ -48,24 +54,41 @@ def draw(comparison: Comparison) -> Figure:
         labels = [_label(r, comparison.by) for r in rows]
         charted = [i for i, r in enumerate(rows) if r.found and r.value and r.value.unit == unit]
         mids = [(rows[i].value.low + rows[i].value.high) / 2 for i in charted]
-        spans = [[m - rows[i].value.low for i, m in zip(charted, mids)],
-                 [rows[i].value.high - m for i, m in zip(charted, mids)]]
+        spans = [
+            [m - rows[i].value.low for i, m in zip(charted, mids, strict=False)],
+            [rows[i].value.high - m for i, m in zip(charted, mids, strict=False)],
+        ]
         if comparison.by == "year":
             axes.errorbar(charted, mids, yerr=spans, marker="o", color="#b4232a", ecolor="#b4232a", capsize=3)
         else:
             axes.bar(charted, mids, yerr=spans, color="#b4232a", ecolor="#555", capsize=3, width=0.7)
         crowded = len(rows) > 12
-        for i, m in zip(charted, mids):  # the number(s) only: "8", "6.5–7"; upright when the axis is crowded
+        for i, m in zip(
+            charted, mids, strict=False
+        ):  # the number(s) only: "8", "6.5–7"; upright when the axis is crowded
             v = rows[i].value
             label = f"{v.low:g}" if v.low == v.high else f"{v.low:g}–{v.high:g}"
-            axes.annotate(label, (i, m), textcoords="offset points", xytext=(0, 5), ha="center",
-                          va="bottom", fontsize=7, rotation=90 if crowded else 0)
+            axes.annotate(
+                label,
+                (i, m),
+                textcoords="offset points",
+                xytext=(0, 5),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                rotation=90 if crowded else 0,
+            )
         missing = [i for i, r in enumerate(rows) if not r.found]
         if missing:
             axes.plot(missing, [0] * len(missing), "x", color="#888", label="未找到")
             axes.legend(loc="upper right", fontsize=8)
-        axes.set_xticks(range(len(rows)), labels, rotation=60 if len(rows) > 8 else 0, fontsize=8,
-                        ha="right" if len(rows) > 8 else "center")
+        axes.set_xticks(
+            range(len(rows)),
+            labels,
+            rotation=60 if len(rows) > 8 else 0,
+            fontsize=8,
+            ha="right" if len(rows) > 8 else "center",
+        )
         axes.set_ylabel(unit or "")
         axes.set_ylim(bottom=0)
         axes.set_title(comparison.question, fontsize=11)

@@ -49,10 +49,19 @@ def _table_row(row: Row) -> list[Any]:
     v, c = row.value, row.citation
     answer = _markdown(row.answer)
     if v is not None:  # bold the value inside the sentence
-        answer = _markdown(row.answer[:v.start]) + "**" + _markdown(v.text) + "**" + _markdown(row.answer[v.end:])
+        answer = _markdown(row.answer[: v.start]) + "**" + _markdown(v.text) + "**" + _markdown(row.answer[v.end :])
     where = f"{row.title} · 字符 {c.start}-{c.end}" + (f" · {c.section}" if c.section else "")
-    return [row.region, row.year, v.text if v else "—", v.low if v else None, v.high if v else None,
-            v.unit if v else "", answer, where, round(row.confidence, 2)]
+    return [
+        row.region,
+        row.year,
+        v.text if v else "—",
+        v.low if v else None,
+        v.high if v else None,
+        v.unit if v else "",
+        answer,
+        where,
+        round(row.confidence, 2),
+    ]
 
 
 def _markdown(text: str) -> str:
@@ -73,8 +82,10 @@ def summary_html(comparison: Comparison) -> str:
     found = sum(r.found for r in comparison.rows)
     if not comparison.rows:
         return render_message("没有符合条件的报告：请检查问题中的年份、地区或筛选条件。", "error")
-    return (f'<div class="gq-compare-summary" role="status">{esc(comparison.question)}：'
-            f'{len(comparison.rows)} 份报告，{found} 份有答案（{comparison.took_ms:.0f} ms）</div>')
+    return (
+        f'<div class="gq-compare-summary" role="status">{esc(comparison.question)}：'
+        f"{len(comparison.rows)} 份报告，{found} 份有答案（{comparison.took_ms:.0f} ms）</div>"
+    )
 
 
 class CompareTab:
@@ -83,8 +94,9 @@ class CompareTab:
     def __init__(self, service: Service):
         self.service = service
 
-    def on_compare(self, question: str, region: str, years: str, by: str,
-                   progress: gr.Progress = gr.Progress()) -> tuple[Any, Any, Any, Any]:
+    def on_compare(
+        self, question: str, region: str, years: str, by: str, progress: gr.Progress = gr.Progress()
+    ) -> tuple[Any, Any, Any, Any]:
         """Summary, table rows, chart and CSV file for the question (a notice and empty views on an error)."""
         try:
             filters = compare_filters(region, years)
@@ -94,34 +106,53 @@ class CompareTab:
             return render_message(exc.page_message, "error"), [], None, gr.DownloadButton(value=None, interactive=False)
         progress(0.8, desc="正在绘图…")
         chart = draw(comparison) if comparison.rows else None
-        return (summary_html(comparison), table_rows(comparison), chart,
-                gr.DownloadButton(value=str(write_csv(comparison)), interactive=True))
+        return (
+            summary_html(comparison),
+            table_rows(comparison),
+            chart,
+            gr.DownloadButton(value=str(write_csv(comparison)), interactive=True),
+        )
 
     def build(self) -> None:
         """The tab's layout and events (call inside ``gr.Tabs``)."""
         private: dict[str, Any] = {"api_visibility": "private"}
         with gr.Tab("对比", id="compare", elem_id="gq-tab-compare"):
             with gr.Row(equal_height=True, elem_classes="gq-askrow"):
-                question = gr.Textbox(label="问题", show_label=False, lines=1, max_lines=1, scale=6,
-                                      placeholder="对比各报告，例如：2025年地区生产总值增长目标是多少",
-                                      elem_id="gq-compare-question")
+                question = gr.Textbox(
+                    label="问题",
+                    show_label=False,
+                    lines=1,
+                    max_lines=1,
+                    scale=6,
+                    placeholder="对比各报告，例如：2025年地区生产总值增长目标是多少",
+                    elem_id="gq-compare-question",
+                )
                 go = gr.Button("对比", variant="primary", scale=1, min_width=72, elem_id="gq-compare-go")
             with gr.Row(elem_classes="gq-examples"):
-                examples = [gr.Button(q, size="sm", variant="secondary", min_width=0, elem_classes="gq-example")
-                            for q in EXAMPLES]
+                examples = [
+                    gr.Button(q, size="sm", variant="secondary", min_width=0, elem_classes="gq-example")
+                    for q in EXAMPLES
+                ]
             with gr.Row():
                 region = gr.Textbox(label="地区（可多个，逗号分隔）", elem_id="gq-compare-region", min_width=160)
                 years = gr.Textbox(label="年份（如 2025 或 2015-2025）", elem_id="gq-compare-years", min_width=160)
                 by = gr.Radio(ORDER_CHOICES, value="", label="排序", elem_id="gq-compare-by", min_width=200)
             summary = gr.HTML(elem_id="gq-compare-summary")
             chart = gr.Plot(format="png", label="图表", elem_id="gq-compare-chart")
-            table = gr.Dataframe(headers=HEADERS, datatype=DATATYPES, interactive=False, wrap=True,
-                                 label="各报告的答案（点击表头排序）", elem_id="gq-compare-table")
+            table = gr.Dataframe(
+                headers=HEADERS,
+                datatype=DATATYPES,
+                interactive=False,
+                wrap=True,
+                label="各报告的答案（点击表头排序）",
+                elem_id="gq-compare-table",
+            )
             download = gr.DownloadButton("下载 CSV", value=None, interactive=False, elem_id="gq-compare-csv")
         inputs = [question, region, years, by]
         outputs = [summary, table, chart, download]
         question.submit(self.on_compare, inputs, outputs, concurrency_limit=2, **private)
         go.click(self.on_compare, inputs, outputs, concurrency_limit=2, **private)
-        for button, text in zip(examples, EXAMPLES):
+        for button, text in zip(examples, EXAMPLES, strict=False):
             button.click(lambda t=text: t, None, question, queue=False, **private).then(
-                self.on_compare, inputs, outputs, concurrency_limit=2, **private)
+                self.on_compare, inputs, outputs, concurrency_limit=2, **private
+            )

@@ -46,9 +46,15 @@ class Job:
 
     def to_json(self) -> dict[str, Any]:
         """The job as ``/api/jobs/{id}`` returns it."""
-        return {"job": self.id, "state": self.state, "done": self.done, "total": self.total,
-                "message": self.message, "files": [r.to_json() for r in self.results],
-                "status_url": f"/api/jobs/{self.id}"}
+        return {
+            "job": self.id,
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "message": self.message,
+            "files": [r.to_json() for r in self.results],
+            "status_url": f"/api/jobs/{self.id}",
+        }
 
 
 class JobQueue:

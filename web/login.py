@@ -65,8 +65,14 @@ def login_routes(app: FastAPI, access: Access, message: str) -> None:
             return page("用户名或密码错误。", 400)
         throttle.succeeded(username, address)
         response = RedirectResponse("./", status_code=303)
-        response.set_cookie(COOKIE, access.session_token(username), max_age=int(access.token_ttl), httponly=True,
-                            samesite="lax", secure=request.url.scheme == "https")
+        response.set_cookie(
+            COOKIE,
+            access.session_token(username),
+            max_age=int(access.token_ttl),
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
         return response
 
     @app.get("/logout", include_in_schema=False)

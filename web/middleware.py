@@ -53,9 +53,17 @@ class BodyLimit:
 
     async def _reject(self, send: Send) -> None:
         body = json.dumps({"error": self.message}, ensure_ascii=False).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -94,8 +102,9 @@ class Admission:
     seconds without a turn is answered the same way. Other paths pass through.
     """
 
-    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...], workers: int, queue: int, max_wait: float,
-                 retry_after: int = 1):
+    def __init__(
+        self, app: ASGIApp, prefixes: tuple[str, ...], workers: int, queue: int, max_wait: float, retry_after: int = 1
+    ):
         self.app, self.prefixes = app, prefixes
         self.workers, self.queue, self.max_wait, self.retry_after = workers, queue, max_wait, retry_after
         self._slots: asyncio.Semaphore | None = None  # made on first use, inside the server's event loop
@@ -127,7 +136,15 @@ class Admission:
 
     async def _refuse(self, send: Send, why: str) -> None:
         body = json.dumps({"error": f"{why}: try again in {self.retry_after} s"}).encode()
-        await send({"type": "http.response.start", "status": 503,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"retry-after", str(self.retry_after).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 503,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(self.retry_after).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

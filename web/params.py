@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from qa import Filters
 from ingest.errors import GovqaError
+from qa import Filters
 from qa.types import check_years, parse_years
 
 MAX_K = 50
@@ -33,10 +33,12 @@ class QuestionParams(BaseModel):
 
     q: str = Field("", validation_alias=AliasChoices("q", "question"), description="The question.")
     k: int = Field(5, ge=1, le=MAX_K, description=f"How many passages, 1 to {MAX_K}.")
-    doc: list[str] = Field([], validation_alias=AliasChoices("doc", "docs"),
-                           description="Document name(s), as /api/documents lists them.")
-    region: list[str] = Field([], validation_alias=AliasChoices("region", "regions"),
-                              description="Region name(s), e.g. 成都 or 四川省.")
+    doc: list[str] = Field(
+        [], validation_alias=AliasChoices("doc", "docs"), description="Document name(s), as /api/documents lists them."
+    )
+    region: list[str] = Field(
+        [], validation_alias=AliasChoices("region", "regions"), description="Region name(s), e.g. 成都 or 四川省."
+    )
     year: str | int | None = Field(None, description="A year (2020) or a range (2019-2021, 2015-, -2020).")
     year_from: int | None = Field(None, ge=0, le=9999)
     year_to: int | None = Field(None, ge=0, le=9999)
@@ -103,7 +105,8 @@ class CompareParams(QuestionParams):
     """``/api/compare``: a question and filters as for search (``k`` is not used), and how to order the rows."""
 
     by: Literal["report", "region", "year"] | None = Field(
-        None, description="Order rows by report, region or year (default: from the question and the reports).")
+        None, description="Order rows by report, region or year (default: from the question and the reports)."
+    )
 
     @field_validator("by", mode="before")
     @classmethod
@@ -119,8 +122,10 @@ def compare_params(data: dict[str, Any]) -> CompareParams:
 def _openapi(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The OpenAPI fragments of a parameter model: its query parameters (GET) and its JSON body (POST)."""
     schema = model.model_json_schema()
-    parameters = [{"name": name, "in": "query", "required": False, "schema": prop,
-                   "description": prop.get("description", "")} for name, prop in schema["properties"].items()]
+    parameters = [
+        {"name": name, "in": "query", "required": False, "schema": prop, "description": prop.get("description", "")}
+        for name, prop in schema["properties"].items()
+    ]
     body = {"required": True, "content": {"application/json": {"schema": schema}}}
     return {"parameters": parameters}, {"requestBody": body}
 

@@ -20,8 +20,8 @@ import gradio as gr
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from govqa.config import Config, load_config
@@ -45,10 +45,14 @@ def _headers_for(allowed_origins: tuple[str, ...]) -> Any:
     page_ancestors = f"'self' {embedders}".strip()
     # The widget is read-only: any page may frame it unless an allow-list is configured.
     widget_ancestors = "*" if not allowed_origins or "*" in allowed_origins else page_ancestors
-    page_csp = ("default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; object-src 'none'; "
-                f"base-uri 'self'; form-action 'self'; frame-ancestors {page_ancestors}")
-    widget_csp = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
-                  f"base-uri 'none'; form-action 'self'; frame-ancestors {widget_ancestors}")
+    page_csp = (
+        "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; object-src 'none'; "
+        f"base-uri 'self'; form-action 'self'; frame-ancestors {page_ancestors}"
+    )
+    widget_csp = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+        f"base-uri 'none'; form-action 'self'; frame-ancestors {widget_ancestors}"
+    )
 
     def headers_for(path: str, content_type: str) -> dict[str, str]:
         headers = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
@@ -69,15 +73,19 @@ def _widget_routes(app: FastAPI, service: Service, user_of: Any) -> None:
     @app.get("/widget", include_in_schema=False)
     def widget(request: Request) -> Response:
         if service.access.login_required and not user_of(request):
-            return HTMLResponse('<!doctype html><meta charset="utf-8"><p>请先<a href="login" target="_top">登录</a>。</p>',
-                                status_code=401)
+            return HTMLResponse(
+                '<!doctype html><meta charset="utf-8"><p>请先<a href="login" target="_top">登录</a>。</p>',
+                status_code=401,
+            )
         session = request.cookies.get(COOKIE, "") if service.access.login_required else ""
         token = service.access.widget_token(session=session) if service.access.locked else ""
         return HTMLResponse(template.replace("{{TOKEN}}", esc(token)), headers={"Cache-Control": "no-store"})
 
     for name, media in (("widget.js", "text/javascript"), ("widget.css", "text/css")):
+
         def asset(path: Path = STATIC / name, media_type: str = media) -> Response:
             return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})
+
         app.add_api_route(f"/widget/{name}", asset, methods=["GET"], include_in_schema=False)
 
 
@@ -113,15 +121,20 @@ def _version() -> str:
         return "0"
 
 
-def create_app(config: Config | None = None, index_dir: str | Path | None = None,
-               corpus_dir: str | Path | None = None, service: Service | None = None,
-               start: bool = True) -> FastAPI:
+def create_app(
+    config: Config | None = None,
+    index_dir: str | Path | None = None,
+    corpus_dir: str | Path | None = None,
+    service: Service | None = None,
+    start: bool = True,
+) -> FastAPI:
     """The whole server as one FastAPI app; with ``start`` the index opens (or builds) in the background."""
     config = config or load_config()
     service = service or Service(config, index_dir, corpus_dir)
     if start:
         service.start(background=True)
     app_config = config.app
+
     # The OpenAPI schema is served (for client generators); FastAPI's /docs and /redoc pages
     # are not, since they load their scripts from a CDN.
     @asynccontextmanager
@@ -131,9 +144,15 @@ def create_app(config: Config | None = None, index_dir: str | Path | None = None
         # embedding batches, keeping what it committed (the index stays consistent).
         await run_in_threadpool(service.close)
 
-    app = FastAPI(title="govqa", summary="Search and answers over Chinese government reports (docs/api.md)",
-                  version=_version(), docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
-                  lifespan=lifespan)
+    app = FastAPI(
+        title="govqa",
+        summary="Search and answers over Chinese government reports (docs/api.md)",
+        version=_version(),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
     app.state.service = service
     access = service.access
     user_of = user_lookup(access)
@@ -157,38 +176,69 @@ def create_app(config: Config | None = None, index_dir: str | Path | None = None
 
     _widget_routes(app, service, user_of)
     upload_limit = app_config.max_upload_mb * 1024 * 1024
-    app.add_middleware(BodyLimit, limit=upload_limit + 64 * 1024, prefixes=("/api/documents",),
-                       message=f"upload over the {app_config.max_upload_mb} MB limit (all files of one request together)")
+    app.add_middleware(
+        BodyLimit,
+        limit=upload_limit + 64 * 1024,
+        prefixes=("/api/documents",),
+        message=f"upload over the {app_config.max_upload_mb} MB limit (all files of one request together)",
+    )
     # Question bodies are small: refused while they stream past 64 KB, not after.
-    app.add_middleware(BodyLimit, limit=MAX_JSON_BYTES, prefixes=QUESTION_PATHS,
-                       message=f"request body over {MAX_JSON_BYTES // 1024} KB")
-    app.add_middleware(Admission, prefixes=QUESTION_PATHS, workers=workers(app_config), queue=app_config.queue_depth,
-                       max_wait=app_config.max_wait_s)
+    app.add_middleware(
+        BodyLimit,
+        limit=MAX_JSON_BYTES,
+        prefixes=QUESTION_PATHS,
+        message=f"request body over {MAX_JSON_BYTES // 1024} KB",
+    )
+    app.add_middleware(
+        Admission,
+        prefixes=QUESTION_PATHS,
+        workers=workers(app_config),
+        queue=app_config.queue_depth,
+        max_wait=app_config.max_wait_s,
+    )
     app.add_middleware(SecurityHeaders, headers_for=_headers_for(app_config.allowed_origins))
     # Starlette's own CORSMiddleware: Gradio then leaves CORS to it, so one allow-list governs
     # /api/* and the Gradio routes alike; with no allowed origins, other origins get no CORS
     # headers and their preflights are refused.
-    app.add_middleware(CORSMiddleware, allow_origins=list(app_config.allowed_origins), allow_credentials=False,
-                       allow_methods=["GET", "POST", "DELETE"],
-                       allow_headers=["Content-Type", "X-API-Key", "Authorization", "X-Widget-Token"], max_age=600)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(app_config.allowed_origins),
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Content-Type", "X-API-Key", "Authorization", "X-Widget-Token"],
+        max_age=600,
+    )
     page = Page(service)
     return gr.mount_gradio_app(
-        app, page.build(), path="/", server_name=app_config.host, server_port=app_config.port,
+        app,
+        page.build(),
+        path="/",
+        server_name=app_config.host,
+        server_port=app_config.port,
         app_kwargs={"docs_url": None, "redoc_url": None, "openapi_url": None},
-        footer_links=["api", "settings"], run_history=False, ssr_mode=False, mcp_server=False, pwa=False,
+        footer_links=["api", "settings"],
+        run_history=False,
+        ssr_mode=False,
+        mcp_server=False,
+        pwa=False,
         auth_dependency=user_of if access.login_required else None,
-        max_file_size=f"{app_config.max_upload_mb}mb", show_error=True,
-        theme=theme(), css=page_css())
+        max_file_size=f"{app_config.max_upload_mb}mb",
+        show_error=True,
+        theme=theme(),
+        css=page_css(),
+    )
 
 
-def serve(config: Config | None = None, index_dir: str | Path | None = None,
-          host: str | None = None, port: int | None = None) -> None:
+def serve(
+    config: Config | None = None, index_dir: str | Path | None = None, host: str | None = None, port: int | None = None
+) -> None:
     """Build the app and run it with uvicorn (blocking) on ``host:port`` (default from config)."""
     import uvicorn
 
     config = config or load_config()
-    config = config.replace(app=dataclasses.replace(config.app, host=host or config.app.host,
-                                                    port=port or config.app.port))
+    config = config.replace(
+        app=dataclasses.replace(config.app, host=host or config.app.host, port=port or config.app.port)
+    )
     host, port = config.app.host, config.app.port
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(message)s")

@@ -64,8 +64,12 @@ class UploadReport:
 
     def to_json(self) -> dict[str, Any]:
         """The report as the API returns it."""
-        return {"file": self.client_name, "status": self.status, "message": self.message,
-                "documents": [vars(d) for d in self.documents]}
+        return {
+            "file": self.client_name,
+            "status": self.status,
+            "message": self.message,
+            "documents": [vars(d) for d in self.documents],
+        }
 
 
 @dataclass
@@ -81,8 +85,14 @@ class Progress:
 class Service:
     """Search, answers and the document library of one index, safe to call from many threads."""
 
-    def __init__(self, config: Config, index_dir: str | Path | None = None,
-                 corpus_dir: str | Path | None = None, access: Access | None = None, searcher: Any = None):
+    def __init__(
+        self,
+        config: Config,
+        index_dir: str | Path | None = None,
+        corpus_dir: str | Path | None = None,
+        access: Access | None = None,
+        searcher: Any = None,
+    ):
         self.config = config
         self.index_dir = Path(index_dir or config.index.path)
         self.corpus_dir = Path(corpus_dir or config.app.corpus_dir)
@@ -233,9 +243,13 @@ class Service:
     def health(self) -> dict[str, Any]:
         """``/api/health``: status, counts, the model, and the build progress line."""
         stats = self.stats() if self.ready else {"documents": 0, "chunks": 0}
-        return {"status": {"ready": "ok"}.get(self.progress.state, self.progress.state),
-                "documents": stats["documents"], "chunks": stats["chunks"],
-                "model": self.config.model.name, "message": self.progress.message}
+        return {
+            "status": {"ready": "ok"}.get(self.progress.state, self.progress.state),
+            "documents": stats["documents"],
+            "chunks": stats["chunks"],
+            "model": self.config.model.name,
+            "message": self.progress.message,
+        }
 
     def submit_uploads(self, files: list[tuple[str, bytes]]) -> Job:
         """Store each ``(client name, content)`` now and index them in the background; the job says how it went.
@@ -280,8 +294,9 @@ class Service:
     def _index_upload(self, report: UploadReport, upload: StoredUpload) -> None:
         searcher = self._ready_searcher()
         try:
-            results = searcher.index.add_paths([upload.path], self.config.chunk, progress=False,
-                                               cancel=self.jobs.stopping.is_set)
+            results = searcher.index.add_paths(
+                [upload.path], self.config.chunk, progress=False, cancel=self.jobs.stopping.is_set
+            )
         except Exception as exc:  # one bad file must not fail the others
             log.exception("indexing %s failed", upload.path)
             results, error = [], str(exc)
@@ -307,8 +322,11 @@ class Service:
         if not removed:
             raise UnknownDocument(f"unknown document: {name}")
         source = getattr(doc, "source", "") or ""
-        if source and self.uploads.owns(source) and not any(
-                getattr(d, "source", "") == source for d in self.documents()):
+        if (
+            source
+            and self.uploads.owns(source)
+            and not any(getattr(d, "source", "") == source for d in self.documents())
+        ):
             Path(source).unlink(missing_ok=True)
         return int(removed)
 
@@ -326,12 +344,11 @@ def surrounding_text(records: list[Any], start: int, end: int) -> tuple[str, str
             lo = r_start if covered_before is None else max(r_start, covered_before)
             hi = min(r_end, start)
             if hi > lo:
-                before.append(text[lo - r_start:hi - r_start])
+                before.append(text[lo - r_start : hi - r_start])
                 covered_before = hi
         if r_end > end:
             lo = max(r_start, covered_after)
             if r_end > lo:
-                after.append(text[lo - r_start:])
+                after.append(text[lo - r_start :])
                 covered_after = r_end
     return "".join(before), "".join(after)
-

@@ -22,13 +22,34 @@ from web.uploads import SUFFIXES
 
 TITLE = "政府工作报告问答"
 EXAMPLES = ("大运会有哪些场馆", "2019年成都地区生产总值是多少", "青羊区重点抓好哪八个方面工作", "垃圾怎么处理")
-STATUS_LABELS = {"added": "已添加", "unchanged": "未变化", "replaced": "已替换", "failed": "失败",
-                 "mixed": "部分添加", "pending": "处理中"}
-STAT_LABELS = {"documents": "报告数", "chunks": "段落数", "model": "模型", "dimension": "向量维度",
-               "faiss_factory": "向量索引", "size": "索引大小", "updated_at": "更新时间"}
+STATUS_LABELS = {
+    "added": "已添加",
+    "unchanged": "未变化",
+    "replaced": "已替换",
+    "failed": "失败",
+    "mixed": "部分添加",
+    "pending": "处理中",
+}
+STAT_LABELS = {
+    "documents": "报告数",
+    "chunks": "段落数",
+    "model": "模型",
+    "dimension": "向量维度",
+    "faiss_factory": "向量索引",
+    "size": "索引大小",
+    "updated_at": "更新时间",
+}
 # The system's own CJK fonts: nothing is fetched from any font service.
-FONTS = ["PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC",
-         "WenQuanYi Micro Hei", "system-ui", "sans-serif"]
+FONTS = [
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Microsoft YaHei",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "system-ui",
+    "sans-serif",
+]
 MONO = ["Noto Sans Mono CJK SC", "Consolas", "monospace"]
 
 
@@ -70,19 +91,28 @@ class Page:
 
     def docs_rows(self) -> list[list[Any]]:
         """Rows of the documents table."""
-        return [[d.title or d.name, d.name, d.region or "", d.year or "", d.chunks, d.chars, _when(d.added_at)]
-                for d in self.service.documents()]
+        return [
+            [d.title or d.name, d.name, d.region or "", d.year or "", d.chunks, d.chars, _when(d.added_at)]
+            for d in self.service.documents()
+        ]
 
     def stats_html(self) -> str:
         """The index statistics worth showing: counts, model, vector settings, size, last update."""
         stats = self.service.stats()
-        shown = {"documents": stats.get("documents"), "chunks": stats.get("chunks"),
-                 "model": stats.get("model") or self.service.config.model.name,
-                 "dimension": stats.get("dimension"), "faiss_factory": stats.get("faiss_factory"),
-                 "size": _megabytes((stats.get("bytes") or {}).get("total")),
-                 "updated_at": _when(stats.get("updated_at"))}
-        items = "".join(f"<div><dt>{esc(STAT_LABELS[k])}</dt><dd>{esc(v)}</dd></div>"
-                        for k, v in shown.items() if v not in (None, ""))
+        shown = {
+            "documents": stats.get("documents"),
+            "chunks": stats.get("chunks"),
+            "model": stats.get("model") or self.service.config.model.name,
+            "dimension": stats.get("dimension"),
+            "faiss_factory": stats.get("faiss_factory"),
+            "size": _megabytes((stats.get("bytes") or {}).get("total")),
+            "updated_at": _when(stats.get("updated_at")),
+        }
+        items = "".join(
+            f"<div><dt>{esc(STAT_LABELS[k])}</dt><dd>{esc(v)}</dd></div>"
+            for k, v in shown.items()
+            if v not in (None, "")
+        )
         return f'<dl class="gq-stats">{items}</dl>'
 
     def choices(self) -> tuple[Any, Any, Any, Any]:
@@ -92,13 +122,22 @@ class Page:
         regions = sorted({d.region for d in docs if d.region})
         years = sorted({str(d.year) for d in docs if d.year}, reverse=True)
         removable = [(f"{d.title}（{d.name}）" if d.title and d.title != d.name else d.name, d.name) for d in docs]
-        return (gr.Dropdown(choices=labelled), gr.Dropdown(choices=regions), gr.Dropdown(choices=years),
-                gr.Dropdown(choices=removable, value=None))
+        return (
+            gr.Dropdown(choices=labelled),
+            gr.Dropdown(choices=regions),
+            gr.Dropdown(choices=years),
+            gr.Dropdown(choices=removable, value=None),
+        )
 
     def on_refresh(self) -> tuple[Any, ...]:
         """Everything that depends on the index contents."""
-        return (self.status_html(), gr.Timer(active=not self.service.ready and self.service.progress.state != "error"),
-                *self.choices(), self.docs_rows(), self.stats_html())
+        return (
+            self.status_html(),
+            gr.Timer(active=not self.service.ready and self.service.progress.state != "error"),
+            *self.choices(),
+            self.docs_rows(),
+            self.stats_html(),
+        )
 
     # -- handlers ---------------------------------------------------------
     def on_ask(self, question: str, k: float, docs: list[str] | None, region: str | None, year: str | None) -> str:
@@ -117,8 +156,9 @@ class Page:
             return True
         return self.access.key_ok(key or "")
 
-    def on_upload(self, paths: list[str] | None, key: str, request: gr.Request,
-                  progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (Gradio's own idiom)
+    def on_upload(
+        self, paths: list[str] | None, key: str, request: gr.Request, progress: gr.Progress = gr.Progress()
+    ) -> tuple[Any, ...]:  # noqa: B008 (Gradio's own idiom)
         """Add the chosen files one by one (Gradio's progress bar counts them); a result line per file."""
         if not paths:
             return (render_message("请先选择要上传的文件。", "error"), *self._library_unchanged())
@@ -177,46 +217,70 @@ class Page:
         """The Blocks of the page."""
         # delete_cache: the page's uploaded copies (reports may be sensitive) go after an hour.
         with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
-            gr.HTML(f'<header class="gq-header"><h1>{TITLE}</h1>'
-                    '<p>检索政府工作报告，答案附出处（报告、章节、页码）。</p></header>')
+            gr.HTML(
+                f'<header class="gq-header"><h1>{TITLE}</h1>'
+                "<p>检索政府工作报告，答案附出处（报告、章节、页码）。</p></header>"
+            )
             status = gr.HTML(self.status_html(), elem_id="gq-status")
             timer = gr.Timer(1.0, active=True)
             with gr.Tabs():
                 with gr.Tab("问答", id="ask", elem_id="gq-tab-ask"):
                     with gr.Row(equal_height=True, elem_classes="gq-askrow"):
-                        question = gr.Textbox(label="问题", show_label=False, lines=1, max_lines=1, scale=6,
-                                              placeholder="输入问题后按回车，例如：大运会有哪些场馆",
-                                              elem_id="gq-question", autofocus=True)
+                        question = gr.Textbox(
+                            label="问题",
+                            show_label=False,
+                            lines=1,
+                            max_lines=1,
+                            scale=6,
+                            placeholder="输入问题后按回车，例如：大运会有哪些场馆",
+                            elem_id="gq-question",
+                            autofocus=True,
+                        )
                         go = gr.Button("提问", variant="primary", scale=1, min_width=72, elem_id="gq-go")
                     with gr.Row(elem_classes="gq-examples"):
-                        example_buttons = [gr.Button(q, size="sm", variant="secondary", min_width=0,
-                                                     elem_classes="gq-example") for q in EXAMPLES]
+                        example_buttons = [
+                            gr.Button(q, size="sm", variant="secondary", min_width=0, elem_classes="gq-example")
+                            for q in EXAMPLES
+                        ]
                     with gr.Accordion("筛选与设置", open=False, elem_id="gq-filters"):
                         with gr.Row():
                             k = gr.Slider(1, 10, value=5, step=1, label="结果数", elem_id="gq-k", min_width=160)
-                            docs = gr.Dropdown(choices=[], multiselect=True, label="报告", elem_id="gq-doc",
-                                               min_width=160)
-                            region = gr.Dropdown(choices=[], label="地区", allow_custom_value=True,
-                                                 elem_id="gq-region", min_width=120)
+                            docs = gr.Dropdown(
+                                choices=[], multiselect=True, label="报告", elem_id="gq-doc", min_width=160
+                            )
+                            region = gr.Dropdown(
+                                choices=[], label="地区", allow_custom_value=True, elem_id="gq-region", min_width=120
+                            )
                             year = gr.Dropdown(choices=[], label="年份", elem_id="gq-year", min_width=100)
                     results = gr.HTML(elem_id="gq-results")
                 CompareTab(self.service).build()
                 with gr.Tab("文库", id="library", elem_id="gq-tab-library"):
-                    files = gr.File(label="上传报告（txt、md、pdf、docx、html、csv、jsonl，可多选）",
-                                    file_count="multiple", file_types=list(SUFFIXES), type="filepath",
-                                    elem_id="gq-files")
+                    files = gr.File(
+                        label="上传报告（txt、md、pdf、docx、html、csv、jsonl，可多选）",
+                        file_count="multiple",
+                        file_types=list(SUFFIXES),
+                        type="filepath",
+                        elem_id="gq-files",
+                    )
                     show_key = bool(self.access.api_key) and not self.access.login_required
-                    key = gr.Textbox(label="API 密钥（上传、移除需要）", type="password", visible=show_key,
-                                     elem_id="gq-key")
+                    key = gr.Textbox(
+                        label="API 密钥（上传、移除需要）", type="password", visible=show_key, elem_id="gq-key"
+                    )
                     add = gr.Button("添加到索引", variant="primary", elem_id="gq-add")
                     upload_result = gr.HTML(elem_id="gq-upload-result")
                     stats = gr.HTML(self.stats_html(), elem_id="gq-stats")
-                    table = gr.Dataframe(headers=["标题", "名称", "地区", "年份", "段落数", "字数", "添加时间"],
-                                         value=self.docs_rows(), interactive=False, wrap=True,
-                                         label="已索引的报告", elem_id="gq-docs")
+                    table = gr.Dataframe(
+                        headers=["标题", "名称", "地区", "年份", "段落数", "字数", "添加时间"],
+                        value=self.docs_rows(),
+                        interactive=False,
+                        wrap=True,
+                        label="已索引的报告",
+                        elem_id="gq-docs",
+                    )
                     with gr.Row(equal_height=True):
-                        to_remove = gr.Dropdown(choices=[], label="选择要移除的报告", scale=4,
-                                                elem_id="gq-remove-choice")
+                        to_remove = gr.Dropdown(
+                            choices=[], label="选择要移除的报告", scale=4, elem_id="gq-remove-choice"
+                        )
                         remove = gr.Button("移除", variant="stop", scale=1, min_width=72, elem_id="gq-remove")
                     remove_result = gr.HTML(elem_id="gq-remove-result")
 
@@ -224,9 +288,10 @@ class Page:
             private: dict[str, Any] = {"api_visibility": "private"}
             question.submit(self.on_ask, ask_inputs, results, concurrency_limit=4, **private)
             go.click(self.on_ask, ask_inputs, results, concurrency_limit=4, **private)
-            for button, text in zip(example_buttons, EXAMPLES):
+            for button, text in zip(example_buttons, EXAMPLES, strict=False):
                 button.click(lambda t=text: t, None, question, queue=False, **private).then(
-                    self.on_ask, ask_inputs, results, concurrency_limit=4, **private)
+                    self.on_ask, ask_inputs, results, concurrency_limit=4, **private
+                )
             library = [table, stats, docs, region, year, to_remove, status]
             add.click(self.on_upload, [files, key], [upload_result, *library], concurrency_limit=1, **private)
             remove.click(self.on_remove, [to_remove, key], [remove_result, *library], concurrency_limit=1, **private)
@@ -255,10 +320,11 @@ def _megabytes(size: Any) -> str:
 
 def _upload_line(name: str, status: str, message: str) -> str:
     label = STATUS_LABELS.get(status, status)
-    return (f'<li class="gq-up gq-up-{esc(status)}"><span class="gq-badge">{esc(label)}</span>'
-            f'<span class="gq-file">{esc(name)}</span><span class="gq-msg">{esc(message)}</span></li>')
+    return (
+        f'<li class="gq-up gq-up-{esc(status)}"><span class="gq-badge">{esc(label)}</span>'
+        f'<span class="gq-file">{esc(name)}</span><span class="gq-msg">{esc(message)}</span></li>'
+    )
 
 
 def _upload_list(lines: list[str]) -> str:
     return f'<ul class="gq-uploads">{"".join(lines)}</ul>'
-

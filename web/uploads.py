@@ -129,8 +129,9 @@ class UploadStore:
     def check_size(self, size: int, client_name: str) -> None:
         """``UploadTooLarge`` for a file over the limit."""
         if size > self.max_bytes:
-            raise UploadTooLarge(f"{client_name}: {size / 1048576:.1f} MB is over the "
-                                 f"{self.max_bytes // 1048576} MB upload limit")
+            raise UploadTooLarge(
+                f"{client_name}: {size / 1048576:.1f} MB is over the {self.max_bytes // 1048576} MB upload limit"
+            )
 
     def store(self, client_name: str, data: bytes) -> StoredUpload:
         """Check ``data`` and write it under a server-chosen name; ``UploadError`` says why not."""

@@ -27,11 +27,16 @@ def register(app: typer.Typer) -> None:
 
 
 def eval_command(
-    target: str = typer.Argument(..., metavar="QUESTIONS|compare",
-                                 help="Question file (.jsonl or .csv, project or policy-qa format), or `compare`."),
+    target: str = typer.Argument(
+        ...,
+        metavar="QUESTIONS|compare",
+        help="Question file (.jsonl or .csv, project or policy-qa format), or `compare`.",
+    ),
     runs: list[str] = typer.Argument(None, metavar="[RUN_A RUN_B]", help="With `compare`: two run folders."),
     index_dir: Path = typer.Option(None, "--index", help="Index folder (default: config or $GOVQA_INDEX)."),
-    corpus: Path = typer.Option(None, "--corpus", help="Index this file or folder first (cached in .govqa/eval-index)."),
+    corpus: Path = typer.Option(
+        None, "--corpus", help="Index this file or folder first (cached in .govqa/eval-index)."
+    ),
     out: Path = typer.Option(None, "--out", help="Report folder (default: runs/<timestamp>)."),
     k: int = typer.Option(10, "-k", "--k", min=1, help="Passages retrieved per question."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json (or the comparison) to stdout."),
@@ -47,14 +52,17 @@ def eval_command(
             raise UsageError("usage: govqa eval compare RUN_A RUN_B [--json]")
         raise typer.Exit(_compare(Path(runs[0]), Path(runs[1]), as_json))
     if runs:
-        raise UsageError(f"unexpected argument(s) {' '.join(runs)}; to compare two runs: govqa eval compare RUN_A RUN_B")
+        raise UsageError(
+            f"unexpected argument(s) {' '.join(runs)}; to compare two runs: govqa eval compare RUN_A RUN_B"
+        )
     if index_dir and corpus:
         raise UsageError("give --index or --corpus, not both")
     raise typer.Exit(_evaluate(Path(target), index_dir, corpus, out, k, as_json))
 
 
-def _evaluate(questions_path: Path, index_dir: Path | None, corpus: Path | None,
-              out: Path | None, k: int, as_json: bool) -> int:
+def _evaluate(
+    questions_path: Path, index_dir: Path | None, corpus: Path | None, out: Path | None, k: int, as_json: bool
+) -> int:
     from eval.questions import load_questions, resolve_docs
     from qa import open_searcher
 

@@ -18,7 +18,9 @@ import typer
 
 from govqa.config import Config, load_config
 
-INDEX_OPTION = typer.Option(None, "--index", help="Index folder (default: config [index] path, $GOVQA_INDEX, .govqa/index).")
+INDEX_OPTION = typer.Option(
+    None, "--index", help="Index folder (default: config [index] path, $GOVQA_INDEX, .govqa/index)."
+)
 # Exit codes: 1 some input failed, 130 interrupted (2, cannot be used: govqa.cli's handler).
 EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
 
@@ -54,8 +56,7 @@ def add_paths(paths: list[Path], index_dir: Path | None, config: Config, progres
         with index:
             reports = index.add_paths(paths, progress=sys.stderr.isatty() if progress is None else progress)
     except KeyboardInterrupt:
-        typer.echo("interrupted: documents committed so far are kept; run the same command again to finish",
-                   err=True)
+        typer.echo("interrupted: documents committed so far are kept; run the same command again to finish", err=True)
         return EXIT_INTERRUPTED
     seconds = time.monotonic() - started
     statuses: Counter[str] = Counter()
@@ -77,9 +78,11 @@ def add_paths(paths: list[Path], index_dir: Path | None, config: Config, progres
         for error in report.row_errors:
             typer.echo(f"{'row failed':10} {report.path}: {error}", err=True)
     documents = sum(statuses.values())
-    typer.echo(f"documents: {documents} ({statuses['added']} added, {statuses['replaced']} replaced, "
-               f"{statuses['unchanged']} unchanged); failed files: {failed}; chunks embedded: {embedded}; "
-               f"time: {seconds:.1f} s; {embedded / seconds if seconds else 0:.1f} chunks/s")
+    typer.echo(
+        f"documents: {documents} ({statuses['added']} added, {statuses['replaced']} replaced, "
+        f"{statuses['unchanged']} unchanged); failed files: {failed}; chunks embedded: {embedded}; "
+        f"time: {seconds:.1f} s; {embedded / seconds if seconds else 0:.1f} chunks/s"
+    )
     return EXIT_FAILED if failed else 0
 
 
@@ -118,8 +121,10 @@ def list_command(
         typer.echo(json.dumps([asdict(d) for d in documents], ensure_ascii=False, indent=1))
         return
     for d in documents:
-        typer.echo(f"{d.name}\t{d.year or ''}\t{d.region_path or d.region or ''}\t{d.chunks} chunks\t"
-                   f"{d.chars} chars\t{d.added_at}")
+        typer.echo(
+            f"{d.name}\t{d.year or ''}\t{d.region_path or d.region or ''}\t{d.chunks} chunks\t"
+            f"{d.chars} chars\t{d.added_at}"
+        )
     typer.echo(f"{len(documents)} document(s), {sum(d.chunks for d in documents)} chunks")
 
 
@@ -141,8 +146,12 @@ def stats_command(
 
 def rebuild_command(
     index_dir: Path = INDEX_OPTION,
-    reembed: bool = typer.Option(False, "--reembed", help="Re-chunk and re-embed every document with the configured "
-                                 "model and chunker (automatic when the model changed)."),
+    reembed: bool = typer.Option(
+        False,
+        "--reembed",
+        help="Re-chunk and re-embed every document with the configured "
+        "model and chunker (automatic when the model changed).",
+    ),
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when a terminal)."),
 ) -> None:
     """Rebuild FAISS from stored vectors (e.g. to switch faiss_factory), or re-embed after a model change."""
@@ -153,5 +162,7 @@ def rebuild_command(
             typer.echo("interrupted: run `govqa index rebuild` again to finish", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
     what = "re-embedded" if result["reembedded"] else "rebuilt FAISS for"
-    typer.echo(f"{what} {result['documents']} documents, {result['chunks']} chunks in {result['seconds']} s "
-               f"(model {result['model']}, dim {result['dimension']}, faiss {result['faiss_factory']})")
+    typer.echo(
+        f"{what} {result['documents']} documents, {result['chunks']} chunks in {result['seconds']} s "
+        f"(model {result['model']}, dim {result['dimension']}, faiss {result['faiss_factory']})"
+    )

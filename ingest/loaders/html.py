@@ -15,16 +15,60 @@ from ingest.loaders.text import bom_encoding, looks_binary
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 _GB_ALIASES = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn"}
-_DROP_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
-              "template", "svg", "button", "select")
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "template",
+    "svg",
+    "button",
+    "select",
+)
 _CHROME_WORDS = ("nav", "menu", "breadcrumb", "crumb", "footer", "share", "bdshare", "comment")
 _KEEP = {"html", "body", "main", "article"}
 # Containers the main-text search may descend into (not inline or paragraph-level tags).
 _CONTAINERS = {"div", "section", "article", "main", "table", "tbody", "tr", "td", "center"}
 _DOMINANT = 0.6
-_BLOCKS = {"address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "div",
-           "dl", "dt", "fieldset", "figcaption", "figure", "footer", "header", "hr", "html", "legend", "li",
-           "main", "ol", "p", "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul"}
+_BLOCKS = {
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "caption",
+    "center",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "header",
+    "hr",
+    "html",
+    "legend",
+    "li",
+    "main",
+    "ol",
+    "p",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "tfoot",
+    "thead",
+    "tr",
+    "ul",
+}
 _LAYOUT_MARKERS = sorted(_BLOCKS - {"tr"} | {"br"})
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # not \s: &nbsp; and U+3000 are text, kept for cleaning

@@ -102,15 +102,28 @@ class PdfLoader(Loader):
             info = reader.metadata
             title = str(info.title or "").strip() if info else ""
             pages = []
-            for page_number, layout in enumerate(extract_pages(path, password="", laparams=LAYOUT), start=1):
+            # page_number names the page in the error below when pdfminer fails on it.
+            for page_number, layout in enumerate(extract_pages(path, password="", laparams=LAYOUT), start=1):  # noqa: B007
                 pages.append(_placed_lines(layout))
             page_number = 0
         except IngestError:
             raise
         except FileNotDecryptedError:
             raise IngestError("encrypted PDF, needs the password") from None
-        except (PyPdfError, PDFException, PSException, ValueError, KeyError, TypeError, AttributeError,
-                IndexError, AssertionError, RecursionError, ZeroDivisionError, zlib.error) as exc:
+        except (
+            PyPdfError,
+            PDFException,
+            PSException,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            IndexError,
+            AssertionError,
+            RecursionError,
+            ZeroDivisionError,
+            zlib.error,
+        ) as exc:
             # pypdf and pdfminer both document that broken files may raise exceptions beyond their own.
             where = f"page {page_number}: " if page_number else ""
             raise IngestError(f"corrupt PDF: {where}{_reason(exc)}") from None
@@ -123,8 +136,11 @@ def _placed_lines(layout) -> list[Placed]:
     """A pdfminer page's text lines in its reading order, each with its column's edges."""
     blocks = [b for b in ([line for line in box if isinstance(line, LTTextLine)] for box in _text_boxes(layout)) if b]
     edges = column_edges([(min(line.x0 for line in b), max(line.x1 for line in b), len(b)) for b in blocks])
-    return [Placed(line.get_text().rstrip("\n"), line.x0, line.x1, line.height, left, right, n)
-            for n, (block, (left, right)) in enumerate(zip(blocks, edges)) for line in block]
+    return [
+        Placed(line.get_text().rstrip("\n"), line.x0, line.x1, line.height, left, right, n)
+        for n, (block, (left, right)) in enumerate(zip(blocks, edges, strict=False))
+        for line in block
+    ]
 
 
 def _running_title(pages: list[list[Placed]], dropped: list[set[int]]) -> str:
@@ -146,11 +162,13 @@ def _text_boxes(container) -> Iterator[LTTextBox]:
 
 def _lines(pages: list[list[Placed]], dropped: list[set[int]]) -> list[Line]:
     """The document's lines without the ``dropped`` furniture, each marked when the next line continues it."""
-    body = [[(number, p) for i, p in enumerate(page) if i not in dropped[number - 1] and p.text.strip()]
-            for number, page in enumerate(pages, start=1)]
+    body = [
+        [(number, p) for i, p in enumerate(page) if i not in dropped[number - 1] and p.text.strip()]
+        for number, page in enumerate(pages, start=1)
+    ]
     flat = [item for page in body for item in page]
     lines = []
-    for (number, line), following in zip(flat, flat[1:] + [None]):
+    for (number, line), following in zip(flat, flat[1:] + [None], strict=False):
         joined = False
         if following:
             next_number, nxt = following

@@ -15,9 +15,19 @@ from ingest.loaders.base import Loader
 from ingest.loaders.text import BLOCK, bom_encoding, guess_encoding, looks_binary, split_lines
 
 TEXT_NAMES = ("full_text", "text", "content", "正文", "内容", "body")
-META_NAMES = {"province": "region", "region": "region", "地区": "region", "year": "year", "年份": "year",
-              "title": "title", "标题": "title", "publish_date": "publish_date", "date": "publish_date",
-              "source_url": "source_url", "url": "source_url"}
+META_NAMES = {
+    "province": "region",
+    "region": "region",
+    "地区": "region",
+    "year": "year",
+    "年份": "year",
+    "title": "title",
+    "标题": "title",
+    "publish_date": "publish_date",
+    "date": "publish_date",
+    "source_url": "source_url",
+    "url": "source_url",
+}
 ID_NAMES = ("docid", "id")
 _SAMPLE_ROWS = 50
 _MIN_TEXT_AVERAGE = 30  # characters; a shorter column holds labels, not report text
@@ -137,7 +147,7 @@ class CsvLoader(_ExportLoader):
             reader = csv.reader(handle, delimiter=delimiter)
             try:
                 names = [name.strip() for name in next(reader)]
-                yield from self._documents(path, names, (dict(zip(names, f)) for f in reader if any(f)))
+                yield from self._documents(path, names, (dict(zip(names, f, strict=False)) for f in reader if any(f)))
             except csv.Error as exc:
                 raise IngestError(f"malformed CSV at line {reader.line_num}: {exc}") from None
             except UnicodeDecodeError:

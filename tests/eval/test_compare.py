@@ -24,19 +24,32 @@ def make_run(folder, figures, ranks, verdicts, sha="s1"):
         writer.writeheader()
         for qid, rank in ranks.items():
             doc = "" if qid.startswith("u") else "a.txt"
-            writer.writerow({"id": qid, "question": f"问题 {qid}", "doc": doc, "answer_rank": rank,
-                             "verdict": verdicts.get(qid, "found")})
+            writer.writerow(
+                {
+                    "id": qid,
+                    "question": f"问题 {qid}",
+                    "doc": doc,
+                    "answer_rank": rank,
+                    "verdict": verdicts.get(qid, "found"),
+                }
+            )
     return folder
 
 
 @pytest.fixture
 def runs(tmp_path):
-    a = make_run(tmp_path / "a", {"recall@1": (0.5, 2, 4), "recall@5": (0.5, 2, 4), "mrr@10": (0.4, 3, 4),
-                                  "latency_p50_ms": (20.0, 4, 4)},
-                 {"q1": "1", "q2": "7", "q3": "2", "q4": "", "u1": "", "only_a": "1"}, {"u1": "found"})
-    b = make_run(tmp_path / "b", {"recall@1": (0.5, 2, 4), "recall@5": (0.75, 3, 4), "mrr@10": (0.45, 3, 4),
-                                  "latency_p50_ms": (25.0, 4, 4)},
-                 {"q1": "1", "q2": "3", "q3": "", "q4": "4", "u1": ""}, {"u1": "not_found", "q4": "not_found"})
+    a = make_run(
+        tmp_path / "a",
+        {"recall@1": (0.5, 2, 4), "recall@5": (0.5, 2, 4), "mrr@10": (0.4, 3, 4), "latency_p50_ms": (20.0, 4, 4)},
+        {"q1": "1", "q2": "7", "q3": "2", "q4": "", "u1": "", "only_a": "1"},
+        {"u1": "found"},
+    )
+    b = make_run(
+        tmp_path / "b",
+        {"recall@1": (0.5, 2, 4), "recall@5": (0.75, 3, 4), "mrr@10": (0.45, 3, 4), "latency_p50_ms": (25.0, 4, 4)},
+        {"q1": "1", "q2": "3", "q3": "", "q4": "4", "u1": ""},
+        {"u1": "not_found", "q4": "not_found"},
+    )
     return a, b
 
 
@@ -71,8 +84,7 @@ def test_rendered_table_and_json(runs):
 
 def test_different_question_files_are_flagged(tmp_path, runs):
     a, _ = runs
-    other = make_run(tmp_path / "other", {"recall@1": (0.5, 2, 4), "recall@5": (0.5, 2, 4)}, {"q1": "1"}, {},
-                     sha="s2")
+    other = make_run(tmp_path / "other", {"recall@1": (0.5, 2, 4), "recall@5": (0.5, 2, 4)}, {"q1": "1"}, {}, sha="s2")
     assert any("question files differ" in n for n in compare_runs(a, other).notes)
 
 

@@ -61,8 +61,10 @@ def test_policy_qa_prefix_is_first_30_normalised_characters():
 
 def test_short_policy_answer_is_used_whole(tmp_path):
     path = tmp_path / "qrels.jsonl"
-    path.write_text('{"qid": "q1", "question": "哪家企业？", "docid": "d1", "answer": "北京北铃 专用汽车有限公司"}\n',
-                    encoding="utf-8")
+    path.write_text(
+        '{"qid": "q1", "question": "哪家企业？", "docid": "d1", "answer": "北京北铃 专用汽车有限公司"}\n',
+        encoding="utf-8",
+    )
     (q,) = load_questions(path).questions
     assert q.evidence == ("北京北铃专用汽车有限公司",)
     assert answers(q.doc, q.evidence, "corpus_599docs.jsonl#d1", "督导检查北京北铃专用汽车有限公司。")

@@ -4,8 +4,20 @@ import math
 
 import pytest
 
-from eval.metrics import (Ratio, Scored, dcg, figures, first_rank, grouped, hit_at, ndcg, percentile,
-                          recall_curve, reciprocal_rank, summarise)
+from eval.metrics import (
+    Ratio,
+    Scored,
+    dcg,
+    figures,
+    first_rank,
+    grouped,
+    hit_at,
+    ndcg,
+    percentile,
+    recall_curve,
+    reciprocal_rank,
+    summarise,
+)
 
 T, F = True, False
 
@@ -59,7 +71,7 @@ def test_ties_keep_list_order():
     # Two passages with the same score: the searcher's order decides the rank, so the second is rank 2.
     scores = [0.5, 0.5, 0.3]
     answering = [F, T, F]
-    ordered = tuple(a for _, a in sorted(zip(scores, answering), key=lambda pair: -pair[0]))
+    ordered = tuple(a for _, a in sorted(zip(scores, answering, strict=False), key=lambda pair: -pair[0]))
     assert ordered == (F, T, F)  # sorted() is stable
     assert first_rank(ordered) == 2 and reciprocal_rank(ordered) == 0.5
 
@@ -77,17 +89,25 @@ def test_ratio():
     assert Ratio(2, 3, mean=0.5).value == 0.5
 
 
-def row(passage=(), doc_hits=None, answerable=True, verdict="found", latency=10.0, qtype="fact", doc="a.txt",
-        text_hits=None):
-    return Scored(answerable, qtype, doc if answerable else None, tuple(passage),
-                  tuple(doc_hits if doc_hits is not None else passage),
-                  tuple(text_hits if text_hits is not None else passage), verdict, latency)
+def row(
+    passage=(), doc_hits=None, answerable=True, verdict="found", latency=10.0, qtype="fact", doc="a.txt", text_hits=None
+):
+    return Scored(
+        answerable,
+        qtype,
+        doc if answerable else None,
+        tuple(passage),
+        tuple(doc_hits if doc_hits is not None else passage),
+        tuple(text_hits if text_hits is not None else passage),
+        verdict,
+        latency,
+    )
 
 
 @pytest.fixture
 def rows():
     return [
-        row(ranking(1), latency=10),                                  # rank 1
+        row(ranking(1), latency=10),  # rank 1
         row(ranking(4), doc_hits=ranking(2, 4), latency=20, qtype="number", doc="b.txt"),  # rank 4, doc rank 2
         row(ranking(), doc_hits=ranking(7), text_hits=ranking(1), verdict="not_found", latency=30),  # missed
         row(answerable=False, verdict="not_found", latency=40, qtype="unanswerable"),
@@ -111,8 +131,9 @@ def test_figures_over_answerable_only(rows):
 
 
 def test_first_cited_document_mrr_ignores_also_in_citations():
-    reposted = Scored(True, "fact", "a.txt", (False, True), (False, True), (False, True), "found", 1.0,
-                      first_doc_hits=(False, False))
+    reposted = Scored(
+        True, "fact", "a.txt", (False, True), (False, True), (False, True), "found", 1.0, first_doc_hits=(False, False)
+    )
     f = figures([reposted, row(ranking(1))])
     assert f["doc_mrr@10"].value == pytest.approx((1 / 2 + 1) / 2)
     assert f["doc_mrr_first_cited@10"].value == pytest.approx((0 + 1) / 2)

@@ -13,19 +13,30 @@ needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared (seed-d
 
 
 def write_jsonl(path, records):
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n"
-                            for r in records), encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in records),
+        encoding="utf-8",
+    )
     return path
 
 
 def test_project_jsonl(tmp_path):
-    path = write_jsonl(tmp_path / "q.jsonl", [
-        {"id": "a", "question": "定点医院几家？", "type": "number", "doc": DOC, "evidence": ["35家定点医院"],
-         "answer": "35家"},
-        {"id": "b", "question": "2022年GDP？", "type": "unanswerable", "doc": None, "evidence": []},
-        {"question": "没有 id 与 type", "doc": DOC, "evidence": ["x"]},
-        {"question": "不可回答，无 evidence 键", "doc": None},
-    ])
+    path = write_jsonl(
+        tmp_path / "q.jsonl",
+        [
+            {
+                "id": "a",
+                "question": "定点医院几家？",
+                "type": "number",
+                "doc": DOC,
+                "evidence": ["35家定点医院"],
+                "answer": "35家",
+            },
+            {"id": "b", "question": "2022年GDP？", "type": "unanswerable", "doc": None, "evidence": []},
+            {"question": "没有 id 与 type", "doc": DOC, "evidence": ["x"]},
+            {"question": "不可回答，无 evidence 键", "doc": None},
+        ],
+    )
     qs = load_questions(path)
     assert qs.format == "jsonl" and len(qs.sha256) == 64
     a, b, c, d = qs.questions
@@ -54,10 +65,11 @@ def test_csv_with_pipe_and_json_evidence(tmp_path):
     path = tmp_path / "q.csv"
     path.write_text(
         "\ufeffid,question,type,doc,evidence,answer\n"
-        f'a,定点医院几家？,number,{DOC},35家定点医院 | 无条件收治,35家\n'
+        f"a,定点医院几家？,number,{DOC},35家定点医院 | 无条件收治,35家\n"
         f'b,"多行\n问题",list,{DOC},"[""含|竖线的证据"", ""第二条""]",\n'
         "c,2022年GDP？,unanswerable,,,\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     qs = load_questions(path)
     assert qs.format == "csv"
     a, b, c = qs.questions
@@ -67,9 +79,17 @@ def test_csv_with_pipe_and_json_evidence(tmp_path):
 
 
 def test_policy_qa_detected_by_keys(tmp_path):
-    path = write_jsonl(tmp_path / "qrels.jsonl", [
-        {"qid": "q1", "question": "展会有何支持？", "docid": "d9", "answer": "按照不超过实际缴纳场租费用50%的标准给予支持，补助金额不超过"},
-    ])
+    path = write_jsonl(
+        tmp_path / "qrels.jsonl",
+        [
+            {
+                "qid": "q1",
+                "question": "展会有何支持？",
+                "docid": "d9",
+                "answer": "按照不超过实际缴纳场租费用50%的标准给予支持，补助金额不超过",
+            },
+        ],
+    )
     qs = load_questions(path)
     (q,) = qs.questions
     assert qs.format == "policy-qa"
@@ -92,17 +112,20 @@ def problems(path):
 
 
 def test_every_bad_line_is_reported_with_its_number(tmp_path):
-    path = write_jsonl(tmp_path / "bad.jsonl", [
-        {"question": "好的", "doc": DOC, "evidence": ["x"]},
-        '{"question": "坏的 JSON", ',
-        {"doc": DOC, "evidence": ["x"]},
-        {"question": "evidence 不是列表", "doc": DOC, "evidence": "35家"},
-        {"question": "有 doc 无 evidence", "doc": DOC, "evidence": []},
-        {"question": "有 evidence 无 doc", "doc": None, "evidence": ["x"]},
-        "[1, 2]",
-        {"question": 42},
-        {"question": "类型矛盾", "type": "unanswerable", "doc": DOC, "evidence": ["x"]},
-    ])
+    path = write_jsonl(
+        tmp_path / "bad.jsonl",
+        [
+            {"question": "好的", "doc": DOC, "evidence": ["x"]},
+            '{"question": "坏的 JSON", ',
+            {"doc": DOC, "evidence": ["x"]},
+            {"question": "evidence 不是列表", "doc": DOC, "evidence": "35家"},
+            {"question": "有 doc 无 evidence", "doc": DOC, "evidence": []},
+            {"question": "有 evidence 无 doc", "doc": None, "evidence": ["x"]},
+            "[1, 2]",
+            {"question": 42},
+            {"question": "类型矛盾", "type": "unanswerable", "doc": DOC, "evidence": ["x"]},
+        ],
+    )
     found, message = problems(path)
     assert [line for line, _ in found] == [2, 3, 4, 5, 6, 7, 8, 9]
     reasons = dict(found)
@@ -127,10 +150,13 @@ def test_duplicate_ids_and_empty_file(tmp_path):
 
 
 def test_policy_qa_line_missing_keys(tmp_path):
-    path = write_jsonl(tmp_path / "qrels.jsonl", [
-        {"qid": "q1", "question": "一", "docid": "d1", "answer": "甲"},
-        {"qid": "q2", "question": "二", "docid": "d2"},
-    ])
+    path = write_jsonl(
+        tmp_path / "qrels.jsonl",
+        [
+            {"qid": "q1", "question": "一", "docid": "d1", "answer": "甲"},
+            {"qid": "q2", "question": "二", "docid": "d2"},
+        ],
+    )
     found, _ = problems(path)
     assert found[0][0] == 2 and "'answer'" in found[0][1]
 
@@ -140,11 +166,12 @@ def test_bad_csv_rows(tmp_path):
     path.write_text(
         "question,doc,evidence\n"
         f"好的,{DOC},证据\n"
-        f"坏证据,{DOC},\"[不是 JSON\"\n"
+        f'坏证据,{DOC},"[不是 JSON"\n'
         ",,\n"
         f"多了一格,{DOC},证据,多余\n"
         f",{DOC},证据\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     found, _ = problems(path)
     assert [line for line, _ in found] == [3, 5, 6]
     assert "JSON list" in found[0][1] and "cells" in found[1][1] and "missing 'question'" in found[2][1]
@@ -171,8 +198,10 @@ def test_resolve_docs_matches_a_file_name_to_the_document_it_became():
     resolved, warnings = resolve_docs([one, many], names)
     assert resolved[0].doc == "2026_北京市_政府工作报告.csv#1"
     assert resolved[1].doc == "export.jsonl"
-    assert warnings == ["gold document export.jsonl is a file of 2 documents (export.jsonl#d1…): name one as "
-                        "file#row (1 question(s) cannot be answered)"]
+    assert warnings == [
+        "gold document export.jsonl is a file of 2 documents (export.jsonl#d1…): name one as "
+        "file#row (1 question(s) cannot be answered)"
+    ]
 
 
 def test_cli_rejects_bad_questions_before_running(tmp_path):

@@ -49,8 +49,11 @@ class FakeSearcher:
         out = []
         for q in questions:
             hits, verdict = self.table[q]
-            out.append(FakeAnswer(tuple(FakeHit(t, FakeCitation(d, start=i * 10)) for i, (d, t) in enumerate(hits[:k])),
-                                  verdict))
+            out.append(
+                FakeAnswer(
+                    tuple(FakeHit(t, FakeCitation(d, start=i * 10)) for i, (d, t) in enumerate(hits[:k])), verdict
+                )
+            )
         return out
 
 
@@ -74,10 +77,16 @@ def run_dir(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("report")
     qs = QuestionSet(Path("seed.jsonl"), "jsonl", QUESTIONS, "0" * 64)
     searcher = FakeSearcher(TABLE)
-    prov = provenance(qs, {"model": "fake"}, {"chunk": {"size": 300}, "app": {"api_key": "s3cret", "port": 1},
-                                              "search": {"keyword_depth": 50}}, "idx")
+    prov = provenance(
+        qs,
+        {"model": "fake"},
+        {"chunk": {"size": 300}, "app": {"api_key": "s3cret", "port": 1}, "search": {"keyword_depth": 50}},
+        "idx",
+    )
     run = evaluate(qs, searcher, k=10, provenance=prov, progress=False)
-    assert searcher.asked[0] == ["定点医院？"] and all(len(batch) == 1 for batch in searcher.asked)  # warm-up, then one by one
+    assert searcher.asked[0] == ["定点医院？"] and all(
+        len(batch) == 1 for batch in searcher.asked
+    )  # warm-up, then one by one
     return write_report(run, tmp_path / "run")
 
 
@@ -147,11 +156,16 @@ def test_gate_passes_and_fails(run_dir, tmp_path, capsys):
     assert gate.main([str(run_dir / "nothing.json")]) == 2
 
 
-@pytest.mark.parametrize("figure, value, passes", [
-    ("not_found_on_unanswerable", 0.8, True), ("not_found_on_unanswerable", 0.6, False),
-    ("not_found_on_answerable", 2 / 55, True), ("not_found_on_answerable", 3 / 55, False),
-    ("not_found_on_unanswerable", None, False),
-])
+@pytest.mark.parametrize(
+    "figure, value, passes",
+    [
+        ("not_found_on_unanswerable", 0.8, True),
+        ("not_found_on_unanswerable", 0.6, False),
+        ("not_found_on_answerable", 2 / 55, True),
+        ("not_found_on_answerable", 3 / 55, False),
+        ("not_found_on_unanswerable", None, False),
+    ],
+)
 def test_gate_holds_the_not_found_targets(figure, value, passes):
     summary = {"recall@5": 0.982, "not_found_on_unanswerable": 0.8, "not_found_on_answerable": 1 / 55, figure: value}
     passed, message = gate.check(summary)

@@ -17,6 +17,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 try:
     import qa  # noqa: F401
     from qa import open_searcher
+
     QA_MISSING = ""
 except ImportError as exc:  # the qa/index packages are written by other stages
     QA_MISSING = f"qa is not importable yet ({exc})"
@@ -26,12 +27,27 @@ pytestmark = pytest.mark.skipif(bool(QA_MISSING), reason=QA_MISSING or "qa impor
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
 QUESTIONS = [
-    {"id": "t1", "question": "疫情期间成都设置了多少家定点医院收治新冠患者？", "type": "number",
-     "doc": "2020年成都市政府工作报告（要点）.txt", "evidence": ["设置35家定点医院无条件收治所有确诊和疑似病例"]},
-    {"id": "t2", "question": "成都常态化疫情防控机制包括哪几个环节？", "type": "list",
-     "doc": "2020年成都市政府工作报告（要点）.txt", "evidence": ["及时发现、快速处置、精准管控、有效救治"]},
-    {"id": "t3", "question": "青羊区源城片区2021年要加快建设哪个TOD项目？", "type": "fact",
-     "doc": "2021年成都市青羊区政府工作报告（一图读懂）.txt", "evidence": ["加快骡马市TOD、一环路市井生活圈、锦江公园青羊段"]},
+    {
+        "id": "t1",
+        "question": "疫情期间成都设置了多少家定点医院收治新冠患者？",
+        "type": "number",
+        "doc": "2020年成都市政府工作报告（要点）.txt",
+        "evidence": ["设置35家定点医院无条件收治所有确诊和疑似病例"],
+    },
+    {
+        "id": "t2",
+        "question": "成都常态化疫情防控机制包括哪几个环节？",
+        "type": "list",
+        "doc": "2020年成都市政府工作报告（要点）.txt",
+        "evidence": ["及时发现、快速处置、精准管控、有效救治"],
+    },
+    {
+        "id": "t3",
+        "question": "青羊区源城片区2021年要加快建设哪个TOD项目？",
+        "type": "fact",
+        "doc": "2021年成都市青羊区政府工作报告（一图读懂）.txt",
+        "evidence": ["加快骡马市TOD、一环路市井生活圈、锦江公园青羊段"],
+    },
     {"id": "t4", "question": "青羊区常住人口有多少？", "type": "unanswerable", "doc": None, "evidence": []},
 ]
 
@@ -54,8 +70,8 @@ def env(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def built(env):
-    from govqa.config import Config
     from eval.runner import ensure_corpus_index
+    from govqa.config import Config
 
     base, _ = env
     config = Config()
@@ -122,11 +138,23 @@ def test_cli_eval_counts_a_gold_doc_named_by_its_file(env, tmp_path, monkeypatch
     corpus.mkdir()
     text = "2026年示范市政府工作报告\n全年新建口袋公园30个，新增养老床位1500张。\n城镇新增就业5.1万人。"
     (corpus / "2026_示范市_政府工作报告.csv").write_text(
-        "province,year,title,full_text\n示范市,2026,2026年示范市政府工作报告,\"" + text + "\"\n", encoding="utf-8-sig")
+        'province,year,title,full_text\n示范市,2026,2026年示范市政府工作报告,"' + text + '"\n', encoding="utf-8-sig"
+    )
     questions = tmp_path / "q.jsonl"
-    questions.write_text(json.dumps({"id": "f1", "question": "新增养老床位多少张", "type": "number",
-                                     "doc": "2026_示范市_政府工作报告.csv", "evidence": ["新增养老床位1500张"]},
-                                    ensure_ascii=False) + "\n", encoding="utf-8")
+    questions.write_text(
+        json.dumps(
+            {
+                "id": "f1",
+                "question": "新增养老床位多少张",
+                "type": "number",
+                "doc": "2026_示范市_政府工作报告.csv",
+                "evidence": ["新增养老床位1500张"],
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(app, ["eval", str(questions), "--corpus", str(corpus), "--out", "run", "--json"])
     assert result.exit_code == 0, result.output
     assert "gold document" not in result.stderr
@@ -140,7 +168,9 @@ def test_a_hit_citing_the_gold_document_in_also_in_counts_for_the_document_not_f
     from eval.runner import score
 
     cite = lambda doc: SimpleNamespace(doc=doc)  # noqa: E731
-    repost = SimpleNamespace(text="各地要做好困难群众基本生活保障工作", citation=cite("转发.txt"), also_in=(cite("原文.txt"),))
+    repost = SimpleNamespace(
+        text="各地要做好困难群众基本生活保障工作", citation=cite("转发.txt"), also_in=(cite("原文.txt"),)
+    )
     other = SimpleNamespace(text="无关", citation=cite("其他.txt"), also_in=())
     question = Question(id="q", question="?", type="fact", doc="原文.txt", evidence=("基本生活保障",), answer="")
     scored = score(question, [other, repost], "found", 1.0)

@@ -21,19 +21,22 @@ def test_a_file_overrides_settings_and_ints_become_floats(tmp_path):
     assert (cfg.search.fusion, cfg.search.rrf_k, cfg.search.keyword_weight) == ("rrf", 60, 1.0)
 
 
-@pytest.mark.parametrize("text, message", [
-    ('[search]\nfusion = "max"\n', "fusion must be one of 'convex', 'rrf', got 'max'"),
-    ('[search]\nrrf_k = "ten"\n', "rrf_k must be int"),
-    ('[search]\nspeed = 1\n', "unknown setting(s) speed"),
-    ("[search\n", "not valid TOML"),
-    ("[chunk]\nsize = -300\n", "[chunk]: size must be at least 20, got -300"),
-    ("[chunk]\nsize = 200\noverlap = 250\n", "[chunk]: overlap (250) must be smaller than size (200)"),
-    ("[search]\ndense_weight = 1.5\n", "[search]: dense_weight must be from 0.0 to 1.0, got 1.5"),
-    ("[search]\nfound_coverage = -0.1\n", "found_coverage must be from 0.0 to 1.0"),
-    ("[search]\ndense_depth = true\n", "dense_depth must be int, got True"),
-    ("[app]\nport = 70000\n", "[app]: port must be from 1 to 65535, got 70000"),
-    ("[model]\nbatch_size = 0\n", "[model]: batch_size must be from 1 to 4096, got 0"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[search]\nfusion = "max"\n', "fusion must be one of 'convex', 'rrf', got 'max'"),
+        ('[search]\nrrf_k = "ten"\n', "rrf_k must be int"),
+        ("[search]\nspeed = 1\n", "unknown setting(s) speed"),
+        ("[search\n", "not valid TOML"),
+        ("[chunk]\nsize = -300\n", "[chunk]: size must be at least 20, got -300"),
+        ("[chunk]\nsize = 200\noverlap = 250\n", "[chunk]: overlap (250) must be smaller than size (200)"),
+        ("[search]\ndense_weight = 1.5\n", "[search]: dense_weight must be from 0.0 to 1.0, got 1.5"),
+        ("[search]\nfound_coverage = -0.1\n", "found_coverage must be from 0.0 to 1.0"),
+        ("[search]\ndense_depth = true\n", "dense_depth must be int, got True"),
+        ("[app]\nport = 70000\n", "[app]: port must be from 1 to 65535, got 70000"),
+        ("[model]\nbatch_size = 0\n", "[model]: batch_size must be from 1 to 4096, got 0"),
+    ],
+)
 def test_bad_values_are_one_line_errors_naming_the_file(tmp_path, text, message):
     path = tmp_path / "govqa.toml"
     path.write_text(text, encoding="utf-8")

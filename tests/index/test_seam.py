@@ -92,8 +92,9 @@ def test_ivf_with_too_few_vectors_keeps_documents_and_explains(tmp_path, index_c
     assert any("can be trained" in m for m in caplog.messages)
 
 
-def test_another_encoder_is_refused_and_the_message_says_how_to_rebuild(built, index_config, hash_embedder,
-                                                                        minilm_embedder):
+def test_another_encoder_is_refused_and_the_message_says_how_to_rebuild(
+    built, index_config, hash_embedder, minilm_embedder
+):
     assert Manifest.load(built).encoder == "fp32"
     configured = index_config(built)
     int8 = configured.replace(model=replace(configured.model, encoder="int8"))

@@ -7,12 +7,12 @@ import sqlite3
 import numpy as np
 import pytest
 
+from govqa.config import ChunkConfig
 from index.context import retrieval_text
 from index.keyword import index_text
 from index.store import Store
 from ingest.chunk import chunk_document
 from ingest.sentences import sentence_spans
-from govqa.config import ChunkConfig
 
 REPORT = """一、2025年工作回顾
 过去一年，全省地区生产总值增长5.2%，城镇新增就业90万人。
@@ -48,8 +48,9 @@ def sentences_of(chunks, seed=1):
 def put(store, document, chunks):
     vectors = np.random.default_rng(0).normal(size=(len(chunks), 8)).astype(np.float32)
     meta = {"title": document.title, "year": document.year, "region_path": document.meta.get("region_path", "")}
-    return store.replace_document(document, chunks, vectors, [index_text(retrieval_text(meta, c)) for c in chunks],
-                                  sentences_of(chunks))
+    return store.replace_document(
+        document, chunks, vectors, [index_text(retrieval_text(meta, c)) for c in chunks], sentences_of(chunks)
+    )
 
 
 def test_document_chunks_vectors_and_tokens_are_stored_together(store, make_doc):
@@ -67,11 +68,15 @@ def test_document_chunks_vectors_and_tokens_are_stored_together(store, make_doc)
 
     record = store.chunk_records([new[1]])[new[1]]
     assert record.doc == "sc.txt" and record.title == "2026年四川省政府工作报告" and record.year == 2026
-    assert document.text[record.start:record.end] == record.text
+    assert document.text[record.start : record.end] == record.text
     assert record.section == chunks[1].section_path and record.position == 1
     info = store.documents()[0]
-    assert (info.name, info.chunks, info.chars, info.content_hash) == ("sc.txt", len(chunks), len(document.text),
-                                                                      document.content_hash)
+    assert (info.name, info.chunks, info.chars, info.content_hash) == (
+        "sc.txt",
+        len(chunks),
+        len(document.text),
+        document.content_hash,
+    )
     assert store.facets() == [("sc.txt", "2026年四川省政府工作报告", 2026, "四川省")]
 
 
@@ -113,8 +118,9 @@ def test_replacing_a_document_removes_its_old_rows_and_never_reuses_ids(store, m
 def test_a_failed_transaction_leaves_nothing(store, make_doc):
     document, chunks = make_doc("sc.txt", REPORT, size=60, overlap=10)
     with pytest.raises(ValueError):  # one vector short: zip(strict=True) fails midway
-        store.replace_document(document, chunks, np.zeros((len(chunks) - 1, 8)), ["x"] * len(chunks),
-                               sentences_of(chunks))
+        store.replace_document(
+            document, chunks, np.zeros((len(chunks) - 1, 8)), ["x"] * len(chunks), sentences_of(chunks)
+        )
     assert store.counts() == {"documents": 0, "chunks": 0, "vectors": 0, "sentences": 0}
 
 
@@ -124,7 +130,7 @@ def test_chunk_sentences_come_back_with_their_spans_offsets_and_float16_vectors(
     stored = store.chunk_sentences([ids[1], ids[0], 10_000], 8)
     assert sorted(stored) == sorted(ids[:2])  # an unknown id is left out
     expected = sentences_of(chunks)
-    for chunk_id, chunk, (spans, vectors) in zip(ids[:2], chunks, expected):
+    for chunk_id, chunk, (spans, vectors) in zip(ids[:2], chunks, expected, strict=False):
         got = stored[chunk_id]
         assert got.start == chunk.start and got.spans == tuple(spans) and len(spans) >= 1
         assert got.vectors.dtype == np.float32

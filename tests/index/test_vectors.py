@@ -69,7 +69,7 @@ def test_a_few_queries_run_on_one_thread_with_the_same_results_and_the_setting_r
     index = VectorIndex.new(16)
     index.add(np.arange(500), x)
     before = faiss.omp_get_max_threads()
-    singles = [index.search(x[i:i + 1], 10)[0] for i in range(30)]  # one query: one OpenMP thread
+    singles = [index.search(x[i : i + 1], 10)[0] for i in range(30)]  # one query: one OpenMP thread
     assert faiss.omp_get_max_threads() == before
     batch = index.search(x[:30], 10)  # a batch: faiss's own threading
     assert [[i for i, _ in row] for row in singles] == [[i for i, _ in row] for row in batch]

@@ -36,6 +36,7 @@ def placed_pdf(cjk_font_file: str, tmp_path: Path) -> Callable[..., Path]:
     Each line is its own text object, so the content stream order is the order
     given: a test can write two columns row by row, as some generators do.
     """
+
     def make(pages: list[list[tuple[float | None, float, str]]], name: str = "made.pdf") -> Path:
         pdf = FPDF(unit="pt", format="A4")
         pdf.add_font("cjk", fname=cjk_font_file)
@@ -52,4 +53,3 @@ def placed_pdf(cjk_font_file: str, tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
-

@@ -48,6 +48,7 @@ def text_pdf(path: Path) -> Path:
 
 # --- text ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("content", [b"", b"   \r\n\t\n\xe3\x80\x80\n"])
 def test_empty_and_whitespace_only_files(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "empty.txt"
@@ -116,6 +117,7 @@ def test_fifty_megabyte_text_streams_with_bounded_memory(tmp_path: Path) -> None
 
 # --- PDF -----------------------------------------------------------------------------------------
 
+
 def test_truncated_pdf(tmp_path: Path) -> None:
     data = text_pdf(tmp_path / "full.pdf").read_bytes()
     path = tmp_path / "truncated.pdf"
@@ -162,6 +164,7 @@ def test_scanned_pdf_without_text_layer(tmp_path: Path) -> None:
 
 # --- docx ----------------------------------------------------------------------------------------
 
+
 def test_docx_that_is_a_zip_of_something_else(tmp_path: Path) -> None:
     path = tmp_path / "report.docx"
     with zipfile.ZipFile(path, "w") as archive:
@@ -186,6 +189,7 @@ def test_docx_that_is_not_a_zip(tmp_path: Path, content: bytes) -> None:
 
 # --- CSV and JSONL -------------------------------------------------------------------------------
 
+
 def test_csv_without_a_text_column(tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
     path.write_text("id,name,age\n1,张三,30\n2,李四,41\n", encoding="utf-8")
@@ -204,7 +208,7 @@ def test_csv_named_text_column_missing(tmp_path: Path) -> None:
 def test_malformed_jsonl_line(tmp_path: Path) -> None:
     path = tmp_path / "corpus.jsonl"
     good = json.dumps({"docid": "a", "text": "正文"}, ensure_ascii=False)
-    path.write_text(f"{good}\n{good}\n{{\"docid\": \"c\", \"text\": \"未闭合\n", encoding="utf-8")
+    path.write_text(f'{good}\n{good}\n{{"docid": "c", "text": "未闭合\n', encoding="utf-8")
     refused(path, "line 3", "malformed JSON")
 
 
@@ -215,6 +219,7 @@ def test_jsonl_line_that_is_not_an_object(tmp_path: Path) -> None:
 
 
 # --- factory -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["report.xyz", "README"])
 def test_unknown_extension(name: str) -> None:

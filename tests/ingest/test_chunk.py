@@ -10,13 +10,13 @@ SENTENCE = "我们坚持以人民为中心的发展思想，持续改善民生�
 
 def doc_of(lines, pages=None):
     pages = pages or [None] * len(lines)
-    return build_document(RawDocument("t.txt", "t.txt", [Line(t, page=p) for t, p in zip(lines, pages)]))
+    return build_document(RawDocument("t.txt", "t.txt", [Line(t, page=p) for t, p in zip(lines, pages, strict=False)]))
 
 
 def test_offsets_slice_each_chunk_out_of_the_document():
     doc = doc_of(["一、民生", "", SENTENCE * 12, "", "二、改革", "", SENTENCE * 3])
     for chunk in chunk_document(doc, ChunkConfig(size=120, overlap=40)):
-        assert doc.text[chunk.start:chunk.end] == chunk.text
+        assert doc.text[chunk.start : chunk.end] == chunk.text
 
 
 def test_chunks_end_on_sentence_boundaries_and_respect_the_size():

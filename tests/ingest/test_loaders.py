@@ -24,6 +24,7 @@ from ingest.loaders.pdf import PdfLoader
 from ingest.loaders.table import CsvLoader, JsonlLoader
 from ingest.loaders.text import TextLoader
 
+
 def make_pdf(font: str, path: Path, pages: list[list[str]], title: str | None = None) -> Path:
     """A real PDF in the CJK ``font`` with one page per entry of ``pages``, each line written as its own cell."""
     pdf = FPDF()
@@ -50,6 +51,7 @@ def texts(document) -> list[str]:
 
 
 # --- text and markdown -------------------------------------------------------------------------
+
 
 def test_txt_utf8_keeps_lines_and_blank_lines(tmp_path: Path) -> None:
     path = tmp_path / "报告.txt"
@@ -85,8 +87,13 @@ def test_markdown_headings(tmp_path: Path) -> None:
     path.write_text("# 政府工作报告\n正文\n## 一、回顾 ##\n```\n# 代码注释\n```\n#话题\n", encoding="utf-8")
     document = load_one(TextLoader(), path)
     assert document.lines == [
-        Line("政府工作报告", heading=1), Line("正文"), Line("一、回顾", heading=2),
-        Line("```"), Line("# 代码注释"), Line("```"), Line("#话题"),
+        Line("政府工作报告", heading=1),
+        Line("正文"),
+        Line("一、回顾", heading=2),
+        Line("```"),
+        Line("# 代码注释"),
+        Line("```"),
+        Line("#话题"),
     ]
 
 
@@ -97,6 +104,7 @@ def test_txt_does_not_read_markdown_headings(tmp_path: Path) -> None:
 
 
 # --- PDF ---------------------------------------------------------------------------------------
+
 
 def test_pdf_lines_carry_their_page(cjk_font_file: str, tmp_path: Path) -> None:
     # Lines that differ beyond their numbers: a line repeating modulo its number is furniture.
@@ -124,6 +132,7 @@ def test_pdf_skips_blank_pages_but_keeps_numbering(cjk_font_file: str, tmp_path:
 
 
 # --- docx --------------------------------------------------------------------------------------
+
 
 def make_docx(path: Path) -> Path:
     document = docx.Document()
@@ -171,10 +180,12 @@ def test_docx_body_order_headings_and_tables(tmp_path: Path) -> None:
     assert document.meta == {"title": "2025年政府工作报告"}
 
 
-_NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
-       'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
-       'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
-       'xmlns:v="urn:schemas-microsoft-com:vml"')
+_NS = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:v="urn:schemas-microsoft-com:vml"'
+)
 
 
 def _box(text: str) -> str:
@@ -188,18 +199,28 @@ def test_docx_text_boxes_are_read_once_in_order_and_page_headers_are_not(tmp_pat
     document.add_paragraph("过去一年，办好一批民生实事。")
     anchor = document.add_paragraph("见下框。")
     # A modern text box as Word writes it: DrawingML in mc:Choice, the same box in VML in mc:Fallback.
-    anchor._p.append(etree.fromstring(
-        f'<w:r {_NS}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx>{_box("专栏：新增养老床位1500张。")}'
-        f'</wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox>{_box("专栏：新增养老床位1500张。")}'
-        "</v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r>"))
+    anchor._p.append(
+        etree.fromstring(
+            f'<w:r {_NS}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx>{_box("专栏：新增养老床位1500张。")}'
+            f"</wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox>{_box('专栏：新增养老床位1500张。')}"
+            "</v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
+        )
+    )
     # An older VML-only shape.
-    anchor._p.append(etree.fromstring(f'<w:r {_NS}><w:pict><v:shape><v:textbox>{_box("新建口袋公园30个。")}'
-                                      "</v:textbox></v:shape></w:pict></w:r>"))
+    anchor._p.append(
+        etree.fromstring(
+            f"<w:r {_NS}><w:pict><v:shape><v:textbox>{_box('新建口袋公园30个。')}</v:textbox></v:shape></w:pict></w:r>"
+        )
+    )
     document.add_paragraph("今年继续办好民生实事。")
     document.save(str(tmp_path / "box.docx"))
     loaded = load_one(DocxLoader(), tmp_path / "box.docx")
     assert [line.text for line in loaded.lines] == [
-        "过去一年，办好一批民生实事。", "见下框。", "专栏：新增养老床位1500张。", "新建口袋公园30个。", "今年继续办好民生实事。",
+        "过去一年，办好一批民生实事。",
+        "见下框。",
+        "专栏：新增养老床位1500张。",
+        "新建口袋公园30个。",
+        "今年继续办好民生实事。",
     ]
 
 
@@ -256,13 +277,18 @@ def test_html_picks_dense_container_and_keeps_outside_h1(tmp_path: Path) -> None
     )
     lines = load_one(HtmlLoader(), path).lines
     assert lines[0] == Line("报告标题", heading=1)
-    assert [line.text for line in lines[1:]] == [f"第{n}段正文，内容充实，篇幅较长，用于测试正文区域识别。" for n in range(8)]
+    assert [line.text for line in lines[1:]] == [
+        f"第{n}段正文，内容充实，篇幅较长，用于测试正文区域识别。" for n in range(8)
+    ]
 
 
 def test_html_menu_class_on_the_page_wrapper_keeps_the_text(tmp_path: Path) -> None:
     path = tmp_path / "r.html"
-    path.write_text("<body><div id='wrap' class='has-menu'><div class='menu'><a href='/'>首页</a>栏目</div>"
-                    "<p>正文第一段，内容较长。</p><p>正文第二段。</p></div></body>", encoding="utf-8")
+    path.write_text(
+        "<body><div id='wrap' class='has-menu'><div class='menu'><a href='/'>首页</a>栏目</div>"
+        "<p>正文第一段，内容较长。</p><p>正文第二段。</p></div></body>",
+        encoding="utf-8",
+    )
     assert texts(load_one(HtmlLoader(), path)) == ["正文第一段，内容较长。", "正文第二段。"]
 
 
@@ -273,6 +299,7 @@ def test_html_layout_table_is_not_one_row(tmp_path: Path) -> None:
 
 
 # --- CSV and JSONL -----------------------------------------------------------------------------
+
 
 def test_csv_bom_huge_multiline_field_and_meta(tmp_path: Path) -> None:
     huge = "\n".join(["下载", "打印"] + ["　　推动高质量发展，" * 800] * 20)  # > 131072 characters
@@ -285,8 +312,13 @@ def test_csv_bom_huge_multiline_field_and_meta(tmp_path: Path) -> None:
         writer.writerow(["另一省", "2026", "标题二", "", "", "第一行\r\n第二行", "附注"])
     first, second = list(CsvLoader().load(path))
     assert first.name == f"{path.name}#1" and second.name == f"{path.name}#2"
-    assert first.meta == {"region": "某省", "year": "2026", "title": "2026年某省政府工作报告",
-                          "source_url": "https://example.gov.cn/a", "publish_date": "2026-01-20"}
+    assert first.meta == {
+        "region": "某省",
+        "year": "2026",
+        "title": "2026年某省政府工作报告",
+        "source_url": "https://example.gov.cn/a",
+        "publish_date": "2026-01-20",
+    }
     assert texts(first) == huge.split("\n")
     assert texts(second) == ["第一行", "第二行"] and second.meta["备注"] == "附注"
 
@@ -307,8 +339,11 @@ def test_jsonl_rows_named_by_docid(tmp_path: Path) -> None:
     rows = [{"docid": "d1", "text": "第一篇\n第二行", "年份": 2020}, {"docid": "d2", "text": "第二篇"}]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n\n", encoding="utf-8")
     first, second = JsonlLoader().load(path)
-    assert (first.name, texts(first), first.meta) == ("corpus.jsonl#d1", ["第一篇", "第二行"],
-                                                      {"docid": "d1", "year": "2020"})
+    assert (first.name, texts(first), first.meta) == (
+        "corpus.jsonl#d1",
+        ["第一篇", "第二行"],
+        {"docid": "d1", "year": "2020"},
+    )
     assert (second.name, texts(second)) == ("corpus.jsonl#d2", ["第二篇"])
 
 
@@ -329,10 +364,22 @@ def test_jsonl_without_id_uses_row_number_and_longest_field(tmp_path: Path) -> N
 
 # --- factory -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "kind"), [
-    ("a.TXT", TextLoader), ("a.md", TextLoader), ("a.markdown", TextLoader), ("a.pdf", PdfLoader),
-    ("a.docx", DocxLoader), ("a.htm", HtmlLoader), ("a.HTML", HtmlLoader), ("a.csv", CsvLoader),
-    ("a.tsv", CsvLoader), ("a.jsonl", JsonlLoader), ("a.ndjson", JsonlLoader),
-])
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("a.TXT", TextLoader),
+        ("a.md", TextLoader),
+        ("a.markdown", TextLoader),
+        ("a.pdf", PdfLoader),
+        ("a.docx", DocxLoader),
+        ("a.htm", HtmlLoader),
+        ("a.HTML", HtmlLoader),
+        ("a.csv", CsvLoader),
+        ("a.tsv", CsvLoader),
+        ("a.jsonl", JsonlLoader),
+        ("a.ndjson", JsonlLoader),
+    ],
+)
 def test_loader_for_picks_by_suffix(name: str, kind: type) -> None:
     assert isinstance(loader_for(Path(name)), kind)

@@ -27,13 +27,13 @@ PARAGRAPHS = [
 def wrapped(text: str) -> list[str]:
     """A paragraph cut into lines of ``PER_LINE`` characters, the first indented by two ideographic spaces."""
     text = "\u3000\u3000" + text
-    return [text[i:i + PER_LINE] for i in range(0, len(text), PER_LINE)]
+    return [text[i : i + PER_LINE] for i in range(0, len(text), PER_LINE)]
 
 
 def report_pages(page_number: str, lines_per_page: int = 5) -> list[list[tuple[float | None, float, str]]]:
     """The paragraphs laid out over pages under a banner and a running header, a page number at the foot."""
     body = [line for paragraph in PARAGRAPHS for line in wrapped(paragraph)]
-    chunks = [body[i:i + lines_per_page] for i in range(0, len(body), lines_per_page)]
+    chunks = [body[i : i + lines_per_page] for i in range(0, len(body), lines_per_page)]
     pages = []
     for n, lines in enumerate(chunks, start=1):
         page = [(None, 40.0, "某市人民政府办公室"), (None, 64.0, "某市2023年政府工作报告")]
@@ -66,13 +66,15 @@ def test_wrapped_lines_become_paragraphs_even_across_pages(placed_pdf) -> None:
     crossing = [c for c in chunks if c.page != c.page_end]
     assert crossing, "some paragraph crosses a page break"
     for chunk in chunks:
-        assert document.text[chunk.start:chunk.end] == chunk.text
+        assert document.text[chunk.start : chunk.end] == chunk.text
         for line in chunk.text.splitlines():
             assert line.endswith("。"), f"line break inside a sentence: {line!r}"
 
 
 def test_a_heading_line_is_not_joined_to_its_paragraph(placed_pdf) -> None:
-    lines = [(LEFT, TOP, "一、2023年工作回顾")] + [(LEFT, TOP + 24 * (i + 1), t) for i, t in enumerate(wrapped(PARAGRAPHS[0]))]
+    lines = [(LEFT, TOP, "一、2023年工作回顾")] + [
+        (LEFT, TOP + 24 * (i + 1), t) for i, t in enumerate(wrapped(PARAGRAPHS[0]))
+    ]
     _, document = load(placed_pdf([lines]))
     assert document.text.splitlines() == ["一、2023年工作回顾", PARAGRAPHS[0]]
     assert [s.title for s in document.sections] == ["一、2023年工作回顾"]
@@ -80,10 +82,17 @@ def test_a_heading_line_is_not_joined_to_its_paragraph(placed_pdf) -> None:
 
 def test_a_heading_after_a_full_line_that_ends_a_sentence_stays_a_heading(placed_pdf) -> None:
     full = "我们坚定不移推进产业转型升级，新增规模以上工业企业三百一十二家。"  # 32 characters: past the 30 of a line
-    lines = [(LEFT, TOP, full[:30]), (LEFT, TOP + 24, full[30:] + "新兴产业增加值占比提高到百分之三十二点五，数字经济加快发展。"),
-             (LEFT, TOP + 48, "二、2024年工作安排"), (LEFT, TOP + 72, "今年经济社会发展的主要预期目标是：地区生产总值增长百分之五左右。")]
+    lines = [
+        (LEFT, TOP, full[:30]),
+        (LEFT, TOP + 24, full[30:] + "新兴产业增加值占比提高到百分之三十二点五，数字经济加快发展。"),
+        (LEFT, TOP + 48, "二、2024年工作安排"),
+        (LEFT, TOP + 72, "今年经济社会发展的主要预期目标是：地区生产总值增长百分之五左右。"),
+    ]
     _, document = load(placed_pdf([lines]))
-    assert document.text.splitlines()[-2:] == ["二、2024年工作安排", "今年经济社会发展的主要预期目标是：地区生产总值增长百分之五左右。"]
+    assert document.text.splitlines()[-2:] == [
+        "二、2024年工作安排",
+        "今年经济社会发展的主要预期目标是：地区生产总值增长百分之五左右。",
+    ]
     assert "二、2024年工作安排" in [s.title for s in document.sections]
 
 
@@ -97,8 +106,8 @@ def test_justified_line_loses_its_letter_spacing_but_latin_words_keep_theirs(pla
 
 def test_two_columns_are_read_column_by_column(placed_pdf) -> None:
     # Two 15-character columns, written row by row: left and right interleave in the content stream.
-    left = [s[i:i + 15] for s in wrapped(PARAGRAPHS[0]) for i in (0, 15) if s[i:i + 15]]
-    right = [s[i:i + 15] for s in wrapped(PARAGRAPHS[2]) for i in (0, 15) if s[i:i + 15]]
+    left = [s[i : i + 15] for s in wrapped(PARAGRAPHS[0]) for i in (0, 15) if s[i : i + 15]]
+    right = [s[i : i + 15] for s in wrapped(PARAGRAPHS[2]) for i in (0, 15) if s[i : i + 15]]
     rows = []
     for i in range(max(len(left), len(right))):
         y = TOP + 24 * i
@@ -115,12 +124,19 @@ def test_text_drawn_inside_a_form_xobject_is_read(placed_pdf, tmp_path) -> None:
     page = writer.add_blank_page(width=float(source.mediabox.width), height=float(source.mediabox.height))
     form = DecodedStreamObject()
     form.set_data(source.get_contents().get_data())
-    form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
-                 NameObject("/BBox"): ArrayObject(source.mediabox), NameObject("/Resources"): source["/Resources"].clone(writer)})
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(source.mediabox),
+            NameObject("/Resources"): source["/Resources"].clone(writer),
+        }
+    )
     drawing = DecodedStreamObject()
     drawing.set_data(b"q /Fm0 Do Q")
     page[NameObject("/Resources")] = DictionaryObject(
-        {NameObject("/XObject"): DictionaryObject({NameObject("/Fm0"): writer._add_object(form)})})
+        {NameObject("/XObject"): DictionaryObject({NameObject("/Fm0"): writer._add_object(form)})}
+    )
     page[NameObject("/Contents")] = writer._add_object(drawing)
     writer.write(tmp_path / "form.pdf")
     _, document = load(tmp_path / "form.pdf")

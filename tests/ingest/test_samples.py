@@ -41,7 +41,7 @@ def test_the_games_venue_passage_sits_in_one_chunk_with_exact_offsets(samples):
     holding = [c for c in chunks if evidence in c.text]
     assert holding, "the venue sentence was cut"
     for chunk in holding:
-        assert document.text[chunk.start:chunk.end] == chunk.text
+        assert document.text[chunk.start : chunk.end] == chunk.text
         assert chunk.section == ()  # the 成都 要点 text has no headings
 
 
@@ -49,7 +49,7 @@ def test_qingyang_games_section_path(samples):
     document, chunks = samples[QINGYANG]
     chunk = next(c for c in chunks if "高质量完成场馆设施和城市品质提升" in c.text)
     assert chunk.section_path == "重点抓好八个方面工作 › 6 全力保障大运会顺利举办 › 高标准高质量办好赛事"
-    assert document.text[chunk.start:chunk.end] == chunk.text
+    assert document.text[chunk.start : chunk.end] == chunk.text
 
 
 def test_a_folder_walk_skips_its_readme_but_reads_nested_folders_and_links(tmp_path):

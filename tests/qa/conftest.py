@@ -17,7 +17,9 @@ CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 def seed_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """Default settings, with a session index folder and the shared model cache."""
     cache = os.environ.get("GOVQA_MODEL_CACHE") or str(tmp_path_factory.mktemp("model-cache"))
-    return Config(model=ModelConfig(cache_dir=cache), index=IndexConfig(path=str(tmp_path_factory.mktemp("qa") / "index")))
+    return Config(
+        model=ModelConfig(cache_dir=cache), index=IndexConfig(path=str(tmp_path_factory.mktemp("qa") / "index"))
+    )
 
 
 @pytest.fixture(scope="session")

@@ -53,14 +53,17 @@ def index_of(seed_searcher, seed_config, tmp_path):
 
 def _verbatim(answer, documents) -> bool:
     c = answer.citation
-    return documents[c.doc].text[c.start:c.end] == answer.answer
+    return documents[c.doc].text[c.start : c.end] == answer.answer
 
 
-@pytest.mark.parametrize("question, words", [
-    ("城镇新增就业多少人", "2.4萬人"),
-    ("新开通公交线路几条", "7條"),
-    ("完成农村危房改造多少户", "1200戶"),
-])
+@pytest.mark.parametrize(
+    "question, words",
+    [
+        ("城镇新增就业多少人", "2.4萬人"),
+        ("新开通公交线路几条", "7條"),
+        ("完成农村危房改造多少户", "1200戶"),
+    ],
+)
 def test_a_traditional_report_answers_a_simplified_question_in_its_own_words(index_of, question, words):
     searcher, documents = index_of({"繁體報告.txt": TRADITIONAL})
     answer = searcher.ask(question)
@@ -73,11 +76,14 @@ def test_a_simplified_report_answers_a_traditional_question(index_of):
     assert answer.verdict == "found" and "52万吨" in answer.answer and _verbatim(answer, documents)
 
 
-@pytest.mark.parametrize("question, words", [
-    ("去年地区生产总值是多少", "418亿元"),
-    ("上年粮食总产量是多少", "52万吨"),
-    ("今年地区生产总值预期增长多少", "6%左右"),
-])
+@pytest.mark.parametrize(
+    "question, words",
+    [
+        ("去年地区生产总值是多少", "418亿元"),
+        ("上年粮食总产量是多少", "52万吨"),
+        ("今年地区生产总值预期增长多少", "6%左右"),
+    ],
+)
 def test_relative_years_resolve_against_the_report_year(index_of, question, words):
     searcher, documents = index_of({"2024年报告.txt": REPORT_2024})
     answer = searcher.ask(question)
@@ -90,11 +96,14 @@ def test_a_relative_year_the_report_does_not_cover_is_not_found(index_of, questi
     assert searcher.ask(question).verdict == "not_found"
 
 
-@pytest.mark.parametrize("question, words", [
-    ("去年GDP是多少", "418亿元"),
-    ("去年CPI涨了多少", "0.4%"),
-    ("去年细颗粒物浓度是多少", "29微克"),
-])
+@pytest.mark.parametrize(
+    "question, words",
+    [
+        ("去年GDP是多少", "418亿元"),
+        ("去年CPI涨了多少", "0.4%"),
+        ("去年细颗粒物浓度是多少", "29微克"),
+    ],
+)
 def test_abbreviations_find_and_accept_the_spelled_out_sentence(index_of, question, words):
     searcher, documents = index_of({"2024年报告.txt": REPORT_2024})
     answer = searcher.ask(question)

@@ -18,24 +18,42 @@ FILLER = "坚持稳中求进工作总基调，完整准确全面贯彻新发展�
 REPORTS = {
     "2025年四川省政府工作报告.txt": (
         "2025年四川省政府工作报告\n一、2024年工作回顾\n"
-        "2024年全省地区生产总值增长5.7%，城镇新增就业100万人。\n" + FILLER * 3 +
-        "二、2025年工作安排\n今年发展主要预期目标是：地区生产总值增长5.5%以上；粮食产量725亿斤以上。\n" + FILLER * 2),
+        "2024年全省地区生产总值增长5.7%，城镇新增就业100万人。\n"
+        + FILLER * 3
+        + "二、2025年工作安排\n今年发展主要预期目标是：地区生产总值增长5.5%以上；粮食产量725亿斤以上。\n"
+        + FILLER * 2
+    ),
     "2025年湖北省政府工作报告.txt": (
-        "2025年湖北省政府工作报告\n2024年全省地区生产总值增长5.8%，完成年度目标。\n" + FILLER * 2 +
-        "经济社会发展的主要预期目标是：经济增长6%左右，城镇新增就业70万人以上，粮食产量稳定在1955万吨以上。\n"
-        + FILLER * 2),
+        "2025年湖北省政府工作报告\n2024年全省地区生产总值增长5.8%，完成年度目标。\n"
+        + FILLER * 2
+        + "经济社会发展的主要预期目标是：经济增长6%左右，城镇新增就业70万人以上，粮食产量稳定在1955万吨以上。\n"
+        + FILLER * 2
+    ),
     "2025年福建省政府工作报告.txt": (
-        "2025年福建省政府工作报告\n" + FILLER * 2 +
-        "今年经济社会发展的主要预期目标是：全省地区生产总值增长5.0%—5.5%，固定资产投资增长5%左右。\n" + FILLER),
+        "2025年福建省政府工作报告\n"
+        + FILLER * 2
+        + "今年经济社会发展的主要预期目标是：全省地区生产总值增长5.0%—5.5%，固定资产投资增长5%左右。\n"
+        + FILLER
+    ),
     "2025年西藏自治区政府工作报告.txt": (
-        "2025年西藏自治区政府工作报告\n全区地区生产总值比上年增长6.3%，圆满完成目标任务。\n" + FILLER * 2 +
-        "加强生态环境保护，守护好高原的生灵草木、万水千山。\n" + FILLER),
+        "2025年西藏自治区政府工作报告\n全区地区生产总值比上年增长6.3%，圆满完成目标任务。\n"
+        + FILLER * 2
+        + "加强生态环境保护，守护好高原的生灵草木、万水千山。\n"
+        + FILLER
+    ),
     "2024年四川省政府工作报告.txt": (
-        "2024年四川省政府工作报告\n" + FILLER +
-        "今年发展主要预期目标是：地区生产总值增长6%左右；粮食产量720亿斤以上。\n" + FILLER),
+        "2024年四川省政府工作报告\n"
+        + FILLER
+        + "今年发展主要预期目标是：地区生产总值增长6%左右；粮食产量720亿斤以上。\n"
+        + FILLER
+    ),
 }
-PROVINCES_2025 = ["2025年福建省政府工作报告.txt", "2025年湖北省政府工作报告.txt",  # GB/T 2260 order: 35, 42,
-                  "2025年四川省政府工作报告.txt", "2025年西藏自治区政府工作报告.txt"]  # 51, 54
+PROVINCES_2025 = [
+    "2025年福建省政府工作报告.txt",
+    "2025年湖北省政府工作报告.txt",  # GB/T 2260 order: 35, 42,
+    "2025年四川省政府工作报告.txt",
+    "2025年西藏自治区政府工作报告.txt",
+]  # 51, 54
 TARGET = "2025年地区生产总值增长目标是多少"
 
 
@@ -68,10 +86,14 @@ def test_one_row_per_report_of_the_year_asked_with_its_sentence_value_and_citati
     assert result.by == "region"
     assert [r.doc for r in result.rows] == PROVINCES_2025
     values = {r.region: (r.value.low, r.value.high, r.value.unit, r.value.qualifier) for r in result.rows if r.found}
-    assert values == {"福建省": (5.0, 5.5, "%", ""), "湖北省": (6.0, 6.0, "%", "左右"), "四川省": (5.5, 5.5, "%", "以上")}
+    assert values == {
+        "福建省": (5.0, 5.5, "%", ""),
+        "湖北省": (6.0, 6.0, "%", "左右"),
+        "四川省": (5.5, 5.5, "%", "以上"),
+    }
     for row in result.rows:
         if row.found:
-            assert texts[row.doc][row.citation.start:row.citation.end] == row.answer
+            assert texts[row.doc][row.citation.start : row.citation.end] == row.answer
             assert row.value.text in row.answer and row.confidence >= 0.5
 
 
@@ -98,6 +120,7 @@ def test_ranking_is_one_pass_over_the_index_not_a_search_per_report(searcher, mo
         def call(*args, **kwargs):
             calls[kind] += 1
             return fn(*args, **kwargs)
+
         return call
 
     monkeypatch.setattr(index, "dense_search", counted("dense", dense))
@@ -111,11 +134,14 @@ def test_a_question_naming_one_province_gives_one_row(searcher):
     assert [r.doc for r in rows] == ["2025年四川省政府工作报告.txt"]
 
 
-@pytest.mark.parametrize("filters, docs", [
-    (Filters(regions=("湖北",)), ["2025年湖北省政府工作报告.txt"]),
-    (Filters(docs=("2025年福建省政府工作报告.txt",)), ["2025年福建省政府工作报告.txt"]),
-    (Filters(year_from=2024, year_to=2024), []),  # the question's 2025 and the filter's 2024 exclude each other
-])
+@pytest.mark.parametrize(
+    "filters, docs",
+    [
+        (Filters(regions=("湖北",)), ["2025年湖北省政府工作报告.txt"]),
+        (Filters(docs=("2025年福建省政府工作报告.txt",)), ["2025年福建省政府工作报告.txt"]),
+        (Filters(year_from=2024, year_to=2024), []),  # the question's 2025 and the filter's 2024 exclude each other
+    ],
+)
 def test_filters_restrict_the_reports(searcher, filters, docs):
     assert [r.doc for r in searcher.compare(TARGET, filters).rows] == docs
 

@@ -62,7 +62,7 @@ def test_field_case(case_index, case):
         if answer.verdict != "found":
             continue
         c = answer.citation
-        if documents[c.doc].text[c.start:c.end] != answer.answer:
+        if documents[c.doc].text[c.start : c.end] != answer.answer:
             failures.append(f"{q}: the answer is not the report's text at its citation: {answer.answer!r}")
         missing = [w for w in expect.get("answer_contains", ()) if w not in answer.answer]
         if missing:

@@ -20,8 +20,9 @@ def test_a_chunk_found_by_both_beats_one_found_by_one():
 
 
 def test_convex_adds_min_max_normalised_scores_weighted():
-    fused = convex(dense=[(1, 0.90), (2, 0.85), (3, 0.80)], keyword=[(2, 30.0), (4, 10.0)],
-                   dense_weight=0.4, keyword_weight=0.6)
+    fused = convex(
+        dense=[(1, 0.90), (2, 0.85), (3, 0.80)], keyword=[(2, 30.0), (4, 10.0)], dense_weight=0.4, keyword_weight=0.6
+    )
     assert fused[1].score == pytest.approx(0.4)  # best dense, no keyword match
     assert fused[2].score == pytest.approx(0.4 * 0.5 + 0.6)
     assert fused[3].score == pytest.approx(0.0)  # worst of its list, in no other

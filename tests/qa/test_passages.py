@@ -22,8 +22,13 @@ def test_merge_order_does_not_matter_for_the_span():
 
 
 def test_clean_up_merges_touching_hits_and_keeps_k_distinct_passages():
-    ranked = [p(1, "a", 0, 6, 0.9), p(2, "b", 12, 18, 0.8), p(3, "a", 6, 12, 0.7), p(4, "c", 14, 20, 0.6),
-              p(5, "d", 3, 9, 0.5)]
+    ranked = [
+        p(1, "a", 0, 6, 0.9),
+        p(2, "b", 12, 18, 0.8),
+        p(3, "a", 6, 12, 0.7),
+        p(4, "c", 14, 20, 0.6),
+        p(5, "d", 3, 9, 0.5),
+    ]
     kept = clean_up(ranked, k=3, max_chars=100)
     assert [x.chunk_id for x in kept] == [1, 2, 4]
     assert kept[0].text == TEXT[0:12]
@@ -66,16 +71,26 @@ def test_a_near_duplicate_from_another_document_is_folded_into_the_better_passag
 
 
 def test_also_in_names_each_other_document_once_and_never_the_passage_own():
-    ranked = [whole(1, "x", REPOST, 1.0), whole(2, "y", REPOST_EDITED, 0.9), whole(3, "y", REPOST, 0.8),
-              Passage(4, "x", REPOST_EDITED, 500, 500 + len(REPOST_EDITED), 0.7), whole(5, "w", REPOST, 0.6)]
+    ranked = [
+        whole(1, "x", REPOST, 1.0),
+        whole(2, "y", REPOST_EDITED, 0.9),
+        whole(3, "y", REPOST, 0.8),
+        Passage(4, "x", REPOST_EDITED, 500, 500 + len(REPOST_EDITED), 0.7),
+        whole(5, "w", REPOST, 0.6),
+    ]
     kept = clean_up(ranked, k=5, max_chars=500)
     assert [x.chunk_id for x in kept] == [1]
     assert [d.doc for d in kept[0].also_in] == ["y", "w"]
 
 
 def test_the_best_passages_do_not_depend_on_how_many_are_asked_for():
-    ranked = [p(1, "a", 0, 6, 0.9), p(2, "b", 12, 18, 0.8), p(3, "c", 14, 20, 0.7), p(4, "a", 6, 12, 0.6),
-              p(5, "d", 3, 9, 0.5)]
+    ranked = [
+        p(1, "a", 0, 6, 0.9),
+        p(2, "b", 12, 18, 0.8),
+        p(3, "c", 14, 20, 0.7),
+        p(4, "a", 6, 12, 0.6),
+        p(5, "d", 3, 9, 0.5),
+    ]
     two = clean_up(ranked, k=2, max_chars=100)
     four = clean_up(ranked, k=4, max_chars=100)
     assert [(x.chunk_id, x.text) for x in two] == [(x.chunk_id, x.text) for x in four[:2]]

@@ -2,7 +2,16 @@
 
 import pytest
 
-from qa.question import QuestionError, about_years, content_terms, short_name, understand, validate, without_years, years_in
+from qa.question import (
+    QuestionError,
+    about_years,
+    content_terms,
+    short_name,
+    understand,
+    validate,
+    without_years,
+    years_in,
+)
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "\n\t", None])
@@ -53,35 +62,41 @@ def test_years_written_in_a_passage():
     assert without_years("2025年四川省，一九五八年钢产量1108万吨，第12023年") == "四川省，钢产量1108万吨，第12023年"
 
 
-@pytest.mark.parametrize("text, section, report_year, about", [
-    ("地区生产总值增长6%", "", 2021, True),                          # next year's report reviews 2020
-    ("地区生产总值增长7%左右", "", 2020, True),                      # the report of the year asked about
-    ("2021年地区生产总值增长7%左右", "", 2021, False),               # its own year's plans
-    ("地区生产总值增长6%", "一、2020年工作回顾", 2021, True),         # the section says which year
-    ("地区生产总值增长5%左右", "二、2021年工作安排", 2021, False),
-    ("地区生产总值增长6%", "一、2019年工作回顾", 2020, False),        # the report's year, but a review of 2019
-    ("比2020年增长6%", "二、2021年工作安排", 2021, True),            # the text names the year
-    ("地区生产总值增长6%", "", None, None),                          # nothing tells
-])
+@pytest.mark.parametrize(
+    "text, section, report_year, about",
+    [
+        ("地区生产总值增长6%", "", 2021, True),  # next year's report reviews 2020
+        ("地区生产总值增长7%左右", "", 2020, True),  # the report of the year asked about
+        ("2021年地区生产总值增长7%左右", "", 2021, False),  # its own year's plans
+        ("地区生产总值增长6%", "一、2020年工作回顾", 2021, True),  # the section says which year
+        ("地区生产总值增长5%左右", "二、2021年工作安排", 2021, False),
+        ("地区生产总值增长6%", "一、2019年工作回顾", 2020, False),  # the report's year, but a review of 2019
+        ("比2020年增长6%", "二、2021年工作安排", 2021, True),  # the text names the year
+        ("地区生产总值增长6%", "", None, None),  # nothing tells
+    ],
+)
 def test_which_year_a_passage_is_about(text, section, report_year, about):
     assert about_years([2020], text, section, report_year) is about
 
 
-@pytest.mark.parametrize("question, offsets", [
-    ("去年地区生产总值是多少", (-1,)),
-    ("上年一般公共预算收入", (-1,)),
-    ("上一年城镇新增就业多少人", (-1,)),
-    ("今年预期增长多少", (0,)),
-    ("本年度计划", (0,)),
-    ("前年粮食产量", (-2,)),
-    ("明年有什么安排", (1,)),
-    ("近三年新建多少学校", (-3, -2, -1, 0)),
-    ("近5年累计", (-5, -4, -3, -2, -1, 0)),
-    ("今年比去年增长多少", (0,)),           # 比去年 compares
-    ("地区生产总值比上年增长多少", ()),   # a comparison names no year
-    ("2023年比上年增长多少", ()),         # a written year says which year is meant
-    ("大运会有哪些场馆", ()),
-])
+@pytest.mark.parametrize(
+    "question, offsets",
+    [
+        ("去年地区生产总值是多少", (-1,)),
+        ("上年一般公共预算收入", (-1,)),
+        ("上一年城镇新增就业多少人", (-1,)),
+        ("今年预期增长多少", (0,)),
+        ("本年度计划", (0,)),
+        ("前年粮食产量", (-2,)),
+        ("明年有什么安排", (1,)),
+        ("近三年新建多少学校", (-3, -2, -1, 0)),
+        ("近5年累计", (-5, -4, -3, -2, -1, 0)),
+        ("今年比去年增长多少", (0,)),  # 比去年 compares
+        ("地区生产总值比上年增长多少", ()),  # a comparison names no year
+        ("2023年比上年增长多少", ()),  # a written year says which year is meant
+        ("大运会有哪些场馆", ()),
+    ],
+)
 def test_relative_years_are_read_as_offsets_from_the_report_year(question, offsets):
     assert understand(question, set()).relative_years == offsets
 

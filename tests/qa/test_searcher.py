@@ -5,7 +5,6 @@ from dataclasses import replace
 import pytest
 
 from govqa.config import IndexConfig
-
 from qa import Filters, QuestionError, answer_to_json, search_to_json
 
 CHENGDU = "2020年成都市政府工作报告（要点）.txt"
@@ -18,8 +17,8 @@ def test_venue_question_finds_the_games_passage_first_cited_and_highlighted(seed
     assert VENUES in hit.text
     c = hit.citation
     assert (c.doc, c.title, c.year, c.region) == (CHENGDU, "2020年成都市政府工作报告（要点）", 2020, "成都市")
-    assert seed_documents[CHENGDU].text[c.start:c.end] == hit.text
-    assert any(VENUES in hit.text[s.start:s.end] for s in hit.highlights)
+    assert seed_documents[CHENGDU].text[c.start : c.end] == hit.text
+    assert any(VENUES in hit.text[s.start : s.end] for s in hit.highlights)
 
 
 def test_a_question_the_reports_do_not_cover_is_not_found_but_lists_weak_passages(seed_searcher):
@@ -42,7 +41,7 @@ def test_an_answerable_question_is_found_with_the_answer_sentence_cited(seed_sea
     assert answer.verdict == "found"
     assert "1.70万亿元" in answer.answer
     c = answer.citation
-    assert seed_documents[c.doc].text[c.start:c.end] == answer.answer
+    assert seed_documents[c.doc].text[c.start : c.end] == answer.answer
 
 
 def test_place_named_in_the_question_prefers_that_report(seed_searcher):
@@ -50,11 +49,14 @@ def test_place_named_in_the_question_prefers_that_report(seed_searcher):
     assert hits[0].citation.doc == QINGYANG
 
 
-@pytest.mark.parametrize("filters, expected", [
-    (Filters(regions=("青羊",)), {QINGYANG}),
-    (Filters(year_from=2020, year_to=2020), {CHENGDU}),
-    (Filters(docs=(QINGYANG,)), {QINGYANG}),
-])
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        (Filters(regions=("青羊",)), {QINGYANG}),
+        (Filters(year_from=2020, year_to=2020), {CHENGDU}),
+        (Filters(docs=(QINGYANG,)), {QINGYANG}),
+    ],
+)
 def test_filters_restrict_the_reports(seed_searcher, filters, expected):
     hits = seed_searcher.search("地区生产总值", k=8, filters=filters).hits
     assert hits and {h.citation.doc for h in hits} == expected
@@ -64,8 +66,10 @@ def test_a_passage_reposted_in_another_report_is_one_hit_citing_both(seed_search
     from index import Index
     from qa import Searcher
 
-    notice = ("各地民政部门要切实做好疫情防控期间困难群众基本生活保障工作，及时将符合条件的困难群众纳入低保、"
-              "特困供养或临时救助范围，确保不漏一户、不落一人。")
+    notice = (
+        "各地民政部门要切实做好疫情防控期间困难群众基本生活保障工作，及时将符合条件的困难群众纳入低保、"
+        "特困供养或临时救助范围，确保不漏一户、不落一人。"
+    )
     folder = tmp_path / "reports"
     folder.mkdir()
     (folder / "省民政厅通知.txt").write_text(f"省民政厅关于做好困难群众基本生活保障工作的通知\n\n{notice}\n", "utf-8")
@@ -93,7 +97,8 @@ def test_the_section_says_which_year_a_passage_is_about(seed_searcher, seed_conf
     folder = tmp_path / "reports"
     folder.mkdir()
     (folder / "2025年河南省政府工作报告.txt").write_text(
-        f"2025年河南省政府工作报告\n\n一、2024年工作回顾\n\n{review}\n\n二、2025年工作安排\n\n{plans}\n", "utf-8")
+        f"2025年河南省政府工作报告\n\n一、2024年工作回顾\n\n{review}\n\n二、2025年工作安排\n\n{plans}\n", "utf-8"
+    )
     config = replace(seed_config, index=IndexConfig(path=str(tmp_path / "index")))
     index = Index.open(config.index.path, config, embedder=seed_searcher.index.embedder)
     index.add_paths([folder], config.chunk)
@@ -108,29 +113,42 @@ def test_the_section_says_which_year_a_passage_is_about(seed_searcher, seed_conf
 def test_a_number_question_is_not_answered_by_passages_without_a_number(seed_searcher):
     answer = seed_searcher.ask("成都大运会的门票多少钱？")
     assert "大运会" in answer.hits[0].text  # on the games…
-    assert answer.verdict == "not_found"   # …but nothing says how much a ticket costs
+    assert answer.verdict == "not_found"  # …but nothing says how much a ticket costs
 
 
 def test_batch_and_single_forms_agree(seed_searcher):
     questions = ["大运会有哪些场馆", "垃圾怎么处理"]
     batch = seed_searcher.search_batch(questions, k=3)
-    for question, result in zip(questions, batch):
+    for question, result in zip(questions, batch, strict=False):
         single = seed_searcher.search(question, k=3)
         assert [h.citation.chunk_id for h in single.hits] == [h.citation.chunk_id for h in result.hits]
 
 
-@pytest.mark.parametrize("question", [
-    '"大运会', "大运会*", "NEAR(大运会 场馆)", "大运会 OR 场馆", "-大运会", "场馆:大运会", "大运会^2",
-    "'; DROP TABLE chunks; --", "大运会🏟️有哪些场馆😀", "大運會有哪些場館", "Which venues for the Universiade?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        '"大运会',
+        "大运会*",
+        "NEAR(大运会 场馆)",
+        "大运会 OR 场馆",
+        "-大运会",
+        "场馆:大运会",
+        "大运会^2",
+        "'; DROP TABLE chunks; --",
+        "大运会🏟️有哪些场馆😀",
+        "大運會有哪些場館",
+        "Which venues for the Universiade?",
+    ],
+)
 def test_syntax_emoji_traditional_and_english_never_break_search(seed_searcher, question):
     result = seed_searcher.search(question, k=3)
     assert len(result.hits) == 3
     assert search_to_json(result)["schema"] == 1
 
 
-@pytest.mark.parametrize("question, reason", [("", "empty"), ("   \n", "empty"), ("问" * 10_000, "too long"),
-                                              ("？！。，……", "no words")])
+@pytest.mark.parametrize(
+    "question, reason", [("", "empty"), ("   \n", "empty"), ("问" * 10_000, "too long"), ("？！。，……", "no words")]
+)
 def test_bad_questions_get_a_clear_message(seed_searcher, question, reason):
     with pytest.raises(QuestionError, match=reason):
         seed_searcher.search(question)

@@ -56,11 +56,15 @@ def _chunk(chunk_id, start, text, vectors):
 def test_a_merged_passage_takes_each_sentence_from_the_chunk_that_holds_it_whole():
     document = "第一句。第二句很长，被切开了，后半在下一块。第三句。"
     cut = document.index("，被切开了") + 1  # the first chunk ends mid-sentence; the second overlaps it
-    first, second = document[:cut], document[document.index("被切开了"):]
+    first, second = document[:cut], document[document.index("被切开了") :]
     a = _chunk(1, 0, first, np.eye(4, dtype=np.float32)[:2])
     b = _chunk(2, document.index("被切开了"), second, np.eye(4, dtype=np.float32)[2:])
     sentences = passage_sentences(document, 0, [a, b])
-    assert [document[s.start:s.end] for s, _ in sentences] == ["第一句。", "第二句很长，被切开了，后半在下一块。", "第三句。"]
+    assert [document[s.start : s.end] for s, _ in sentences] == [
+        "第一句。",
+        "第二句很长，被切开了，后半在下一块。",
+        "第三句。",
+    ]
     # whole sentences keep their own vector; the cut one has both of its pieces
     assert [len(v) for _, v in sentences] == [1, 2, 1]
     question = np.array([0.0, 0.6, 0.8, 0.0], dtype=np.float32)

@@ -23,15 +23,18 @@ def test_a_group_of_one_name_is_an_error_naming_its_line():
         synonyms.load_groups("CPI 居民消费价格\nPPI\n")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2023年GDP是多少", {"地区生产总值", "国内生产总值", "生产总值"}),
-    ("gdp增速", {"地区生产总值"}),
-    ("地区生产总值增长多少", {"GDP", "国内生产总值"}),
-    ("CPI涨幅", {"居民消费价格"}),
-    ("PM2.5浓度", {"细颗粒物"}),
-    ("R&D经费", {"研发", "研究与试验发展"}),
-    ("細顆粒物濃度", {"PM2.5"}),   # traditional characters are folded first
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2023年GDP是多少", {"地区生产总值", "国内生产总值", "生产总值"}),
+        ("gdp增速", {"地区生产总值"}),
+        ("地区生产总值增长多少", {"GDP", "国内生产总值"}),
+        ("CPI涨幅", {"居民消费价格"}),
+        ("PM2.5浓度", {"细颗粒物"}),
+        ("R&D经费", {"研发", "研究与试验发展"}),
+        ("細顆粒物濃度", {"PM2.5"}),  # traditional characters are folded first
+    ],
+)
 def test_expansions_give_the_other_names_of_each_group_mentioned(text, expected):
     assert expected <= set(synonyms.expansions(text))
 

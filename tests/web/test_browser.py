@@ -46,8 +46,9 @@ def open_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
     for context in contexts:
         context.close()
     allowed = {live_server.host, live_server.embed_host, live_server.other_host}
-    outside = [u for u in requests if urlsplit(u).scheme not in ("data", "blob", "about")
-               and urlsplit(u).netloc not in allowed]
+    outside = [
+        u for u in requests if urlsplit(u).scheme not in ("data", "blob", "about") and urlsplit(u).netloc not in allowed
+    ]
     assert requests and not outside, f"requests left the server: {outside}"
     assert not violations, f"the page tried to load something from elsewhere: {violations}"
 
@@ -254,6 +255,6 @@ def test_compare_tab_table_chart_and_csv(open_page: Callable[..., Any]) -> None:
     lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("region,year,title,found,value") and len(lines) == 3
     assert any("1.70万亿元" in line and "成都市" in line for line in lines)
-    DOCS.mkdir(exist_ok=True)
+    SHOTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 1100})
-    page.screenshot(path=str(DOCS / "screenshot-compare.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "screenshot-compare.png"), full_page=True)

@@ -9,8 +9,17 @@ EVIL = '前文<script>window.gqpwned=1</script><img src=x onerror="alert(1)">${7
 
 
 def make_hit(text: str = "第一句。答案句子在这里。第三句。", spans=(Span(4, 12),)) -> Hit:
-    citation = Citation(doc="r.txt", title="2020年<b>报告</b>", year=2020, region="成都市",
-                        section="一、总体 › 二", page=3, start=100, end=100 + len(text), chunk_id=7)
+    citation = Citation(
+        doc="r.txt",
+        title="2020年<b>报告</b>",
+        year=2020,
+        region="成都市",
+        section="一、总体 › 二",
+        page=3,
+        start=100,
+        end=100 + len(text),
+        chunk_id=7,
+    )
     return Hit(text=text, score=0.5, citation=citation, highlights=tuple(spans))
 
 
@@ -23,18 +32,30 @@ def test_highlight_marks_the_span_only() -> None:
 def test_card_shows_citation_highlight_and_context() -> None:
     html = card(make_hit(), 1, context=lambda cid, s, e: ("之前的文字", "之后的文字"))
     assert "2020年&lt;b&gt;报告&lt;/b&gt;" in html  # the title is escaped too
-    for part in ("成都市", "2020年", "一、总体 › 二", "第 3 页", "0.500", "<mark>答案句子在这里。</mark>",
-                 "<details", "之前的文字", "之后的文字"):
+    for part in (
+        "成都市",
+        "2020年",
+        "一、总体 › 二",
+        "第 3 页",
+        "0.500",
+        "<mark>答案句子在这里。</mark>",
+        "<details",
+        "之前的文字",
+        "之后的文字",
+    ):
         assert part in html
 
 
 def test_card_names_the_other_reports_holding_the_same_passage() -> None:
     hit = make_hit()
-    other = Citation(doc="转发.txt", title="市局<转发>通知", year=2020, region="成都市", section="", page=None,
-                     start=0, end=10)
+    other = Citation(
+        doc="转发.txt", title="市局<转发>通知", year=2020, region="成都市", section="", page=None, start=0, end=10
+    )
     assert "同见" not in card(hit, 1)
     html = card(Hit(hit.text, hit.score, hit.citation, hit.highlights, also_in=(other,)), 1)
-    assert '<div class="gq-also-in">同见：<span class="gq-also" title="转发.txt">市局&lt;转发&gt;通知</span></div>' in html
+    assert (
+        '<div class="gq-also-in">同见：<span class="gq-also" title="转发.txt">市局&lt;转发&gt;通知</span></div>' in html
+    )
 
 
 def test_report_text_is_escaped_everywhere() -> None:

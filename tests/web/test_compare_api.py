@@ -45,14 +45,17 @@ def test_filters_as_in_search(client) -> None:
     assert [r["doc"] for r in data["rows"]] == [CHENGDU]
 
 
-@pytest.mark.parametrize("method, kwargs, status, words", [
-    ("get", {"params": {"q": ""}}, 400, "empty"),
-    ("get", {"params": {"q": "地区生产总值", "by": "size"}}, 400, "by must be one of"),
-    ("get", {"params": {"q": "地区生产总值", "year": "去年"}}, 400, "year"),
-    ("post", {"json": {"q": "地区生产总值", "doc": ["nope.txt"]}}, 404, "unknown document"),
-    ("post", {"json": {"q": "问" * 5000}}, 413, "too long"),
-    ("post", {"content": b"not json", "headers": {"Content-Type": "application/json"}}, 400, "JSON"),
-])
+@pytest.mark.parametrize(
+    "method, kwargs, status, words",
+    [
+        ("get", {"params": {"q": ""}}, 400, "empty"),
+        ("get", {"params": {"q": "地区生产总值", "by": "size"}}, 400, "by must be one of"),
+        ("get", {"params": {"q": "地区生产总值", "year": "去年"}}, 400, "year"),
+        ("post", {"json": {"q": "地区生产总值", "doc": ["nope.txt"]}}, 404, "unknown document"),
+        ("post", {"json": {"q": "问" * 5000}}, 413, "too long"),
+        ("post", {"content": b"not json", "headers": {"Content-Type": "application/json"}}, 400, "JSON"),
+    ],
+)
 def test_errors_are_one_line_with_their_status(client, method, kwargs, status, words) -> None:
     response = getattr(client, method)("/api/compare", **kwargs)
     assert response.status_code == status

@@ -2,30 +2,43 @@
 
 from __future__ import annotations
 
-from qa.types import Citation, Comparison, Row
-from qa.value import read_value
-from web.compare_chart import chart_unit, draw, save_chart
 import pytest
 
-from qa.types import FilterError
+from qa.types import Citation, Comparison, FilterError, Row
+from qa.value import read_value
+from web.compare_chart import chart_unit, draw, save_chart
 from web.compare_tab import compare_filters, table_rows
 
 
 def row(region: str, year: int, sentence: str | None) -> Row:
     if sentence is None:
         return Row(f"{region}{year}.txt", f"{year}年{region}政府工作报告", region, year, False, "", None, 0.1)
-    citation = Citation(f"{region}{year}.txt", f"{year}年{region}政府工作报告", year, region, "", None, 10,
-                        10 + len(sentence))
-    return Row(citation.doc, citation.title, region, year, True, sentence, citation, 0.9,
-               read_value(sentence, ["生产总值", "增长"]))
+    citation = Citation(
+        f"{region}{year}.txt", f"{year}年{region}政府工作报告", year, region, "", None, 10, 10 + len(sentence)
+    )
+    return Row(
+        citation.doc,
+        citation.title,
+        region,
+        year,
+        True,
+        sentence,
+        citation,
+        0.9,
+        read_value(sentence, ["生产总值", "增长"]),
+    )
 
 
-COMPARISON = Comparison("地区生产总值增长目标", "region", (
-    row("福建省", 2025, "全省地区生产总值增长5.0%—5.5%，固定资产投资增长5%左右。"),
-    row("湖北省", 2025, "经济增长6%左右。"),
-    row("西藏自治区", 2025, None),
-    row("四川省", 2025, "粮食产量725亿斤以上。"),  # another unit: not drawn, not "未找到" either
-))
+COMPARISON = Comparison(
+    "地区生产总值增长目标",
+    "region",
+    (
+        row("福建省", 2025, "全省地区生产总值增长5.0%—5.5%，固定资产投资增长5%左右。"),
+        row("湖北省", 2025, "经济增长6%左右。"),
+        row("西藏自治区", 2025, None),
+        row("四川省", 2025, "粮食产量725亿斤以上。"),  # another unit: not drawn, not "未找到" either
+    ),
+)
 
 
 def test_bars_for_the_values_in_the_common_unit_and_a_mark_for_each_report_without(tmp_path):
@@ -42,9 +55,15 @@ def test_bars_for_the_values_in_the_common_unit_and_a_mark_for_each_report_witho
 
 
 def test_a_time_series_is_a_line_over_the_years():
-    series = Comparison("国内生产总值增长目标", "year", (
-        row("全国", 2015, "国内生产总值增长7%左右。"), row("全国", 2016, "国内生产总值增长6.5%-7%。"),
-        row("全国", 1985, None)))
+    series = Comparison(
+        "国内生产总值增长目标",
+        "year",
+        (
+            row("全国", 2015, "国内生产总值增长7%左右。"),
+            row("全国", 2016, "国内生产总值增长6.5%-7%。"),
+            row("全国", 1985, None),
+        ),
+    )
     axes = draw(series).axes[0]
     assert not axes.patches and [t.get_text() for t in axes.get_xticklabels()] == ["2015", "2016", "1985"]
 

@@ -20,18 +20,24 @@ def fresh_config(base: Config, tmp_path: Any) -> Config:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "2023年翠微区政府工作报告.txt").write_text(REPORT, encoding="utf-8")
-    return base.replace(index=IndexConfig(path=str(tmp_path / "index")),
-                        app=dataclasses.replace(base.app, corpus_dir=str(corpus), data_dir=str(tmp_path / "data")))
+    return base.replace(
+        index=IndexConfig(path=str(tmp_path / "index")),
+        app=dataclasses.replace(base.app, corpus_dir=str(corpus), data_dir=str(tmp_path / "data")),
+    )
 
 
-def test_first_start_builds_the_index_with_progress(base_config: Config, searcher: Any, tmp_path: Any,
-                                                     monkeypatch: Any) -> None:
+def test_first_start_builds_the_index_with_progress(
+    base_config: Config, searcher: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
     # (``searcher`` only makes sure the shared model cache is built before the clock matters.)
     config = fresh_config(base_config, tmp_path)
     seen: list[tuple[str, str]] = []
     original = Service._set
-    monkeypatch.setattr(Service, "_set", lambda self, state, message, *a: (
-        seen.append((state, message)), original(self, state, message, *a)))
+    monkeypatch.setattr(
+        Service,
+        "_set",
+        lambda self, state, message, *a: (seen.append((state, message)), original(self, state, message, *a)),
+    )
     service = Service(config)
     client = TestClient(create_app(config, service=service, start=False))
     early = client.get("/api/search", params={"q": "幼儿园"})

@@ -16,12 +16,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize(("body", "status", "fragment"), [
-    (b'{"q": "\\ud800\\u5927\\u8fd0\\u4f1a"}', 400, "lone surrogate"),
-    (b'{"q": ' + b"[" * 20_000 + b"]" * 20_000 + b"}", 400, "nested too deeply"),
-    (b'{"q": [[["x"]]]}', 400, "q must be text"),
-    (b"[" * 100_000 + b"]" * 100_000, 413, "64 KB"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        (b'{"q": "\\ud800\\u5927\\u8fd0\\u4f1a"}', 400, "lone surrogate"),
+        (b'{"q": ' + b"[" * 20_000 + b"]" * 20_000 + b"}", 400, "nested too deeply"),
+        (b'{"q": [[["x"]]]}', 400, "q must be text"),
+        (b"[" * 100_000 + b"]" * 100_000, 413, "64 KB"),
+    ],
+)
 def test_bad_json_bodies_are_json_errors(client, body, status, fragment) -> None:
     response = client.post("/api/search", content=body, headers={"content-type": "application/json"})
     assert response.status_code == status, response.text
@@ -79,6 +82,7 @@ def test_beyond_the_queue_requests_get_503_at_once(make_client) -> None:
     async def burst() -> list[tuple[int, float]]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+
             async def one() -> tuple[int, float]:
                 started = time.perf_counter()
                 response = await http.get("/api/search")
@@ -112,8 +116,9 @@ def test_an_upload_answers_at_once_and_searches_go_on(make_client, tmp_path) -> 
     assert client.get("/api/jobs/nope").status_code == 404
 
 
-def test_sigterm_during_an_upload_stops_the_server_and_keeps_the_index_consistent(base_config, tmp_path,
-                                                                                  free_tcp_port) -> None:
+def test_sigterm_during_an_upload_stops_the_server_and_keeps_the_index_consistent(
+    base_config, tmp_path, free_tcp_port
+) -> None:
     """A real ``govqa serve``: a large upload starts, SIGTERM arrives, the server is gone within seconds."""
     import shutil
 
@@ -121,11 +126,19 @@ def test_sigterm_during_an_upload_stops_the_server_and_keeps_the_index_consisten
     shutil.copytree(base_config.index.path, index)
     port = free_tcp_port
     config = tmp_path / "govqa.toml"
-    config.write_text(f'[model]\ncache_dir = "{base_config.model.cache_dir}"\n[app]\ndata_dir = "{tmp_path / "data"}"\n'
-                      f'port = {port}\n', encoding="utf-8")
+    config.write_text(
+        f'[model]\ncache_dir = "{base_config.model.cache_dir}"\n[app]\ndata_dir = "{tmp_path / "data"}"\n'
+        f"port = {port}\n",
+        encoding="utf-8",
+    )
     env = {**os.environ, "GOVQA_CONFIG": str(config), "HF_HUB_OFFLINE": "1"}
-    server = subprocess.Popen([sys.executable, "-c", "from govqa.cli import app; app()", "serve", "--index", str(index)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from govqa.cli import app; app()", "serve", "--index", str(index)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
@@ -135,10 +148,12 @@ def test_sigterm_during_an_upload_stops_the_server_and_keeps_the_index_consisten
                     break
             except httpx.HTTPError:
                 time.sleep(0.5)
-        big = "\n\n".join(f"第{i}部分。全市新建第{i}所学校，新增学位{i * 90}个，改造校舍{i}万平方米。" * 4
-                          for i in range(3000))
-        response = httpx.post(f"{base}/api/documents", files=[("files", ("大文件.txt", big.encode(), "text/plain"))],
-                              timeout=30)
+        big = "\n\n".join(
+            f"第{i}部分。全市新建第{i}所学校，新增学位{i * 90}个，改造校舍{i}万平方米。" * 4 for i in range(3000)
+        )
+        response = httpx.post(
+            f"{base}/api/documents", files=[("files", ("大文件.txt", big.encode(), "text/plain"))], timeout=30
+        )
         assert response.status_code == 202
         time.sleep(3)  # the worker is embedding now
         stopped = time.monotonic()

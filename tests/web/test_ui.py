@@ -29,8 +29,9 @@ def test_filters_from_widgets_are_checked_as_the_api_checks_them() -> None:
         filters_of(None, None, "二〇二〇")
 
 
-@pytest.mark.parametrize(("question", "words"), [("", "请输入问题"), ("问" * 30, "问题过长（最多 20 字）"),
-                                                 ("？！", "没有可检索的文字")])
+@pytest.mark.parametrize(
+    ("question", "words"), [("", "请输入问题"), ("问" * 30, "问题过长（最多 20 字）"), ("？！", "没有可检索的文字")]
+)
 def test_question_errors_have_a_chinese_page_message(question: str, words: str) -> None:
     with pytest.raises(QuestionError) as raised:
         validate(question, max_chars=20)

@@ -28,13 +28,16 @@ def test_sniff_by_content() -> None:
     assert sniff("\ufeff报告".encode("utf-8")) == "text"
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"", "empty"),
-    (b"text\0with nul", "NUL"),
-    (docx_bytes(with_document=False), "word/document.xml"),
-    (b"PK\x03\x04broken", "damaged"),
-    (bytes(range(1, 9)) * 100, "control"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "empty"),
+        (b"text\0with nul", "NUL"),
+        (docx_bytes(with_document=False), "word/document.xml"),
+        (b"PK\x03\x04broken", "damaged"),
+        (bytes(range(1, 9)) * 100, "control"),
+    ],
+)
 def test_sniff_refuses(data: bytes, reason: str) -> None:
     with pytest.raises(UploadError, match=reason):
         sniff(data)
@@ -60,15 +63,18 @@ def test_form_takes_every_text_format_the_loaders_read(suffix: str) -> None:
     assert choose_suffix(f"报告{suffix.upper()}", "text") == expected
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("../../etc/passwd", "passwd"),
-    ("C:\\Users\\x\\2020年报告（要点）.txt", "2020年报告（要点）"),
-    ("/abs/path/report.md", "report"),
-    ("<script>alert(1)</script>.txt", "script"),  # the last path component only
-    ("<img onerror=x>.txt", "img onerror_x"),
-    ("..", None),
-    (".bashrc", "bashrc"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\x\\2020年报告（要点）.txt", "2020年报告（要点）"),
+        ("/abs/path/report.md", "report"),
+        ("<script>alert(1)</script>.txt", "script"),  # the last path component only
+        ("<img onerror=x>.txt", "img onerror_x"),
+        ("..", None),
+        (".bashrc", "bashrc"),
+    ],
+)
 def test_safe_stem_is_one_harmless_component(name: str, expected: str | None) -> None:
     stem = safe_stem(name)
     assert "/" not in stem and "\\" not in stem and not stem.startswith(".")
