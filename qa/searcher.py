@@ -113,11 +113,11 @@ class Searcher:
     @staticmethod
     def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms, can_answer) -> Hit:
         spans = highlight.best_sentences(passage.text, terms, can_answer=can_answer)
-        also_in = tuple(_citation(d, records[d.chunk_id]) for d in passage.also_in)
+        also_in = tuple(_citation(d, records[d.chunk_id], records) for d in passage.also_in)
         return Hit(
             passage.text,
             passage.score,
-            _citation(passage, records[passage.chunk_id]),
+            _citation(passage, records[passage.chunk_id], records),
             spans,
             candidate.dense_score,
             candidate.keyword_rank,
@@ -163,8 +163,14 @@ def _passage(record, score: float) -> passages.Passage:
     return passages.Passage(record.id, record.doc, record.text, record.start, record.end, score, section=record.section)
 
 
-def _citation(passage: passages.Passage, record) -> Citation:
-    """Where ``passage`` (one chunk of ``record``'s document, or several merged) lies in its document."""
+def _citation(passage: passages.Passage, record, records=None) -> Citation:
+    """Where ``passage`` (one chunk of ``record``'s document, or several merged) lies in its document.
+
+    ``page_end`` is the last page the passage reaches (a sentence across a page break), from the
+    records of every chunk merged into it when ``records`` (chunk id → record) holds them.
+    """
+    merged = [records[i] for i in passage.chunk_ids if i in records] if records else [record]
+    ends = [r.page_end or r.page for r in merged if (r.page_end or r.page) is not None]
     return Citation(
         doc=record.doc,
         title=record.title,
@@ -172,6 +178,7 @@ def _citation(passage: passages.Passage, record) -> Citation:
         region=record.region,
         section=record.section,
         page=record.page,
+        page_end=max(ends) if ends else None,
         start=passage.start,
         end=passage.end,
         chunk_id=record.id,

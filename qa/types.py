@@ -84,6 +84,7 @@ class Citation:
     end: int
     chunk_id: int = 0
     position: int = 0
+    page_end: int | None = None  # last PDF page the passage reaches (> page when it crosses a page break)
 
 
 @dataclass(frozen=True)

@@ -70,3 +70,13 @@ def test_field_case(case_index, case):
         if expect.get("doc") and c.doc != expect["doc"]:
             failures.append(f"{q}: answered from {c.doc}, expected {expect['doc']}")
     assert not failures, "\n".join(failures)
+
+
+def test_a_sentence_across_a_page_break_is_cited_with_both_pages(case_index):
+    """B08: the 4号线 sentence starts on page 2 and ends on page 3 of the PDF."""
+    searcher, documents = case_index(next(c for c in CASES if c["id"] == "B08"))
+    answer = searcher.ask("今年开工建设哪条城市轨道交通线路")
+    hit = next(h for h in answer.hits if "轨道交通4号线" in h.text)
+    document = documents[hit.citation.doc]
+    assert hit.citation.page_end == document.page_at(hit.citation.end - 1)
+    assert hit.citation.page_end > hit.citation.page

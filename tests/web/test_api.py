@@ -12,7 +12,19 @@ from web.auth import make_hash
 SEARCH_KEYS = {"schema", "question", "took_ms", "hits"}
 ASK_KEYS = {"schema", "question", "verdict", "answer", "citation", "confidence", "took_ms", "hits"}
 HIT_KEYS = {"text", "score", "citation", "highlights", "answer", "dense_score", "keyword_rank"}
-CITATION_KEYS = {"doc", "title", "year", "region", "section", "page", "start", "end", "chunk_id", "position"}
+CITATION_KEYS = {
+    "doc",
+    "title",
+    "year",
+    "region",
+    "section",
+    "page",
+    "page_end",
+    "start",
+    "end",
+    "chunk_id",
+    "position",
+}
 OTHER = "http://portal.example.gov.cn"
 
 
