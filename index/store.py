@@ -1,4 +1,4 @@
-"""The SQLite store: documents, chunks, their float16 embeddings, their sentences' and the FTS5 keyword table, in one file.
+"""The SQLite store: documents, chunks, the float16 vectors of chunks and of their sentences, FTS5 tokens; one file.
 
 Chunk ids are AUTOINCREMENT, never reused, so an id names one vector for the
 life of the index: comparing id sets is enough to tell whether the FAISS file

@@ -37,6 +37,13 @@ def test_query_tokens_keep_the_longest_form_of_each_word():
     assert query_tokens("两拆一增") == tokenize("两拆一增")  # nothing inside another: all kept
 
 
+def no_sentences(chunks):
+    """Sentence rows for chunks whose sentences these keyword tests do not read."""
+    import numpy as np
+
+    return [((), np.zeros((0, 4), dtype=np.float16)) for _ in chunks]
+
+
 def test_a_pruned_query_still_matches_the_word_but_not_its_pieces_elsewhere(tmp_path, make_doc):
     import numpy as np
 
@@ -44,7 +51,11 @@ def test_a_pruned_query_still_matches_the_word_but_not_its_pieces_elsewhere(tmp_
     for name, text in (("gdp.txt", "成都地区生产总值突破1.7万亿元。"), ("duty.txt", "安全生产和总值班制度落实到位。")):
         document, chunks = make_doc(name, text)
         store.replace_document(
-            document, chunks, np.ones((len(chunks), 4), dtype=np.float16), [index_text(c.text) for c in chunks]
+            document,
+            chunks,
+            np.ones((len(chunks), 4), dtype=np.float16),
+            [index_text(c.text) for c in chunks],
+            no_sentences(chunks),
         )
     docs = lambda tokens: {
         store.chunk_records([c])[c].doc for c, _ in store.keyword_search(match_expression(tokens), 5)
@@ -79,7 +90,7 @@ def store(tmp_path, make_doc):
     for name, text in (("sc.txt", PASSAGE), ("js.txt", "江苏省推进制造业高质量发展，新增就业120万人。")):
         document, chunks = make_doc(name, text)
         vectors = np.ones((len(chunks), 4), dtype=np.float16)
-        store.replace_document(document, chunks, vectors, [index_text(c.text) for c in chunks])
+        store.replace_document(document, chunks, vectors, [index_text(c.text) for c in chunks], no_sentences(chunks))
     yield store
     store.close()
 
