@@ -25,7 +25,7 @@ from ingest.metadata import NATIONAL
 from qa import fuse, highlight, verdict
 from qa.question import Question, about_years, content_terms, understand, validate, years_in
 from qa.settings import SearchConfig
-from qa.types import Citation, Comparison, Filters, Row
+from qa.types import Comparison, Filters, Row, citation_of
 from qa.value import asks_quantity, read_value, values_in
 
 ORDERS = ("report", "region", "year")
@@ -205,18 +205,7 @@ def _row(report: _Report, pick, terms: list[str], content: list[str], quantity: 
     )
     if not answers:
         return _not_found(report, min(confidence, 0.49))
-    citation = Citation(
-        doc=record.doc,
-        title=record.title,
-        year=record.year,
-        region=record.region,
-        section=record.section,
-        page=record.page,
-        start=record.start + span.start,
-        end=record.start + span.end,
-        chunk_id=record.id,
-        position=record.position,
-    )
+    citation = citation_of(record, record.start + span.start, record.start + span.end)
     return Row(
         report.name, report.title, _region(report), report.year, True, sentence, citation, max(confidence, 0.5), value
     )

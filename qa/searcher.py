@@ -12,7 +12,7 @@ from qa import comparison, fuse, highlight, passages
 from qa.answer import Run, answer_filter, judge
 from qa.question import Question, about_years, keyword_query, match_terms, understand, validate
 from qa.settings import QaSettings, SearchConfig
-from qa.types import Answer, Citation, Comparison, Filters, Hit, SearchResult
+from qa.types import Answer, Citation, Comparison, Filters, Hit, SearchResult, citation_of
 
 
 @dataclass(frozen=True)
@@ -171,16 +171,4 @@ def _citation(passage: passages.Passage, record, records=None) -> Citation:
     """
     merged = [records[i] for i in passage.chunk_ids if i in records] if records else [record]
     ends = [r.page_end or r.page for r in merged if (r.page_end or r.page) is not None]
-    return Citation(
-        doc=record.doc,
-        title=record.title,
-        year=record.year,
-        region=record.region,
-        section=record.section,
-        page=record.page,
-        page_end=max(ends) if ends else None,
-        start=passage.start,
-        end=passage.end,
-        chunk_id=record.id,
-        position=record.position,
-    )
+    return citation_of(record, passage.start, passage.end, max(ends) if ends else None)

@@ -87,6 +87,26 @@ class Citation:
     page_end: int | None = None  # last PDF page the passage reaches (> page when it crosses a page break)
 
 
+def citation_of(record: Any, start: int, end: int, page_end: int | None = None) -> Citation:
+    """The citation of ``start``…``end`` (offsets in the document) found in ``record``, an ``index.ChunkRecord``.
+
+    ``page_end`` defaults to the last page of the record's chunk.
+    """
+    return Citation(
+        doc=record.doc,
+        title=record.title,
+        year=record.year,
+        region=record.region,
+        section=record.section,
+        page=record.page,
+        page_end=page_end if page_end is not None else (record.page_end or record.page),
+        start=start,
+        end=end,
+        chunk_id=record.id,
+        position=record.position,
+    )
+
+
 @dataclass(frozen=True)
 class Span:
     """A highlighted answer span, as character offsets inside the passage text."""

@@ -52,19 +52,7 @@ class BodyLimit:
                 await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps({"error": self.message}, ensure_ascii=False).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 413, self.message, {b"connection": b"close"})
 
 
 class _TooLarge(Exception):
@@ -135,16 +123,22 @@ class Admission:
             self._admitted -= 1
 
     async def _refuse(self, send: Send, why: str) -> None:
-        body = json.dumps({"error": f"{why}: try again in {self.retry_after} s"}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 503,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(self.retry_after).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        message = f"{why}: try again in {self.retry_after} s"
+        await send_error(send, 503, message, {b"retry-after": str(self.retry_after).encode()})
+
+
+async def send_error(send: Send, status: int, message: str, headers: dict[bytes, bytes]) -> None:
+    """Answer from inside a middleware with the API's error shape, ``{"error": message}``, and ``headers``."""
+    body = json.dumps({"error": message}, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers.items(),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
