@@ -98,13 +98,14 @@ class Index:
         if manifest.rebuild_pending:  # stored vectors may mix two models: only `rebuild` may use them
             index.vectors = VectorIndex.new(manifest.dimension, manifest.faiss_factory)
         else:
-            if index._lock.acquire(wait=False):
+            # A read-only index is only read: the write lock is not even tried.
+            if os.access(path, os.W_OK) and index._lock.acquire(wait=False):
                 try:
                     index._sync_vectors(persist=True)
                 finally:
                     index._lock.release()
             else:
-                index._sync_vectors(persist=False)  # a writer is at work: repair in memory only
+                index._sync_vectors(persist=False)  # read-only, or a writer is at work: repair in memory only
         return index
 
     def close(self) -> None:
