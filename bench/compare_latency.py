@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.search_latency import machine, percentile  # noqa: E402
+from bench.search_latency import machine, machine_line, percentile  # noqa: E402
 from govqa.config import load_config  # noqa: E402
 from qa import open_searcher  # noqa: E402
 
@@ -82,11 +82,7 @@ def main() -> int:
     )
     for q in figures["questions"]:
         print(f"  {q['p50_ms']:7.1f} ms p50  {q['rows']:3d} rows, {q['found']:3d} found  {q['question']}")
-    m = figures["machine"]
-    print(
-        f"machine: {m['cpu']}, {m['cores']} cores, torch threads {m['torch_threads']}, "
-        f"Python {m['python']}, load average {m['load_average_1m']:.2f}"
-    )
+    print(machine_line(figures["machine"]))
     return 0
 
 

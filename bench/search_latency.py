@@ -130,12 +130,16 @@ def main() -> int:
             f"(p95 {figures['query_embedding_p95_ms']:.1f}); the rest (FTS, FAISS, fusion, highlight) "
             f"p50 {figures['rest_p50_ms']:.1f} ms"
         )
-        m = figures["machine"]
-        print(
-            f"machine: {m['cpu']}, {m['cores']} cores, torch threads {m['torch_threads']}, "
-            f"Python {m['python']}, load average {m['load_average_1m']:.2f}"
-        )
+        print(machine_line(figures["machine"]))
     return 0
+
+
+def machine_line(m: dict) -> str:
+    """One line naming the machine a benchmark ran on (``machine()``'s figures)."""
+    return (
+        f"machine: {m['cpu']}, {m['cores']} cores, torch threads {m['torch_threads']}, "
+        f"Python {m['python']}, load average {m['load_average_1m']:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from qa import Filters
 from qa.types import Comparison, Row, comparison_to_csv, parse_years
 from web.cards import esc, render_message
 from web.compare_chart import draw
+from web.question_row import question_row
 from web.service import Service
 
 EXAMPLES = ("2025年地区生产总值增长目标是多少", "国内生产总值增长目标", "地区生产总值增长目标")
@@ -117,22 +118,12 @@ class CompareTab:
         """The tab's layout and events (call inside ``gr.Tabs``)."""
         private: dict[str, Any] = {"api_visibility": "private"}
         with gr.Tab("对比", id="compare", elem_id="gq-tab-compare"):
-            with gr.Row(equal_height=True, elem_classes="gq-askrow"):
-                question = gr.Textbox(
-                    label="问题",
-                    show_label=False,
-                    lines=1,
-                    max_lines=1,
-                    scale=6,
-                    placeholder="对比各报告，例如：2025年地区生产总值增长目标是多少",
-                    elem_id="gq-compare-question",
-                )
-                go = gr.Button("对比", variant="primary", scale=1, min_width=72, elem_id="gq-compare-go")
-            with gr.Row(elem_classes="gq-examples"):
-                examples = [
-                    gr.Button(q, size="sm", variant="secondary", min_width=0, elem_classes="gq-example")
-                    for q in EXAMPLES
-                ]
+            question, go, examples = question_row(
+                "对比各报告，例如：2025年地区生产总值增长目标是多少",
+                "对比",
+                ("gq-compare-question", "gq-compare-go"),
+                EXAMPLES,
+            )
             with gr.Row():
                 region = gr.Textbox(label="地区（可多个，逗号分隔）", elem_id="gq-compare-region", min_width=160)
                 years = gr.Textbox(label="年份（如 2025 或 2015-2025）", elem_id="gq-compare-years", min_width=160)

@@ -17,6 +17,7 @@ from qa import Filters, answer_to_json, search_to_json
 from web.cards import esc, render_answer, render_message
 from web.compare_tab import CompareTab
 from web.params import question_params
+from web.question_row import question_row
 from web.service import Service
 from web.uploads import SUFFIXES
 
@@ -225,23 +226,13 @@ class Page:
             timer = gr.Timer(1.0, active=True)
             with gr.Tabs():
                 with gr.Tab("问答", id="ask", elem_id="gq-tab-ask"):
-                    with gr.Row(equal_height=True, elem_classes="gq-askrow"):
-                        question = gr.Textbox(
-                            label="问题",
-                            show_label=False,
-                            lines=1,
-                            max_lines=1,
-                            scale=6,
-                            placeholder="输入问题后按回车，例如：大运会有哪些场馆",
-                            elem_id="gq-question",
-                            autofocus=True,
-                        )
-                        go = gr.Button("提问", variant="primary", scale=1, min_width=72, elem_id="gq-go")
-                    with gr.Row(elem_classes="gq-examples"):
-                        example_buttons = [
-                            gr.Button(q, size="sm", variant="secondary", min_width=0, elem_classes="gq-example")
-                            for q in EXAMPLES
-                        ]
+                    question, go, example_buttons = question_row(
+                        "输入问题后按回车，例如：大运会有哪些场馆",
+                        "提问",
+                        ("gq-question", "gq-go"),
+                        EXAMPLES,
+                        autofocus=True,
+                    )
                     with gr.Accordion("筛选与设置", open=False, elem_id="gq-filters"):
                         with gr.Row():
                             k = gr.Slider(1, 10, value=5, step=1, label="结果数", elem_id="gq-k", min_width=160)
