@@ -129,7 +129,9 @@ _COMPLETE = "eval-index-complete.json"
 
 
 def corpus_fingerprint(corpus: Path, config: Config) -> dict:
-    """What decides a corpus index: the files (path, size, mtime), the ingest version, the chunker, the model."""
+    """What decides a corpus index: the files (path, size, mtime), the ingest version, the index format, the chunker, the model."""
+    from index.manifest import FORMAT_VERSION  # heavy (the index package): only when a corpus is to be indexed
+
     root = corpus.resolve()
     files = []
     for path, problem in iter_files([root]):
@@ -141,6 +143,7 @@ def corpus_fingerprint(corpus: Path, config: Config) -> dict:
         "corpus": str(root),
         "files": files,
         "ingest_version": INGEST_VERSION,
+        "index_format": FORMAT_VERSION,
         "chunk": asdict(config.chunk),
         "model": config.model.name,
         "faiss_factory": config.index.faiss_factory,

@@ -47,8 +47,13 @@ def retrieval_text(document_meta: Mapping[str, Any], chunk: _ChunkLike) -> str:
 
     ``document_meta`` holds ``title``, ``year``, ``region`` and ``region_path``.
     """
-    section = chunk.section if isinstance(chunk.section, str) else SECTION_SEPARATOR.join(chunk.section)
+    return in_context(document_meta, chunk.section, chunk.text)
+
+
+def in_context(document_meta: Mapping[str, Any], section: str | tuple[str, ...], text: str) -> str:
+    """``text`` (a chunk, or one sentence of it) behind the document prefix and the section path, in simplified characters."""
+    section = section if isinstance(section, str) else SECTION_SEPARATOR.join(section)
     head = document_prefix(document_meta)
     if section:
         head = f"{head}{SECTION_SEPARATOR}{section}" if head else section
-    return to_simplified(f"{head}\n{chunk.text}" if head else chunk.text)
+    return to_simplified(f"{head}\n{text}" if head else text)

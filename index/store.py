@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS embeddings (
     vector BLOB NOT NULL                    -- float16, the model's dimension
 );
 -- The sentences of each chunk (ingest.sentences): spans as JSON [[start, end], …] in the chunk's text,
--- their vectors as one float16 matrix, a row per span.
+-- their vectors as one float16 matrix: a row per span for the bare sentences, then a row per span
+-- for the sentences in context (index.records.ChunkSentences).
 CREATE TABLE IF NOT EXISTS chunk_sentences (
     chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
     spans TEXT NOT NULL,
@@ -133,7 +134,8 @@ class Store(StoreQueries):
     ) -> tuple[list[int], list[int]]:
         """Store a document with its chunks, float16 vectors, FTS tokens and sentences, replacing any of the same name.
 
-        ``sentences`` holds, per chunk, its sentence spans and their vectors (len(spans), dimension).
+        ``sentences`` holds, per chunk, its sentence spans and their vectors: (len(spans), dimension)
+        bare, or (2 * len(spans), dimension), the bare ones then those in context.
         Returns (ids of the chunks it replaced, ids of its new chunks).
         """
         structure = {
@@ -269,8 +271,10 @@ class Store(StoreQueries):
         )
         out = {}
         for chunk_id, start, spans, blob in rows:
+            spans = tuple((a, b) for a, b in json.loads(spans))
             vectors = np.frombuffer(blob, dtype=np.float16).reshape(-1, dimension).astype(np.float32)
-            out[chunk_id] = ChunkSentences(chunk_id, start, tuple((a, b) for a, b in json.loads(spans)), vectors)
+            bare, context = vectors[: len(spans)], vectors[len(spans) :]
+            out[chunk_id] = ChunkSentences(chunk_id, start, spans, bare, context if len(context) else None)
         return out
 
     def counts(self) -> dict[str, int]:

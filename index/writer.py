@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm import tqdm
 
-from index.context import retrieval_text
+from index.context import in_context, retrieval_text
 from index.keyword import index_text
 from index.records import AddResult
 from ingest.document import Chunk, Document
@@ -139,26 +139,32 @@ class Writer:
         if not self.pending:
             return
         texts = [retrieval_text(document_meta(d), c) for _, d, chunks, _ in self.pending for c in chunks]
-        # Each chunk's sentences, embedded bare as the verdict and the highlight have always weighed them.
-        chunks_pending = [c for _, _, chunks, _ in self.pending for c in chunks]
-        spans = [sentence_spans(c.text) for c in chunks_pending]
-        sentences = [chunk.text[a:b] for chunk, own in zip(chunks_pending, spans, strict=False) for a, b in own]
+        # Each chunk's sentences, embedded bare (the verdict and the highlight) and in context (the ranking).
+        chunks_pending = [(document_meta(d), c) for _, d, chunks, _ in self.pending for c in chunks]
+        spans = [sentence_spans(c.text) for _, c in chunks_pending]
+        bare, in_context_ = [], []
+        for (meta, chunk), own in zip(chunks_pending, spans, strict=True):
+            bare.extend(chunk.text[a:b] for a, b in own)
+            in_context_.extend(in_context(meta, chunk.section, chunk.text[a:b]) for a, b in own)
         if len(texts) >= WARM_UP_TEXTS and not self.warmed_up:
             # Worth its seconds on a real batch: the ONNX Runtime path embeds report chunks twice as fast.
             self.index.warm_up()
             self.warmed_up = True
         # One call for chunks and sentences: batches of like length pad little.
         everything = (
-            self.index.embedder.encode_passages(texts + sentences, progress=self._step)
+            self.index.embedder.encode_passages(texts + bare + in_context_, progress=self._step)
             if texts
             else np.zeros((0, self.index.manifest.dimension), dtype=np.float32)
         )
         # Stored as float16; FAISS gets the same rounded values, so a repair from storage is exact.
         everything = everything.astype(np.float16)
-        vectors, sentence_vectors = everything[: len(texts)], everything[len(texts) :]
+        vectors = everything[: len(texts)]
+        bare_vectors = everything[len(texts) : len(texts) + len(bare)]
+        context_vectors = everything[len(texts) + len(bare) :]
         per_chunk, at = [], 0
         for own in spans:
-            per_chunk.append((own, sentence_vectors[at : at + len(own)]))
+            rows = slice(at, at + len(own))
+            per_chunk.append((own, np.concatenate([bare_vectors[rows], context_vectors[rows]])))
             at += len(own)
         self.chunks_embedded += len(texts)
         at = 0

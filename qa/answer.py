@@ -18,7 +18,7 @@ from index import ChunkSentences
 from index.context import SECTION_SEPARATOR
 from qa import answer_type, highlight, span, verdict
 from qa.question import Question, content_terms
-from qa.sentence_vectors import passage_sentences, similarities
+from qa.sentence_scores import ChunkScores, passage_scores, score_chunks
 from qa.settings import SearchConfig
 from qa.synonyms import comparable
 from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult, Span
@@ -41,6 +41,7 @@ class Run:
     result: SearchResult
     grounded: tuple[bool, ...]  # per hit: do its report or text match the years/places the question names?
     chunk_ids: tuple[tuple[int, ...], ...]  # per hit: the ids of the chunks its passage spans
+    sentence_scores: dict[int, ChunkScores]  # chunk id → its sentences' cosines to the question (the ranked ones)
 
 
 def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
@@ -61,19 +62,22 @@ def judge(
 ) -> list[Answer]:
     """Answers for searched questions: sentence-level highlight and a found / not-found verdict.
 
-    ``sentences_of`` is ``Index.chunk_sentences``: the stored sentence vectors
-    of the judged hits' chunks, fetched once for all questions. ``document_slice``
+    The sentence scores are those the ranking computed (``Run.sentence_scores``);
+    ``sentences_of`` (``Index.chunk_sentences``) is asked, once for all
+    questions, only for judged chunks the ranking did not score. ``document_slice``
     (``Index.document_slice``) widens the answer to whole sentences of the document.
     """
-    stored = sentences_of({i for run in runs for ids in run.chunk_ids[:JUDGED_HITS] for i in ids})
+    missing = {i for run in runs for ids in run.chunk_ids[:JUDGED_HITS] for i in ids if i not in run.sentence_scores}
+    stored = sentences_of(missing) if missing else {}
     answers = []
     for run in runs:
+        scores = {**run.sentence_scores, **score_chunks(stored, stored, run.vector)}
         pieces, sims = [], []
         for h, hit in enumerate(run.result.hits[:JUDGED_HITS]):
-            chunks = [stored[i] for i in run.chunk_ids[h] if i in stored]
-            sentences = passage_sentences(hit.text, hit.citation.start, chunks)
-            pieces.extend((h, span, hit.text[span.start : span.end]) for span, _ in sentences)
-            sims.extend(similarities(sentences, run.vector))
+            chunks = [scores[i] for i in run.chunk_ids[h] if i in scores]
+            for piece, score in passage_scores(hit.text, hit.citation.start, chunks):
+                pieces.append((h, piece, hit.text[piece.start : piece.end]))
+                sims.append(score)
         answers.append(_answer(run, pieces, np.array(sims), config, document_slice))
     return answers
 

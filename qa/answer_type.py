@@ -68,6 +68,15 @@ _NON_QUANTITIES = tuple(
 )
 
 
+# "哪些", "哪几个", "哪五个", "哪八个方面": the answer is several items, often over several sentences.
+_LIST_QUESTION = re.compile(r"哪些|哪几|哪[两二三四五六七八九十]+[个项条家种类大方]")
+
+
+def asks_for_list(question: str) -> bool:
+    """Does ``question`` ask for several items ("大运会新建场馆有哪些", "哪五个产业")?"""
+    return bool(_LIST_QUESTION.search(to_simplified(question)))
+
+
 def wants(question: str) -> Wants:
     """What ``question`` asks for: a number, a time, or anything."""
     question = to_simplified(question)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -16,6 +16,12 @@ class Candidate:
     dense_score: float | None = None
     keyword_rank: int | None = None
     keyword_score: float | None = None
+    grounding: float = 1.0  # ``grounding_factor``: the final score is the fused (or sentence-mixed) score times this
+    sentence_score: float | None = None  # its best sentence's cosine to the question (``with_sentences``)
+
+    @property
+    def grounded_score(self) -> float:
+        return self.score * self.grounding
 
 
 def rrf(
@@ -79,6 +85,32 @@ def _min_max(ranking: Sequence[tuple[int, float]]) -> dict[int, float]:
     if high - low < 1e-12:
         return {chunk_id: 1.0 for chunk_id, _ in ranking}
     return {chunk_id: (s - low) / (high - low) for chunk_id, s in ranking}
+
+
+def with_sentences(ranked: Sequence[Candidate], best_sentence: Mapping[int, float], weight: float) -> list[Candidate]:
+    """Re-rank the candidates that have a best-sentence score by mixing it with their passage score.
+
+    ``ranked`` is best first (by ``grounded_score``); ``best_sentence`` maps
+    chunk id → the cosine of the question and the chunk's best sentence(s)
+    (``qa.sentence_scores``), given for the first candidates only (the
+    re-ranking depth). Over those, the passage score and the sentence score
+    are each min-max scaled, and the new score is ``(1 - weight) * passage'
+    + weight * sentence'`` (grounding still multiplies it). The candidates
+    without a sentence score follow, in their order, with score 0. A list
+    of one or no scored candidates is left as it was.
+    """
+    top = [c for c in ranked if c.chunk_id in best_sentence]
+    if len(top) < 2 or weight <= 0:
+        return list(ranked)
+    passage = _min_max([(c.chunk_id, c.score) for c in top])
+    sentence = _min_max([(c.chunk_id, best_sentence[c.chunk_id]) for c in top])
+    for c in top:
+        c.sentence_score = best_sentence[c.chunk_id]
+        c.score = (1 - weight) * passage[c.chunk_id] + weight * sentence[c.chunk_id]
+    rest = [c for c in ranked if c.chunk_id not in best_sentence]
+    for c in rest:
+        c.score = 0.0
+    return sorted(top, key=lambda c: -c.grounded_score) + rest
 
 
 def grounding_factor(

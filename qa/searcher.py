@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index import Index
-from qa import comparison, fuse, highlight, passages
+from qa import answer_type, comparison, fuse, highlight, passages, sentence_scores
 from qa.answer import Run, answer_filter, judge
 from qa.question import Question, about_years, keyword_query, match_terms, understand, validate
 from qa.settings import QaSettings, SearchConfig
@@ -73,23 +73,29 @@ class Searcher:
         vectors = self.index.encode_queries(texts)
         dense_all = self.index.dense_search(vectors, cfg.dense_depth, allowed_ids)
         keyword_all = keyword_future.result()
-        ranked = []
-        for question, dense, keyword in zip(parsed, dense_all, keyword_all, strict=False):
-            terms = match_terms(question)
-            ranked.append((terms, self._rank(question, dense, keyword, facets, k, terms)))
-        took = (time.perf_counter() - started) * 1000 / max(1, len(texts))
+        fused_all = [
+            self._fuse(question, dense, keyword, facets)
+            for question, dense, keyword in zip(parsed, dense_all, keyword_all, strict=False)
+        ]
+        # The sentences of every question's first candidates, fetched once for all.
+        tops = [ranked[: cfg.sentence_depth] for ranked, _ in fused_all]
+        stored = self.index.chunk_sentences({c.chunk_id for top in tops for c in top})
         out = []
-        for question, vector, (terms, (hits, chunk_ids)) in zip(parsed, vectors, ranked, strict=False):
+        for question, vector, (ranked, records), top in zip(parsed, vectors, fused_all, tops, strict=False):
+            scores = sentence_scores.score_chunks(stored, (c.chunk_id for c in top), vector)
+            n = cfg.list_sentences if answer_type.asks_for_list(question.text) else 1
+            ranked = fuse.with_sentences(ranked, {i: s.best(n) for i, s in scores.items()}, cfg.sentence_weight)
+            terms = match_terms(question)
+            hits, chunk_ids = self._hits(question, ranked, records, scores, k, terms)
             grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
             out.append(
-                Run(question, vector, terms, SearchResult(question.text, tuple(hits), took), grounded, chunk_ids)
+                Run(question, vector, terms, SearchResult(question.text, tuple(hits), 0.0), grounded, chunk_ids, scores)
             )
-        return out
+        took = (time.perf_counter() - started) * 1000 / max(1, len(texts))
+        return [replace(run, result=replace(run.result, took_ms=took)) for run in out]
 
-    def _rank(
-        self, question: Question, dense, keyword, facets, k: int, terms: list[str]
-    ) -> tuple[list[Hit], tuple[tuple[int, ...], ...]]:
-        """The hits, best first, and per hit the ids of the chunks its passage spans."""
+    def _fuse(self, question: Question, dense, keyword, facets) -> tuple[list[fuse.Candidate], dict]:
+        """The fused candidates, best first (by ``grounded_score``), and their chunk records."""
         cfg = self.search_config
         if cfg.fusion == "rrf":
             fused = fuse.rrf(dense, keyword, cfg.rrf_k, cfg.dense_weight, cfg.keyword_weight)
@@ -102,17 +108,29 @@ class Searcher:
             if facet:
                 years = question.years_in_report(facet.year)
                 year_fit = about_years(years, record.text, record.section, facet.year) if years else None
-                candidate.score *= fuse.grounding_factor(year_fit, facet.places, question.places, cfg.grounding_boost)
-        ranked = sorted(fused.values(), key=lambda c: -c.score)
-        kept = passages.clean_up([_passage(records[c.chunk_id], c.score) for c in ranked], k, self._max_passage)
-        return (
-            [self._hit(p, records, fused[p.chunk_id], terms, answer_filter(question, p.section)) for p in kept],
-            tuple(p.chunk_ids for p in kept),
+                candidate.grounding = fuse.grounding_factor(
+                    year_fit, facet.places, question.places, cfg.grounding_boost
+                )
+        return sorted(fused.values(), key=lambda c: -c.grounded_score), records
+
+    def _hits(
+        self, question: Question, ranked: list[fuse.Candidate], records, scores, k: int, terms: list[str]
+    ) -> tuple[list[Hit], tuple[tuple[int, ...], ...]]:
+        """The hits, best first, and per hit the ids of the chunks its passage spans."""
+        kept = passages.clean_up(
+            [_passage(records[c.chunk_id], c.grounded_score) for c in ranked], k, self._max_passage
         )
+        by_id = {c.chunk_id: c for c in ranked}
+        hits = []
+        for p in kept:
+            sentences = sentence_scores.passage_scores(p.text, p.start, [scores[i] for i in p.chunk_ids if i in scores])
+            dense = [score for _, score in sentences] if sentences else None
+            hits.append(self._hit(p, records, by_id[p.chunk_id], terms, answer_filter(question, p.section), dense))
+        return hits, tuple(p.chunk_ids for p in kept)
 
     @staticmethod
-    def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms, can_answer) -> Hit:
-        spans = highlight.best_sentences(passage.text, terms, can_answer=can_answer)
+    def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms, can_answer, dense) -> Hit:
+        spans = highlight.best_sentences(passage.text, terms, dense, can_answer=can_answer)
         also_in = tuple(_citation(d, records[d.chunk_id], records) for d in passage.also_in)
         return Hit(
             passage.text,

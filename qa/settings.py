@@ -31,6 +31,14 @@ class SearchConfig:
     rrf_k: int = field(default=10, metadata={"min": 0})
     # A report known to be of another year or place than the question names is demoted by 1 / (1 + boost).
     grounding_boost: float = field(default=1.0, metadata={"min": 0.0})
+    # Sentence signal (qa/sentence_scores.py, fuse.with_sentences): the first `sentence_depth`
+    # fused candidates are re-ranked by mixing their passage score with the cosine of the
+    # question and their best stored sentence, `sentence_weight` toward the sentence. For a
+    # question asking for several items (哪些, 哪几个) the mean of the best `list_sentences`
+    # sentences counts, since a list answer spans several. Chosen on seed-dev (docs/quality.md).
+    sentence_weight: float = field(default=0.7, metadata=_WEIGHT)
+    sentence_depth: int = field(default=50, metadata={"min": 1, "max": 1000})
+    list_sentences: int = field(default=3, metadata={"min": 1, "max": 20})
     # Verdict (qa/verdict.py): found when the question is grounded and the closest
     # sentence of the top passages is at least `found_similarity` (cosine), or at
     # least `weak_similarity` with `found_coverage` of the question's terms present,

@@ -1,0 +1,97 @@
+"""Sentence scores: the cosine of the question and each sentence vector the index stored, computed once per question.
+
+A 300-character chunk has one embedding, in which the one sentence that
+answers a paraphrased question is diluted by its neighbours. Its sentences
+were embedded one by one at index time (``Index.chunk_sentences``), each twice:
+bare, and behind the chunk's title › section prefix. Here both are scored
+against the question vector once: the ranking (``fuse.with_sentences``) reads
+the scores in context (which passage is asked about: "2020年成都…" needs the
+title), the highlight and the verdict the bare ones (does this sentence say
+it; their thresholds were set on bare sentences). Only the question is
+embedded at question time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import ChunkSentences
+from qa import highlight
+from qa.types import Span
+
+
+@dataclass(frozen=True)
+class ChunkScores:
+    """The sentences of one chunk and their cosines to one question.
+
+    ``start`` is the chunk's offset in its document; ``spans`` are (start, end)
+    offsets in the chunk's text; ``scores`` (bare sentences) and
+    ``ranking_scores`` (sentences in context; the bare scores again for an
+    index that stored none) are float32 of shape (len(spans),).
+    """
+
+    chunk_id: int
+    start: int
+    spans: tuple[tuple[int, int], ...]
+    scores: np.ndarray
+    ranking_scores: np.ndarray
+
+    def best(self, n: int = 1) -> float:
+        """The mean of the ``n`` highest ranking scores (of all, when fewer); 0.0 for a chunk without sentences."""
+        if not len(self.ranking_scores):
+            return 0.0
+        n = min(max(1, n), len(self.ranking_scores))
+        return float(np.sort(self.ranking_scores)[-n:].mean())
+
+
+def score_chunks(
+    stored: Mapping[int, ChunkSentences], ids: Iterable[int], question: np.ndarray
+) -> dict[int, ChunkScores]:
+    """Chunk id → its sentences' cosines to ``question`` (unit vector, shape (dimension,)), for the ``ids`` in ``stored``.
+
+    One matrix product for all the chunks' sentences, bare and in context.
+    """
+    chunks = [stored[i] for i in dict.fromkeys(ids) if i in stored]
+    if not chunks:
+        return {}
+    matrices = [c.vectors for c in chunks] + [
+        c.vectors if c.context_vectors is None else c.context_vectors for c in chunks
+    ]
+    cosines = np.concatenate(matrices) @ question.astype(np.float32)
+    bare, in_context = cosines[: len(cosines) // 2], cosines[len(cosines) // 2 :]
+    out, at = {}, 0
+    for c in chunks:
+        rows = slice(at, at + len(c.spans))
+        out[c.chunk_id] = ChunkScores(c.chunk_id, c.start, c.spans, bare[rows], in_context[rows])
+        at += len(c.spans)
+    return out
+
+
+def passage_scores(text: str, start: int, chunks: Sequence[ChunkScores]) -> list[tuple[Span, float]]:
+    """Each sentence of a passage (``highlight.sentences``) with its score.
+
+    ``text`` begins at offset ``start`` of its document; ``chunks`` holds the
+    scores of the chunks it spans (one chunk, or several merged). A sentence
+    that some chunk holds whole gets that sentence's score. One that no chunk
+    holds whole (it crosses the cut between two merged chunks) gets the best
+    score of the stored pieces inside it, or failing that of those overlapping
+    it; one with no stored piece at all gets 0.0.
+    """
+    by_span: dict[tuple[int, int], float] = {}
+    for chunk in chunks:
+        for (a, b), score in zip(chunk.spans, chunk.scores, strict=False):
+            by_span.setdefault((chunk.start + a, chunk.start + b), float(score))
+    out = []
+    for span in highlight.sentences(text):
+        lo, hi = start + span.start, start + span.end
+        exact = by_span.get((lo, hi))
+        if exact is None:
+            pieces = [s for (a, b), s in by_span.items() if lo <= a and b <= hi] or [
+                s for (a, b), s in by_span.items() if a < hi and lo < b
+            ]
+            exact = max(pieces, default=0.0)
+        out.append((span, exact))
+    return out

@@ -1,0 +1,147 @@
+"""Sentence scores: stored at index time (bare and in context), scored once, read by the ranking, the highlight and the verdict."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from index import ChunkSentences
+from index.context import in_context
+from qa import Searcher, answer_type, fuse, highlight
+from qa.fuse import Candidate
+from qa.sentence_scores import ChunkScores, passage_scores, score_chunks
+
+
+def test_stored_sentence_vectors_match_embedding_the_sentences_now(seed_searcher):
+    index = seed_searcher.index
+    hits = seed_searcher.search("大运会有哪些场馆", k=3).hits
+    ids = [h.citation.chunk_id for h in hits]
+    stored = index.chunk_sentences(ids)
+    assert sorted(stored) == sorted(ids)
+    for hit_id in ids:
+        chunk = stored[hit_id]
+        text = index.chunk_records([hit_id])[hit_id].text
+        assert list(chunk.spans) == [(s.start, s.end) for s in highlight.sentences(text)]
+        fresh = index.embedder.encode_passages([text[a:b] for a, b in chunk.spans])
+        cosines = np.sum(fresh * chunk.vectors, axis=1)
+        assert cosines.min() > 0.9995, cosines  # float16 storage, nothing else
+        # in context: behind the document's title and the chunk's section, as the chunk itself is embedded
+        record = index.chunk_records([hit_id])[hit_id]
+        title, year, region_path = next((t, y, r) for n, t, y, r in index.document_facets() if n == record.doc)
+        meta = {"title": title, "year": year, "region_path": region_path}
+        fresh = index.embedder.encode_passages([in_context(meta, record.section, text[a:b]) for a, b in chunk.spans])
+        assert np.sum(fresh * chunk.context_vectors, axis=1).min() > 0.9995
+
+
+class CountingEmbedder:
+    """The index's embedder, counting the texts each method is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.queries, self.passages = inner, [], []
+        self.name, self.dimension, self.encoder = inner.name, inner.dimension, inner.encoder
+
+    def encode_queries(self, texts):
+        self.queries.extend(texts)
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts, batch_size=None, progress=None):
+        self.passages.extend(texts)
+        return self.inner.encode_passages(texts, batch_size, progress)
+
+
+def test_ask_embeds_only_the_questions(seed_searcher, monkeypatch):
+    counting = CountingEmbedder(seed_searcher.index.embedder)
+    monkeypatch.setattr(seed_searcher.index, "_embedder", counting)
+    questions = ["2019年成都地区生产总值是多少", "青羊区有多少家医院？"]
+    answers = seed_searcher.ask_batch(questions)
+    assert counting.queries == questions and counting.passages == []
+    assert answers[0].verdict == "found" and "1.70万亿元" in answers[0].answer
+
+
+def _scores(chunk_id, start, text, scores):
+    spans = tuple((s.start, s.end) for s in highlight.sentences(text))
+    return ChunkScores(chunk_id, start, spans, np.array(scores, dtype=np.float32), np.array(scores, dtype=np.float32))
+
+
+def test_a_merged_passage_takes_each_sentence_from_the_chunk_that_holds_it_whole():
+    document = "第一句。第二句很长，被切开了，后半在下一块。第三句。"
+    cut = document.index("，被切开了") + 1  # the first chunk ends mid-sentence; the second overlaps it
+    first, second = document[:cut], document[document.index("被切开了") :]
+    a = _scores(1, 0, first, [0.1, 0.5])
+    b = _scores(2, document.index("被切开了"), second, [0.8, 0.2])
+    scored = passage_scores(document, 0, [a, b])
+    assert [document[s.start : s.end] for s, _ in scored] == [
+        "第一句。",
+        "第二句很长，被切开了，后半在下一块。",
+        "第三句。",
+    ]
+    # whole sentences keep their own score; the cut one takes the best of its pieces
+    assert [round(score, 3) for _, score in scored] == [0.1, 0.8, 0.2]
+
+
+def test_scoring_reads_bare_and_context_vectors_in_one_product():
+    eye = np.eye(4, dtype=np.float32)
+    stored = {
+        7: ChunkSentences(7, 100, ((0, 3), (3, 6)), eye[:2], context_vectors=eye[2:]),
+        8: ChunkSentences(8, 200, ((0, 4),), eye[1:2]),  # an index that stored no context vectors
+    }
+    question = np.array([0.6, 0.0, 0.0, 0.8], dtype=np.float32)
+    scores = score_chunks(stored, [8, 7, 9], question)
+    assert sorted(scores) == [7, 8]  # 9 is not stored
+    assert scores[7].scores.tolist() == pytest.approx([0.6, 0.0])
+    assert scores[7].ranking_scores.tolist() == pytest.approx([0.0, 0.8])
+    assert scores[8].ranking_scores.tolist() == scores[8].scores.tolist() == [0.0]
+    assert scores[7].best() == pytest.approx(0.8) and scores[7].best(2) == pytest.approx(0.4)
+
+
+def test_with_sentences_mixes_scaled_passage_and_sentence_scores_and_keeps_grounding():
+    ranked = [Candidate(1, 0.9), Candidate(2, 0.5), Candidate(3, 0.1, grounding=0.5), Candidate(4, 0.05)]
+    reranked = fuse.with_sentences(ranked, {1: 0.80, 2: 0.90, 3: 0.95}, weight=0.7)
+    assert [c.chunk_id for c in reranked] == [2, 3, 1, 4]
+    by_id = {c.chunk_id: c for c in reranked}
+    assert by_id[2].score == pytest.approx(0.3 * 0.5 + 0.7 * (0.10 / 0.15))
+    assert by_id[3].grounded_score == pytest.approx(0.5 * 0.7)  # the best sentence, but about another year
+    assert by_id[4].score == 0.0 and by_id[4].sentence_score is None  # beyond the depth: after the rest
+    assert fuse.with_sentences(ranked, {1: 0.8}, 0.7) == ranked  # one scored candidate: nothing to compare
+
+
+def _searcher(seed_searcher, **search):
+    config = seed_searcher.config
+    return Searcher(
+        seed_searcher.index, dataclasses.replace(config, search=dataclasses.replace(config.search, **search))
+    )
+
+
+def test_a_paraphrase_finds_the_answering_sentence_over_a_passage_sharing_more_words(seed_searcher):
+    question = "2020年成都打算再建多少个第五代移动通信站点？"  # the report says "规划新建5G基站1.5万个"
+    without = _searcher(seed_searcher, sentence_weight=0.0).search(question, k=5).hits
+    assert "5G基站1.5万个" not in without[0].text
+    assert "5G基站1.5万个" in without[1].text
+    overlap = [highlight.term_overlap(seed_searcher.run([question], 5)[0].terms, h.text) for h in without[:2]]
+    assert overlap[0] > overlap[1]  # the passage ranked first shares more of the question's words
+    hits = seed_searcher.search(question, k=5).hits
+    assert "5G基站1.5万个" in hits[0].text
+    assert "5G基站1.5万个" in "".join(hits[0].text[s.start : s.end] for s in hits[0].highlights)
+
+
+def test_a_list_question_keeps_its_multi_sentence_passage_first(seed_searcher):
+    question = "青羊区“十四五”期间重点抓好哪八个方面工作？"
+    assert answer_type.asks_for_list(question)
+    hits = seed_searcher.search(question, k=5).hits
+    items = ["积极融入“双循环”", "加快建设美丽宜居公园城市", "深入实施创新驱动战略"]
+    assert all(item in hits[0].text for item in items)
+    for list_sentences in (1, 3):
+        assert all(
+            item in _searcher(seed_searcher, list_sentences=list_sentences).search(question, k=5).hits[0].text
+            for item in items
+        )
+
+
+def test_asks_for_list():
+    assert answer_type.asks_for_list("大运会新建场馆有哪些？")
+    assert answer_type.asks_for_list("成都五大先进制造业产业是哪五个？")
+    assert answer_type.asks_for_list("成都常态化疫情防控机制包括哪幾個環節？")  # 繁體
+    assert not answer_type.asks_for_list("2019年成都地区生产总值是多少？")
+    assert not answer_type.asks_for_list("成都在全国率先推行的行政处罚制度是什么？")
