@@ -7,7 +7,8 @@ as a PDF's text layer (``ingest.loaders.layout.document_lines``).
    turned back by the median slope of their top edges, so that a wrapped line and
    the next start at the same x.
 2. Columns: a gutter is a vertical strip, at least one line high wide, that
-   (nearly) no line crosses; lines crossing a gutter (a title over both columns)
+   (nearly) no line crosses, with lines on both sides of it; lines crossing a
+   gutter (a title over both columns)
    span the page and separate bands. Within a band, columns are read left to
    right, each top to bottom (the way XY-cut orders a page).
 3. Blocks: within a column, a gap over ``BLOCK_GAP`` line heights starts a new
@@ -66,10 +67,10 @@ def _upright(boxes: list[TextBox]) -> list[_Box]:
 
 
 def _gutters(boxes: list[_Box], line_height: float) -> list[tuple[float, float]]:
-    """Vertical strips between the page's text edges that at most ``GUTTER_CROSSINGS`` of the lines cross."""
+    """Vertical strips that at most ``GUTTER_CROSSINGS`` of the lines (and one at least) cross, two lines each side."""
     left, right = min(b.x0 for b in boxes), max(b.x1 for b in boxes)
     step = max(1.0, line_height / 4)
-    allowed = int(GUTTER_CROSSINGS * len(boxes))
+    allowed = max(1, int(GUTTER_CROSSINGS * len(boxes)))
     gutters: list[tuple[float, float]] = []
     start = None
     x = left
@@ -78,15 +79,16 @@ def _gutters(boxes: list[_Box], line_height: float) -> list[tuple[float, float]]
         if free and start is None:
             start = x
         elif not free and start is not None:
-            if x - start >= line_height:
+            beside = sum(b.x1 <= start + step for b in boxes) >= 2 and sum(b.x0 >= x - step for b in boxes) >= 2
+            if x - start >= line_height and beside:
                 gutters.append((start, x))
             start = None
         x += step
     return gutters
 
 
-def _reading_order(boxes: list[_Box], gutters: list[tuple[float, float]]) -> list[list[_Box]]:
-    """The boxes as columns in reading order, each top to bottom; a box crossing a gutter ends a band."""
+def _reading_order(boxes: list[_Box], gutters: list[tuple[float, float]], line_height: float) -> list[list[_Box]]:
+    """The boxes as columns in reading order, each top to bottom; a box reaching into a gutter ends a band."""
     runs: list[list[_Box]] = []
     band: dict[int, list[_Box]] = {}
 
@@ -95,11 +97,11 @@ def _reading_order(boxes: list[_Box], gutters: list[tuple[float, float]]) -> lis
         band.clear()
 
     for box in sorted(boxes, key=lambda b: (b.y0 + b.y1) / 2):
-        if any(box.x0 < a and b < box.x1 for a, b in gutters):
+        if any(min(box.x1, b) - max(box.x0, a) > line_height / 2 for a, b in gutters):
             close_band()
             runs.append([box])
             continue
-        column = sum(box.x0 >= b for _, b in gutters)
+        column = sum((box.x0 + box.x1) / 2 > (a + b) / 2 for a, b in gutters)
         band.setdefault(column, []).append(box)
     close_band()
     return runs
@@ -136,7 +138,7 @@ def page_lines(page: PageText) -> list[Placed]:
     boxes = _upright(page.boxes)
     line_height = statistics.median(b.height for b in boxes)
     blocks: list[list[_Box]] = []
-    for run in _reading_order(boxes, _gutters(boxes, line_height)):
+    for run in _reading_order(boxes, _gutters(boxes, line_height), line_height):
         previous = None
         for row in _rows(run):
             if previous is None or row.y0 - previous.y1 > BLOCK_GAP * line_height:
