@@ -124,7 +124,7 @@ def recognise(image, threads: int = 1) -> list[TextBox]:
         return []
     return [
         TextBox(text, tuple((float(x), float(y)) for x, y in box), float(score))
-        for box, text, score in zip(result.boxes, result.txts, result.scores, strict=False)
+        for box, text, score in zip(result.boxes, result.txts, result.scores, strict=True)
         if text.strip()
     ]
 

@@ -91,9 +91,18 @@ class Page:
         return f'<div class="gq-status gq-{kind}" role="status">{bar}<span>{esc(message)}</span></div>'
 
     def docs_rows(self) -> list[list[Any]]:
-        """Rows of the documents table."""
+        """Rows of the documents table; a scan's row gives its OCR confidence (识别置信度)."""
         return [
-            [d.title or d.name, d.name, d.region or "", d.year or "", d.chunks, d.chars, _when(d.added_at)]
+            [
+                d.title or d.name,
+                d.name,
+                d.region or "",
+                d.year or "",
+                d.chunks,
+                d.chars,
+                _when(d.added_at),
+                "" if getattr(d, "ocr_confidence", None) is None else f"{d.ocr_confidence:.3f}",
+            ]
             for d in self.service.documents()
         ]
 
@@ -261,7 +270,7 @@ class Page:
                     upload_result = gr.HTML(elem_id="gq-upload-result")
                     stats = gr.HTML(self.stats_html(), elem_id="gq-stats")
                     table = gr.Dataframe(
-                        headers=["标题", "名称", "地区", "年份", "段落数", "字数", "添加时间"],
+                        headers=["标题", "名称", "地区", "年份", "段落数", "字数", "添加时间", "OCR置信度"],
                         value=self.docs_rows(),
                         interactive=False,
                         wrap=True,

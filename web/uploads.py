@@ -59,7 +59,7 @@ class StoredUpload:
 
 
 def sniff(data: bytes) -> str:
-    """What ``data`` is by content alone: ``pdf``, ``docx``, ``text``, an image kind of ``_IMAGES``, or ``UploadError``."""
+    """What ``data`` is by content: ``pdf``, ``docx``, ``text``, ``png``, ``jpeg``, ``tiff``, or ``UploadError``."""
     if not data:
         raise UploadError("the file is empty")
     for kind, (magics, _) in _IMAGES.items():

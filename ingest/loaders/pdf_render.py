@@ -17,7 +17,8 @@ from ingest.ocr import NEEDS_EXTRA
 def render_pages(path: Path, numbers: list[int], dpi: int, max_pixels: int) -> Iterator[tuple[int, object]]:
     """``(page number, grey PIL image)`` for the 1-based page ``numbers``, rendered lazily one at a time.
 
-    Pages are drawn at ``dpi``, or smaller when that would exceed ``max_pixels`` (a poster-sized page). ``IngestError`` without the ``ocr`` extra or for a page PDFium cannot draw.
+    Pages are drawn at ``dpi``, or smaller when that would exceed ``max_pixels`` (a poster-sized
+    page). ``IngestError`` without the ``ocr`` extra or for a page PDFium cannot draw.
     """
     try:
         import pypdfium2 as pdfium

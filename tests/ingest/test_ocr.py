@@ -175,7 +175,8 @@ def test_two_columns_are_read_one_after_the_other(cjk_font_file: str, tmp_path: 
     image = Image.new("L", (1000, 300), 255)
     draw = ImageDraw.Draw(image)
     draw.text((330, 20), "政府工作报告摘要", font=font, fill=0)  # a title over both columns
-    left, right = ["左栏第一句话。", "左栏第二句话。", "左栏第三句话。"], ["右栏第一句话。", "右栏第二句话。", "右栏第三句话。"]
+    left = ["左栏第一句话。", "左栏第二句话。", "左栏第三句话。"]
+    right = ["右栏第一句话。", "右栏第二句话。", "右栏第三句话。"]
     for i, (a, b) in enumerate(zip(left, right, strict=True)):
         draw.text((40, 90 + PITCH * i), a, font=font, fill=0)
         draw.text((560, 90 + PITCH * i), b, font=font, fill=0)
