@@ -21,6 +21,7 @@ from pdfminer.psexceptions import PSException
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
+from ingest import ocr
 from ingest.document import IngestError, Line, RawDocument
 from ingest.loaders.base import Loader
 from ingest.loaders.layout import document_lines
@@ -138,6 +139,10 @@ class PdfLoader(Loader):
             where = f"page {page_number}: " if page_number else ""
             raise IngestError(f"corrupt PDF: {where}{_reason(exc)}") from None
         meta: dict[str, str] = {}
+        if scanned and not ocr.available() and all(pages[n - 1] for n in scanned):
+            # Without the ocr extra, a page with a picture and a little text (a cover with an emblem
+            # and the title) keeps its text layer; a page with no text at all cannot be read.
+            scanned = []
         if scanned:
             images = render_pages(path, scanned, self.ocr.dpi, self.ocr.max_pixels)
             read, meta = read_scans(images, len(scanned), self.ocr)

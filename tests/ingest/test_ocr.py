@@ -254,3 +254,22 @@ def test_a_scan_without_the_extra_names_it(scans: dict[str, Path], monkeypatch: 
     # A text PDF needs no OCR and loads without the extra.
     (document,), _ = load_file(placed_pdf([[(72, 72, "第一页正文内容，全年经济平稳运行。")]]))
     assert "ocr" not in document.meta
+
+
+def test_a_cover_with_an_emblem_keeps_its_text_without_the_extra(cjk_font_file: str, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "rapidocr", None)
+    pdf = FPDF()
+    pdf.add_font("cjk", fname=cjk_font_file)
+    pdf.set_font("cjk", size=16)
+    pdf.add_page()
+    pdf.image(Image.new("L", (60, 60), 0), x=90, y=30, w=30)  # the emblem
+    pdf.set_xy(60, 80)
+    pdf.cell(90, 16, "政府工作报告")  # a few characters: under min_text_chars
+    pdf.add_page()
+    pdf.set_font("cjk", size=12)
+    pdf.set_xy(20, 20)
+    pdf.cell(170, 12, "过去一年，全市经济运行总体平稳，主要指标好于预期。")
+    pdf.output(str(tmp_path / "cover.pdf"))
+    (document,), _ = load_file(tmp_path / "cover.pdf")
+    assert document.text.startswith("政府工作报告") and "ocr" not in document.meta
