@@ -35,7 +35,7 @@ def _lines(pages: list[list[Placed]], dropped: list[set[int]]) -> list[Line]:
     ]
     flat = [item for page in body for item in page]
     lines = []
-    for (number, line), following in zip(flat, flat[1:] + [None], strict=True):
+    for (number, line), following in zip(flat, [*flat[1:], None], strict=False):
         joined = False
         if following:
             next_number, nxt = following
