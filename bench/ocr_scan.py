@@ -15,8 +15,10 @@ from collections.abc import Iterator
 
 from PIL import Image, ImageDraw, ImageFont
 
-TEXT = ("坚持稳中求进工作总基调，完整准确全面贯彻新发展理念，加快构建新发展格局，着力推动高质量发展，"
-        "全市地区生产总值增长百分之六点五，城镇新增就业十二万人。")
+TEXT = (
+    "坚持稳中求进工作总基调，完整准确全面贯彻新发展理念，加快构建新发展格局，着力推动高质量发展，"
+    "全市地区生产总值增长百分之六点五，城镇新增就业十二万人。"
+)
 
 
 def pages(count: int, font_file: str) -> Iterator[Image.Image]:
@@ -26,7 +28,7 @@ def pages(count: int, font_file: str) -> Iterator[Image.Image]:
         draw = ImageDraw.Draw(image)
         draw.text((150, 120), f"第{n}部分　工作安排", font=font, fill=0)
         for i in range(24):
-            draw.text((150, 190 + 56 * i), (TEXT * 3)[(i * 7) % len(TEXT):][:33], font=font, fill=0)
+            draw.text((150, 190 + 56 * i), (TEXT * 3)[(i * 7) % len(TEXT) :][:33], font=font, fill=0)
         draw.text((590, 1650), f"— {n} —", font=font, fill=0)
         yield image.rotate(random.Random(n).uniform(-0.8, 0.8), fillcolor=255, resample=Image.Resampling.BICUBIC)
 

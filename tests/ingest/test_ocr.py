@@ -84,13 +84,20 @@ def scans(cjk_font_file: str, tmp_path_factory: pytest.TempPathFactory) -> dict[
     mixed.set_xy(24, 24)
     mixed.cell(300, 12, "第一部分　文字页：全年粮食产量稳定在九十万吨以上。")
     mixed.add_page()
-    mixed.image(scan(["第二部分　扫描页", "　　全年植树造林两万亩，森林覆盖率达到百分之四十。"], None,
-                     cjk_font_file, seed=7), 0, 0, mixed.w, mixed.h)
+    mixed.image(
+        scan(["第二部分　扫描页", "　　全年植树造林两万亩，森林覆盖率达到百分之四十。"], None, cjk_font_file, seed=7),
+        0,
+        0,
+        mixed.w,
+        mixed.h,
+    )
     files["mixed"] = folder / "mixed.pdf"
     mixed.output(str(files["mixed"]))
 
-    tiff = [scan(["一、医疗保障", "城乡居民医保参保率稳定在百分之九十五。"], None, cjk_font_file, seed=8),
-            scan(["二、公共交通", "新开通公交线路二十条，地铁里程达到六百公里。"], None, cjk_font_file, seed=9)]
+    tiff = [
+        scan(["一、医疗保障", "城乡居民医保参保率稳定在百分之九十五。"], None, cjk_font_file, seed=8),
+        scan(["二、公共交通", "新开通公交线路二十条，地铁里程达到六百公里。"], None, cjk_font_file, seed=9),
+    ]
     files["tiff"] = folder / "two-pages.tif"
     tiff[0].save(files["tiff"], save_all=True, append_images=tiff[1:])
     return files
@@ -146,11 +153,14 @@ def test_ask_cites_the_scanned_page(scan_searcher) -> None:
     assert "三千套" in answer.answer
 
 
-@pytest.mark.parametrize("question, doc, page, fact", [
-    ("全年植树造林多少亩？", "mixed.pdf", 2, "两万亩"),
-    ("全年粮食产量是多少？", "mixed.pdf", 1, "九十万吨"),
-    ("新开通多少条公交线路？", "two-pages.tif", 2, "二十条"),
-])
+@pytest.mark.parametrize(
+    "question, doc, page, fact",
+    [
+        ("全年植树造林多少亩？", "mixed.pdf", 2, "两万亩"),
+        ("全年粮食产量是多少？", "mixed.pdf", 1, "九十万吨"),
+        ("新开通多少条公交线路？", "two-pages.tif", 2, "二十条"),
+    ],
+)
 def test_mixed_pdf_and_tiff_are_searchable(scan_searcher, question: str, doc: str, page: int, fact: str) -> None:
     (hit, *_) = scan_searcher.search(question, k=3).hits
     assert (hit.citation.doc, hit.citation.page) == (doc, page)
@@ -200,6 +210,7 @@ def test_blank_scanned_page_is_named(cjk_font_file: str, tmp_path: Path) -> None
 
 def _png_header(width: int, height: int) -> bytes:
     """A PNG claiming ``width`` × ``height`` grey pixels, its pixel data cut short (a header costs nothing to make)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
@@ -223,20 +234,28 @@ def _empty_pdf(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name, make, reason", [
-    ("blank.png", _blank_png, "no text recognised (a blank image?)"),
-    ("blank-scan.pdf", _blank_scan_pdf, "no text recognised on the scanned pages (blank images?)"),
-    ("empty-page.pdf", _empty_pdf, "no text on any page (empty pages)"),
-    ("corrupt.png", lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 40) and p,
-     "corrupt image: "),
-    ("not-an-image.jpg", lambda p: p.write_bytes(b"plain text, not a JPEG") and p,
-     "corrupt image: not a PNG, JPEG or TIFF image that can be read"),
-    ("truncated.png", lambda p: p.write_bytes(_png_header(300, 200)) and p, "corrupt image: "),
-    ("huge.png", lambda p: p.write_bytes(_png_header(20_000, 20_000)) and p, "image too large: "),
-    ("large.png", lambda p: p.write_bytes(_png_header(8_000, 6_000)) and p,
-     "image of 8000 × 6000 pixels is over the limit of 40,000,000 pixels ([ocr] max_pixels)"),
-    ("empty.jpg", lambda p: p.write_bytes(b"") and p, "empty file"),
-])
+@pytest.mark.parametrize(
+    "name, make, reason",
+    [
+        ("blank.png", _blank_png, "no text recognised (a blank image?)"),
+        ("blank-scan.pdf", _blank_scan_pdf, "no text recognised on the scanned pages (blank images?)"),
+        ("empty-page.pdf", _empty_pdf, "no text on any page (empty pages)"),
+        ("corrupt.png", lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 40) and p, "corrupt image: "),
+        (
+            "not-an-image.jpg",
+            lambda p: p.write_bytes(b"plain text, not a JPEG") and p,
+            "corrupt image: not a PNG, JPEG or TIFF image that can be read",
+        ),
+        ("truncated.png", lambda p: p.write_bytes(_png_header(300, 200)) and p, "corrupt image: "),
+        ("huge.png", lambda p: p.write_bytes(_png_header(20_000, 20_000)) and p, "image too large: "),
+        (
+            "large.png",
+            lambda p: p.write_bytes(_png_header(8_000, 6_000)) and p,
+            "image of 8000 × 6000 pixels is over the limit of 40,000,000 pixels ([ocr] max_pixels)",
+        ),
+        ("empty.jpg", lambda p: p.write_bytes(b"") and p, "empty file"),
+    ],
+)
 def test_bad_scans_give_one_line_reasons(tmp_path: Path, name: str, make, reason: str) -> None:
     path = make(tmp_path / name) or tmp_path / name
     (result,) = ingest_paths([path], ChunkConfig())
@@ -244,8 +263,7 @@ def test_bad_scans_give_one_line_reasons(tmp_path: Path, name: str, make, reason
     assert result.error.startswith(reason) and "\n" not in result.error
 
 
-def test_a_scan_without_the_extra_names_it(scans: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
-                                           placed_pdf) -> None:
+def test_a_scan_without_the_extra_names_it(scans: dict[str, Path], monkeypatch: pytest.MonkeyPatch, placed_pdf) -> None:
     monkeypatch.setitem(sys.modules, "rapidocr", None)  # import rapidocr now raises ImportError
     for path in (scans["scanned"], scans["tiff"]):
         with pytest.raises(IngestError) as caught:
@@ -256,8 +274,9 @@ def test_a_scan_without_the_extra_names_it(scans: dict[str, Path], monkeypatch: 
     assert "ocr" not in document.meta
 
 
-def test_a_cover_with_an_emblem_keeps_its_text_without_the_extra(cjk_font_file: str, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cover_with_an_emblem_keeps_its_text_without_the_extra(
+    cjk_font_file: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "rapidocr", None)
     pdf = FPDF()
     pdf.add_font("cjk", fname=cjk_font_file)
