@@ -14,7 +14,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from ingest.document import IngestError, RawDocument
+from ingest.document import RawDocument
+from ingest.errors import IngestError
 from ingest.loaders.base import Loader
 from ingest.loaders.layout import document_lines
 from ingest.loaders.scan import read_scans
