@@ -256,7 +256,7 @@ class Page:
                 CompareTab(self.service).build()
                 with gr.Tab("文库", id="library", elem_id="gq-tab-library"):
                     files = gr.File(
-                        label="上传报告（txt、md、pdf、docx、html、csv、jsonl，可多选）",
+                        label="上传报告（txt、md、pdf、docx、html、csv、jsonl；扫描件 png、jpg、tif，可多选）",
                         file_count="multiple",
                         file_types=list(SUFFIXES),
                         type="filepath",
@@ -306,7 +306,8 @@ class Page:
 def _report_text(report: Any) -> str:
     if report.status == "failed" or not report.documents:
         return report.message
-    return "；".join(f"{d.name}：{STATUS_LABELS.get(d.status, d.status)}，{d.chunks} 个段落" for d in report.documents)
+    done = [f"{d.name}：{STATUS_LABELS.get(d.status, d.status)}，{d.chunks} 个段落" for d in report.documents]
+    return "；".join(done + [f"请核对扫描件：{note}" for note in report.notes])
 
 
 def _when(stamp: Any) -> str:
