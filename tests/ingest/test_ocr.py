@@ -6,6 +6,8 @@ keep their page numbers, and answer questions from an index of them.
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import struct
 import sys
@@ -131,26 +133,36 @@ def test_scanned_document_records_ocr(scanned_document) -> None:
 
 
 @pytest.fixture(scope="module")
-def scan_searcher(scans: dict[str, Path], tmp_path_factory: pytest.TempPathFactory):
-    """A ``Searcher`` over an index of the three scanned files (the real e5 model, SQLite, FAISS)."""
-    import os
+def scan_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """Settings for an index of the scans (the real e5 model)."""
+    cache = os.environ.get("GOVQA_MODEL_CACHE") or str(tmp_path_factory.mktemp("model-cache"))
+    return Config(model=ModelConfig(cache_dir=cache), index=IndexConfig(path=str(tmp_path_factory.mktemp("ocr"))))
 
+
+@pytest.fixture(scope="module")
+def scan_searcher(scans: dict[str, Path], scan_config: Config):
+    """A ``Searcher`` over an index of the three scanned files (SQLite, FAISS)."""
     from index import Index
     from qa import Searcher
 
-    cache = os.environ.get("GOVQA_MODEL_CACHE") or str(tmp_path_factory.mktemp("model-cache"))
-    config = Config(model=ModelConfig(cache_dir=cache), index=IndexConfig(path=str(tmp_path_factory.mktemp("ocr"))))
-    index = Index.open(config.index.path, config, create=True)
+    index = Index.open(scan_config.index.path, scan_config, create=True)
     reports = index.add_paths(list(scans.values()))
     assert [r.status for r in reports] == ["ok"] * 3, [(r.path, r.error) for r in reports]
-    return Searcher(index, config)
+    return Searcher(index, scan_config)
 
 
-def test_ask_cites_the_scanned_page(scan_searcher) -> None:
-    answer = scan_searcher.ask("今年新建多少套保障性住房？")
-    assert answer.verdict == "found"
-    assert (answer.citation.doc, answer.citation.page) == ("scanned.pdf", 2)
-    assert "三千套" in answer.answer
+def test_govqa_ask_cites_the_scanned_page(scan_searcher, scan_config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from govqa.cli import app
+
+    monkeypatch.setenv("GOVQA_MODEL_CACHE", scan_config.model.cache_dir)
+    result = CliRunner().invoke(app, ["ask", "今年新建多少套保障性住房？", "--json", "--index", scan_config.index.path])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["verdict"] == "found"
+    assert (answer["citation"]["doc"], answer["citation"]["page"]) == ("scanned.pdf", 2)
+    assert "三千套" in answer["answer"]
 
 
 @pytest.mark.parametrize(
