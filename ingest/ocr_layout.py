@@ -6,11 +6,11 @@ as a PDF's text layer (``ingest.loaders.layout.document_lines``).
 1. Deskew: a scan is often turned by a degree or two; the boxes' corners are
    turned back by the median slope of their top edges, so that a wrapped line and
    the next start at the same x.
-2. Columns: a gutter is a vertical strip, at least one line high wide, that
-   (nearly) no line crosses, with lines on both sides of it; lines crossing a
-   gutter (a title over both columns)
-   span the page and separate bands. Within a band, columns are read left to
-   right, each top to bottom (the way XY-cut orders a page).
+2. Columns: a gutter is a vertical strip, as wide as a line is high, that
+   (nearly) no line crosses, with lines on both sides of it; a line crossing a
+   gutter (a title over both columns) spans the page and separates bands.
+   Within a band, columns are read left to right, each top to bottom (the way
+   XY-cut orders a page).
 3. Blocks: within a column, a gap over ``BLOCK_GAP`` line heights starts a new
    block, as pdfminer's text blocks do on a PDF page.
 """
