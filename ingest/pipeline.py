@@ -11,6 +11,7 @@ from ingest.build import build_document
 from ingest.chunk import chunk_document
 from ingest.document import Chunk, Document, IngestError
 from ingest.loaders import loader_for, supported_suffixes
+from ingest.loaders.scan import scan_notes
 from ingest.settings import ChunkConfig, OcrConfig
 
 # A folder's notes about itself, not reports.
@@ -98,16 +99,6 @@ def load_file(path: Path, ocr: OcrConfig | None = None) -> tuple[list[Document],
     return documents, row_errors
 
 
-def scan_notes(document: Document) -> list[str]:
-    """What to check in an OCRed document: pages read with low confidence, pages where no text was found."""
-    notes = []
-    if low := document.meta.get("ocr_low_confidence_pages"):
-        notes.append(f"{document.name}: OCR confidence low on page(s) {low.replace(' ', ', ')}; check the scan")
-    if blank := document.meta.get("ocr_blank_pages"):
-        notes.append(f"{document.name}: no text found on scanned page(s) {blank.replace(' ', ', ')}")
-    return notes
-
-
 def ingest_paths(
     paths: Iterable[str | os.PathLike], config: ChunkConfig, ocr: OcrConfig | None = None
 ) -> Iterator[FileResult]:
@@ -129,5 +120,5 @@ def ingest_paths(
             "ok",
             [(d, chunk_document(d, config)) for d in documents],
             row_errors=row_errors,
-            notes=[note for d in documents for note in scan_notes(d)],
+            notes=[note for d in documents for note in scan_notes(d.name, d.meta)],
         )

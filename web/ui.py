@@ -101,7 +101,7 @@ class Page:
                 d.chunks,
                 d.chars,
                 _when(d.added_at),
-                "" if getattr(d, "ocr_confidence", None) is None else f"{d.ocr_confidence:.3f}",
+                "" if d.ocr_confidence is None else f"{d.ocr_confidence:.3f}",
             ]
             for d in self.service.documents()
         ]

@@ -1,8 +1,8 @@
-"""Scanned pages, from a PDF or an image file: OCR, layout, and what the document records of it."""
+"""Scanned pages, from a PDF or an image file: OCR, layout, what the document records of it and what to check."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ingest import ocr
 from ingest.loaders.pdf_wraps import Placed
@@ -42,3 +42,17 @@ def read_scans(
     if blank:
         meta["ocr_blank_pages"] = " ".join(map(str, blank))
     return placed, meta
+
+
+def scan_notes(name: str, meta: Mapping[str, str]) -> list[str]:
+    """What a person should check in document ``name`` read by OCR (``meta`` as ``read_scans`` wrote it).
+
+    One line for the pages read with low confidence, one for the pages where no text
+    was found; none for a document read from text.
+    """
+    notes = []
+    if low := meta.get("ocr_low_confidence_pages"):
+        notes.append(f"{name}: OCR confidence low on page(s) {low.replace(' ', ', ')}; check the scan")
+    if blank := meta.get("ocr_blank_pages"):
+        notes.append(f"{name}: no text found on scanned page(s) {blank.replace(' ', ', ')}")
+    return notes
