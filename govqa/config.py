@@ -21,7 +21,7 @@ from typing import Any, Literal, get_type_hints
 
 from index.settings import IndexConfig, ModelConfig
 from ingest.errors import ConfigError
-from ingest.settings import ChunkConfig
+from ingest.settings import ChunkConfig, OcrConfig
 from qa.settings import SearchConfig
 from web.settings import AppConfig
 
@@ -32,6 +32,7 @@ __all__ = [
     "ConfigError",
     "IndexConfig",
     "ModelConfig",
+    "OcrConfig",
     "SearchConfig",
     "load_config",
 ]
@@ -42,6 +43,7 @@ class Config:
     """All of govqa's settings, one section per stage."""
 
     chunk: ChunkConfig = field(default_factory=ChunkConfig)
+    ocr: OcrConfig = field(default_factory=OcrConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     search: SearchConfig = field(default_factory=SearchConfig)

@@ -182,8 +182,10 @@ class Index:
         owners: list[PathReport] = []
 
         def documents() -> Iterator[tuple[Document, list[Chunk]]]:
-            for result in ingest_paths(paths, chunk_config or self.config.chunk):
-                report = PathReport(result.path, result.status, error=result.error, row_errors=result.row_errors)
+            for result in ingest_paths(paths, chunk_config or self.config.chunk, self.config.ocr):
+                report = PathReport(
+                    result.path, result.status, error=result.error, row_errors=result.row_errors, notes=result.notes
+                )
                 reports.append(report)
                 for document, chunks in result.documents:
                     too_big = self._too_big(document, chunks)

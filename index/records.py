@@ -55,7 +55,11 @@ class ChunkSentences:
 
 @dataclass(frozen=True)
 class DocumentInfo:
-    """One indexed document, as `govqa index list` shows it."""
+    """One indexed document, as `govqa index list` shows it.
+
+    ``ocr_confidence`` is the mean recognition confidence (0-1) of a document read by
+    OCR (scanned pages), None for one read from text.
+    """
 
     name: str
     title: str
@@ -67,6 +71,7 @@ class DocumentInfo:
     added_at: str
     content_hash: str
     source: str
+    ocr_confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -87,3 +92,4 @@ class PathReport:
     results: list[AddResult] = field(default_factory=list)
     error: str = ""
     row_errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)

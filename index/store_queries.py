@@ -80,7 +80,8 @@ class StoreQueries:
         """Every document with its chunk count, by name."""
         rows = self._rows(
             "SELECT d.name, d.title, d.year, d.region, d.region_path, "
-            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id), d.chars, d.added_at, d.content_hash, d.source "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id), d.chars, d.added_at, d.content_hash, d.source, "
+            "CAST(json_extract(d.meta, '$.ocr_confidence') AS REAL) "
             "FROM documents d ORDER BY d.name"
         )
         return [DocumentInfo(*row) for row in rows]

@@ -11,7 +11,8 @@ from ingest.build import build_document
 from ingest.chunk import chunk_document
 from ingest.document import Chunk, Document, IngestError
 from ingest.loaders import loader_for, supported_suffixes
-from ingest.settings import ChunkConfig
+from ingest.loaders.scan import scan_notes
+from ingest.settings import ChunkConfig, OcrConfig
 
 # A folder's notes about itself, not reports.
 _FOLDER_NOTES = {"README", "LICENSE", "CHANGELOG"}
@@ -23,7 +24,8 @@ class FileResult:
 
     ``status`` is ``ok``, ``failed`` or ``skipped`` (a file in a folder that no
     loader reads). ``row_errors`` holds reasons for bad rows of a multi-document
-    export whose other rows loaded.
+    export whose other rows loaded; ``notes`` what a person should check in a
+    document that loaded (scanned pages read with low confidence, blank pages).
     """
 
     path: Path
@@ -31,6 +33,7 @@ class FileResult:
     documents: list[tuple[Document, list[Chunk]]] = field(default_factory=list)
     error: str = ""
     row_errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str]]:
@@ -74,9 +77,9 @@ def _walk(folder: Path, seen_dirs: set[str]) -> Iterator[tuple[Path, str]]:
             yield entry, "broken symlink"
 
 
-def load_file(path: Path) -> tuple[list[Document], list[str]]:
+def load_file(path: Path, ocr: OcrConfig | None = None) -> tuple[list[Document], list[str]]:
     """The documents in one file and the reasons for any bad rows; ``IngestError`` if none load."""
-    loader = loader_for(path)
+    loader = loader_for(path, ocr)
     documents: list[Document] = []
     row_errors: list[str] = []
     try:
@@ -96,8 +99,10 @@ def load_file(path: Path) -> tuple[list[Document], list[str]]:
     return documents, row_errors
 
 
-def ingest_paths(paths: Iterable[str | os.PathLike], config: ChunkConfig) -> Iterator[FileResult]:
-    """Load, clean and chunk every file under ``paths``: one result per file, in order."""
+def ingest_paths(
+    paths: Iterable[str | os.PathLike], config: ChunkConfig, ocr: OcrConfig | None = None
+) -> Iterator[FileResult]:
+    """Load, clean and chunk every file under ``paths`` (scans read as ``ocr`` says): one result per file, in order."""
     for path, problem in iter_files(paths):
         if problem == "skip":
             yield FileResult(path, "skipped", error=f"unsupported file type {path.suffix or '(none)'!r}")
@@ -106,8 +111,14 @@ def ingest_paths(paths: Iterable[str | os.PathLike], config: ChunkConfig) -> Ite
             yield FileResult(path, "failed", error=problem)
             continue
         try:
-            documents, row_errors = load_file(path)
+            documents, row_errors = load_file(path, ocr)
         except IngestError as exc:
             yield FileResult(path, "failed", error=str(exc))
             continue
-        yield FileResult(path, "ok", [(d, chunk_document(d, config)) for d in documents], row_errors=row_errors)
+        yield FileResult(
+            path,
+            "ok",
+            [(d, chunk_document(d, config)) for d in documents],
+            row_errors=row_errors,
+            notes=[note for d in documents for note in scan_notes(d.name, d.meta)],
+        )

@@ -1,9 +1,11 @@
-"""Fixtures shared across the test packages: a small real embedding model, configs and documents for index tests."""
+"""Fixtures shared across the test packages: a CJK font, a small real embedding model, configs and documents."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -11,6 +13,22 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+CJK_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+@pytest.fixture(scope="session")
+def cjk_font_file() -> str:
+    """A font file with Chinese glyphs (Debian package fonts-wqy-microhei), or skip."""
+    for candidate in CJK_FONTS:
+        if Path(candidate).exists():
+            return candidate
+    if shutil.which("fc-list"):
+        listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True).stdout
+        files = [line.split(":")[0] for line in listed.splitlines() if line.strip()]
+        if files:
+            return files[0]
+    pytest.skip("no CJK font: apt-get install fonts-wqy-microhei")
 
 
 @pytest.fixture(scope="session")

@@ -126,7 +126,18 @@ class Guard:
 # -- routes ---------------------------------------------------------------
 def doc_json(doc: Any) -> dict[str, Any]:
     """An ``index.DocumentInfo`` as JSON."""
-    fields = ("name", "title", "year", "region", "region_path", "chunks", "chars", "added_at", "source")
+    fields = (
+        "name",
+        "title",
+        "year",
+        "region",
+        "region_path",
+        "chunks",
+        "chars",
+        "added_at",
+        "source",
+        "ocr_confidence",
+    )
     data = {f: getattr(doc, f, None) for f in fields}
     if data["added_at"] is not None and not isinstance(data["added_at"], (str, int, float)):
         data["added_at"] = str(data["added_at"])

@@ -61,6 +61,8 @@ class UploadReport:
     status: str  # added | unchanged | replaced | failed | mixed
     message: str = ""
     documents: list[DocResult] = field(default_factory=list)
+    # What a person should check in a scan that loaded: pages read with low OCR confidence, blank pages.
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The report as the API returns it."""
@@ -69,6 +71,7 @@ class UploadReport:
             "status": self.status,
             "message": self.message,
             "documents": [vars(d) for d in self.documents],
+            "notes": self.notes,
         }
 
 
@@ -304,6 +307,7 @@ class Service:
             error = "; ".join(r.error for r in results if r.error)
         docs = [DocResult(d.name, d.status, d.chunks) for r in results for d in r.results]
         report.documents = docs
+        report.notes = [note for r in results for note in r.notes]
         if not docs and not error and self.jobs.stopping.is_set():
             error = "the server stopped while this file was being indexed: send it again"
         if error and not docs:

@@ -91,9 +91,18 @@ class Page:
         return f'<div class="gq-status gq-{kind}" role="status">{bar}<span>{esc(message)}</span></div>'
 
     def docs_rows(self) -> list[list[Any]]:
-        """Rows of the documents table."""
+        """Rows of the documents table; a scan's row gives its OCR confidence (识别置信度)."""
         return [
-            [d.title or d.name, d.name, d.region or "", d.year or "", d.chunks, d.chars, _when(d.added_at)]
+            [
+                d.title or d.name,
+                d.name,
+                d.region or "",
+                d.year or "",
+                d.chunks,
+                d.chars,
+                _when(d.added_at),
+                "" if d.ocr_confidence is None else f"{d.ocr_confidence:.3f}",
+            ]
             for d in self.service.documents()
         ]
 
@@ -247,7 +256,7 @@ class Page:
                 CompareTab(self.service).build()
                 with gr.Tab("文库", id="library", elem_id="gq-tab-library"):
                     files = gr.File(
-                        label="上传报告（txt、md、pdf、docx、html、csv、jsonl，可多选）",
+                        label="上传报告（txt、md、pdf、docx、html、csv、jsonl；扫描件 png、jpg、tif，可多选）",
                         file_count="multiple",
                         file_types=list(SUFFIXES),
                         type="filepath",
@@ -261,7 +270,7 @@ class Page:
                     upload_result = gr.HTML(elem_id="gq-upload-result")
                     stats = gr.HTML(self.stats_html(), elem_id="gq-stats")
                     table = gr.Dataframe(
-                        headers=["标题", "名称", "地区", "年份", "段落数", "字数", "添加时间"],
+                        headers=["标题", "名称", "地区", "年份", "段落数", "字数", "添加时间", "OCR置信度"],
                         value=self.docs_rows(),
                         interactive=False,
                         wrap=True,
@@ -297,7 +306,8 @@ class Page:
 def _report_text(report: Any) -> str:
     if report.status == "failed" or not report.documents:
         return report.message
-    return "；".join(f"{d.name}：{STATUS_LABELS.get(d.status, d.status)}，{d.chunks} 个段落" for d in report.documents)
+    done = [f"{d.name}：{STATUS_LABELS.get(d.status, d.status)}，{d.chunks} 个段落" for d in report.documents]
+    return "；".join(done + [f"请核对扫描件：{note}" for note in report.notes])
 
 
 def _when(stamp: Any) -> str:

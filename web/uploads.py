@@ -27,6 +27,13 @@ MAX_NAME_CHARS = 80
 # and a few harmless punctuation marks common in report titles.
 _UNSAFE = re.compile(r"[^\w\-. ()（）《》【】\[\]、，·]+")
 _CONTROL = bytes(set(range(32)) - {9, 10, 12, 13, 27} | {127})
+# Scanned pages, by their files' magic numbers (PNG spec 5.2, JPEG's SOI marker, TIFF 6.0 section 2),
+# with the endings each may carry.
+_IMAGES = {
+    "png": ((b"\x89PNG\r\n\x1a\n",), (".png",)),
+    "jpeg": ((b"\xff\xd8\xff",), (".jpg", ".jpeg")),
+    "tiff": ((b"II*\x00", b"MM\x00*"), (".tif", ".tiff")),
+}
 
 
 class UploadError(GovqaError):
@@ -47,14 +54,17 @@ class StoredUpload:
 
     client_name: str
     path: Path
-    kind: str  # pdf | docx | text
+    kind: str  # pdf | docx | text | png | jpeg | tiff
     size: int
 
 
 def sniff(data: bytes) -> str:
-    """What ``data`` is by content alone: ``pdf``, ``docx``, ``text`` or ``UploadError``."""
+    """What ``data`` is by content: ``pdf``, ``docx``, ``text``, ``png``, ``jpeg``, ``tiff``, or ``UploadError``."""
     if not data:
         raise UploadError("the file is empty")
+    for kind, (magics, _) in _IMAGES.items():
+        if data.startswith(magics):
+            return kind
     # The PDF header may follow up to 1 KiB of junk (PDF 1.7, annex H).
     if b"%PDF-" in data[:1024]:
         return "pdf"
@@ -101,11 +111,16 @@ def choose_suffix(client_name: str, kind: str) -> str:
     claimed = Path(client_name).suffix.lower()
     if claimed and claimed not in SUFFIXES:
         raise UploadError(f"unsupported file type {claimed!r}; supported: {ACCEPT}")
+    if kind in _IMAGES:
+        endings = _IMAGES[kind][1]
+        if claimed and claimed not in endings:
+            raise UploadError(f"the name says {claimed} but the content is a {kind.upper()} image")
+        return claimed or endings[0]
     if kind in ("pdf", "docx"):
         if claimed and claimed != f".{kind}":
             raise UploadError(f"the name says {claimed} but the content is a {kind.upper()} file")
         return f".{kind}"
-    if claimed in (".pdf", ".docx"):
+    if claimed in (".pdf", ".docx") or any(claimed in endings for _, endings in _IMAGES.values()):
         raise UploadError(f"the name says {claimed} but the content is plain text")
     return ".html" if claimed == ".htm" else (claimed or ".txt")
 

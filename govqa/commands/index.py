@@ -77,6 +77,8 @@ def add_paths(paths: list[Path], index_dir: Path | None, config: Config, progres
             typer.echo(f"{'ok':10} {report.path}: {len(report.results)} documents, {detail} ({chunks} chunks)")
         for error in report.row_errors:
             typer.echo(f"{'row failed':10} {report.path}: {error}", err=True)
+        for note in report.notes:
+            typer.echo(f"{'check':10} {report.path}: {note}")
     documents = sum(statuses.values())
     typer.echo(
         f"documents: {documents} ({statuses['added']} added, {statuses['replaced']} replaced, "
@@ -114,16 +116,17 @@ def list_command(
     index_dir: Path = INDEX_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print the documents as JSON."),
 ) -> None:
-    """List the indexed documents: name, year, region, chunks, characters, when added."""
+    """List the indexed documents: name, year, region, chunks, characters, when added, and OCR confidence of scans."""
     with open_index(index_dir, load_config(), check_model=False) as index:
         documents = index.documents()
     if as_json:
         typer.echo(json.dumps([asdict(d) for d in documents], ensure_ascii=False, indent=1))
         return
     for d in documents:
+        ocr = "" if d.ocr_confidence is None else f"\tOCR confidence {d.ocr_confidence:.3f}"
         typer.echo(
             f"{d.name}\t{d.year or ''}\t{d.region_path or d.region or ''}\t{d.chunks} chunks\t"
-            f"{d.chars} chars\t{d.added_at}"
+            f"{d.chars} chars\t{d.added_at}{ocr}"
         )
     typer.echo(f"{len(documents)} document(s), {sum(d.chunks for d in documents)} chunks")
 

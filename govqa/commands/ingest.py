@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
 
 
 def ingest(
-    paths: list[Path] = typer.Argument(..., help="Files or folders of reports (txt, md, pdf, docx, html, csv, jsonl)."),
+    paths: list[Path] = typer.Argument(
+        ..., help="Files or folders of reports (txt, md, pdf, docx, html, csv, jsonl; png, jpg, tif scans by OCR)."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only show documents and chunks; build no index."),
     as_json: bool = typer.Option(False, "--json", help="Print every document with its chunks as JSON."),
     index_dir: Path = typer.Option(None, "--index", help="Index folder (default: config or $GOVQA_INDEX)."),
@@ -30,7 +32,7 @@ def ingest(
         from govqa.commands.index import add_paths  # the index stage owns adding
 
         raise typer.Exit(add_paths(paths, index_dir, config))
-    results = list(ingest_paths(paths, config.chunk))
+    results = list(ingest_paths(paths, config.chunk, config.ocr))
     if as_json:
         json.dump(dry_run_json(results), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -52,6 +54,9 @@ def dry_run_json(results: list[FileResult]) -> dict:
                     "year": document.year,
                     "region": document.region,
                     "region_path": document.meta.get("region_path", ""),
+                    "ocr_confidence": (
+                        float(document.meta["ocr_confidence"]) if "ocr_confidence" in document.meta else None
+                    ),
                     "content_hash": document.content_hash,
                     "chars": len(document.text),
                     "sections": [{"level": s.level, "title": s.title, "start": s.start} for s in document.sections],
@@ -100,6 +105,8 @@ def print_summary(results: list[FileResult]) -> None:
             )
         for error in result.row_errors:
             typer.echo(f"ROW     {result.path}: {error}", err=True)
+        for note in result.notes:
+            typer.echo(f"CHECK   {result.path}: {note}")
     summary = summarise(results)
     for suffix, c in sorted(summary["by_format"].items()):
         typer.echo(

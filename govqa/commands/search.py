@@ -66,7 +66,8 @@ def ask(
         return
     if answer.verdict == "found":
         c = answer.citation
-        typer.echo(f"答: {answer.answer}\n   — {c.title} · {c.section or '（无章节）'} · 字符 {c.start}-{c.end}")
+        page = f" · p.{c.page}" if c.page else ""
+        typer.echo(f"答: {answer.answer}\n   — {c.title} · {c.section or '（无章节）'}{page} · 字符 {c.start}-{c.end}")
     else:
         typer.echo(f"{answer.answer}. Nearest passages (weak):")
     for rank, hit in enumerate(answer.hits, start=1):

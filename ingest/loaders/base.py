@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ingest.document import RawDocument
+from ingest.settings import OcrConfig
 
 
 class Loader(ABC):
@@ -14,8 +15,12 @@ class Loader(ABC):
 
     A loader yields one ``RawDocument`` per report in the file (one for most
     formats, one per row for CSV/JSONL exports) and raises ``IngestError``
-    with a one-line reason when the file cannot be read.
+    with a one-line reason when the file cannot be read. ``ocr`` says how the
+    loaders of scans (PDF, images) read scanned pages; the others ignore it.
     """
+
+    def __init__(self, ocr: OcrConfig | None = None):
+        self.ocr = ocr or OcrConfig()
 
     #: File name endings this loader handles, lower case, with the dot.
     suffixes: tuple[str, ...] = ()

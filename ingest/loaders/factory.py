@@ -8,11 +8,13 @@ from ingest.document import IngestError
 from ingest.loaders.base import Loader
 from ingest.loaders.docx import DocxLoader
 from ingest.loaders.html import HtmlLoader
+from ingest.loaders.image import ImageLoader
 from ingest.loaders.pdf import PdfLoader
 from ingest.loaders.table import CsvLoader, JsonlLoader
 from ingest.loaders.text import TextLoader
+from ingest.settings import OcrConfig
 
-LOADERS: tuple[Loader, ...] = (TextLoader(), PdfLoader(), DocxLoader(), HtmlLoader(), CsvLoader(), JsonlLoader())
+LOADERS: tuple[type[Loader], ...] = (TextLoader, PdfLoader, DocxLoader, HtmlLoader, CsvLoader, JsonlLoader, ImageLoader)
 
 
 def supported_suffixes() -> tuple[str, ...]:
@@ -20,10 +22,10 @@ def supported_suffixes() -> tuple[str, ...]:
     return tuple(s for loader in LOADERS for s in loader.suffixes)
 
 
-def loader_for(path: Path) -> Loader:
-    """The loader for ``path``, or ``IngestError`` naming the formats that are supported."""
+def loader_for(path: Path, ocr: OcrConfig | None = None) -> Loader:
+    """The loader for ``path`` (reading scans as ``ocr`` says), or ``IngestError`` naming the supported formats."""
     suffix = path.suffix.lower()
     for loader in LOADERS:
         if suffix in loader.suffixes:
-            return loader
+            return loader(ocr=ocr)
     raise IngestError(f"unsupported file type {suffix or '(none)'!r}; supported: {' '.join(supported_suffixes())}")

@@ -2,7 +2,9 @@
 
 Each page's lines come in reading order (column by column), without the page
 furniture (``ingest.furniture``), each with its 1-based page and whether the
-next line continues its paragraph (``ingest.loaders.pdf_wraps``).
+next line continues its paragraph (``ingest.loaders.pdf_wraps``). A scanned
+page (an image and next to no text layer) is rendered and read by OCR
+(``ingest.loaders.scan``); its lines then go through the same rules.
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTFigure, LTTextBox, LTTextLine
+from pdfminer.layout import LAParams, LTFigure, LTImage, LTTextBox, LTTextLine
 from pdfminer.pdfexceptions import PDFException
 from pdfminer.psexceptions import PSException
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
-from ingest import furniture, metadata
+from ingest import ocr
 from ingest.document import IngestError, Line, RawDocument
 from ingest.loaders.base import Loader
-from ingest.loaders.pdf_wraps import Placed, column_edges, continues
+from ingest.loaders.layout import document_lines
+from ingest.loaders.pdf_render import render_pages
+from ingest.loaders.pdf_wraps import Placed, column_edges
+from ingest.loaders.scan import read_scans
 
 # pdfminer groups lines into a text block while the gap between them is under
 # ``line_margin`` line heights; its default 0.5 splits the 1.5-2x line pitch of
@@ -66,11 +71,13 @@ def _open(path: Path) -> PdfReader:
 
 
 class PdfLoader(Loader):
-    """Reads text-layer PDFs with pypdf; every line carries its 1-based page.
+    """Reads PDFs: the text layer with pdfminer.six, scanned pages by OCR; every line carries its 1-based page.
 
     Encrypted files are opened with the empty password when that works (many
-    government PDFs are "encrypted" only to forbid editing). Scanned PDFs, with no
-    text layer at all, are rejected: they need OCR, which this loader does not do.
+    government PDFs are "encrypted" only to forbid editing). A page holding an
+    image and fewer than ``[ocr] min_text_chars`` characters of text layer is a
+    scan: only those pages are rendered and OCRed, so a PDF mixing text and
+    scanned pages gets OCR only where needed.
     """
 
     suffixes = (".pdf",)
@@ -91,20 +98,24 @@ class PdfLoader(Loader):
         finally:
             pypdf_log.setLevel(level)
         if not any(line.text.strip() for line in lines):
-            raise IngestError("no text layer (scanned PDF?), needs OCR")
+            raise IngestError(
+                "no text recognised on the scanned pages (blank images?)"
+                if "ocr" in meta
+                else "no text on any page (empty pages)"
+            )
         yield RawDocument(path.name, str(path), lines, meta)
 
-    @staticmethod
-    def _read(path: Path) -> tuple[list[Line], dict[str, str]]:
+    def _read(self, path: Path) -> tuple[list[Line], dict[str, str]]:
         page_number = 0
         try:
             reader = _open(path)
             info = reader.metadata
             title = str(info.title or "").strip() if info else ""
-            pages = []
-            # page_number names the page in the error below when pdfminer fails on it.
-            for page_number, layout in enumerate(extract_pages(path, password="", laparams=LAYOUT), start=1):  # noqa: B007
+            pages, scanned = [], []
+            for page_number, layout in enumerate(extract_pages(path, password="", laparams=LAYOUT), start=1):
                 pages.append(_placed_lines(layout))
+                if _is_scan(layout, pages[-1], self.ocr.min_text_chars):
+                    scanned.append(page_number)
             page_number = 0
         except IngestError:
             raise
@@ -127,9 +138,29 @@ class PdfLoader(Loader):
             # pypdf and pdfminer both document that broken files may raise exceptions beyond their own.
             where = f"page {page_number}: " if page_number else ""
             raise IngestError(f"corrupt PDF: {where}{_reason(exc)}") from None
-        dropped = furniture.furniture([[p.text for p in page] for page in pages])
-        title = title or _running_title(pages, dropped)
-        return _lines(pages, dropped), {"title": title} if title else {}
+        meta: dict[str, str] = {}
+        if scanned and not ocr.available() and all(pages[n - 1] for n in scanned):
+            # Without the ocr extra, a page with a picture and a little text (a cover with an emblem
+            # and the title) keeps its text layer; a page with no text at all cannot be read.
+            scanned = []
+        if scanned:
+            images = render_pages(path, scanned, self.ocr.dpi, self.ocr.max_pixels)
+            read, meta = read_scans(images, len(scanned), self.ocr)
+            for number, lines in read.items():
+                pages[number - 1] = lines
+        lines, running_title = document_lines(pages)
+        title = title or running_title
+        return lines, {**meta, **({"title": title} if title else {})}
+
+
+def _is_scan(layout, lines: list[Placed], min_text_chars: int) -> bool:
+    """A page that holds an image and fewer than ``min_text_chars`` visible characters of text layer."""
+    chars = sum(len("".join(line.text.split())) for line in lines)
+    return chars < min_text_chars and _has_image(layout)
+
+
+def _has_image(container) -> bool:
+    return any(isinstance(item, LTImage) or (isinstance(item, LTFigure) and _has_image(item)) for item in container)
 
 
 def _placed_lines(layout) -> list[Placed]:
@@ -143,14 +174,6 @@ def _placed_lines(layout) -> list[Placed]:
     ]
 
 
-def _running_title(pages: list[list[Placed]], dropped: list[set[int]]) -> str:
-    """The report's title when it runs as the header of the pages: dropped from the text, kept as the title."""
-    if not pages:
-        return ""
-    furniture_of_first = (pages[0][i].text.strip() for i in sorted(dropped[0]))
-    return next((text for text in furniture_of_first if metadata.names_document_kind(text)), "")
-
-
 def _text_boxes(container) -> Iterator[LTTextBox]:
     """The text blocks of a page or figure in pdfminer's reading order, those inside figures in place."""
     for item in container:
@@ -158,21 +181,3 @@ def _text_boxes(container) -> Iterator[LTTextBox]:
             yield item
         elif isinstance(item, LTFigure):
             yield from _text_boxes(item)
-
-
-def _lines(pages: list[list[Placed]], dropped: list[set[int]]) -> list[Line]:
-    """The document's lines without the ``dropped`` furniture, each marked when the next line continues it."""
-    body = [
-        [(number, p) for i, p in enumerate(page) if i not in dropped[number - 1] and p.text.strip()]
-        for number, page in enumerate(pages, start=1)
-    ]
-    flat = [item for page in body for item in page]
-    lines = []
-    for (number, line), following in zip(flat, flat[1:] + [None], strict=False):
-        joined = False
-        if following:
-            next_number, nxt = following
-            same_flow = next_number == number + 1 or (next_number == number and nxt.block == line.block)
-            joined = continues(line, nxt, same_flow)
-        lines.append(Line(line.text, page=number, continues=joined))
-    return lines

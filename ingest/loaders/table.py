@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from ingest.document import IngestError, Line, RawDocument
 from ingest.loaders.base import Loader
 from ingest.loaders.text import BLOCK, bom_encoding, guess_encoding, looks_binary, split_lines
+from ingest.settings import OcrConfig
 
 TEXT_NAMES = ("full_text", "text", "content", "正文", "内容", "body")
 META_NAMES = {
@@ -111,7 +112,8 @@ def _raise_field_limit() -> None:
 class _ExportLoader(Loader):
     """Shared by the CSV and JSONL loaders: the text column choice and rows to documents."""
 
-    def __init__(self, text_column: str | None = None) -> None:
+    def __init__(self, text_column: str | None = None, ocr: OcrConfig | None = None) -> None:
+        super().__init__(ocr)
         self.text_column = text_column
 
     def _documents(

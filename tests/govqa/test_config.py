@@ -21,6 +21,16 @@ def test_a_file_overrides_settings_and_ints_become_floats(tmp_path):
     assert (cfg.search.fusion, cfg.search.rrf_k, cfg.search.keyword_weight) == ("rrf", 60, 1.0)
 
 
+def test_ocr_settings_reach_the_loaders(tmp_path):
+    from ingest.loaders import loader_for
+
+    path = tmp_path / "govqa.toml"
+    path.write_text("[ocr]\ndpi = 300\nworkers = 1\n", encoding="utf-8")
+    cfg = load_config(path)
+    assert loader_for(tmp_path / "scan.tif", cfg.ocr).ocr == cfg.ocr
+    assert (cfg.ocr.dpi, cfg.ocr.workers) == (300, 1)
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
@@ -35,6 +45,8 @@ def test_a_file_overrides_settings_and_ints_become_floats(tmp_path):
         ("[search]\ndense_depth = true\n", "dense_depth must be int, got True"),
         ("[app]\nport = 70000\n", "[app]: port must be from 1 to 65535, got 70000"),
         ("[model]\nbatch_size = 0\n", "[model]: batch_size must be from 1 to 4096, got 0"),
+        ("[ocr]\nworkers = 0\n", "[ocr]: workers must be from 1 to 16, got 0"),
+        ("[ocr]\nlow_confidence = 2\n", "[ocr]: low_confidence must be from 0.0 to 1.0, got 2.0"),
     ],
 )
 def test_bad_values_are_one_line_errors_naming_the_file(tmp_path, text, message):

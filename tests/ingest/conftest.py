@@ -1,32 +1,15 @@
-"""PDFs laid out line by line, as report PDFs are: a CJK font and lines placed where a test says."""
+"""PDFs laid out line by line, as report PDFs are: lines placed where a test says (the CJK font: tests/conftest.py)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fpdf import FPDF
 
-CJK_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 FONT_SIZE = 12  # points; lines are placed on a 24-point pitch, like 三号 type on 28 points in a 公文
 PITCH = 24
-
-
-@pytest.fixture(scope="session")
-def cjk_font_file() -> str:
-    """A font file with Chinese glyphs (Debian package fonts-wqy-microhei), or skip."""
-    for candidate in CJK_FONTS:
-        if Path(candidate).exists():
-            return candidate
-    if shutil.which("fc-list"):
-        listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True).stdout
-        files = [line.split(":")[0] for line in listed.splitlines() if line.strip()]
-        if files:
-            return files[0]
-    pytest.skip("no CJK font: apt-get install fonts-wqy-microhei")
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
 
@@ -323,6 +324,42 @@ def test_upload_docx_and_gb18030_text(client, tmp_path) -> None:
         assert "四十公里" in hits[0]["text"]
     finally:
         for name in (f"{word}县.docx", f"{word}镇.txt"):
+            client.delete(f"/api/documents/{name}")
+
+
+def test_upload_scanned_page_images(client, cjk_font_file: str) -> None:
+    pytest.importorskip("rapidocr", reason="the ocr extra: pip install -e '.[ocr]'")
+    from PIL import Image, ImageDraw, ImageFont
+
+    def page(text: str) -> Image.Image:
+        image = Image.new("L", (900, 160), 255)
+        ImageDraw.Draw(image).text((40, 60), text, font=ImageFont.truetype(cjk_font_file, 28), fill=0)
+        return image
+
+    png, tiff = io.BytesIO(), io.BytesIO()
+    page("全县今年新建乡村图书馆四十二所，覆盖全部行政村。").save(png, "PNG")
+    page("全县今年新修农田水渠一百三十公里。").save(tiff, "TIFF", save_all=True, append_images=[page("")])
+    word = uuid.uuid4().hex[:6]
+    files = [  # the PNG has no file ending: its content says what it is
+        ("files", (f"扫描件-{word}", png.getvalue(), "application/octet-stream")),
+        ("files", (f"扫描件-{word}.tif", tiff.getvalue(), "image/tiff")),
+    ]
+    reports = uploaded(client, files)["files"]
+    assert [r["status"] for r in reports] == ["added", "added"], reports
+    names = [r["documents"][0]["name"] for r in reports]
+    try:
+        assert names == [f"扫描件-{word}.png", f"扫描件-{word}.tif"]
+        assert reports[0]["notes"] == []
+        assert reports[1]["notes"] == [f"{names[1]}: no text found on scanned page(s) 2"]
+        for question, fact, name in (
+            ("新建多少所乡村图书馆", "四十二所", names[0]),
+            ("新修多少公里农田水渠", "一百三十公里", names[1]),
+        ):
+            hit = client.get("/api/search", params={"q": question}).json()["hits"][0]
+            assert (hit["citation"]["doc"], hit["citation"]["page"]) == (name, 1) and fact in hit["text"]
+        assert all(client.get(f"/api/documents/{name}").json()["ocr_confidence"] > 0.9 for name in names)
+    finally:
+        for name in names:
             client.delete(f"/api/documents/{name}")
 
 

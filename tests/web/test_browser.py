@@ -7,6 +7,7 @@ Screenshots: runs/screenshots/screenshot-ask.png and screenshot-widget.png (copy
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -152,6 +153,31 @@ def test_upload_find_then_remove(open_page: Callable[..., Any], live_server: Any
         assert name not in page.locator("#gq-docs").inner_text()
         ask(page, f"{word}港示范区建成多少座潮汐电站")
         assert sentence not in page.locator("#gq-results").inner_text()
+    finally:
+        remove_via_api(live_server, name)
+
+
+def test_upload_a_scanned_page(
+    open_page: Callable[..., Any], live_server: Any, tmp_path: Path, cjk_font_file: str
+) -> None:
+    pytest.importorskip("rapidocr", reason="the ocr extra: pip install -e '.[ocr]'")
+    from PIL import Image, ImageDraw, ImageFont
+
+    word = uuid.uuid4().hex[:4]
+    name = f"扫描件{word}.png"
+    scan = Image.new("L", (900, 160), 255)
+    text = "全县今年新建乡村图书馆四十二所。"
+    ImageDraw.Draw(scan).text((40, 60), text, font=ImageFont.truetype(cjk_font_file, 28), fill=0)
+    scan.save(tmp_path / name)
+    page = open_page()
+    try:
+        line = upload(page, tmp_path / name)
+        assert "已添加" in line and name in line
+        docs = page.locator("#gq-docs").inner_text()
+        # Only a scan has an OCR confidence (the last column); the corpus reports leave it empty.
+        assert re.search(rf"{name}.*?\s(0\.9\d\d|1\.000)\s", docs + "\n", re.S), docs
+        ask(page, "新建多少所乡村图书馆")
+        assert text in page.locator("#gq-results .gq-card").first.inner_text()
     finally:
         remove_via_api(live_server, name)
 

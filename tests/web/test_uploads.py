@@ -6,8 +6,10 @@ import io
 import zipfile
 
 import pytest
+from PIL import Image
 
 from ingest.loaders import supported_suffixes
+from ingest.loaders.image import ImageLoader
 from web.uploads import UploadError, UploadStore, UploadTooLarge, choose_suffix, safe_stem, sniff
 
 
@@ -57,10 +59,35 @@ def test_suffix_from_content_not_name() -> None:
         choose_suffix("tool.exe", "text")
 
 
-@pytest.mark.parametrize("suffix", [s for s in supported_suffixes() if s not in (".pdf", ".docx")])
+@pytest.mark.parametrize(
+    "suffix", [s for s in supported_suffixes() if s not in (".pdf", ".docx", *ImageLoader.suffixes)]
+)
 def test_form_takes_every_text_format_the_loaders_read(suffix: str) -> None:
     expected = ".html" if suffix == ".htm" else suffix
     assert choose_suffix(f"报告{suffix.upper()}", "text") == expected
+
+
+@pytest.mark.parametrize(
+    "fmt, name, kind, stored",
+    [
+        ("PNG", "扫描件.png", "png", ".png"),
+        ("JPEG", "photo.JPG", "jpeg", ".jpg"),
+        ("JPEG", "photo", "jpeg", ".jpg"),
+        ("TIFF", "scan.tiff", "tiff", ".tiff"),
+    ],
+)
+def test_page_images_are_sniffed_by_content(fmt: str, name: str, kind: str, stored: str) -> None:
+    buffer = io.BytesIO()
+    Image.new("L", (8, 8), 255).save(buffer, fmt)
+    assert sniff(buffer.getvalue()) == kind
+    assert choose_suffix(name, kind) == stored
+
+
+def test_an_image_named_as_another_type_is_refused() -> None:
+    with pytest.raises(UploadError, match="content is a PNG image"):
+        choose_suffix("report.pdf", "png")
+    with pytest.raises(UploadError, match="content is plain text"):
+        choose_suffix("scan.png", "text")
 
 
 @pytest.mark.parametrize(
