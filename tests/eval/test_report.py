@@ -148,10 +148,11 @@ def test_gate_passes_and_fails(run_dir, tmp_path, capsys):
     assert gate.main([str(run_dir / "summary.json")]) == 1  # recall@5 = 2/3
     assert "FAIL: recall@5 = 0.667 (2/3) is below the floor" in capsys.readouterr().err
     summary["recall@5"] = gate.RECALL_AT_5_BASELINE - gate.TOLERANCE
+    summary["mrr@10"] = gate.MRR_AT_10_FLOOR
     summary["not_found_on_answerable"] = 0.0
     (tmp_path / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     assert gate.main([str(tmp_path)]) == 0
-    assert capsys.readouterr().out.count("OK: ") == 3
+    assert capsys.readouterr().out.count("OK: ") == 4
     assert gate.check({"recall@5": None})[0] is False
     assert gate.main([str(run_dir / "nothing.json")]) == 2
 
@@ -164,10 +165,13 @@ def test_gate_passes_and_fails(run_dir, tmp_path, capsys):
         ("not_found_on_answerable", 2 / 55, True),
         ("not_found_on_answerable", 3 / 55, False),
         ("not_found_on_unanswerable", None, False),
+        ("mrr@10", 0.94, True),
+        ("mrr@10", 0.90, False),
     ],
 )
-def test_gate_holds_the_not_found_targets(figure, value, passes):
-    summary = {"recall@5": 0.982, "not_found_on_unanswerable": 0.8, "not_found_on_answerable": 1 / 55, figure: value}
+def test_gate_holds_the_mrr_and_not_found_targets(figure, value, passes):
+    summary = {"recall@5": 1.0, "mrr@10": 0.982, "not_found_on_unanswerable": 0.8, "not_found_on_answerable": 1 / 55}
+    summary[figure] = value
     passed, message = gate.check(summary)
     assert passed is passes
     assert (f"FAIL: {figure}" in message) is not passes
