@@ -17,7 +17,7 @@ from index.embedder import Embedder, create_embedder, model_identity
 from index.errors import IndexNotFoundError
 from index.lock import WriteLock
 from index.manifest import MANIFEST_NAME, Manifest
-from index.records import AddResult, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
+from index.records import AddResult, ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
 from index.settings import IndexSettings
 from index.simplified import to_simplified
 from index.writer import Writer
@@ -313,8 +313,12 @@ class Index:
         year_from: int | None = None,
         year_to: int | None = None,
     ) -> set[int]:
-        """Ids of the chunks of documents passing every given filter (see ``documents_where``)."""
-        return self.backend.chunk_ids_of(self.documents_where(docs, regions, year_from, year_to))
+        """Ids of the chunks of documents passing every given filter (see ``documents_where``).
+
+        The set is a ``ChunkIds`` that also names those documents, so a backend can filter by them.
+        """
+        names = self.documents_where(docs, regions, year_from, year_to)
+        return ChunkIds(self.backend.chunk_ids_of(names), documents=frozenset(names))
 
     def documents_where(
         self,

@@ -31,6 +31,18 @@ class ChunkRecord:
     position: int
 
 
+class ChunkIds(set):
+    """A set of chunk ids that remembers the documents it was made of (``Index.chunk_ids_where``).
+
+    ``documents`` lets a backend filter a search by document (Milvus:
+    ``doc in [...]``) instead of by a long list of ids; None when unknown.
+    """
+
+    def __init__(self, ids=(), documents: frozenset[str] | None = None):
+        super().__init__(ids)
+        self.documents = documents
+
+
 @dataclass(frozen=True)
 class ChunkSentences:
     """The sentences of one chunk (``ingest.sentences``) with the vectors stored for them at index time.
