@@ -13,6 +13,7 @@ import numpy as np
 from index import maintenance
 from index.backend import Backend
 from index.backends import create_backend
+from index.copy import copy_documents
 from index.embedder import Embedder, create_embedder, model_identity
 from index.errors import IndexNotFoundError
 from index.lock import WriteLock
@@ -233,6 +234,21 @@ class Index:
                 self.backend.save()
                 self.manifest.save(self.path)
         return found
+
+    def copy_from(self, source: Index, progress: bool = False) -> list[AddResult]:
+        """Copy every document of ``source`` with its stored vectors into this index, embedding nothing.
+
+        Both must hold vectors of one model (``IndexMismatchError`` otherwise);
+        documents already here with the same content hash are skipped.
+        """
+        with self._writing(check_model=False):
+            results = copy_documents(source, self, progress)
+            self.manifest.chunk_size = source.manifest.chunk_size
+            self.manifest.chunk_overlap = source.manifest.chunk_overlap
+            self.backend.settle()
+            self.backend.save()
+            self.manifest.save(self.path)
+        return results
 
     def rebuild(self, reembed: bool = False, progress: bool = False) -> dict:
         """Rebuild FAISS from stored vectors, or with ``reembed`` (forced when the model changed) re-chunk and re-embed all."""

@@ -5,11 +5,13 @@ processes pointed at one Milvus see each other's uploads. The index folder
 keeps only the manifest and the write lock. Collections are described in
 ``index.backends.milvus_schema``; see docs/scale.md for deployment.
 
-Keyword search is Milvus's own BM25 over its jieba analyzer, fed the same
-NFKC + simplified-character folding as the local backend (the retrieval
-text is already folded by ``index.context``; queries go through
-``index.keyword.query_tokens``). Filters by document become ``doc in [...]``
-expressions evaluated by Milvus.
+Keyword search is Milvus's own BM25 over its jieba analyzer, fed what the
+local backend's FTS5 gets: the retrieval text folded (NFKC, simplified
+characters) and cut by ``index.keyword.index_text`` (jieba search mode, so
+"生产总值" is also found by 生产 and 总值; stopwords out), and queries
+through ``index.keyword.query_tokens``. Fed the raw text instead, Milvus's
+jieba keeps only whole words: on seed-dev Recall@5 fell from 0.98 to 0.82.
+Filters by document become ``doc in [...]`` expressions evaluated by Milvus.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from pymilvus.exceptions import MilvusException
 from index.backend import Backend, SentenceRows
 from index.backends.milvus_schema import CHUNKS, DOCUMENTS, PART_CHARS, SENTENCES, ensure_collections
 from index.errors import IndexMismatchError, IndexUnavailableError
-from index.keyword import query_tokens
+from index.keyword import index_text, query_tokens
 from index.manifest import now
 from index.records import ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo
 from index.settings import MilvusConfig
@@ -163,7 +164,7 @@ class MilvusBackend(Backend):
                     "doc": name,
                     "position": chunk.position,
                     "text": chunk.text,
-                    "search_text": unicodedata.normalize("NFKC", text),
+                    "search_text": index_text(text),
                     "vector": np.asarray(vector, dtype=np.float32).tolist(),
                     "section": chunk.section_path,
                     "page": chunk.page or 0,

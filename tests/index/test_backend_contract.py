@@ -202,3 +202,31 @@ def test_an_index_refuses_another_backend_and_says_how_to_move(built, index_conf
     )
     with pytest.raises(IndexMismatchError, match=rf"built with the {config.index.backend}.*govqa index copy {path}"):
         Index.open(path, moved, minilm_embedder)
+
+
+def test_copy_moves_an_index_to_another_backend_without_embedding(built, request, tmp_path):
+    """``Index.copy_from``: same documents, chunks, sentence vectors and rankings on the other backend."""
+    other = "local" if built.config.index.backend == "milvus" else "milvus"
+    uri = request.getfixturevalue("milvus_lite") if other == "milvus" else ""
+    index_config = replace(built.config.index, backend=other, milvus=MilvusConfig(uri=uri, collection="copied"))
+    target_config = built.config.replace(index=index_config)
+    with Index.open(tmp_path / "copy", target_config, built.embedder) as copy:
+        results = copy.copy_from(built)
+        assert sorted(r.status for r in results) == ["added"] * 3
+        assert [r.status for r in copy.copy_from(built)] == ["unchanged"] * 3  # a second copy resumes, costs nothing
+        assert copy.stats()["chunks"] == built.stats()["chunks"]
+        assert copy.stats()["sentences_stored"] == built.stats()["sentences_stored"]
+        query = built.encode_queries(["地区生产总值增长目标"])
+        texts = [
+            [index.chunk_records([i])[i].text for i, _ in index.dense_search(query, 5)[0]] for index in (built, copy)
+        ]
+        assert texts[0] == texts[1]
+        ids = sorted(copy.chunk_ids_where(docs=["js.txt"]))
+        mine = {r.position: r.id for r in built.chunk_records(built.chunk_ids_where(docs=["js.txt"])).values()}
+        theirs = {r.position: r.id for r in copy.chunk_records(ids).values()}
+        for position, chunk_id in theirs.items():
+            a, b = built.chunk_sentences([mine[position]]), copy.chunk_sentences([chunk_id])
+            np.testing.assert_array_equal(a[mine[position]].vectors, b[chunk_id].vectors)
+            assert a[mine[position]].spans == b[chunk_id].spans
+        hit = copy.keyword_search("长江经济带", 1)[0][0]
+        assert copy.chunk_documents([hit]) == {hit: "js.txt"}
