@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import threading
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -230,3 +232,47 @@ def test_copy_moves_an_index_to_another_backend_without_embedding(built, request
             assert a[mine[position]].spans == b[chunk_id].spans
         hit = copy.keyword_search("长江经济带", 1)[0][0]
         assert copy.chunk_documents([hit]) == {hit: "js.txt"}
+
+
+class GatedEmbedder:
+    """The test model, whose passage embedding waits for ``gate`` while ``hold`` is set (a slow writer)."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dimension, self.encoder = inner, inner.name, inner.dimension, inner.encoder
+        self.hold, self.gate, self.waiting = threading.Event(), threading.Event(), threading.Event()
+
+    def encode_queries(self, texts):
+        return self.inner.encode_queries(texts)
+
+    def warm_up(self):
+        self.inner.warm_up()
+
+    def encode_passages(self, texts, batch_size=None, progress=None):
+        if self.hold.is_set():
+            self.waiting.set()
+            assert self.gate.wait(60)
+        return self.inner.encode_passages(texts, batch_size, progress)
+
+
+def test_reads_never_wait_for_a_writers_embedding_and_see_a_commit_at_once(
+    tmp_path, backend_config, minilm_embedder, reports, make_doc
+):
+    path = tmp_path / "idx"
+    embedder = GatedEmbedder(minilm_embedder)
+    with Index.open(path, backend_config(path), embedder) as index:
+        index.add(reports)
+        embedder.hold.set()
+        writer = threading.Thread(target=index.add, args=([make_doc("gz.txt", "广州市推进南沙新区开发开放。")],))
+        writer.start()
+        try:
+            assert embedder.waiting.wait(60)  # the writer holds the write lock and is embedding
+            started = time.monotonic()
+            assert index.keyword_search("成渝地区双城经济圈", 3)
+            assert index.dense_search(index.encode_queries(["数字经济"]), 3)[0]
+            assert len(index.documents()) == 3
+            assert time.monotonic() - started < 30
+        finally:
+            embedder.gate.set()
+            writer.join(60)
+        hit = index.keyword_search("南沙新区", 1)[0][0]
+        assert index.chunk_documents([hit]) == {hit: "gz.txt"}

@@ -9,7 +9,7 @@ import pytest
 from govqa.config import load_config
 from index.backends import create_backend
 from index.errors import IndexUnavailableError
-from index.settings import IndexConfig
+from index.settings import IndexConfig, MilvusConfig
 from ingest.errors import ConfigError
 
 
@@ -36,3 +36,10 @@ def test_milvus_settings_are_typed_and_checked(tmp_path):
         bad.write_text(text)
         with pytest.raises(ConfigError, match=problem):
             load_config(bad)
+
+
+def test_an_unreachable_milvus_is_one_line_saying_where_to_look(tmp_path):
+    pytest.importorskip("pymilvus", reason='the Milvus backend needs the milvus extra: pip install -e ".[milvus]"')
+    config = IndexConfig(backend="milvus", milvus=MilvusConfig(uri="http://127.0.0.1:1", timeout=1.0))
+    with pytest.raises(IndexUnavailableError, match=r"cannot use Milvus at http://127.0.0.1:1 .*see docs/scale.md"):
+        create_backend(tmp_path, config, 384, "Flat", create=True)
