@@ -1,8 +1,9 @@
 """The Milvus backend's three collections, ``{prefix}_chunks``, ``{prefix}_sentences`` and ``{prefix}_documents``.
 
 chunks: one row per chunk: its id, document, position, shown text, the
-    retrieval text analysed by jieba with a BM25 function into a sparse
-    field (Milvus full-text search), the context-prefixed dense vector
+    retrieval text as govqa's jieba tokens (``index.keyword.index_text``,
+    split on whitespace by Milvus) with a BM25 function into a sparse field
+    (Milvus full-text search), the context-prefixed dense vector
     (inner product), and the citation and facet fields (title, year, region,
     region path, section, page, offsets), so a search needs no second lookup.
 sentences: one row per sentence of a chunk: chunk id, document, order,
@@ -14,8 +15,8 @@ documents: one row per 16,000-character part of a document's cleaned text
     every collection: a 2-d placeholder of zeros.
 
 Milvus has no null in 2.5 Lite: an unknown year or page is stored as 0.
-Sources: Milvus 2.5 docs, "Full Text Search" (BM25 function, ``enable_analyzer``)
-and "Jieba" (``{"tokenizer": "jieba"}``); "Limits" (VARCHAR 65,535 bytes).
+Sources: Milvus 2.5 docs, "Full Text Search" (BM25 function, ``enable_analyzer``),
+"Whitespace" tokenizer, "Limits" (VARCHAR 65,535 bytes).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from index.errors import IndexMismatchError
 
 CHUNKS, SENTENCES, DOCUMENTS = "chunks", "sentences", "documents"
 PART_CHARS = 16_000  # 4 bytes per character at worst: within a VARCHAR's 65,535 bytes
-ANALYZER = {"tokenizer": "jieba"}
+ANALYZER = {"tokenizer": "whitespace"}
 NAME_BYTES, TEXT_BYTES = 1024, 65_535
 PLACEHOLDER_DIM = 2
 
