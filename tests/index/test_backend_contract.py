@@ -276,3 +276,36 @@ def test_reads_never_wait_for_a_writers_embedding_and_see_a_commit_at_once(
             writer.join(60)
         hit = index.keyword_search("南沙新区", 1)[0][0]
         assert index.chunk_documents([hit]) == {hit: "gz.txt"}
+
+
+def test_cli_copy_moves_a_local_index_to_milvus_and_the_backend_is_checked(
+    tmp_path, index_config, minilm_dir, minilm_embedder, reports, monkeypatch
+):
+    import json
+
+    from typer.testing import CliRunner
+
+    from govqa.cli import app
+
+    if not HAS_MILVUS:
+        pytest.skip('the Milvus backend needs the milvus extra: pip install -e ".[milvus]"')
+    source, target = tmp_path / "local", tmp_path / "milvus"
+    with Index.open(source, index_config(source), minilm_embedder) as index:
+        index.add(reports)
+    local_toml = tmp_path / "local.toml"
+    local_toml.write_text(f'[model]\nname = "{minilm_dir}"\n[chunk]\nsize = 120\noverlap = 20\n')
+    monkeypatch.setenv("GOVQA_CONFIG", str(local_toml))
+    runner = CliRunner()
+    lite = tmp_path / "lite.db"
+    copied = runner.invoke(app, ["index", "copy", str(source), str(target), "--backend", "milvus", "--uri", str(lite)])
+    assert copied.exit_code == 0, copied.output
+    assert "3 documents (3 added" in copied.output
+    refused = runner.invoke(app, ["index", "stats", "--index", str(target)])  # the config still says local
+    assert refused.exit_code == 2 and f"govqa index copy {target}" in refused.output
+    milvus_toml = tmp_path / "milvus.toml"
+    milvus_toml.write_text(local_toml.read_text() + f'[index]\nbackend = "milvus"\n[index.milvus]\nuri = "{lite}"\n')
+    monkeypatch.setenv("GOVQA_CONFIG", str(milvus_toml))
+    stats = json.loads(runner.invoke(app, ["index", "stats", "--json", "--index", str(target)]).output)
+    assert stats["backend"] == "milvus" and stats["documents"] == 3
+    bad = runner.invoke(app, ["index", "copy", str(source), str(tmp_path / "x"), "--collection", "no-dashes"])
+    assert bad.exit_code == 2 and "--collection: collection must be letters" in bad.output
