@@ -7,7 +7,6 @@ with the same content hash is left as it is, so an interrupted copy resumes.
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import TYPE_CHECKING
 
@@ -21,8 +20,6 @@ from ingest.document import Chunk
 
 if TYPE_CHECKING:
     from index.index import Index
-
-log = logging.getLogger(__name__)
 
 
 def as_chunk(record: ChunkRecord) -> Chunk:

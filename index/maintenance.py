@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,8 +16,6 @@ from index.vectors import VectorIndex
 
 if TYPE_CHECKING:
     from index.index import Index
-
-log = logging.getLogger(__name__)
 
 
 def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
