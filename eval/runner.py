@@ -147,6 +147,12 @@ def corpus_fingerprint(corpus: Path, config: Config) -> dict:
         "chunk": asdict(config.chunk),
         "model": config.model.name,
         "faiss_factory": config.index.faiss_factory,
+        # Only another backend changes the key: local corpus indexes cached before the seam stay valid.
+        **(
+            {"backend": config.index.backend, "collection": config.index.milvus.collection}
+            if config.index.backend != "local"
+            else {}
+        ),
     }
 
 

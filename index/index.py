@@ -1,4 +1,4 @@
-"""``Index``: the facade over one index directory (manifest, SQLite store, FAISS vectors, write lock)."""
+"""``Index``: the facade over one index directory (manifest, write lock) and its backend (``index.backend``)."""
 
 from __future__ import annotations
 
@@ -11,30 +11,30 @@ from pathlib import Path
 import numpy as np
 
 from index import maintenance
+from index.backend import Backend
+from index.backends import create_backend
+from index.copy import copy_documents
 from index.embedder import Embedder, create_embedder, model_identity
 from index.errors import IndexNotFoundError
-from index.keyword import match_expression, query_tokens
 from index.lock import WriteLock
 from index.manifest import MANIFEST_NAME, Manifest
-from index.records import AddResult, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
-from index.rwlock import RWLock
+from index.records import AddResult, ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
 from index.settings import IndexSettings
 from index.simplified import to_simplified
-from index.store import STORE_NAME, Store
-from index.vectors import VECTORS_NAME, VectorIndex
 from index.writer import Writer
 from ingest.document import Chunk, Document
 from ingest.settings import ChunkConfig
 
 
 class Index:
-    """A persistent, incremental hybrid index: documents and chunks in SQLite (with FTS5), vectors in FAISS.
+    """A persistent, incremental hybrid index: documents, chunks, vectors and keyword search in one ``Backend``.
 
-    Open with ``Index.open``. Writers (``add``, ``remove``, ``rebuild``) are
-    serialised, within a process by a mutex and across processes by a lock
-    file. Readers never wait for a writer's embedding: SQLite reads go through
-    per-thread connections (WAL), and FAISS is guarded by a readers–writer lock
-    that a writer takes only for the moment it changes the vectors of one batch.
+    The index folder holds the manifest and the write lock, and with the
+    local backend its data (SQLite with FTS5, FAISS); with the Milvus backend
+    the data lives in Milvus (``index.backends``). Open with ``Index.open``.
+    Writers (``add``, ``remove``, ``rebuild``) are serialised, within a
+    process by a mutex and across processes by a lock file. Readers never
+    wait for a writer's embedding, and see a document as soon as it commits.
     """
 
     def __init__(
@@ -42,23 +42,19 @@ class Index:
         path: Path,
         config: IndexSettings,
         manifest: Manifest,
-        store: Store,
+        backend: Backend,
         embedder: Embedder | None,
         check_model: bool,
     ):
         self.path = path
         self.config = config
         self.manifest = manifest
-        self.store = store
+        self.backend = backend
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
         self._check = check_model
         self._lock = WriteLock(path)
         self._writer = threading.Lock()  # one writer thread at a time in this process
-        self._vectors_lock = RWLock()
-        self.vectors: VectorIndex | None = None
-        self._vectors_stat: tuple | None = None
-        self._vectors_stale = False  # removal unsupported (HNSW): rebuild from storage when settling
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -72,11 +68,11 @@ class Index:
     ) -> Index:
         """Open the index at ``path``, creating it when missing (unless ``create=False``).
 
-        Raises ``IndexMismatchError`` when it was built with another model or
-        dimension than ``embedder`` (or the configured model), and
-        ``IndexNotFoundError`` when it is missing and ``create`` is False.
-        If FAISS disagrees with SQLite (an earlier writer was killed), FAISS
-        is repaired from the stored vectors.
+        Raises ``IndexMismatchError`` when it was built with another model,
+        dimension or backend than ``embedder`` (or the configured model) and
+        ``[index] backend``, and ``IndexNotFoundError`` when it is missing and
+        ``create`` is False. If FAISS disagrees with SQLite (an earlier local
+        writer was killed), FAISS is repaired from the stored vectors.
         """
         path = Path(path)
         if not (path / MANIFEST_NAME).exists():
@@ -93,24 +89,26 @@ class Index:
                 embedder.dimension if embedder else None,
                 embedder.encoder if embedder else config.model.encoder,
             )
+        manifest.check_backend(path, config.index.backend, config.index.milvus.collection)
         manifest.warn_settings(path, config.chunk.size, config.chunk.overlap, config.index.faiss_factory)
-        index = cls(path, config, manifest, Store(path / STORE_NAME), embedder, check_model)
+        backend = create_backend(path, config.index, manifest.dimension, manifest.faiss_factory)
+        index = cls(path, config, manifest, backend, embedder, check_model)
         if manifest.rebuild_pending:  # stored vectors may mix two models: only `rebuild` may use them
-            index.vectors = VectorIndex.new(manifest.dimension, manifest.faiss_factory)
+            backend.defer_vectors(manifest.dimension)
         else:
             # A read-only index is only read: the write lock is not even tried.
             if os.access(path, os.W_OK) and index._lock.acquire(wait=False):
                 try:
-                    index._sync_vectors(persist=True)
+                    backend.sync(persist=True)
                 finally:
                     index._lock.release()
             else:
-                index._sync_vectors(persist=False)  # read-only, or a writer is at work: repair in memory only
+                backend.sync(persist=False)  # read-only, or a writer is at work: repair in memory only
         return index
 
     def close(self) -> None:
-        """Release the database connection."""
-        self.store.close()
+        """Release the backend's connections."""
+        self.backend.close()
 
     def __enter__(self) -> Index:
         return self
@@ -129,6 +127,19 @@ class Index:
                 self._embedder = embedder
         return self._embedder
 
+    def model_wanted(self) -> tuple[str, str]:
+        """(model name, encoder) that the configuration asks for, without loading the model."""
+        if self._embedder is not None:
+            return self._embedder.name, self._embedder.encoder
+        return model_identity(self.config.model.name), self.config.model.encoder
+
+    def embedder_unchecked(self) -> Embedder:
+        """The configured embedder, not checked against the manifest (a re-embedding rebuild replaces its model)."""
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = create_embedder(self.config.model)
+        return self._embedder
+
     # -- writing -------------------------------------------------------------
     @contextmanager
     def _writing(self, check_model: bool = True, sync: bool = True) -> Iterator[None]:
@@ -145,7 +156,7 @@ class Index:
                         embedder.encoder if embedder else self.config.model.encoder,
                     )
                 if sync and not self.manifest.rebuild_pending:
-                    self._sync_vectors(persist=True)
+                    self.backend.sync(persist=True)
                 yield
             finally:
                 self._lock.release()
@@ -219,61 +230,53 @@ class Index:
     def remove(self, names: Sequence[str]) -> int:
         """Remove documents by name from every store; returns how many were found."""
         with self._writing(check_model=False):
-            found, chunk_ids = self.store.remove_documents(list(names))
+            found = self.backend.remove_documents(list(names))
             if found:
-                self._vectors_replace(chunk_ids, np.zeros(0, np.int64), None)
-                self._vectors_settle()
-                self._save_vectors()
-                self._save_manifest()
+                self.backend.settle()
+                self.backend.save()
+                self.manifest.save(self.path)
         return found
+
+    def copy_from(self, source: Index, progress: bool = False) -> list[AddResult]:
+        """Copy every document of ``source`` with its stored vectors into this index, embedding nothing.
+
+        Both must hold vectors of one model (``IndexMismatchError`` otherwise);
+        documents already here with the same content hash are skipped.
+        """
+        with self._writing(check_model=False):
+            results = copy_documents(source, self, progress)
+            self.manifest.chunk_size = source.manifest.chunk_size
+            self.manifest.chunk_overlap = source.manifest.chunk_overlap
+            self.backend.settle()
+            self.backend.save()
+            self.manifest.save(self.path)
+        return results
 
     def rebuild(self, reembed: bool = False, progress: bool = False) -> dict:
         """Rebuild FAISS from stored vectors, or with ``reembed`` (forced when the model changed) re-chunk and re-embed all."""
         with self._writing(check_model=False, sync=False):
             return maintenance.rebuild(self, reembed, progress)
 
-    # -- vector bookkeeping (the write lock is held) --------------------------
-    def _vectors_replace(self, old_ids: Sequence[int], new_ids: np.ndarray, vectors: np.ndarray | None) -> None:
-        with self._vectors_lock.write():
-            if len(old_ids) and not self.vectors.remove(np.asarray(old_ids, dtype=np.int64)):
-                self._vectors_stale = True
-            if len(new_ids) and self.vectors.is_trained and not self._vectors_stale:
-                self.vectors.add(new_ids, vectors)
-
-    def _vectors_settle(self) -> None:
-        if self._vectors_stale or not self.vectors.is_trained:  # builds a new FAISS index, then swaps it in
-            maintenance.rebuild_vectors(self, self.vectors.factory, quiet=True)
-
-    def _save_vectors(self) -> None:
-        self.vectors.save(self.path / VECTORS_NAME)
-        self._vectors_stat = maintenance.file_stat(self.path / VECTORS_NAME)
-
-    def _save_manifest(self) -> None:
-        self.manifest.save(self.path)
-
-    def _sync_vectors(self, persist: bool) -> None:
-        with self._vectors_lock.write():
-            maintenance.sync_vectors(self, persist)
-
     def refresh(self) -> None:
         """Pick up FAISS changes saved by another process (for long-lived readers such as the app).
 
         Skipped while this process writes: its writer keeps FAISS in step itself.
+        (Milvus needs nothing: every reader asks the server.)
         """
         if not self._writer.acquire(blocking=False):
             return
         try:
-            self._sync_vectors(persist=False)
+            self.backend.sync(persist=False)
         finally:
             self._writer.release()
 
     # -- reading -------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document, by name."""
-        return self.store.documents()
+        return self.backend.documents()
 
     def stats(self) -> dict:
-        """Counts, model, dimension, FAISS factory, sizes on disk, creation and update times."""
+        """Counts, model, dimension, backend, FAISS factory, sizes on disk, creation and update times."""
         return maintenance.stats(self)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -291,20 +294,22 @@ class Index:
         self, vectors: np.ndarray, k: int, allowed_chunk_ids: set[int] | None = None
     ) -> list[list[tuple[int, float]]]:
         """Per query vector, the ``k`` most similar chunks as (chunk id, cosine similarity), best first."""
-        with self._vectors_lock.read():
-            return self.vectors.search(vectors, k, allowed_chunk_ids)
+        return self.backend.dense_search(vectors, k, allowed_chunk_ids)
 
     def keyword_search(self, query: str, k: int, allowed_doc_names: set[str] | None = None) -> list[tuple[int, float]]:
-        """BM25 over jieba tokens: (chunk id, score, higher better), best first; [] when the query has no words."""
-        return self.store.keyword_search(match_expression(query_tokens(query)), k, allowed_doc_names)
+        """BM25 over jieba tokens: (chunk id, score, higher better), best first; [] when the query has no words.
+
+        Scores are comparable within one backend only (FTS5's and Milvus's BM25 differ in scale).
+        """
+        return self.backend.keyword_search(query, k, allowed_doc_names)
 
     def chunk_records(self, ids: Iterable[int]) -> dict[int, ChunkRecord]:
         """Records for chunk ids (ids removed since the search are left out)."""
-        return self.store.chunk_records(list(ids))
+        return self.backend.chunk_records(list(ids))
 
     def document_slice(self, name: str, start: int, end: int) -> str:
         """``text[start:end]`` of the named document's cleaned text (clipped to it); "" for an unknown document."""
-        return self.store.document_slice(name, start, end)
+        return self.backend.document_slice(name, start, end)
 
     def chunk_sentences(self, ids: Iterable[int]) -> dict[int, ChunkSentences]:
         """The sentences of these chunks with their vectors stored at index time, by chunk id.
@@ -313,11 +318,11 @@ class Index:
         are float32 (sentences, dimension), unit length, comparable with
         ``encode_queries``. Ids removed since the search are left out.
         """
-        return self.store.chunk_sentences(list(ids), self.manifest.dimension)
+        return self.backend.chunk_sentences(list(ids))
 
     def neighbours(self, chunk_id: int, before: int = 1, after: int = 1) -> list[ChunkRecord]:
         """The chunk with up to ``before``/``after`` neighbours of its document, in text order."""
-        return self.store.neighbours(chunk_id, before, after)
+        return self.backend.neighbours(chunk_id, before, after)
 
     def chunk_ids_where(
         self,
@@ -326,8 +331,12 @@ class Index:
         year_from: int | None = None,
         year_to: int | None = None,
     ) -> set[int]:
-        """Ids of the chunks of documents passing every given filter (see ``documents_where``)."""
-        return self.store.chunk_ids_of(self.documents_where(docs, regions, year_from, year_to))
+        """Ids of the chunks of documents passing every given filter (see ``documents_where``).
+
+        The set is a ``ChunkIds`` that also names those documents, so a backend can filter by them.
+        """
+        names = self.documents_where(docs, regions, year_from, year_to)
+        return ChunkIds(self.backend.chunk_ids_of(names), documents=frozenset(names))
 
     def documents_where(
         self,
@@ -344,7 +353,7 @@ class Index:
         docs = set(docs) if docs is not None else None
         regions = list(regions) if regions is not None else None
         names = []
-        for name, _title, year, region_path in self.store.facets():
+        for name, _title, year, region_path in self.backend.facets():
             places = region_path.split()
             if docs is not None and name not in docs:
                 continue
@@ -359,8 +368,8 @@ class Index:
 
     def chunk_documents(self, ids: Iterable[int]) -> dict[int, str]:
         """Chunk id → the name of its document, for the ids still stored (cheaper than ``chunk_records``)."""
-        return self.store.chunk_documents(list(ids))
+        return self.backend.chunk_documents(list(ids))
 
     def document_facets(self) -> list[tuple[str, str, int | None, str]]:
         """(name, title, year, region_path) of every document, for grounding questions in years and places."""
-        return self.store.facets()
+        return self.backend.facets()

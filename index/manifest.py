@@ -55,6 +55,9 @@ class Manifest:
     versions: dict[str, str] = field(default_factory=package_versions)
     # Set while `rebuild --reembed` runs: stored vectors may mix two models until it completes.
     rebuild_pending: bool = False
+    # Where the index's data lives (index/backends): "local", or "milvus" with its collection prefix.
+    backend: str = "local"
+    collection: str = ""
 
     @classmethod
     def load(cls, directory: Path) -> Manifest:
@@ -103,6 +106,17 @@ class Manifest:
                 f"index at {directory} was built with the {self.encoder} encoder, config says {encoder}: "
                 f'set [model] encoder = "{self.encoder}", or run `govqa index rebuild --index {directory}` '
                 f"to re-embed it with {encoder}"
+            )
+
+    def check_backend(self, directory: Path, backend: str, collection: str) -> None:
+        """``IndexMismatchError`` unless the index was built by ``backend`` (and, for Milvus, ``collection``)."""
+        wanted = backend if backend == "local" else f"{backend} (collection {collection})"
+        built = self.backend if self.backend == "local" else f"{self.backend} (collection {self.collection})"
+        if wanted != built:
+            raise IndexMismatchError(
+                f"index at {directory} was built with the {built} backend, config says {wanted}: "
+                f"copy it with `govqa index copy {directory} NEW_DIR` under the new [index] settings "
+                "(no re-embedding), or point --index at another folder"
             )
 
     def warn_settings(self, directory: Path, chunk_size: int, chunk_overlap: int, faiss_factory: str) -> None:

@@ -31,6 +31,18 @@ class ChunkRecord:
     position: int
 
 
+class ChunkIds(set):
+    """A set of chunk ids that remembers the documents it was made of (``Index.chunk_ids_where``).
+
+    ``documents`` lets a backend filter a search by document (Milvus:
+    ``doc in [...]``) instead of by a long list of ids; None when unknown.
+    """
+
+    def __init__(self, ids=(), documents: frozenset[str] | None = None):
+        super().__init__(ids)
+        self.documents = documents
+
+
 @dataclass(frozen=True)
 class ChunkSentences:
     """The sentences of one chunk (``ingest.sentences``) with the vectors stored for them at index time.
@@ -51,6 +63,10 @@ class ChunkSentences:
     spans: tuple[tuple[int, int], ...]
     vectors: np.ndarray
     context_vectors: np.ndarray | None = None
+
+    def rows(self) -> np.ndarray:
+        """The vectors as a backend stores them: the bare rows, then those in context (if any)."""
+        return self.vectors if self.context_vectors is None else np.concatenate([self.vectors, self.context_vectors])
 
 
 @dataclass(frozen=True)

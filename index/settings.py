@@ -7,6 +7,7 @@ chunker's settings are recorded in the manifest, the model's build it).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -37,10 +38,40 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class MilvusConfig:
+    """Where the Milvus backend keeps an index: ``[index.milvus]`` (see docs/scale.md).
+
+    ``uri`` is a server ("http://host:19530", a cluster's proxy) or a file
+    path (Milvus Lite, one process on one machine); empty means Milvus Lite
+    in ``milvus.db`` inside the index folder. ``collection`` prefixes the
+    collections' names (``{collection}_chunks``, ``_sentences``,
+    ``_documents``): several indexes can share one cluster.
+    """
+
+    uri: str = ""
+    token: str = field(default_factory=lambda: os.environ.get("GOVQA_MILVUS_TOKEN", ""))
+    collection: str = "govqa"
+    # Seconds to wait for a server before saying it cannot be reached.
+    timeout: float = field(default=10.0, metadata={"min": 0.1, "max": 600.0})
+
+    def check(self) -> None:
+        """``ValueError`` for a collection prefix Milvus would refuse (letters, digits, _; a letter or _ first)."""
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", self.collection):
+            raise ValueError(
+                f"collection must be letters, digits and _ and start with a letter or _, got {self.collection!r}"
+            )
+
+
+@dataclass(frozen=True)
 class IndexConfig:
     """Where the index lives and how its vector part is built."""
 
     path: str = field(default_factory=lambda: os.environ.get("GOVQA_INDEX", ".govqa/index"))
+    # Where documents, chunks and vectors are kept: "local" (SQLite + FAISS in the index folder) or
+    # "milvus" (a Milvus 2.5 server or cluster, or Milvus Lite: [index.milvus]; pip install -e ".[milvus]").
+    # The folder keeps the manifest either way, which records the backend.
+    backend: Literal["local", "milvus"] = "local"
+    milvus: MilvusConfig = field(default_factory=MilvusConfig)
     # A faiss.index_factory string; "Flat" is exact inner product. "HNSW32" or
     # "IVF256,PQ32" suit corpora of millions of chunks.
     faiss_factory: str = "Flat"

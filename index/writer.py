@@ -1,4 +1,4 @@
-"""Adding documents: hash check, batched embedding, one transaction per document, periodic FAISS saves."""
+"""Adding documents: hash check, batched embedding, one commit per document, periodic saves of the backend."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import numpy as np
 from tqdm import tqdm
 
 from index.context import in_context, retrieval_text
-from index.keyword import index_text
 from index.records import AddResult
 from ingest.document import Chunk, Document
 from ingest.sentences import sentence_spans
@@ -51,7 +50,7 @@ def document_meta(document: Document) -> dict:
 
 @contextlib.contextmanager
 def deferred_interrupt() -> Iterator[None]:
-    """Hold back Ctrl-C until the block ends, so a document's commit and its FAISS update happen together."""
+    """Hold back Ctrl-C until the block ends, so a document's commit (its rows and its vectors) happens whole."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -69,11 +68,11 @@ class Writer:
     """One add run over an index whose write lock is held.
 
     Documents are collected until about ``group`` chunks are pending, encoded
-    together, then committed one document per SQLite transaction (rows and
-    vectors together) and added to FAISS. FAISS is saved every
-    ``SAVE_INTERVAL_SECONDS`` and at the end, so a killed run leaves SQLite
-    ahead of FAISS at worst, which the next open repairs. Ctrl-C stops after
-    the current document, saves, and re-raises.
+    together, then committed one document at a time through the backend
+    (``Backend.replace_document``). The backend is saved every
+    ``SAVE_INTERVAL_SECONDS`` and at the end (the local one writes FAISS then,
+    so a killed run leaves SQLite ahead of FAISS at worst, which the next open
+    repairs). Ctrl-C stops after the current document, saves, and re-raises.
     """
 
     def __init__(
@@ -81,14 +80,12 @@ class Writer:
         index: Index,
         progress: bool = False,
         force: bool = False,
-        update_vectors: bool = True,
         cancel: Callable[[], bool] | None = None,
     ):
         self.index = index
+        self.backend = index.backend
         self.cancel = cancel or (lambda: False)
         self.force = force
-        # False while re-embedding: stored vectors mix two models until the end, when FAISS is rebuilt whole.
-        self.update_vectors = update_vectors
         self.group = max(16, 4 * index.config.model.batch_size)
         self.bar = tqdm(
             desc="indexing",
@@ -126,7 +123,7 @@ class Writer:
     def _take(self, seq: int, document: Document, chunks: list[Chunk]) -> None:
         if any(p[1].name == document.name for p in self.pending):
             self._flush()  # the same name twice in one run: the later one wins, in order
-        stored = self.index.store.content_hash(document.name)
+        stored = self.backend.content_hash(document.name)
         if stored is not None and stored == document.content_hash and not self.force:
             self.results[seq] = AddResult(document.name, "unchanged", len(chunks))
             self._advance_documents()
@@ -170,22 +167,17 @@ class Writer:
         at = 0
         pending, self.pending = self.pending, []
         for seq, document, chunks, status in pending:
-            own = vectors[at : at + len(chunks)]
-            tokens = [index_text(t) for t in texts[at : at + len(chunks)]]
-            chunk_sentences = per_chunk[at : at + len(chunks)]
+            own = slice(at, at + len(chunks))
             at += len(chunks)
             with deferred_interrupt():
-                old_ids, new_ids = self.index.store.replace_document(document, chunks, own, tokens, chunk_sentences)
-                if self.update_vectors:
-                    self.index._vectors_replace(old_ids, np.array(new_ids, dtype=np.int64), own.astype(np.float32))
+                self.backend.replace_document(document, chunks, vectors[own], texts[own], per_chunk[own])
                 self.dirty = True
                 self.results[seq] = AddResult(document.name, status, len(chunks))
             self._advance_documents()
-        if self.update_vectors:
-            self.index._vectors_settle()
-            if time.monotonic() - self.last_save >= SAVE_INTERVAL_SECONDS:
-                self.index._save_vectors()
-                self.last_save = time.monotonic()
+        self.backend.settle()
+        if time.monotonic() - self.last_save >= SAVE_INTERVAL_SECONDS:
+            self.backend.save()
+            self.last_save = time.monotonic()
 
     def _step(self, chunks: int) -> None:
         """Progress of the embedding, batch by batch; also where a request to stop is noticed mid-document."""
@@ -208,14 +200,8 @@ class Writer:
 
     def _finish(self) -> None:
         self.bar.close()
-        if not (self.dirty and self.update_vectors):
+        if not self.dirty:
             return
-        self.index._vectors_settle()
-        self.index._save_vectors()
-        self.index._save_manifest()
-        if not self.index.vectors.is_trained:
-            log.warning(
-                "dense search is unavailable until faiss %r can be trained on more vectors: add more "
-                'documents, or set faiss_factory = "Flat" and run `govqa index rebuild`',
-                self.index.vectors.factory,
-            )
+        self.backend.settle()
+        self.backend.save()
+        self.index.manifest.save(self.index.path)

@@ -17,7 +17,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,ocr]'
+# Extras the tests exercise: test, ocr (scanned pages), milvus (the Milvus backend's contract tests).
+extras=test,ocr,milvus
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 # One model build shared by every test package (and by later runs).
 export GOVQA_MODEL_CACHE="${GOVQA_MODEL_CACHE:-$HOME/.cache/govqa/models}"

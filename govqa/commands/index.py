@@ -11,12 +11,13 @@ import json
 import sys
 import time
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import typer
 
 from govqa.config import Config, load_config
+from ingest.errors import ConfigError
 
 INDEX_OPTION = typer.Option(
     None, "--index", help="Index folder (default: config [index] path, $GOVQA_INDEX, .govqa/index)."
@@ -33,6 +34,7 @@ def register(app: typer.Typer) -> None:
     group.command("list")(list_command)
     group.command("stats")(stats_command)
     group.command("rebuild")(rebuild_command)
+    group.command("copy")(copy_command)
     app.add_typer(group, name="index")
 
 
@@ -168,4 +170,47 @@ def rebuild_command(
     typer.echo(
         f"{what} {result['documents']} documents, {result['chunks']} chunks in {result['seconds']} s "
         f"(model {result['model']}, dim {result['dimension']}, faiss {result['faiss_factory']})"
+    )
+
+
+def copy_command(
+    source: Path = typer.Argument(..., help="The index folder to copy from (its manifest says which backend)."),
+    target: Path = typer.Argument(..., help="The index folder to copy into (created with the [index] settings)."),
+    backend: str = typer.Option(
+        None, "--backend", help='Target backend, "local" or "milvus" (default: [index] backend).'
+    ),
+    uri: str = typer.Option(None, "--uri", help="Target Milvus URI (default: [index.milvus] uri)."),
+    collection: str = typer.Option(None, "--collection", help="Target Milvus collection prefix."),
+    progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when a terminal)."),
+) -> None:
+    """Copy an index to another backend or place without re-embedding (e.g. local to a Milvus cluster)."""
+    from index import Index
+    from index.manifest import Manifest
+
+    config = load_config()
+    built = Manifest.load(source)
+    milvus = replace(config.index.milvus, collection=built.collection or config.index.milvus.collection)
+    source_config = config.replace(index=replace(config.index, backend=built.backend, milvus=milvus))
+    wanted = replace(
+        config.index.milvus,
+        uri=config.index.milvus.uri if uri is None else uri,
+        collection=collection or config.index.milvus.collection,
+    )
+    target_config = config.replace(
+        index=replace(config.index, path=str(target), backend=backend or config.index.backend, milvus=wanted)
+    )
+    try:
+        wanted.check()
+    except ValueError as exc:
+        raise ConfigError(f"--collection: {exc}") from None
+    started = time.monotonic()
+    with Index.open(source, source_config, create=False, check_model=False) as src:
+        with Index.open(target, target_config, create=True) as dst:
+            results = dst.copy_from(src, progress=sys.stderr.isatty() if progress is None else progress)
+            stats = dst.stats()
+    counts = Counter(r.status for r in results)
+    typer.echo(
+        f"copied {source} ({built.backend}) to {target} ({stats['backend']}): {len(results)} documents "
+        f"({counts['added']} added, {counts['replaced']} replaced, {counts['unchanged']} unchanged), "
+        f"{stats['chunks']} chunks, {stats['sentences_stored']} sentences, in {time.monotonic() - started:.1f} s"
     )

@@ -48,7 +48,7 @@ def consistent_ids(index: Index) -> set[int]:
         assert chunks == {r[0] for r in conn.execute("SELECT rowid FROM fts")}
     finally:
         conn.close()
-    assert chunks == set(index.vectors.ids().tolist())
+    assert chunks == set(index.backend.mirror.ids().tolist())
     return chunks
 
 

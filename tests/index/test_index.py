@@ -62,7 +62,7 @@ def table_ids(index: Index) -> dict[str, set[int]]:
 
 def assert_consistent(index: Index) -> set[int]:
     ids = table_ids(index)
-    assert ids["chunks"] == ids["embeddings"] == ids["fts"] == set(index.vectors.ids().tolist())
+    assert ids["chunks"] == ids["embeddings"] == ids["fts"] == set(index.backend.mirror.ids().tolist())
     return ids["chunks"]
 
 
@@ -199,7 +199,7 @@ def test_remove_leaves_no_trace_in_any_store(tmp_path, index_config, minilm_embe
         assert index.remove(["js.txt", "not-there.txt"]) == 1
         for name, ids in table_ids(index).items():
             assert "js.txt" not in ids if name == "documents" else not ids & gone, name
-        assert not gone & set(index.vectors.ids().tolist())
+        assert not gone & set(index.backend.mirror.ids().tolist())
         assert all(index.chunk_records([i])[i].doc != "js.txt" for i, _ in index.keyword_search("江苏 制造业", 10))
     with Index.open(path, index_config(path), minilm_embedder) as index:  # and on disk
         assert not gone & assert_consistent(index)
@@ -212,15 +212,17 @@ def test_open_repairs_faiss_from_stored_vectors(tmp_path, index_config, hash_emb
     with Index.open(path, config, embedder) as index:
         index.add(reports)
         expected = assert_consistent(index)
-        index.vectors.add(np.array([10**9]), np.ones((1, 16), np.float32) / 4)  # a vector SQLite does not know
-        index._save_vectors()
+        index.backend.mirror.vectors.add(
+            np.array([10**9]), np.ones((1, 16), np.float32) / 4
+        )  # a vector SQLite does not know
+        index.backend.save()
     with caplog.at_level(logging.INFO, logger="index"), Index.open(path, config, embedder) as index:
         assert assert_consistent(index) == expected
     assert sum("repaired the vector index" in m for m in caplog.messages) == 1
     (path / VECTORS_NAME).unlink()
     with Index.open(path, config, embedder) as index:
         assert assert_consistent(index) == expected
-        ids, vectors = next(index.store.iter_embeddings(16))
+        ids, vectors = next(index.backend.store.iter_embeddings(16))
         assert [hits[0][0] for hits in index.dense_search(vectors, 1)] == ids.tolist()
     assert (path / VECTORS_NAME).exists()  # the repair was saved
 
@@ -253,7 +255,7 @@ def test_interrupt_keeps_committed_documents_and_saves_faiss(tmp_path, index_con
     with Index.open(path, config, embedder) as index:
         committed = [d.name for d in index.documents()]
         assert 0 < len(committed) < 12
-        assert set(index.vectors.ids().tolist()) == assert_consistent(index)
+        assert set(index.backend.mirror.ids().tolist()) == assert_consistent(index)
         results = index.add(docs)
         assert sum(r.status == "unchanged" for r in results) == len(committed)
         assert len(index.documents()) == 12
@@ -289,7 +291,7 @@ def test_rebuild_switches_faiss_factory_and_rechunks_on_reembed(tmp_path, index_
         assert assert_consistent(index) < ids
     config = index_config(path, model=embedder.name, size=20, overlap=0)
     with Index.open(path, config, embedder) as index:
-        expected = sum(len(chunk_document(d, config.chunk)) for d in index.store.stored_documents())
+        expected = sum(len(chunk_document(d, config.chunk)) for d in index.backend.store.stored_documents())
         assert expected > index.stats()["chunks"]
         result = index.rebuild(reembed=True)
         assert result["reembedded"] and index.manifest.chunk_size == 20

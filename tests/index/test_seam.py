@@ -63,7 +63,7 @@ def test_rebuild_reembeds_with_the_new_model(built, index_config, hash_embedder)
         assert result["reembedded"] and result["dimension"] == 16
     assert Manifest.load(built).model == "other-model"
     with Index.open(built, config, other) as index:
-        ids, vectors = next(index.store.iter_embeddings(16))
+        ids, vectors = next(index.backend.store.iter_embeddings(16))
         assert index.dense_search(vectors[:1], 1)[0][0][0] == ids[0]
 
 

@@ -170,7 +170,9 @@ def test_sigterm_during_an_upload_stops_the_server_and_keeps_the_index_consisten
 
     with Index.open(index, base_config, create=False) as reopened:
         names = {d.name for d in reopened.documents()}
-        assert len(reopened.vectors.ids()) == len(reopened.store.embedding_ids())  # FAISS agrees with SQLite
+        assert len(reopened.backend.mirror.ids()) == len(
+            reopened.backend.store.embedding_ids()
+        )  # FAISS agrees with SQLite
     assert {"2020年成都市政府工作报告（要点）.txt"} <= names  # nothing indexed before is lost
     if "大文件.txt" not in names:  # stopped mid-file: its stored upload is gone, so nothing half-done remains
         uploads = tmp_path / "data" / "uploads"

@@ -1,0 +1,141 @@
+"""The storage seam: what the search and the writer need of an index backend.
+
+``Index`` (the facade) owns the manifest, the model and the write lock; a
+``Backend`` owns where documents, chunks, their vectors and their sentences
+live and how they are searched. Two backends implement it:
+``index.backends.local`` (SQLite + FTS5 + FAISS in the index folder, the
+default) and ``index.backends.milvus`` (Milvus 2.5: a cluster, or Milvus Lite
+in a file). ``index.backends.create_backend`` picks one by ``[index] backend``.
+
+Writes come only from the holder of the index's write lock; reads may come
+from any thread at any time and never wait for a writer's embedding. A
+document is visible to searches as soon as ``replace_document`` returns.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from index.records import ChunkRecord, ChunkSentences, DocumentInfo
+from ingest.document import Chunk, Document
+
+# Per chunk: its sentence spans (offsets in the chunk's text) and their vectors: (2 * len(spans), dimension),
+# the bare sentences then the same in context (``ChunkSentences``, ``ChunkSentences.rows``); (len(spans), dimension)
+# when there are none in context.
+SentenceRows = Sequence[tuple[Sequence[tuple[int, int]], np.ndarray]]
+
+
+class Backend(ABC):
+    """Documents, chunks, dense vectors, keyword search and stored sentence vectors of one index."""
+
+    #: "local" or "milvus": recorded in the manifest by ``index.maintenance.create``.
+    name: str
+
+    # -- writing (the caller holds the index's write lock) -------------------
+    @abstractmethod
+    def replace_document(
+        self,
+        document: Document,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        sentences: SentenceRows,
+    ) -> None:
+        """Store a document with its chunks and replace any document of the same name, atomically for readers.
+
+        ``vectors`` are the chunks' float16 unit vectors (len(chunks), dimension);
+        ``texts`` their retrieval texts (``index.context.retrieval_text``), what
+        keyword search matches; ``sentences`` each chunk's sentence spans and
+        vectors. The backend assigns the chunks' ids.
+        """
+
+    @abstractmethod
+    def remove_documents(self, names: Sequence[str]) -> int:
+        """Delete documents by name with every trace of them; returns how many were found."""
+
+    def settle(self) -> None:  # noqa: B027 (a default: nothing to do)
+        """Bring the dense index up to date after a batch of writes (the local FAISS mirror needs it)."""
+
+    def save(self) -> None:  # noqa: B027 (a default: nothing to do)
+        """Persist what is kept in memory (the local FAISS mirror); called now and then during long writes."""
+
+    def sync(self, persist: bool) -> None:  # noqa: B027 (a default: nothing to do)
+        """Pick up changes made by another process (``persist``: also repair what is on disk)."""
+
+    def defer_vectors(self, dimension: int) -> None:  # noqa: B027 (a default: nothing to do)
+        """Stop updating the dense index until ``rebuild_vectors``: stored vectors mix two models meanwhile.
+
+        ``dimension`` is the new model's; a backend that cannot change it raises ``IndexMismatchError``.
+        """
+
+    def rebuild_vectors(self, factory: str) -> None:  # noqa: B027 (a default: nothing to do)
+        """Rebuild the dense index from every stored vector, with the FAISS ``factory`` where that applies."""
+
+    def close(self) -> None:  # noqa: B027 (a default: nothing to do)
+        """Release connections."""
+
+    # -- reading -------------------------------------------------------------
+    @abstractmethod
+    def content_hash(self, name: str) -> str | None:
+        """The stored content hash of document ``name``, or None when it is not indexed."""
+
+    @abstractmethod
+    def dense_search(
+        self, vectors: np.ndarray, k: int, allowed_chunk_ids: set[int] | None = None
+    ) -> list[list[tuple[int, float]]]:
+        """Per query vector, the ``k`` most similar chunks as (chunk id, inner product), best first."""
+
+    @abstractmethod
+    def keyword_search(self, query: str, k: int, allowed_doc_names: set[str] | None = None) -> list[tuple[int, float]]:
+        """BM25 over the retrieval texts: (chunk id, score, higher better), best first; [] for a query without words."""
+
+    @abstractmethod
+    def chunk_records(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
+        """Records of the chunks with these ids (ids no longer stored are left out)."""
+
+    @abstractmethod
+    def chunk_sentences(self, ids: Sequence[int]) -> dict[int, ChunkSentences]:
+        """The stored sentences of these chunks with float32 vectors (ids no longer stored are left out)."""
+
+    @abstractmethod
+    def neighbours(self, chunk_id: int, before: int, after: int) -> list[ChunkRecord]:
+        """The chunk and up to ``before``/``after`` chunks around it in its document, in text order."""
+
+    @abstractmethod
+    def document_slice(self, name: str, start: int, end: int) -> str:
+        """Characters ``start``…``end`` of a document's cleaned text; "" for an unknown document."""
+
+    @abstractmethod
+    def chunk_ids_of(self, doc_names: Sequence[str]) -> set[int]:
+        """Ids of every chunk of the named documents."""
+
+    @abstractmethod
+    def chunk_documents(self, ids: Sequence[int]) -> dict[int, str]:
+        """Chunk id → its document's name, for the ids still stored."""
+
+    @abstractmethod
+    def documents(self) -> list[DocumentInfo]:
+        """Every document with its chunk count, by name."""
+
+    @abstractmethod
+    def facets(self) -> list[tuple[str, str, int | None, str]]:
+        """(name, title, year, region_path) of every document, by name."""
+
+    @abstractmethod
+    def stored_documents(self) -> Iterator[Document]:
+        """Every stored document rebuilt as an ingest ``Document`` (to re-chunk and re-embed it)."""
+
+    @abstractmethod
+    def stored_chunks(self, name: str) -> tuple[list[ChunkRecord], np.ndarray, list[ChunkSentences]]:
+        """A document's chunks in order with their float16 vectors and their sentences (``index copy``)."""
+
+    @abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Numbers of documents, chunks, stored chunk vectors and stored sentence vectors."""
+
+    @abstractmethod
+    def stats(self) -> dict:
+        """What this backend adds to ``govqa index stats``: where it is, vectors indexed, sizes."""

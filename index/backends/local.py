@@ -1,0 +1,140 @@
+"""The local backend, the embedded default: SQLite (documents, chunks, FTS5, stored vectors) plus a FAISS mirror."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.backend import Backend, SentenceRows
+from index.backends.faiss_mirror import FaissMirror
+from index.keyword import index_text, match_expression, query_tokens
+from index.records import ChunkRecord, ChunkSentences, DocumentInfo
+from index.store import STORE_NAME, Store
+from index.vectors import VECTORS_NAME
+from ingest.document import Chunk, Document
+
+
+def _size(*paths: Path) -> int:
+    return sum(p.stat().st_size for p in paths if p.exists())
+
+
+class LocalBackend(Backend):
+    """An index folder's ``store.sqlite`` and ``vectors.faiss``; one machine, no server.
+
+    Reads go through per-thread SQLite connections (WAL) and FAISS's read
+    lock, so they never wait for a writer's embedding.
+    """
+
+    name = "local"
+
+    def __init__(self, directory: Path, dimension: int, factory: str, create: bool = False):
+        self.directory = Path(directory)
+        self.store = Store(self.directory / STORE_NAME, create=create)
+        self.dimension = dimension
+        self.mirror = FaissMirror(self.directory, self.store, dimension, factory)
+
+    # -- writing -------------------------------------------------------------
+    def replace_document(
+        self,
+        document: Document,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        sentences: SentenceRows,
+    ) -> None:
+        tokens = [index_text(t) for t in texts]
+        old_ids, new_ids = self.store.replace_document(document, chunks, vectors, tokens, sentences)
+        self.mirror.replace(old_ids, new_ids, vectors)
+
+    def remove_documents(self, names: Sequence[str]) -> int:
+        found, chunk_ids = self.store.remove_documents(list(names))
+        if found:
+            self.mirror.replace(chunk_ids, [], None)
+        return found
+
+    def settle(self) -> None:
+        self.mirror.settle()
+
+    def save(self) -> None:
+        self.mirror.save()
+
+    def sync(self, persist: bool) -> None:
+        self.mirror.sync(persist)
+
+    def defer_vectors(self, dimension: int) -> None:
+        self.dimension = self.mirror.dimension = dimension
+        self.mirror.deferred = True
+
+    def rebuild_vectors(self, factory: str) -> None:
+        self.mirror.rebuild(factory)
+        self.mirror.save()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- reading -------------------------------------------------------------
+    def content_hash(self, name: str) -> str | None:
+        return self.store.content_hash(name)
+
+    def dense_search(
+        self, vectors: np.ndarray, k: int, allowed_chunk_ids: set[int] | None = None
+    ) -> list[list[tuple[int, float]]]:
+        return self.mirror.search(vectors, k, allowed_chunk_ids)
+
+    def keyword_search(self, query: str, k: int, allowed_doc_names: set[str] | None = None) -> list[tuple[int, float]]:
+        return self.store.keyword_search(match_expression(query_tokens(query)), k, allowed_doc_names)
+
+    def chunk_records(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
+        return self.store.chunk_records(ids)
+
+    def chunk_sentences(self, ids: Sequence[int]) -> dict[int, ChunkSentences]:
+        return self.store.chunk_sentences(ids, self.dimension)
+
+    def neighbours(self, chunk_id: int, before: int, after: int) -> list[ChunkRecord]:
+        return self.store.neighbours(chunk_id, before, after)
+
+    def document_slice(self, name: str, start: int, end: int) -> str:
+        return self.store.document_slice(name, start, end)
+
+    def chunk_ids_of(self, doc_names: Sequence[str]) -> set[int]:
+        return self.store.chunk_ids_of(doc_names)
+
+    def chunk_documents(self, ids: Sequence[int]) -> dict[int, str]:
+        return self.store.chunk_documents(ids)
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.store.documents()
+
+    def facets(self) -> list[tuple[str, str, int | None, str]]:
+        return self.store.facets()
+
+    def stored_documents(self) -> Iterator[Document]:
+        return self.store.stored_documents()
+
+    def stored_chunks(self, name: str) -> tuple[list[ChunkRecord], np.ndarray, list[ChunkSentences]]:
+        ids = sorted(self.store.chunk_ids_of([name]))
+        records = sorted(self.store.chunk_records(ids).values(), key=lambda r: r.position)
+        ordered = [r.id for r in records]
+        by_id = {
+            int(i): v
+            for ids, batch in self.store.iter_embeddings(self.dimension, ordered)
+            for i, v in zip(ids, batch, strict=True)
+        }
+        vectors = np.array([by_id[i] for i in ordered], dtype=np.float16).reshape(len(ordered), self.dimension)
+        sentences = self.store.chunk_sentences(ordered, self.dimension)
+        return records, vectors, [sentences[i] for i in ordered]
+
+    def counts(self) -> dict[str, int]:
+        return self.store.counts()
+
+    def stats(self) -> dict:
+        d = self.directory
+        store = _size(d / STORE_NAME, d / f"{STORE_NAME}-wal", d / f"{STORE_NAME}-shm")
+        return {
+            "backend": self.name,
+            "vectors_indexed": self.mirror.ntotal,
+            "faiss_factory": self.mirror.factory,
+            "bytes": {"store": store, "vectors": _size(d / VECTORS_NAME)},
+        }

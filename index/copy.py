@@ -1,0 +1,72 @@
+"""Copying an index to another backend or place without re-embedding: chunks, vectors and sentence vectors as stored.
+
+This is how an index moves from one machine (local) to a cluster (Milvus),
+or back: ``govqa index copy SRC DST``. A document the target already holds
+with the same content hash is left as it is, so an interrupted copy resumes.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from tqdm import tqdm
+
+from index.context import SECTION_SEPARATOR, retrieval_text
+from index.errors import IndexMismatchError
+from index.records import AddResult, ChunkRecord
+from index.writer import deferred_interrupt, document_meta
+from ingest.document import Chunk
+
+if TYPE_CHECKING:
+    from index.index import Index
+
+
+def as_chunk(record: ChunkRecord) -> Chunk:
+    """The ingest ``Chunk`` a stored record was made from (its section path split back into titles)."""
+    section = tuple(record.section.split(SECTION_SEPARATOR)) if record.section else ()
+    return Chunk(record.position, record.text, record.start, record.end, section, record.page, record.page_end)
+
+
+def check_compatible(source: Index, target: Index) -> None:
+    """``IndexMismatchError`` unless both indexes hold vectors of one model, encoder and retrieval text."""
+    a, b = source.manifest, target.manifest
+    if (a.model, a.dimension, a.encoder, a.retrieval_text_version) != (
+        b.model,
+        b.dimension,
+        b.encoder,
+        b.retrieval_text_version,
+    ):
+        raise IndexMismatchError(
+            f"cannot copy {source.path} ({a.model}, {a.encoder}, dim {a.dimension}) into {target.path} "
+            f"({b.model}, {b.encoder}, dim {b.dimension}): their vectors are not comparable",
+            "copy into a new folder, with [model] set as the source was built",
+        )
+
+
+def copy_documents(source: Index, target: Index, progress: bool = False) -> list[AddResult]:
+    """Write every document of ``source`` into ``target`` (whose write lock is held); results by document.
+
+    Stored vectors are copied as they are (float16), keyword text is made
+    again from each chunk's retrieval text, so nothing is embedded.
+    """
+    check_compatible(source, target)
+    results = []
+    documents = source.documents()
+    bar = tqdm(total=len(documents), desc="copying", unit=" docs", file=sys.stderr, disable=not progress)
+    for document in source.backend.stored_documents():
+        stored = target.backend.content_hash(document.name)
+        if stored == document.content_hash:
+            results.append(AddResult(document.name, "unchanged", 0))
+            bar.update(1)
+            continue
+        records, vectors, sentences = source.backend.stored_chunks(document.name)
+        chunks = [as_chunk(r) for r in records]
+        meta = document_meta(document)
+        texts = [retrieval_text(meta, c) for c in chunks]
+        with deferred_interrupt():
+            target.backend.replace_document(document, chunks, vectors, texts, [(s.spans, s.rows()) for s in sentences])
+        results.append(AddResult(document.name, "added" if stored is None else "replaced", len(chunks)))
+        bar.update(1)
+    bar.close()
+    return results
