@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from index import Index, IndexMismatchError
+from index.context import in_context
 from index.settings import IndexConfig, MilvusConfig
 from ingest.sentences import sentence_spans
 
@@ -133,6 +134,14 @@ def test_chunk_sentences_hold_spans_and_the_models_vectors(built, minilm_embedde
         fresh = minilm_embedder.encode_passages([text[a:b] for a, b in sentences.spans])
         assert sentences.vectors.dtype == np.float32
         assert np.all(np.sum(fresh * sentences.vectors, axis=1) > 0.999)  # float16 storage, same vectors
+        # and each behind its chunk's title › section, for the ranking
+        meta = {"title": records[chunk_id].title, "year": records[chunk_id].year}
+        meta["region_path"] = records[chunk_id].region_path
+        fresh = minilm_embedder.encode_passages(
+            [in_context(meta, records[chunk_id].section, text[a:b]) for a, b in sentences.spans]
+        )
+        assert sentences.context_vectors is not None and sentences.context_vectors.shape == sentences.vectors.shape
+        assert np.all(np.sum(fresh * sentences.context_vectors, axis=1) > 0.999)
 
 
 def test_filters_by_document_region_and_year(built):
