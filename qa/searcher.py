@@ -84,7 +84,8 @@ class Searcher:
         for question, vector, (ranked, records), top in zip(parsed, vectors, fused_all, tops, strict=False):
             scores = sentence_scores.score_chunks(stored, (c.chunk_id for c in top), vector)
             n = cfg.list_sentences if answer_type.asks_for_list(question.text) else 1
-            ranked = fuse.with_sentences(ranked, {i: s.best(n) for i, s in scores.items()}, cfg.sentence_weight)
+            best = {i: s.best(n, self._usable(question, records[i], s)) for i, s in scores.items()}
+            ranked = fuse.with_sentences(ranked, best, cfg.sentence_weight)
             terms = match_terms(question)
             hits, chunk_ids = self._hits(question, ranked, records, scores, k, terms)
             grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
@@ -93,6 +94,15 @@ class Searcher:
             )
         took = (time.perf_counter() - started) * 1000 / max(1, len(texts))
         return [replace(run, result=replace(run.result, took_ms=took)) for run in out]
+
+    @staticmethod
+    def _usable(question: Question, record, scores: sentence_scores.ChunkScores) -> list[bool] | None:
+        """Which sentences of a chunk can answer ``question`` (``answer_filter``); a heading or an echo of the
+        question is close to it in meaning but says nothing. ``None`` for a chunk without sentences."""
+        if not len(scores.spans):
+            return None
+        fits = answer_filter(question, record.section)
+        return [fits(record.text[a:b]) for a, b in scores.spans]
 
     def _fuse(self, question: Question, dense, keyword, facets) -> tuple[list[fuse.Candidate], dict]:
         """The fused candidates, best first (by ``grounded_score``), and their chunk records."""

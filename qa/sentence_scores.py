@@ -39,12 +39,23 @@ class ChunkScores:
     scores: np.ndarray
     ranking_scores: np.ndarray
 
-    def best(self, n: int = 1) -> float:
-        """The mean of the ``n`` highest ranking scores (of all, when fewer); 0.0 for a chunk without sentences."""
-        if not len(self.ranking_scores):
+    def best(self, n: int = 1, usable: Sequence[bool] | None = None) -> float:
+        """The mean of the ``n`` highest ranking scores (of all, when fewer); 0.0 for a chunk without sentences.
+
+        ``usable`` (one flag per sentence) limits them to the sentences that can
+        answer (``qa.answer.answer_filter``: the right kind, not a heading, not
+        an echo of the question); a chunk with none gets its lowest score.
+        """
+        scores = self.ranking_scores
+        if not len(scores):
             return 0.0
-        n = min(max(1, n), len(self.ranking_scores))
-        return float(np.sort(self.ranking_scores)[-n:].mean())
+        if usable is not None:
+            kept = scores[np.asarray(usable, dtype=bool)]
+            if not len(kept):
+                return float(scores.min())
+            scores = kept
+        n = min(max(1, n), len(scores))
+        return float(np.sort(scores)[-n:].mean())
 
 
 def score_chunks(

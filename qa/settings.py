@@ -36,7 +36,7 @@ class SearchConfig:
     # question and their best stored sentence, `sentence_weight` toward the sentence. For a
     # question asking for several items (哪些, 哪几个) the mean of the best `list_sentences`
     # sentences counts, since a list answer spans several. Chosen on seed-dev (docs/quality.md).
-    sentence_weight: float = field(default=0.7, metadata=_WEIGHT)
+    sentence_weight: float = field(default=0.3, metadata=_WEIGHT)
     sentence_depth: int = field(default=50, metadata={"min": 1, "max": 1000})
     list_sentences: int = field(default=3, metadata={"min": 1, "max": 20})
     # Verdict (qa/verdict.py): found when the question is grounded and the closest
