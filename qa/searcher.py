@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -96,13 +96,11 @@ class Searcher:
         return [replace(run, result=replace(run.result, took_ms=took)) for run in out]
 
     @staticmethod
-    def _usable(question: Question, record, scores: sentence_scores.ChunkScores) -> list[bool] | None:
-        """Which sentences of a chunk can answer ``question`` (``answer_filter``); a heading or an echo of the
-        question is close to it in meaning but says nothing. ``None`` for a chunk without sentences."""
-        if not len(scores.spans):
-            return None
+    def _usable(question: Question, record, scores: sentence_scores.ChunkScores) -> Callable[[int], bool]:
+        """Can the chunk's i-th sentence answer ``question`` (``answer_filter``)? A heading or an echo of the
+        question is close to it in meaning but says nothing."""
         fits = answer_filter(question, record.section)
-        return [fits(record.text[a:b]) for a, b in scores.spans]
+        return lambda i: fits(record.text[scores.spans[i][0] : scores.spans[i][1]])
 
     def _fuse(self, question: Question, dense, keyword, facets) -> tuple[list[fuse.Candidate], dict]:
         """The fused candidates, best first (by ``grounded_score``), and their chunk records."""

@@ -13,7 +13,7 @@ embedded at question time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,23 +39,35 @@ class ChunkScores:
     scores: np.ndarray
     ranking_scores: np.ndarray
 
-    def best(self, n: int = 1, usable: Sequence[bool] | None = None) -> float:
+    def best(self, n: int = 1, usable: Callable[[int], bool] | None = None) -> float:
         """The mean of the ``n`` highest ranking scores (of all, when fewer); 0.0 for a chunk without sentences.
 
-        ``usable`` (one flag per sentence) limits them to the sentences that can
-        answer (``qa.answer.answer_filter``: the right kind, not a heading, not
-        an echo of the question); a chunk with none gets its lowest score.
+        ``usable(i)`` limits them to the sentences that can answer
+        (``qa.answer.answer_filter``: the right kind, not a heading, not an
+        echo of the question), asked best first and only until ``n`` are found;
+        a chunk with none gets its lowest score.
         """
         scores = self.ranking_scores
         if not len(scores):
             return 0.0
+        order = np.argsort(-scores)
         if usable is not None:
-            kept = scores[np.asarray(usable, dtype=bool)]
-            if not len(kept):
+            kept = _first(order, usable, max(1, n))
+            if not kept:
                 return float(scores.min())
-            scores = kept
-        n = min(max(1, n), len(scores))
-        return float(np.sort(scores)[-n:].mean())
+            return float(scores[kept].mean())
+        return float(scores[order[: max(1, n)]].mean())
+
+
+def _first(order: np.ndarray, usable: Callable[[int], bool], n: int) -> list[int]:
+    """The first ``n`` indices of ``order`` that ``usable`` accepts."""
+    kept = []
+    for i in order:
+        if usable(int(i)):
+            kept.append(int(i))
+            if len(kept) == n:
+                break
+    return kept
 
 
 def score_chunks(
