@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -84,23 +85,18 @@ class Searcher:
         for question, vector, (ranked, records), top in zip(parsed, vectors, fused_all, tops, strict=False):
             scores = sentence_scores.score_chunks(stored, (c.chunk_id for c in top), vector)
             n = cfg.list_sentences if answer_type.asks_for_list(question.text) else 1
-            best = {i: s.best(n, self._usable(question, records[i], s)) for i, s in scores.items()}
+            # One answer filter per section for this question (it reads the question's wanted kind once).
+            fits_in = functools.cache(functools.partial(answer_filter, question))
+            best = {i: s.best(n, _usable(fits_in(records[i].section), records[i], s)) for i, s in scores.items()}
             ranked = fuse.with_sentences(ranked, best, cfg.sentence_weight)
             terms = match_terms(question)
-            hits, chunk_ids = self._hits(question, ranked, records, scores, k, terms)
+            hits, chunk_ids = self._hits(fits_in, ranked, records, scores, k, terms)
             grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
             out.append(
                 Run(question, vector, terms, SearchResult(question.text, tuple(hits), 0.0), grounded, chunk_ids, scores)
             )
         took = (time.perf_counter() - started) * 1000 / max(1, len(texts))
         return [replace(run, result=replace(run.result, took_ms=took)) for run in out]
-
-    @staticmethod
-    def _usable(question: Question, record, scores: sentence_scores.ChunkScores) -> Callable[[int], bool]:
-        """Can the chunk's i-th sentence answer ``question`` (``answer_filter``)? A heading or an echo of the
-        question is close to it in meaning but says nothing."""
-        fits = answer_filter(question, record.section)
-        return lambda i: fits(record.text[scores.spans[i][0] : scores.spans[i][1]])
 
     def _fuse(self, question: Question, dense, keyword, facets) -> tuple[list[fuse.Candidate], dict]:
         """The fused candidates, best first (by ``grounded_score``), and their chunk records."""
@@ -122,9 +118,18 @@ class Searcher:
         return sorted(fused.values(), key=lambda c: -c.grounded_score), records
 
     def _hits(
-        self, question: Question, ranked: list[fuse.Candidate], records, scores, k: int, terms: list[str]
+        self,
+        fits_in: Callable[[str], Callable[[str], bool]],
+        ranked: list[fuse.Candidate],
+        records,
+        scores,
+        k: int,
+        terms: list[str],
     ) -> tuple[list[Hit], tuple[tuple[int, ...], ...]]:
-        """The hits, best first, and per hit the ids of the chunks its passage spans."""
+        """The hits, best first, and per hit the ids of the chunks its passage spans.
+
+        ``fits_in(section)`` is the question's ``answer_filter`` for a passage under ``section``.
+        """
         kept = passages.clean_up(
             [_passage(records[c.chunk_id], c.grounded_score) for c in ranked], k, self._max_passage
         )
@@ -133,7 +138,7 @@ class Searcher:
         for p in kept:
             sentences = sentence_scores.passage_scores(p.text, p.start, [scores[i] for i in p.chunk_ids if i in scores])
             dense = [score for _, score in sentences] if sentences else None
-            hits.append(self._hit(p, records, by_id[p.chunk_id], terms, answer_filter(question, p.section), dense))
+            hits.append(self._hit(p, records, by_id[p.chunk_id], terms, fits_in(p.section), dense))
         return hits, tuple(p.chunk_ids for p in kept)
 
     @staticmethod
@@ -182,6 +187,12 @@ class Searcher:
                 filters.docs or None, filters.regions or None, filters.year_from, filters.year_to
             )
         )
+
+
+def _usable(fits: Callable[[str], bool], record, scores: sentence_scores.ChunkScores) -> Callable[[int], bool]:
+    """Can the chunk's i-th sentence answer the question (``fits``: its ``answer_filter``)? A heading or an echo
+    of the question is close to it in meaning but says nothing."""
+    return lambda i: fits(record.text[scores.spans[i][0] : scores.spans[i][1]])
 
 
 def _passage(record, score: float) -> passages.Passage:
