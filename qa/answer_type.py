@@ -109,7 +109,9 @@ def quantity_text(text: str) -> str:
 
 def has_quantity(text: str) -> bool:
     """Does ``text`` state a quantity: a number that is not a year, date, name, ordinal or document number?"""
-    return bool(_NUMBER.search(quantity_text(unicodedata.normalize("NFKC", to_simplified(text)))))
+    text = unicodedata.normalize("NFKC", to_simplified(text))
+    # Blanking the non-quantities only removes numbers: a text without one needs no blanking.
+    return bool(_NUMBER.search(text)) and bool(_NUMBER.search(quantity_text(text)))
 
 
 def can_answer(sentence: str, wanted: Wants) -> bool:

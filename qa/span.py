@@ -9,6 +9,7 @@ its sentence, and two sentences far apart are never joined. A heading
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -34,8 +35,16 @@ _MIN_WRAPPED_LINE = 15
 _MAX_EXTENSION = 300
 
 
+@functools.lru_cache(maxsize=4096)
 def _compact(text: str) -> str:
+    # Cached: a ranking asks of the same question, section titles and sentences many times.
     return "".join(unicodedata.normalize("NFKC", text).split()).rstrip(SENTENCE_END + "，,:：")
+
+
+@functools.lru_cache(maxsize=1024)
+def _titles(section: str) -> frozenset[str]:
+    """The compacted titles of a section path."""
+    return frozenset(_compact(title) for title in section.split(SECTION_SEPARATOR))
 
 
 def is_heading(sentence: str, section: str = "") -> bool:
@@ -43,7 +52,7 @@ def is_heading(sentence: str, section: str = "") -> bool:
     text = sentence.strip()
     if not text:
         return False
-    if section and _compact(text) in {_compact(title) for title in section.split(SECTION_SEPARATOR)}:
+    if section and _compact(text) in _titles(section):
         return True
     return len(text) <= _MAX_HEADING and text[-1] not in SENTENCE_END + "，,:：" and bool(_NUMBERED.match(text))
 
