@@ -9,16 +9,15 @@ document (``qa.span``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index import ChunkSentences
 from index.context import SECTION_SEPARATOR
 from qa import answer_type, highlight, span, verdict
 from qa.question import Question, content_terms
-from qa.sentence_scores import ChunkScores, passage_scores, score_chunks
+from qa.sentence_scores import ChunkScores, passage_scores
 from qa.settings import SearchConfig
 from qa.synonyms import comparable
 from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult, Span
@@ -41,7 +40,9 @@ class Run:
     result: SearchResult
     grounded: tuple[bool, ...]  # per hit: do its report or text match the years/places the question names?
     chunk_ids: tuple[tuple[int, ...], ...]  # per hit: the ids of the chunks its passage spans
-    sentence_scores: dict[int, ChunkScores]  # chunk id → its sentences' cosines to the question (the ranked ones)
+    sentence_scores: dict[
+        int, ChunkScores
+    ]  # chunk id → its sentences' cosines to the question (re-ranked chunks, hits' chunks)
 
 
 def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
@@ -54,24 +55,17 @@ def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
     )
 
 
-def judge(
-    runs: list[Run],
-    sentences_of: Callable[[Iterable[int]], dict[int, ChunkSentences]],
-    config: SearchConfig,
-    document_slice: DocumentSlice,
-) -> list[Answer]:
+def judge(runs: list[Run], config: SearchConfig, document_slice: DocumentSlice) -> list[Answer]:
     """Answers for searched questions: sentence-level highlight and a found / not-found verdict.
 
-    The sentence scores are those the ranking computed (``Run.sentence_scores``);
-    ``sentences_of`` (``Index.chunk_sentences``) is asked, once for all
-    questions, only for judged chunks the ranking did not score. ``document_slice``
-    (``Index.document_slice``) widens the answer to whole sentences of the document.
+    The sentence scores are those the search computed (``Run.sentence_scores``,
+    which hold every hit's chunks): nothing is fetched or embedded again.
+    ``document_slice`` (``Index.document_slice``) widens the answer to whole
+    sentences of the document.
     """
-    missing = {i for run in runs for ids in run.chunk_ids[:JUDGED_HITS] for i in ids if i not in run.sentence_scores}
-    stored = sentences_of(missing) if missing else {}
     answers = []
     for run in runs:
-        scores = {**run.sentence_scores, **score_chunks(stored, stored, run.vector)}
+        scores = run.sentence_scores
         pieces, sims = [], []
         for h, hit in enumerate(run.result.hits[:JUDGED_HITS]):
             chunks = [scores[i] for i in run.chunk_ids[h] if i in scores]

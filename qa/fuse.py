@@ -17,7 +17,6 @@ class Candidate:
     keyword_rank: int | None = None
     keyword_score: float | None = None
     grounding: float = 1.0  # ``grounding_factor``: the final score is the fused (or sentence-mixed) score times this
-    sentence_score: float | None = None  # its best sentence's cosine to the question (``with_sentences``)
 
     @property
     def grounded_score(self) -> float:
@@ -96,21 +95,25 @@ def with_sentences(ranked: Sequence[Candidate], best_sentence: Mapping[int, floa
     re-ranking depth). Over those, the passage score and the sentence score
     are each min-max scaled, and the new score is ``(1 - weight) * passage'
     + weight * sentence'`` (grounding still multiplies it). The candidates
-    without a sentence score follow, in their order, with score 0. A list
-    of one or no scored candidates is left as it was.
+    without a sentence score follow, in their order, their scores scaled to
+    stay under the lowest re-ranked one (as the page shows them). A list of
+    one or no scored candidates is left as it was.
     """
     top = [c for c in ranked if c.chunk_id in best_sentence]
     if len(top) < 2 or weight <= 0:
         return list(ranked)
+    base = min(c.grounded_score for c in top)  # the rest rank under this
     passage = _min_max([(c.chunk_id, c.score) for c in top])
     sentence = _min_max([(c.chunk_id, best_sentence[c.chunk_id]) for c in top])
     for c in top:
-        c.sentence_score = best_sentence[c.chunk_id]
         c.score = (1 - weight) * passage[c.chunk_id] + weight * sentence[c.chunk_id]
+    top.sort(key=lambda c: -c.grounded_score)
     rest = [c for c in ranked if c.chunk_id not in best_sentence]
+    # The scores shown for the rest: their own, scaled to stay under the lowest re-ranked one.
+    scale = top[-1].grounded_score / base if base > 0 else 0.0
     for c in rest:
-        c.score = 0.0
-    return sorted(top, key=lambda c: -c.grounded_score) + rest
+        c.score *= scale
+    return top + rest
 
 
 def grounding_factor(

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.keyword import query_terms
+from index.simplified import to_simplified
 from ingest.clean import normalise_chars
 from ingest.errors import GovqaError
 from ingest.metadata import NATIONAL, PROVINCES
@@ -64,6 +65,9 @@ _QUESTION_WORDS = frozenset(
     "多少 什么 哪些 哪个 哪里 哪儿 哪几 几个 哪几个 怎么 怎样 如何 为什么 是否 有没有 是不是 能不能 可以 可不可以".split()
 )
 _ASKING = re.compile(r"^(?:几|多少)[\u3400-\u9fff]?$")
+# A keyword query (``is_keyword_query``): short, without a sentence's punctuation or a question's words.
+_KEYWORD_QUERY_CHARS = 8
+_NOT_KEYWORDS = re.compile(r"[？?。！!，,；;]|吗|呢|几|" + "|".join(sorted(_QUESTION_WORDS, key=len, reverse=True)))
 _CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _ADMIN_SUFFIX = re.compile(r"(?:省|市|区|县|州|盟|旗|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
 
@@ -188,6 +192,17 @@ def match_terms(question: Question) -> list[str]:
     return [
         t for t in query_terms(synonyms.comparable(without_relative_years(question.text))) if not is_question_word(t)
     ]
+
+
+def is_keyword_query(question: Question) -> bool:
+    """Is ``question`` a term or two rather than a sentence ("城市大脑", "两拆一增", "大运会 场馆")?
+
+    At most ``_KEYWORD_QUERY_CHARS`` characters besides spaces, no sentence
+    punctuation and no question word. Such a query names what to find; it does
+    not say something a sentence could say in other words.
+    """
+    text = "".join(question.text.split())
+    return len(text) <= _KEYWORD_QUERY_CHARS and not _NOT_KEYWORDS.search(to_simplified(text))
 
 
 def is_question_word(term: str) -> bool:

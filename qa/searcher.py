@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from index import Index
 from qa import answer_type, comparison, fuse, highlight, passages, sentence_scores
 from qa.answer import Run, answer_filter, judge
-from qa.question import Question, about_years, keyword_query, match_terms, understand, validate
+from qa.question import Question, about_years, is_keyword_query, keyword_query, match_terms, understand, validate
 from qa.settings import QaSettings, SearchConfig
 from qa.types import Answer, Citation, Comparison, Filters, Hit, SearchResult, citation_of
 
@@ -48,9 +48,7 @@ class Searcher:
 
     def ask_batch(self, questions: Sequence[str], k: int = 5, filters: Filters | None = None) -> list[Answer]:
         """``ask`` for many questions at once."""
-        return judge(
-            self.run(questions, k, filters), self.index.chunk_sentences, self.search_config, self.index.document_slice
-        )
+        return judge(self.run(questions, k, filters), self.search_config, self.index.document_slice)
 
     def compare(self, question: str, filters: Filters | None = None, by: str | None = None) -> Comparison:
         """One row per matching report: its answer sentence, citation and value (``qa/comparison.py``)."""
@@ -84,13 +82,18 @@ class Searcher:
         out = []
         for question, vector, (ranked, records), top in zip(parsed, vectors, fused_all, tops, strict=False):
             scores = sentence_scores.score_chunks(stored, (c.chunk_id for c in top), vector)
-            n = cfg.list_sentences if answer_type.asks_for_list(question.text) else 1
+            asks_for_list = answer_type.asks_for_list(question.text)
+            n = cfg.list_sentences if asks_for_list else 1
             # One answer filter per section for this question (it reads the question's wanted kind once).
             fits_in = functools.cache(functools.partial(answer_filter, question))
             best = {i: s.best(n, _usable(fits_in(records[i].section), records[i], s)) for i, s in scores.items()}
-            ranked = fuse.with_sentences(ranked, best, cfg.sentence_weight)
+            if is_keyword_query(question):
+                weight = 0.0  # a term or two: BM25 finds it; a sentence's cosine to two words is noise
+            else:
+                weight = cfg.list_sentence_weight if asks_for_list else cfg.sentence_weight
+            ranked = fuse.with_sentences(ranked, best, weight)
             terms = match_terms(question)
-            hits, chunk_ids = self._hits(fits_in, ranked, records, scores, k, terms)
+            hits, chunk_ids = self._hits(fits_in, ranked, records, scores, vector, k, terms)
             grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
             out.append(
                 Run(question, vector, terms, SearchResult(question.text, tuple(hits), 0.0), grounded, chunk_ids, scores)
@@ -122,17 +125,24 @@ class Searcher:
         fits_in: Callable[[str], Callable[[str], bool]],
         ranked: list[fuse.Candidate],
         records,
-        scores,
+        scores: dict[int, sentence_scores.ChunkScores],
+        vector,
         k: int,
         terms: list[str],
     ) -> tuple[list[Hit], tuple[tuple[int, ...], ...]]:
         """The hits, best first, and per hit the ids of the chunks its passage spans.
 
         ``fits_in(section)`` is the question's ``answer_filter`` for a passage under ``section``.
+        ``scores`` (the ranked chunks' sentence scores) gains those of the hits' other chunks
+        (below the re-ranking depth, or merged in), so that every hit is highlighted, and
+        judged, by its sentences' meaning.
         """
         kept = passages.clean_up(
             [_passage(records[c.chunk_id], c.grounded_score) for c in ranked], k, self._max_passage
         )
+        missing = {i for p in kept for i in p.chunk_ids if i not in scores}
+        if missing:
+            scores.update(sentence_scores.score_chunks(self.index.chunk_sentences(missing), missing, vector))
         by_id = {c.chunk_id: c for c in ranked}
         hits = []
         for p in kept:

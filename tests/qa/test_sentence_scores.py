@@ -11,6 +11,7 @@ from index import ChunkSentences
 from index.context import in_context
 from qa import Searcher, answer_type, fuse, highlight
 from qa.fuse import Candidate
+from qa.question import is_keyword_query, understand
 from qa.sentence_scores import ChunkScores, passage_scores, score_chunks
 
 
@@ -97,13 +98,14 @@ def test_scoring_reads_bare_and_context_vectors_in_one_product():
 
 
 def test_with_sentences_mixes_scaled_passage_and_sentence_scores_and_keeps_grounding():
-    ranked = [Candidate(1, 0.9), Candidate(2, 0.5), Candidate(3, 0.1, grounding=0.5), Candidate(4, 0.05)]
+    ranked = [Candidate(1, 0.9), Candidate(2, 0.5), Candidate(3, 0.1, grounding=0.5), Candidate(4, 0.04)]
     reranked = fuse.with_sentences(ranked, {1: 0.80, 2: 0.90, 3: 0.95}, weight=0.7)
     assert [c.chunk_id for c in reranked] == [2, 3, 1, 4]
     by_id = {c.chunk_id: c for c in reranked}
     assert by_id[2].score == pytest.approx(0.3 * 0.5 + 0.7 * (0.10 / 0.15))
     assert by_id[3].grounded_score == pytest.approx(0.5 * 0.7)  # the best sentence, but about another year
-    assert by_id[4].score == 0.0 and by_id[4].sentence_score is None  # beyond the depth: after the rest
+    # Past the depth: last, its score scaled as the lowest re-ranked one's was (0.05 → 0.3): 0.04 → 0.24.
+    assert by_id[1].grounded_score == pytest.approx(0.3) and by_id[4].grounded_score == pytest.approx(0.24)
     assert fuse.with_sentences(ranked, {1: 0.8}, 0.7) == ranked  # one scored candidate: nothing to compare
 
 
@@ -117,7 +119,7 @@ def _searcher(seed_searcher, **search):
 def test_the_answering_sentence_lifts_its_passage_over_one_sharing_more_words(seed_searcher):
     question = "天府新区2020年要加快推进哪些重大生态项目？"  # the report: "加快推进凤栖湿地、雁栖湿地等重大生态项目"
     answer = "凤栖湿地、雁栖湿地"
-    without = _searcher(seed_searcher, sentence_weight=0.0).search(question, k=5).hits
+    without = _searcher(seed_searcher, sentence_weight=0.0, list_sentence_weight=0.0).search(question, k=5).hits
     assert answer not in without[0].text and answer in without[1].text
     terms = seed_searcher.run([question], 5)[0].terms
     assert highlight.term_overlap(terms, without[0].text) > highlight.term_overlap(terms, without[1].text)
@@ -130,9 +132,32 @@ def test_a_list_question_keeps_its_multi_sentence_passage_first(seed_searcher):
     question = "2019年成都成功申办了哪些国际大型体育赛事？"
     assert answer_type.asks_for_list(question)
     items = ["2021年世界大学生夏季运动会", "2022年世界乒乓球团体锦标赛", "2025年世界运动会", "2023年亚洲杯足球赛"]
-    for search in ({}, {"list_sentences": 1}, {"sentence_weight": 0.5}):
+    for search in ({}, {"list_sentences": 1}, {"list_sentence_weight": 0.5}):
         first = _searcher(seed_searcher, **search).search(question, k=5).hits[0].text
         assert all(item in first for item in items), search
+
+
+def test_a_keyword_query_is_ranked_by_its_passages_alone(seed_searcher):
+    for query in ("天府绿道", "大运会 场馆"):
+        assert is_keyword_query(understand(query, set()))
+        off = _searcher(seed_searcher, sentence_weight=0.0, list_sentence_weight=0.0).search(query, k=10).hits
+        full = _searcher(seed_searcher, sentence_weight=1.0, list_sentence_weight=1.0).search(query, k=10).hits
+        assert [h.citation for h in full] == [h.citation for h in off]
+
+
+def test_hits_below_the_reranking_depth_still_have_their_sentences_scored(seed_searcher):
+    (run,) = _searcher(seed_searcher, sentence_depth=2).run(["成都如何推进公园城市建设？"], 8)
+    hit_chunks = {i for ids in run.chunk_ids for i in ids}
+    assert len(hit_chunks) > 2 and hit_chunks <= set(run.sentence_scores)
+    for hit in run.result.hits:
+        assert hit.highlights  # highlighted by the sentences' meaning, not only by shared words
+
+
+def test_is_keyword_query():
+    for query in ("城市大脑", "两拆一增", "大运会 场馆", "GDP", "蓉漂计划"):
+        assert is_keyword_query(understand(query, set())), query
+    for query in ("大运会有哪些场馆", "GDP是多少", "城市大脑建成了吗", "天府绿道建设进展如何", "新增就业多少人？"):
+        assert not is_keyword_query(understand(query, set())), query
 
 
 def test_asks_for_list():
