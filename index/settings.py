@@ -51,11 +51,20 @@ class MilvusConfig:
     uri: str = ""
     token: str = field(default_factory=lambda: os.environ.get("GOVQA_MILVUS_TOKEN", ""))
     collection: str = "govqa"
+    # The index Milvus builds on the chunk vectors (docs/scale.md: FLAT, HNSW, IVF_SQ8, DISKANN, AUTOINDEX…);
+    # empty: FLAT for a Milvus Lite file, AUTOINDEX for a server. A Milvus Lite server (milvus_lite.server
+    # on a port) builds FLAT only.
+    index_type: str = ""
     # Seconds to wait for a server before saying it cannot be reached.
     timeout: float = field(default=10.0, metadata={"min": 0.1, "max": 600.0})
 
     def check(self) -> None:
-        """``ValueError`` for a collection prefix Milvus would refuse (letters, digits, _; a letter or _ first)."""
+        """``ValueError`` for a collection prefix Milvus would refuse (letters, digits, _; a letter or _ first),
+        or an index type not spelled as Milvus spells them."""
+        if self.index_type and not re.fullmatch(r"[A-Z][A-Z0-9_]{1,40}", self.index_type):
+            raise ValueError(
+                f"index_type must be a Milvus index type in capitals (HNSW, FLAT…), got {self.index_type!r}"
+            )
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", self.collection):
             raise ValueError(
                 f"collection must be letters, digits and _ and start with a letter or _, got {self.collection!r}"

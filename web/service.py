@@ -150,7 +150,7 @@ class Service:
             index.warm_up()  # load the model and its fast path now, not on the first user's question
             self._searcher = Searcher(index, self.config)
             stats = self.stats()
-            self._set("ready", f"索引就绪：{stats.get('documents', 0)} 份报告，{stats.get('chunks', 0)} 个段落")
+            self._set("ready", _ready_message(stats))
         except Exception as exc:  # shown on the page and in /api/health, not swallowed
             log.exception("index unavailable")
             self._set("error", f"索引不可用：{exc}")
@@ -251,7 +251,8 @@ class Service:
             "documents": stats["documents"],
             "chunks": stats["chunks"],
             "model": self.config.model.name,
-            "message": self.progress.message,
+            # The counts of now: uploads here or by another server sharing the index change them.
+            "message": _ready_message(stats) if self.ready else self.progress.message,
         }
 
     def submit_uploads(self, files: list[tuple[str, bytes]]) -> Job:
@@ -356,3 +357,7 @@ def surrounding_text(records: list[Any], start: int, end: int) -> tuple[str, str
                 after.append(text[lo - r_start :])
                 covered_after = r_end
     return "".join(before), "".join(after)
+
+
+def _ready_message(stats: dict) -> str:
+    return f"索引就绪：{stats.get('documents', 0)} 份报告，{stats.get('chunks', 0)} 个段落"

@@ -73,6 +73,12 @@ def lite_uri(directory: Path, config: MilvusConfig) -> str:
     return config.uri
 
 
+def vector_index(uri: str, config: MilvusConfig) -> str:
+    """The index Milvus builds on the chunk vectors: ``[index.milvus] index_type``, or FLAT (exact; Milvus Lite's
+    only one) for a Milvus Lite file and AUTOINDEX (HNSW tuned by Milvus) for a server."""
+    return config.index_type or ("FLAT" if is_lite(uri) else "AUTOINDEX")
+
+
 def is_lite(uri: str) -> bool:
     """Milvus Lite is a local file path ending in ``.db`` (pymilvus's rule); anything else is a server."""
     return uri.endswith(".db") and "://" not in uri
@@ -113,7 +119,9 @@ class MilvusBackend(Backend):
         self.dimension = dimension
         try:
             self.client = MilvusClient(uri=self.uri, token=config.token, timeout=config.timeout)
-            self.names = ensure_collections(self.client, self.prefix, dimension, create, lite=is_lite(self.uri))
+            self.names = ensure_collections(
+                self.client, self.prefix, dimension, create, is_lite(self.uri), vector_index(self.uri, config)
+            )
         except MilvusException as exc:
             raise IndexUnavailableError(
                 f"cannot use Milvus at {self.uri} ({exc.message})", "is it running and reachable? see docs/scale.md"

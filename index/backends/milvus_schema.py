@@ -35,7 +35,7 @@ def collection_names(prefix: str) -> dict[str, str]:
     return {kind: f"{prefix}_{kind}" for kind in (CHUNKS, SENTENCES, DOCUMENTS)}
 
 
-def _chunks_schema(client, dimension: int, lite: bool):
+def _chunks_schema(client, dimension: int, lite: bool, vector_index: str):
     from pymilvus import DataType, Function, FunctionType
 
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -64,12 +64,12 @@ def _chunks_schema(client, dimension: int, lite: bool):
         )
     )
     index = client.prepare_index_params()
-    index.add_index("vector", index_type=_dense_index(lite), metric_type="IP")
+    index.add_index("vector", index_type=vector_index, metric_type="IP")
     index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
     return schema, index
 
 
-def _sentences_schema(client, dimension: int, lite: bool):
+def _sentences_schema(client, dimension: int, lite: bool, vector_index: str):
     from pymilvus import DataType
 
     schema = client.create_schema(auto_id=True, enable_dynamic_field=False)
@@ -81,14 +81,16 @@ def _sentences_schema(client, dimension: int, lite: bool):
     schema.add_field("vector", DataType.FLOAT16_VECTOR, dim=dimension)  # the bare sentence
     schema.add_field("context", DataType.FLOAT16_VECTOR, dim=dimension)  # behind its chunk's title › section
     index = client.prepare_index_params()
-    for field in ("vector", "context"):  # Milvus loads a collection only with every vector field indexed
-        index.add_index(field, index_type="FLAT" if lite else "AUTOINDEX", metric_type="IP")
+    # Milvus loads a collection only with every vector field indexed; nothing searches these by vector, so
+    # FLAT (nothing to build) everywhere.
+    for field in ("vector", "context"):
+        index.add_index(field, index_type="FLAT", metric_type="IP")
     if not lite:  # looked up by chunk id at every question
         index.add_index("chunk", index_type="INVERTED")
     return schema, index
 
 
-def _documents_schema(client, dimension: int, lite: bool):
+def _documents_schema(client, dimension: int, lite: bool, vector_index: str):
     from pymilvus import DataType
 
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -109,25 +111,24 @@ def _documents_schema(client, dimension: int, lite: bool):
     schema.add_field("added_at", DataType.VARCHAR, max_length=64)
     schema.add_field("placeholder", DataType.FLOAT_VECTOR, dim=PLACEHOLDER_DIM)
     index = client.prepare_index_params()
-    index.add_index("placeholder", index_type="FLAT" if lite else "AUTOINDEX", metric_type="L2")
+    index.add_index("placeholder", index_type="FLAT", metric_type="L2")
     return schema, index
-
-
-def _dense_index(lite: bool) -> str:
-    """FLAT (exact) in Milvus Lite, its only index; AUTOINDEX (HNSW, tuned by Milvus) on a server or cluster."""
-    return "FLAT" if lite else "AUTOINDEX"
 
 
 _SCHEMAS = {CHUNKS: _chunks_schema, SENTENCES: _sentences_schema, DOCUMENTS: _documents_schema}
 
 
-def ensure_collections(client, prefix: str, dimension: int, create: bool, lite: bool) -> dict[str, str]:
+def ensure_collections(
+    client, prefix: str, dimension: int, create: bool, lite: bool, vector_index: str = "FLAT"
+) -> dict[str, str]:
     """Make (with ``create``) and load the three collections; their names by kind.
 
     Existing collections are reused (a second server or worker sharing the
     cluster); ``IndexMismatchError`` when they hold vectors of another
     dimension, or, without ``create``, when they are missing.
     """
+    from pymilvus.exceptions import MilvusException
+
     names = collection_names(prefix)
     for kind, name in names.items():
         if not client.has_collection(name):
@@ -136,8 +137,12 @@ def ensure_collections(client, prefix: str, dimension: int, create: bool, lite: 
                     f"Milvus has no collection {name}",
                     "the index's data is gone: build it again with `govqa index add PATH… --index DIR`",
                 )
-            schema, index = _SCHEMAS[kind](client, dimension, lite)
-            client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
+            schema, index = _SCHEMAS[kind](client, dimension, lite, vector_index)
+            try:
+                client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
+            except MilvusException:
+                if not client.has_collection(name):  # not another server starting at the same moment
+                    raise
         elif kind != DOCUMENTS:
             _check_dimension(client, name, dimension)
         client.load_collection(name)
