@@ -86,12 +86,13 @@ class Searcher:
             n = cfg.list_sentences if asks_for_list else 1
             # One answer filter per section for this question (it reads the question's wanted kind once).
             fits_in = functools.cache(functools.partial(answer_filter, question))
-            best = {i: s.best(n, _usable(fits_in(records[i].section), records[i], s)) for i, s in scores.items()}
             if is_keyword_query(question):
                 weight = 0.0  # a term or two: BM25 finds it; a sentence's cosine to two words is noise
             else:
                 weight = cfg.list_sentence_weight if asks_for_list else cfg.sentence_weight
-            ranked = fuse.with_sentences(ranked, best, weight)
+            if weight > 0:
+                best = {i: s.best(n, _usable(fits_in(records[i].section), records[i], s)) for i, s in scores.items()}
+                ranked = fuse.with_sentences(ranked, best, weight)
             terms = match_terms(question)
             hits, chunk_ids = self._hits(fits_in, ranked, records, scores, vector, k, terms)
             grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
