@@ -52,8 +52,8 @@ class MilvusConfig:
     token: str = field(default_factory=lambda: os.environ.get("GOVQA_MILVUS_TOKEN", ""))
     collection: str = "govqa"
     # The index Milvus builds on the chunk vectors (docs/scale.md: FLAT, HNSW, IVF_SQ8, DISKANN, AUTOINDEX…);
-    # empty: FLAT for a Milvus Lite file, AUTOINDEX for a server. A Milvus Lite server (milvus_lite.server
-    # on a port) builds FLAT only.
+    # empty: FLAT for a Milvus Lite file, AUTOINDEX for a server. Milvus Lite (a file, or milvus_lite.server
+    # on a port) builds FLAT, IVF_FLAT or AUTOINDEX. It applies when the collections are made.
     index_type: str = ""
     # Seconds to wait for a server before saying it cannot be reached.
     timeout: float = field(default=10.0, metadata={"min": 0.1, "max": 600.0})

@@ -109,10 +109,12 @@ def with_sentences(ranked: Sequence[Candidate], best_sentence: Mapping[int, floa
         c.score = (1 - weight) * passage[c.chunk_id] + weight * sentence[c.chunk_id]
     top.sort(key=lambda c: -c.grounded_score)
     rest = [c for c in ranked if c.chunk_id not in best_sentence]
-    # The scores shown for the rest: their own, scaled to stay under the lowest re-ranked one.
-    scale = top[-1].grounded_score / base if base > 0 else 0.0
+    # The scores shown for the rest: their own, scaled to stay under the lowest re-ranked one (capped: a
+    # candidate without a sentence score may also be one ranked high whose sentences are gone).
+    floor = top[-1].grounded_score
+    scale = floor / base if base > 0 else 0.0
     for c in rest:
-        c.score *= scale
+        c.score = min(c.score * scale, floor / c.grounding) if c.grounding > 0 else 0.0
     return top + rest
 
 

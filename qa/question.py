@@ -67,7 +67,11 @@ _QUESTION_WORDS = frozenset(
 _ASKING = re.compile(r"^(?:几|多少)[\u3400-\u9fff]?$")
 # A keyword query (``is_keyword_query``): short, without a sentence's punctuation or a question's words.
 _KEYWORD_QUERY_CHARS = 8
-_NOT_KEYWORDS = re.compile(r"[？?。！!，,；;]|吗|呢|几|" + "|".join(sorted(_QUESTION_WORDS, key=len, reverse=True)))
+# 何 (何时, 如何, 为何), 哪 (哪年, 哪五个), 谁, 啥, 怎, 几, 多+adjective (多大, 多长) ask; 吗/呢 end a question.
+_NOT_KEYWORDS = re.compile(
+    r"[？?。！!，,；;何哪谁啥怎几吗呢]|多[少大长高远久重宽深]|"
+    + "|".join(sorted(_QUESTION_WORDS, key=len, reverse=True))
+)
 _CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _ADMIN_SUFFIX = re.compile(r"(?:省|市|区|县|州|盟|旗|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
 

@@ -94,7 +94,7 @@ class Searcher:
                 best = {i: s.best(n, _usable(fits_in(records[i].section), records[i], s)) for i, s in scores.items()}
                 ranked = fuse.with_sentences(ranked, best, weight)
             terms = match_terms(question)
-            hits, chunk_ids = self._hits(fits_in, ranked, records, scores, vector, k, terms)
+            hits, chunk_ids = self._hits(fits_in, ranked, records, scores, stored, vector, k, terms)
             grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
             out.append(
                 Run(question, vector, terms, SearchResult(question.text, tuple(hits), 0.0), grounded, chunk_ids, scores)
@@ -127,6 +127,7 @@ class Searcher:
         ranked: list[fuse.Candidate],
         records,
         scores: dict[int, sentence_scores.ChunkScores],
+        stored: dict,
         vector,
         k: int,
         terms: list[str],
@@ -136,14 +137,17 @@ class Searcher:
         ``fits_in(section)`` is the question's ``answer_filter`` for a passage under ``section``.
         ``scores`` (the ranked chunks' sentence scores) gains those of the hits' other chunks
         (below the re-ranking depth, or merged in), so that every hit is highlighted, and
-        judged, by its sentences' meaning.
+        judged, by its sentences' meaning; ``stored`` holds the sentences already fetched
+        for the batch, and only the others are fetched.
         """
         kept = passages.clean_up(
             [_passage(records[c.chunk_id], c.grounded_score) for c in ranked], k, self._max_passage
         )
         missing = {i for p in kept for i in p.chunk_ids if i not in scores}
         if missing:
-            scores.update(sentence_scores.score_chunks(self.index.chunk_sentences(missing), missing, vector))
+            absent = missing - stored.keys()
+            found = {**stored, **self.index.chunk_sentences(absent)} if absent else stored
+            scores.update(sentence_scores.score_chunks(found, missing, vector))
         by_id = {c.chunk_id: c for c in ranked}
         hits = []
         for p in kept:

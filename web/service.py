@@ -245,14 +245,15 @@ class Service:
 
     def health(self) -> dict[str, Any]:
         """``/api/health``: status, counts, the model, and the build progress line."""
-        stats = self.stats() if self.ready else {"documents": 0, "chunks": 0}
+        ready = self.ready
+        stats = self.stats() if ready else {"documents": 0, "chunks": 0}
         return {
             "status": {"ready": "ok"}.get(self.progress.state, self.progress.state),
             "documents": stats["documents"],
             "chunks": stats["chunks"],
             "model": self.config.model.name,
             # The counts of now: uploads here or by another server sharing the index change them.
-            "message": _ready_message(stats) if self.ready else self.progress.message,
+            "message": _ready_message(stats) if ready else self.progress.message,
         }
 
     def submit_uploads(self, files: list[tuple[str, bytes]]) -> Job:

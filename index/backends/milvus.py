@@ -74,8 +74,8 @@ def lite_uri(directory: Path, config: MilvusConfig) -> str:
 
 
 def vector_index(uri: str, config: MilvusConfig) -> str:
-    """The index Milvus builds on the chunk vectors: ``[index.milvus] index_type``, or FLAT (exact; Milvus Lite's
-    only one) for a Milvus Lite file and AUTOINDEX (HNSW tuned by Milvus) for a server."""
+    """The index Milvus builds on the chunk vectors: ``[index.milvus] index_type``, or FLAT (exact) for a Milvus
+    Lite file and AUTOINDEX (HNSW tuned by Milvus) for a server. Milvus Lite builds FLAT, IVF_FLAT or AUTOINDEX."""
     return config.index_type or ("FLAT" if is_lite(uri) else "AUTOINDEX")
 
 
@@ -124,7 +124,8 @@ class MilvusBackend(Backend):
             )
         except MilvusException as exc:
             raise IndexUnavailableError(
-                f"cannot use Milvus at {self.uri} ({exc.message})", "is it running and reachable? see docs/scale.md"
+                f"cannot use Milvus at {self.uri} ({exc.message})",
+                "is it running and reachable, and does it accept the [index.milvus] settings? see docs/scale.md",
             ) from None
 
     # -- small helpers -------------------------------------------------------

@@ -125,28 +125,42 @@ def ensure_collections(
 
     Existing collections are reused (a second server or worker sharing the
     cluster); ``IndexMismatchError`` when they hold vectors of another
-    dimension, or, without ``create``, when they are missing.
+    dimension, or, without ``create``, when they are missing. A collection is
+    made first and its indexes next, each only where missing: two servers
+    starting at once both get there, and a collection left without an index
+    (its build failed: a type Milvus refused) gets it at the next start.
+    ``MilvusException`` when Milvus refuses the collection or an index.
     """
     from pymilvus.exceptions import MilvusException
 
     names = collection_names(prefix)
     for kind, name in names.items():
+        schema, indexes = _SCHEMAS[kind](client, dimension, lite, vector_index)
         if not client.has_collection(name):
             if not create:
                 raise IndexMismatchError(
                     f"Milvus has no collection {name}",
                     "the index's data is gone: build it again with `govqa index add PATH… --index DIR`",
                 )
-            schema, index = _SCHEMAS[kind](client, dimension, lite, vector_index)
             try:
-                client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
+                client.create_collection(name, schema=schema, consistency_level="Strong")
             except MilvusException:
-                if not client.has_collection(name):  # not another server starting at the same moment
+                if not client.has_collection(name):  # not another server making it at the same moment
                     raise
         elif kind != DOCUMENTS:
             _check_dimension(client, name, dimension)
+        _ensure_indexes(client, name, indexes)
         client.load_collection(name)
     return names
+
+
+def _ensure_indexes(client, name: str, indexes) -> None:
+    """Build each of ``indexes`` (pymilvus ``IndexParams``) that the collection lacks (the same one twice is a no-op)."""
+    from pymilvus.milvus_client.index import IndexParams
+
+    for index in indexes:
+        if not client.list_indexes(name, field_name=index.field_name):
+            client.create_index(name, IndexParams([index]))
 
 
 def _check_dimension(client, name: str, dimension: int) -> None:

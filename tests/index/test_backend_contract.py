@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from index import Index, IndexMismatchError
+from index import Index, IndexMismatchError, IndexUnavailableError
 from index.context import in_context
 from index.settings import IndexConfig, MilvusConfig
 from ingest.sentences import sentence_spans
@@ -318,3 +318,36 @@ def test_cli_copy_moves_a_local_index_to_milvus_and_the_backend_is_checked(
     assert stats["backend"] == "milvus" and stats["documents"] == 3
     bad = runner.invoke(app, ["index", "copy", str(source), str(tmp_path / "x"), "--collection", "no-dashes"])
     assert bad.exit_code == 2 and "--collection: collection must be letters" in bad.output
+
+
+def test_milvus_collections_made_by_two_servers_at_once_and_mended_when_an_index_failed(milvus_lite, tmp_path):
+    from index.backends.milvus import MilvusBackend
+    from index.backends.milvus_schema import CHUNKS, collection_names
+
+    def open_backend(**milvus):
+        return MilvusBackend(tmp_path, MilvusConfig(uri=milvus_lite, **milvus), 8, create=True)
+
+    opened, failed = [], []
+
+    def start():
+        try:
+            opened.append(open_backend(collection="together"))
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever a server would have died of
+            failed.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failed and len(opened) == 2
+    for name in collection_names("together").values():
+        assert opened[0].client.list_indexes(name)
+
+    with pytest.raises(IndexUnavailableError, match="HNSW"):  # Milvus Lite refuses it: the collection stays unindexed
+        open_backend(collection="mended", index_type="HNSW")
+    chunks = collection_names("mended")[CHUNKS]
+    assert opened[0].client.has_collection(chunks) and not opened[0].client.list_indexes(chunks, field_name="vector")
+    mended = open_backend(collection="mended")  # the next start builds what is missing, then loads
+    assert mended.client.list_indexes(chunks, field_name="vector")
+    assert mended.dense_search(np.ones((1, 8), dtype=np.float32) / np.sqrt(8), 3) == [[]]

@@ -149,14 +149,26 @@ def test_hits_below_the_reranking_depth_still_have_their_sentences_scored(seed_s
     (run,) = _searcher(seed_searcher, sentence_depth=2).run(["成都如何推进公园城市建设？"], 8)
     hit_chunks = {i for ids in run.chunk_ids for i in ids}
     assert len(hit_chunks) > 2 and hit_chunks <= set(run.sentence_scores)
-    for hit in run.result.hits:
-        assert hit.highlights  # highlighted by the sentences' meaning, not only by shared words
+    for hit, ids in zip(run.result.hits, run.chunk_ids, strict=True):
+        scored = passage_scores(hit.text, hit.citation.start, [run.sentence_scores[i] for i in ids])
+        assert scored and all(score > 0.5 for _, score in scored)  # every sentence has its stored cosine
 
 
 def test_is_keyword_query():
     for query in ("城市大脑", "两拆一增", "大运会 场馆", "GDP", "蓉漂计划"):
         assert is_keyword_query(understand(query, set())), query
-    for query in ("大运会有哪些场馆", "GDP是多少", "城市大脑建成了吗", "天府绿道建设进展如何", "新增就业多少人？"):
+    for query in (
+        "大运会有哪些场馆",
+        "GDP是多少",
+        "城市大脑建成了吗",
+        "天府绿道建设进展如何",
+        "新增就业多少人？",
+        "大运会何时开幕",
+        "天府新区哪年设立",
+        "地铁多长",
+        "谁是市长",
+        "哪五个产业",
+    ):
         assert not is_keyword_query(understand(query, set())), query
 
 

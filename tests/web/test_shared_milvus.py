@@ -64,26 +64,32 @@ def _serve(name: str, uri: str, base_config, tmp_path: Path) -> tuple[subprocess
         f'[app]\nport = {port}\ncorpus_dir = "{corpus}"\ndata_dir = "{tmp_path / name / "data"}"\n',
         encoding="utf-8",
     )
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from govqa.cli import app; app()", "serve"],
-        cwd=ROOT,
-        env={**os.environ, "GOVQA_CONFIG": str(config), "HF_HUB_OFFLINE": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path / f"{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from govqa.cli import app; app()", "serve"],
+            cwd=ROOT,
+            env={**os.environ, "GOVQA_CONFIG": str(config), "HF_HUB_OFFLINE": "1"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    process.log = log  # type: ignore[attr-defined]
     return process, f"http://127.0.0.1:{port}"
 
 
 def _ready(base: str, process: subprocess.Popen) -> dict:
+    """The server's health once it is ready; fails at once, with its log, if it exits or reports an error."""
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        assert process.poll() is None, "govqa serve exited"
+        health = None
         try:
             health = httpx.get(f"{base}/api/health", timeout=2).json()
-            if health["status"] == "ok":
-                return health
         except httpx.HTTPError:
             pass
+        if health and health["status"] == "ok":
+            return health
+        if process.poll() is not None or (health and health["status"] == "error"):
+            raise AssertionError(f"{base}: {health}\n{process.log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.5)
     raise AssertionError(f"{base} not ready")
 
@@ -94,10 +100,12 @@ def _names(base: str) -> set[str]:
 
 def test_two_servers_on_one_milvus_see_each_others_uploads(milvus_server, base_config, searcher, tmp_path) -> None:
     # ``searcher`` has built the model once for the session; both servers load it from the cache.
-    servers = [_serve(name, milvus_server, base_config, tmp_path) for name in ("a", "b")]
+    servers: list[tuple[subprocess.Popen, str]] = []
     try:
+        for name in ("a", "b"):  # one after the other: the second finds the collections the first made
+            servers.append(_serve(name, milvus_server, base_config, tmp_path))
+            assert _ready(servers[-1][1], servers[-1][0])["documents"] == 0
         (a, a_url), (b, b_url) = servers
-        assert _ready(a_url, a)["documents"] == 0 and _ready(b_url, b)["documents"] == 0
 
         job = httpx.post(
             f"{a_url}/api/documents", files=[("files", ("潮汐市.txt", REPORT.encode(), "text/plain"))], timeout=30
