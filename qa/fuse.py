@@ -93,28 +93,29 @@ def with_sentences(ranked: Sequence[Candidate], best_sentence: Mapping[int, floa
     chunk id → the cosine of the question and the chunk's best sentence(s)
     (``qa.sentence_scores``), given for the first candidates only (the
     re-ranking depth). Over those, the passage score and the sentence score
-    are each min-max scaled, and the new score is ``(1 - weight) * passage'
-    + weight * sentence'`` (grounding still multiplies it). The candidates
-    without a sentence score follow, in their order, their scores scaled to
-    stay under the lowest re-ranked one (as the page shows them). A list of
-    one or no scored candidates is left as it was.
+    are each min-max scaled, and they are ordered by ``(1 - weight) *
+    passage' + weight * sentence'`` times their grounding. Their scores are
+    then that order's values mapped onto the range their own grounded scores
+    spanned (the best keeps the best fused score, the last the lowest), so
+    the candidates without a sentence score follow, in their order, with
+    their own scores. A list of one or no scored candidates is left as it was.
     """
     top = [c for c in ranked if c.chunk_id in best_sentence]
     if len(top) < 2 or weight <= 0:
         return list(ranked)
-    base = min(c.grounded_score for c in top)  # the rest rank under this
+    low, high = min(c.grounded_score for c in top), max(c.grounded_score for c in top)
     passage = _min_max([(c.chunk_id, c.score) for c in top])
     sentence = _min_max([(c.chunk_id, best_sentence[c.chunk_id]) for c in top])
-    for c in top:
-        c.score = (1 - weight) * passage[c.chunk_id] + weight * sentence[c.chunk_id]
-    top.sort(key=lambda c: -c.grounded_score)
+    mixed = {
+        c.chunk_id: ((1 - weight) * passage[c.chunk_id] + weight * sentence[c.chunk_id]) * c.grounding for c in top
+    }
+    top.sort(key=lambda c: -mixed[c.chunk_id])
+    best = mixed[top[0].chunk_id] or 1.0
+    for c in top:  # shown as grounded_score: low + (high - low) * mixed / best
+        c.score = (low + (high - low) * mixed[c.chunk_id] / best) / c.grounding if c.grounding > 0 else 0.0
     rest = [c for c in ranked if c.chunk_id not in best_sentence]
-    # The scores shown for the rest: their own, scaled to stay under the lowest re-ranked one (capped: a
-    # candidate without a sentence score may also be one ranked high whose sentences are gone).
-    floor = top[-1].grounded_score
-    scale = floor / base if base > 0 else 0.0
-    for c in rest:
-        c.score = min(c.score * scale, floor / c.grounding) if c.grounding > 0 else 0.0
+    for c in rest:  # below the re-ranked ones (a chunk whose sentences are gone may have ranked higher)
+        c.score = min(c.score, low / c.grounding) if c.grounding > 0 else 0.0
     return top + rest
 
 

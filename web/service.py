@@ -151,7 +151,10 @@ class Service:
             self._searcher = Searcher(index, self.config)
             stats = self.stats()
             self._set("ready", _ready_message(stats))
-        except Exception as exc:  # shown on the page and in /api/health, not swallowed
+        except GovqaError as exc:  # a known cause with its fix: one line, shown on the page and in /api/health
+            log.error("index unavailable: %s", exc)
+            self._set("error", f"索引不可用：{exc}")
+        except Exception as exc:  # not swallowed: its traceback goes to the log
             log.exception("index unavailable")
             self._set("error", f"索引不可用：{exc}")
 

@@ -122,6 +122,8 @@ class MilvusBackend(Backend):
             self.names = ensure_collections(
                 self.client, self.prefix, dimension, create, is_lite(self.uri), vector_index(self.uri, config)
             )
+        except IndexMismatchError as exc:
+            raise IndexMismatchError(f"Milvus at {self.uri}: {exc.message}", exc.fix) from None
         except MilvusException as exc:
             raise IndexUnavailableError(
                 f"cannot use Milvus at {self.uri} ({exc.message})",

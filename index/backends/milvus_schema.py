@@ -139,8 +139,9 @@ def ensure_collections(
         if not client.has_collection(name):
             if not create:
                 raise IndexMismatchError(
-                    f"Milvus has no collection {name}",
-                    "the index's data is gone: build it again with `govqa index add PATH… --index DIR`",
+                    f"no collection {name}",
+                    "check [index.milvus] uri and collection (they must name the Milvus and prefix the index was"
+                    " built in); if they do, its data is gone: build it again with `govqa index add PATH… --index DIR`",
                 )
             try:
                 client.create_collection(name, schema=schema, consistency_level="Strong")

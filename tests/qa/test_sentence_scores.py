@@ -100,12 +100,14 @@ def test_scoring_reads_bare_and_context_vectors_in_one_product():
 def test_with_sentences_mixes_scaled_passage_and_sentence_scores_and_keeps_grounding():
     ranked = [Candidate(1, 0.9), Candidate(2, 0.5), Candidate(3, 0.1, grounding=0.5), Candidate(4, 0.04)]
     reranked = fuse.with_sentences(ranked, {1: 0.80, 2: 0.90, 3: 0.95}, weight=0.7)
+    # Mixed: 1 → 0.3 × 1 + 0.7 × 0 = 0.3; 2 → 0.3 × 0.5 + 0.7 × (0.10 / 0.15) = 0.617; 3 → 0.7 × 0.5 (another year).
     assert [c.chunk_id for c in reranked] == [2, 3, 1, 4]
-    by_id = {c.chunk_id: c for c in reranked}
-    assert by_id[2].score == pytest.approx(0.3 * 0.5 + 0.7 * (0.10 / 0.15))
-    assert by_id[3].grounded_score == pytest.approx(0.5 * 0.7)  # the best sentence, but about another year
-    # Past the depth: last, its score scaled as the lowest re-ranked one's was (0.05 → 0.3): 0.04 → 0.24.
-    assert by_id[1].grounded_score == pytest.approx(0.3) and by_id[4].grounded_score == pytest.approx(0.24)
+    shown = {c.chunk_id: c.grounded_score for c in reranked}
+    # Mapped onto the range the three spanned (0.9 down to 0.05); the fourth keeps its own 0.04.
+    mixed = {1: 0.3, 2: 0.3 * 0.5 + 0.7 * (0.10 / 0.15), 3: 0.7 * 0.5}
+    for i in (1, 2, 3):
+        assert shown[i] == pytest.approx(0.05 + 0.85 * mixed[i] / mixed[2])
+    assert shown[2] == pytest.approx(0.9) and shown[4] == pytest.approx(0.04)
     assert fuse.with_sentences(ranked, {1: 0.8}, 0.7) == ranked  # one scored candidate: nothing to compare
 
 
@@ -152,6 +154,8 @@ def test_hits_below_the_reranking_depth_still_have_their_sentences_scored(seed_s
     for hit, ids in zip(run.result.hits, run.chunk_ids, strict=True):
         scored = passage_scores(hit.text, hit.citation.start, [run.sentence_scores[i] for i in ids])
         assert scored and all(score > 0.5 for _, score in scored)  # every sentence has its stored cosine
+    shown = [hit.score for hit in run.result.hits]  # those past the depth keep their own scores, below the others
+    assert shown == sorted(shown, reverse=True) and shown[-1] > 0
 
 
 def test_is_keyword_query():
