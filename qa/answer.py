@@ -17,7 +17,6 @@ import numpy as np
 from index.context import SECTION_SEPARATOR
 from qa import answer_type, highlight, span, verdict
 from qa.question import Question, content_terms
-from qa.sentence_scores import ChunkScores, passage_scores
 from qa.settings import SearchConfig
 from qa.synonyms import comparable
 from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult, Span
@@ -40,9 +39,8 @@ class Run:
     result: SearchResult
     grounded: tuple[bool, ...]  # per hit: do its report or text match the years/places the question names?
     chunk_ids: tuple[tuple[int, ...], ...]  # per hit: the ids of the chunks its passage spans
-    sentence_scores: dict[
-        int, ChunkScores
-    ]  # chunk id → its sentences' cosines to the question (re-ranked chunks, hits' chunks)
+    # per hit: each sentence of its passage with its stored vector's cosine to the question (``passage_scores``)
+    sentences: tuple[tuple[tuple[Span, float], ...], ...]
 
 
 def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
@@ -58,18 +56,16 @@ def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
 def judge(runs: list[Run], config: SearchConfig, document_slice: DocumentSlice) -> list[Answer]:
     """Answers for searched questions: sentence-level highlight and a found / not-found verdict.
 
-    The sentence scores are those the search computed (``Run.sentence_scores``,
-    which hold every hit's chunks): nothing is fetched or embedded again.
+    The sentence scores are those the search computed for its highlight
+    (``Run.sentences``): nothing is fetched, embedded or mapped again.
     ``document_slice`` (``Index.document_slice``) widens the answer to whole
     sentences of the document.
     """
     answers = []
     for run in runs:
-        scores = run.sentence_scores
         pieces, sims = [], []
         for h, hit in enumerate(run.result.hits[:JUDGED_HITS]):
-            chunks = [scores[i] for i in run.chunk_ids[h] if i in scores]
-            for piece, score in passage_scores(hit.text, hit.citation.start, chunks):
+            for piece, score in run.sentences[h]:
                 pieces.append((h, piece, hit.text[piece.start : piece.end]))
                 sims.append(score)
         answers.append(_answer(run, pieces, np.array(sims), config, document_slice))

@@ -13,7 +13,7 @@ from qa import answer_type, comparison, fuse, highlight, passages, sentence_scor
 from qa.answer import Run, answer_filter, judge
 from qa.question import Question, about_years, is_keyword_query, keyword_query, match_terms, understand, validate
 from qa.settings import QaSettings, SearchConfig
-from qa.types import Answer, Citation, Comparison, Filters, Hit, SearchResult, citation_of
+from qa.types import Answer, Citation, Comparison, Filters, Hit, SearchResult, Span, citation_of
 
 
 @dataclass(frozen=True)
@@ -94,11 +94,10 @@ class Searcher:
                 best = {i: s.best(n, _usable(fits_in(records[i].section), records[i], s)) for i, s in scores.items()}
                 ranked = fuse.with_sentences(ranked, best, weight)
             terms = match_terms(question)
-            hits, chunk_ids = self._hits(fits_in, ranked, records, scores, stored, vector, k, terms)
+            hits, chunk_ids, sentences = self._hits(fits_in, ranked, records, scores, stored, vector, k, terms)
             grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
-            out.append(
-                Run(question, vector, terms, SearchResult(question.text, tuple(hits), 0.0), grounded, chunk_ids, scores)
-            )
+            result = SearchResult(question.text, tuple(hits), 0.0)
+            out.append(Run(question, vector, terms, result, grounded, chunk_ids, sentences))
         took = (time.perf_counter() - started) * 1000 / max(1, len(texts))
         return [replace(run, result=replace(run.result, took_ms=took)) for run in out]
 
@@ -131,8 +130,8 @@ class Searcher:
         vector,
         k: int,
         terms: list[str],
-    ) -> tuple[list[Hit], tuple[tuple[int, ...], ...]]:
-        """The hits, best first, and per hit the ids of the chunks its passage spans.
+    ) -> tuple[list[Hit], tuple[tuple[int, ...], ...], tuple[tuple[tuple[Span, float], ...], ...]]:
+        """The hits, best first, and per hit the ids of the chunks its passage spans and its scored sentences.
 
         ``fits_in(section)`` is the question's ``answer_filter`` for a passage under ``section``.
         ``scores`` (the ranked chunks' sentence scores) gains those of the hits' other chunks
@@ -149,12 +148,13 @@ class Searcher:
             found = {**stored, **self.index.chunk_sentences(absent)} if absent else stored
             scores.update(sentence_scores.score_chunks(found, missing, vector))
         by_id = {c.chunk_id: c for c in ranked}
-        hits = []
+        hits, scored = [], []
         for p in kept:
             sentences = sentence_scores.passage_scores(p.text, p.start, [scores[i] for i in p.chunk_ids if i in scores])
             dense = [score for _, score in sentences] if sentences else None
             hits.append(self._hit(p, records, by_id[p.chunk_id], terms, fits_in(p.section), dense))
-        return hits, tuple(p.chunk_ids for p in kept)
+            scored.append(tuple(sentences))
+        return hits, tuple(p.chunk_ids for p in kept), tuple(scored)
 
     @staticmethod
     def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms, can_answer, dense) -> Hit:

@@ -150,9 +150,9 @@ def test_a_keyword_query_is_ranked_by_its_passages_alone(seed_searcher):
 def test_hits_below_the_reranking_depth_still_have_their_sentences_scored(seed_searcher):
     (run,) = _searcher(seed_searcher, sentence_depth=2).run(["成都如何推进公园城市建设？"], 8)
     hit_chunks = {i for ids in run.chunk_ids for i in ids}
-    assert len(hit_chunks) > 2 and hit_chunks <= set(run.sentence_scores)
-    for hit, ids in zip(run.result.hits, run.chunk_ids, strict=True):
-        scored = passage_scores(hit.text, hit.citation.start, [run.sentence_scores[i] for i in ids])
+    assert len(hit_chunks) > 2 and len(run.sentences) == len(run.result.hits)
+    for hit, scored in zip(run.result.hits, run.sentences, strict=True):
+        assert [span for span, _ in scored] == highlight.sentences(hit.text)
         assert scored and all(score > 0.5 for _, score in scored)  # every sentence has its stored cosine
     shown = [hit.score for hit in run.result.hits]  # those past the depth keep their own scores, below the others
     assert shown == sorted(shown, reverse=True) and shown[-1] > 0
