@@ -150,7 +150,7 @@ class Service:
             index.warm_up()  # load the model and its fast path now, not on the first user's question
             self._searcher = Searcher(index, self.config)
             stats = self.stats()
-            self._set("ready", _ready_message(stats))
+            self._set("ready", ready_message(stats))
         except GovqaError as exc:  # a known cause with its fix: one line, shown on the page and in /api/health
             log.error("index unavailable: %s", exc)
             self._set("error", f"索引不可用：{exc}")
@@ -256,7 +256,7 @@ class Service:
             "chunks": stats["chunks"],
             "model": self.config.model.name,
             # The counts of now: uploads here or by another server sharing the index change them.
-            "message": _ready_message(stats) if ready else self.progress.message,
+            "message": ready_message(stats) if ready else self.progress.message,
         }
 
     def submit_uploads(self, files: list[tuple[str, bytes]]) -> Job:
@@ -363,5 +363,6 @@ def surrounding_text(records: list[Any], start: int, end: int) -> tuple[str, str
     return "".join(before), "".join(after)
 
 
-def _ready_message(stats: dict) -> str:
+def ready_message(stats: dict) -> str:
+    """The ready status line with the index's counts (``Service.stats``), as the page and /api/health show it."""
     return f"索引就绪：{stats.get('documents', 0)} 份报告，{stats.get('chunks', 0)} 个段落"

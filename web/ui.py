@@ -18,7 +18,7 @@ from web.cards import esc, render_answer, render_message
 from web.compare_tab import CompareTab
 from web.params import question_params
 from web.question_row import question_row
-from web.service import Service
+from web.service import Service, ready_message
 from web.uploads import SUFFIXES
 
 TITLE = "政府工作报告问答"
@@ -83,8 +83,7 @@ class Page:
         kind = {"ready": "ok", "error": "error"}.get(p.state, "busy")
         message = p.message
         if p.state == "ready":  # live counts: uploads and removals change them
-            stats = self.service.stats()
-            message = f"索引就绪：{stats['documents']} 份报告，{stats['chunks']} 个段落"
+            message = ready_message(self.service.stats())
         bar = ""
         if p.state == "building" and p.total:
             bar = f'<progress max="{p.total}" value="{p.done}"></progress>'
