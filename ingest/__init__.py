@@ -2,11 +2,31 @@
 
 ``load_documents(path)`` yields documents or per-file errors; ``chunk_document``
 cuts a document into chunks that carry their citation.
+
+The names below load on first use (PEP 562): a search that only needs
+``ingest.errors`` or ``ingest.sentences`` does not import the loaders and the
+text splitter (about half a second).
 """
 
-from ingest.chunk import chunk_document
-from ingest.document import INGEST_VERSION, Chunk, Document, IngestError, Line, RawDocument, Section
-from ingest.pipeline import FileResult, ingest_paths, iter_files, load_file
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+_HOME = {
+    "chunk_document": "ingest.chunk",
+    "INGEST_VERSION": "ingest.document",
+    "Chunk": "ingest.document",
+    "Document": "ingest.document",
+    "IngestError": "ingest.document",
+    "Line": "ingest.document",
+    "RawDocument": "ingest.document",
+    "Section": "ingest.document",
+    "FileResult": "ingest.pipeline",
+    "ingest_paths": "ingest.pipeline",
+    "iter_files": "ingest.pipeline",
+    "load_file": "ingest.pipeline",
+}
 
 __all__ = [
     "INGEST_VERSION",
@@ -22,3 +42,16 @@ __all__ = [
     "iter_files",
     "load_file",
 ]
+
+if TYPE_CHECKING:
+    from ingest.chunk import chunk_document
+    from ingest.document import INGEST_VERSION, Chunk, Document, IngestError, Line, RawDocument, Section
+    from ingest.pipeline import FileResult, ingest_paths, iter_files, load_file
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        value = getattr(import_module(_HOME[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ingest' has no attribute {name!r}")

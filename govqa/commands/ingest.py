@@ -6,11 +6,14 @@ import json
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from govqa.config import load_config
-from ingest import FileResult, ingest_paths
+
+if TYPE_CHECKING:
+    from ingest.pipeline import FileResult
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +35,8 @@ def ingest(
         from govqa.commands.index import add_paths  # the index stage owns adding
 
         raise typer.Exit(add_paths(paths, index_dir, config))
+    from ingest import ingest_paths  # the loaders and the splitter: only when reading files
+
     results = list(ingest_paths(paths, config.chunk, config.ocr))
     if as_json:
         json.dump(dry_run_json(results), sys.stdout, ensure_ascii=False, indent=1)
