@@ -146,6 +146,7 @@ def corpus_fingerprint(corpus: Path, config: Config) -> dict:
         "index_format": FORMAT_VERSION,
         "chunk": asdict(config.chunk),
         "model": config.model.name,
+        "encoder": config.model.encoder,
         "faiss_factory": config.index.faiss_factory,
         # Only another backend changes the key: local corpus indexes cached before the seam stay valid.
         **(
