@@ -5,8 +5,8 @@
 Chunks are cut by the real ingest from PATH (default: the reports in
 ../shared/corpus, else corpus/) and sampled evenly across files (seeded); each
 is embedded as the index embeds it (its retrieval text, as a passage), and so
-are their sentences. Encoders: fp32 (today's ONNX Runtime copy of the model,
-as `govqa index add` runs it) and int8 (fused attention, dynamic int8). Rounds
+are their sentences (each alone, as ``[index] bare_sentences`` embeds them). Encoders: fp32 (the
+ONNX Runtime copy of the model) and int8 (fused attention, dynamic int8; the default). Rounds
 alternate the encoders so a change in machine load hits both; the best round
 counts. Also prints the least cosine of any int8 vector to its fp32 vector.
 """
@@ -20,14 +20,14 @@ import platform
 import random
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from govqa.config import load_config  # noqa: E402
 from index.context import retrieval_text  # noqa: E402
-from index.embedder.factory import model_identity  # noqa: E402
-from index.embedder.sentence import SentenceTransformerEmbedder  # noqa: E402
+from index.embedder import create_embedder  # noqa: E402
 from index.writer import document_meta  # noqa: E402
 from ingest import ingest_paths  # noqa: E402
 from ingest.sentences import sentence_spans  # noqa: E402
@@ -67,18 +67,7 @@ def main() -> None:
     sample = sample_chunks(args.paths, args.chunks)
     texts = [t for t, _ in sample]
     sentences = [chunk[a:b] for _, chunk in sample for a, b in sentence_spans(chunk)]
-    encoders = {}
-    for kind in ("fp32", "int8"):
-        embedder = SentenceTransformerEmbedder(
-            model_identity(config.name),
-            config.cache_dir,
-            config.batch_size,
-            config.query_prompt,
-            config.passage_prompt,
-            kind,
-        )
-        embedder.warm_up()  # as `index add` does: the ONNX Runtime path
-        encoders[kind] = embedder
+    encoders = {kind: create_embedder(replace(config, encoder=kind)) for kind in ("fp32", "int8")}
     best = {kind: {"chunks": float("inf"), "sentences": float("inf")} for kind in encoders}
     vectors = {}
     for _ in range(args.rounds):

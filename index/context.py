@@ -11,10 +11,11 @@ queries, so a 繁體 report and a 简体 question meet in one form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from index.simplified import to_simplified
+from ingest.sentences import sentence_spans
 
 SECTION_SEPARATOR = " › "
 # Bump when the format below changes: indexes built with another version need `govqa index rebuild --reembed`.
@@ -48,6 +49,30 @@ def retrieval_text(document_meta: Mapping[str, Any], chunk: _ChunkLike) -> str:
     ``document_meta`` holds ``title``, ``year``, ``region`` and ``region_path``.
     """
     return in_context(document_meta, chunk.section, chunk.text)
+
+
+def sentences_in_context(
+    document_meta: Mapping[str, Any], chunk: _ChunkLike, spans: Sequence[tuple[int, int]]
+) -> tuple[str, list[tuple[int, int]]]:
+    """The chunk's retrieval text, and ``spans`` (offsets in ``chunk.text``) moved to where they fall in it.
+
+    The retrieval text ends with the chunk's text in simplified characters;
+    folding keeps a text's length almost always, and then a span just moves
+    by the head's length. Where folding changed the length, the sentences of
+    the folded text are used (folding keeps the sentence punctuation), or
+    failing that the spans scaled to the folded text.
+    """
+    text = retrieval_text(document_meta, chunk)
+    body = to_simplified(chunk.text)
+    shift = max(0, len(text) - len(body))
+    if len(body) != len(chunk.text):
+        own = sentence_spans(body)
+        if len(own) == len(spans):
+            spans = own
+        else:
+            scale = len(body) / max(1, len(chunk.text))
+            spans = [(int(a * scale), max(int(a * scale) + 1, int(b * scale))) for a, b in spans]
+    return text, [(a + shift, b + shift) for a, b in spans]
 
 
 def in_context(document_meta: Mapping[str, Any], section: str | tuple[str, ...], text: str) -> str:

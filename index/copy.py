@@ -29,17 +29,19 @@ def as_chunk(record: ChunkRecord) -> Chunk:
 
 
 def check_compatible(source: Index, target: Index) -> None:
-    """``IndexMismatchError`` unless both indexes hold vectors of one model, encoder and retrieval text."""
+    """``IndexMismatchError`` unless both indexes hold vectors of one model, encoder, retrieval text and sentence kind."""
     a, b = source.manifest, target.manifest
-    if (a.model, a.dimension, a.encoder, a.retrieval_text_version) != (
+    if (a.model, a.dimension, a.encoder, a.retrieval_text_version, a.sentences) != (
         b.model,
         b.dimension,
         b.encoder,
         b.retrieval_text_version,
+        b.sentences,
     ):
         raise IndexMismatchError(
-            f"cannot copy {source.path} ({a.model}, {a.encoder}, dim {a.dimension}) into {target.path} "
-            f"({b.model}, {b.encoder}, dim {b.dimension}): their vectors are not comparable",
+            f"cannot copy {source.path} ({a.model}, {a.encoder}, dim {a.dimension}, {a.sentences} sentences) into "
+            f"{target.path} ({b.model}, {b.encoder}, dim {b.dimension}, {b.sentences} sentences): "
+            "their vectors are not comparable",
             "copy into a new folder, with [model] set as the source was built",
         )
 

@@ -17,7 +17,8 @@ from index.copy import copy_documents
 from index.embedder import Embedder, create_embedder, model_identity
 from index.errors import IndexNotFoundError
 from index.lock import WriteLock
-from index.manifest import MANIFEST_NAME, Manifest
+from index.manifest import MANIFEST_NAME, Manifest, sentence_kind
+from index.prefetch import prefetched
 from index.records import AddResult, ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
 from index.settings import IndexSettings
 from index.simplified import to_simplified
@@ -88,6 +89,7 @@ class Index:
                 name,
                 embedder.dimension if embedder else None,
                 embedder.encoder if embedder else config.model.encoder,
+                sentence_kind(embedder.sentence_method, config.index.bare_sentences) if embedder else None,
             )
         manifest.check_backend(path, config.index.backend, config.index.milvus.collection)
         manifest.warn_settings(path, config.chunk.size, config.chunk.overlap, config.index.faiss_factory)
@@ -123,7 +125,13 @@ class Index:
             if self._embedder is None:
                 embedder = create_embedder(self.config.model)
                 if self._check:
-                    self.manifest.check_model(self.path, embedder.name, embedder.dimension, embedder.encoder)
+                    self.manifest.check_model(
+                        self.path,
+                        embedder.name,
+                        embedder.dimension,
+                        embedder.encoder,
+                        sentence_kind(embedder.sentence_method, self.config.index.bare_sentences),
+                    )
                 self._embedder = embedder
         return self._embedder
 
@@ -154,6 +162,7 @@ class Index:
                         embedder.name if embedder else model_identity(self.config.model.name),
                         embedder.dimension if embedder else None,
                         embedder.encoder if embedder else self.config.model.encoder,
+                        sentence_kind(embedder.sentence_method, self.config.index.bare_sentences) if embedder else None,
                     )
                 if sync and not self.manifest.rebuild_pending:
                     self.backend.sync(persist=True)
@@ -208,7 +217,7 @@ class Index:
                         owners.append(report)
                         yield document, chunks
 
-        for owner, result in zip(owners, self.add(documents(), progress, cancel), strict=False):
+        for owner, result in zip(owners, self.add(prefetched(documents()), progress, cancel), strict=False):
             owner.results.append(result)
         return reports
 

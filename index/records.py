@@ -50,12 +50,13 @@ class ChunkSentences:
     ``start`` is the chunk's offset in its document's cleaned text;
     ``spans`` are (start, end) offsets in the chunk's text, in text order;
     ``vectors`` is float32 of shape (len(spans), dimension), unit length
-    (stored as float16), each the passage embedding of the bare sentence:
-    does this sentence say what was asked (the verdict, the highlight).
-    ``context_vectors``, same shape, embeds each sentence behind its chunk's
-    retrieval prefix (``index.context.in_context``: title, region, year,
-    section path): is this the passage asked about (the ranking). ``None``
-    when the index stored none.
+    (stored as float16), each the passage embedding of the bare sentence
+    (``[index] bare_sentences``): does this sentence say what was asked
+    (the verdict, the highlight). ``context_vectors``, same shape, holds each
+    sentence in its chunk's context: the mean of its own tokens' states in
+    the chunk's forward pass (late chunking, ``Embedder.encode_chunks``).
+    An index without bare sentences stores only the latter, as ``vectors``,
+    and ``context_vectors`` is ``None``.
     """
 
     chunk_id: int

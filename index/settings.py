@@ -31,10 +31,10 @@ class ModelConfig:
     # Prompts prepended to queries and passages when the model defines none.
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
-    # How the model is run (index/embedder/onnx_encoder.py): "fp32" (PyTorch, or its exact ONNX copy) or
-    # "int8" (ONNX with fused attention, dynamically quantised; within cosine 0.99 of fp32). An index
-    # records the encoder that built it; queries must use the same.
-    encoder: Literal["fp32", "int8"] = "fp32"
+    # How the model is run (index/embedder/export.py): "int8" (ONNX with fused attention, dynamically
+    # quantised per channel; within cosine 0.99 of fp32, about 3x as fast) or "fp32" (its exact ONNX copy).
+    # An index records the encoder that built it; queries must use the same (docs/model.md).
+    encoder: Literal["fp32", "int8"] = "int8"
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,11 @@ class IndexConfig:
     # A faiss.index_factory string; "Flat" is exact inner product. "HNSW32" or
     # "IVF256,PQ32" suit corpora of millions of chunks.
     faiss_factory: str = "Flat"
+    # Each sentence of a chunk gets a vector (the sentence signal, the verdict, the highlight): embedded
+    # alone (true), or pooled from its chunk's own forward pass (false: late chunking, one pass per chunk,
+    # half the embedding work, at a cost in answers measured in docs/model.md, *Sentence vectors*).
+    # An index records which it holds; the verdict's thresholds were fitted on bare sentences.
+    bare_sentences: bool = True
     # A document over either limit is refused with its reason before any embedding (a report is
     # 10^4-10^5 characters and tens to hundreds of chunks; a zip bomb of a .docx is millions).
     max_document_chars: int = field(default=3_000_000, metadata={"min": 1})

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm import tqdm
 
-from index.context import in_context, retrieval_text
+from index.context import sentences_in_context
+from index.embedder.base import split_rows
 from index.records import AddResult
 from ingest.document import Chunk, Document
 from ingest.sentences import sentence_spans
@@ -26,8 +27,6 @@ log = logging.getLogger(__name__)
 
 # FAISS is written at least this often during a long add; SQLite commits every document.
 SAVE_INTERVAL_SECONDS = 30.0
-# A flush of at least this many chunks first warms the model up (its ONNX Runtime path).
-WARM_UP_TEXTS = 64
 
 
 class _Cancelled(Exception):
@@ -89,7 +88,7 @@ class Writer:
         self.group = max(16, 4 * index.config.model.batch_size)
         self.bar = tqdm(
             desc="indexing",
-            unit=" texts",  # chunks and their sentences
+            unit=" chunks",
             file=sys.stderr,
             disable=not progress,
             dynamic_ncols=True,
@@ -101,7 +100,7 @@ class Writer:
         self.started = self.last_line = self.last_save = time.monotonic()
         self.progress_lines = not progress
         self.dirty = False
-        self.warmed_up = False
+        self.bare = index.config.index.bare_sentences
 
     def run(self, items: Iterable[tuple[Document, list[Chunk]]]) -> list[AddResult]:
         """Add every (document, chunks) pair; results in the order of ``items``."""
@@ -135,34 +134,27 @@ class Writer:
     def _flush(self) -> None:
         if not self.pending:
             return
-        texts = [retrieval_text(document_meta(d), c) for _, d, chunks, _ in self.pending for c in chunks]
-        # Each chunk's sentences, embedded bare (the verdict and the highlight) and in context (the ranking).
         chunks_pending = [(document_meta(d), c) for _, d, chunks, _ in self.pending for c in chunks]
         spans = [sentence_spans(c.text) for _, c in chunks_pending]
-        bare, in_context_ = [], []
+        texts, positioned = [], []
         for (meta, chunk), own in zip(chunks_pending, spans, strict=True):
-            bare.extend(chunk.text[a:b] for a, b in own)
-            in_context_.extend(in_context(meta, chunk.section, chunk.text[a:b]) for a, b in own)
-        if len(texts) >= WARM_UP_TEXTS and not self.warmed_up:
-            # Worth its seconds on a real batch: the ONNX Runtime path embeds report chunks twice as fast.
-            self.index.warm_up()
-            self.warmed_up = True
-        # One call for chunks and sentences: batches of like length pad little.
-        everything = (
-            self.index.embedder.encode_passages(texts + bare + in_context_, progress=self._step)
-            if texts
-            else np.zeros((0, self.index.manifest.dimension), dtype=np.float32)
-        )
+            text, moved = sentences_in_context(meta, chunk, own)
+            texts.append(text)
+            positioned.append(moved)
+        embedder = self.index.embedder
+        if not texts:
+            vectors, sentence_vectors = np.zeros((0, self.index.manifest.dimension), dtype=np.float32), []
+        elif self.bare:  # each sentence embedded alone, once per distinct text (chunk overlaps repeat sentences)
+            vectors = embedder.encode_passages(texts, progress=self._step)
+            bare = self._bare_sentences(
+                [c.text[a:b] for (_, c), own in zip(chunks_pending, spans, strict=True) for a, b in own]
+            )
+            sentence_vectors = split_rows(bare, [len(own) for own in spans])
+        else:  # one forward pass per chunk: its vector and its sentences' (late chunking)
+            vectors, sentence_vectors = embedder.encode_chunks(texts, positioned, progress=self._step)
         # Stored as float16; FAISS gets the same rounded values, so a repair from storage is exact.
-        everything = everything.astype(np.float16)
-        vectors = everything[: len(texts)]
-        bare_vectors = everything[len(texts) : len(texts) + len(bare)]
-        context_vectors = everything[len(texts) + len(bare) :]
-        per_chunk, at = [], 0
-        for own in spans:
-            rows = slice(at, at + len(own))
-            per_chunk.append((own, np.concatenate([bare_vectors[rows], context_vectors[rows]])))
-            at += len(own)
+        vectors = vectors.astype(np.float16)
+        per_chunk = [(own, rows.astype(np.float16)) for own, rows in zip(spans, sentence_vectors, strict=True)]
         self.chunks_embedded += len(texts)
         at = 0
         pending, self.pending = self.pending, []
@@ -178,6 +170,15 @@ class Writer:
         if time.monotonic() - self.last_save >= SAVE_INTERVAL_SECONDS:
             self.backend.save()
             self.last_save = time.monotonic()
+
+    def _bare_sentences(self, sentences: list[str]) -> np.ndarray:
+        """Passage vectors of ``sentences``, (len(sentences), dimension); each distinct text embedded once."""
+        distinct = list(dict.fromkeys(sentences))
+        if not distinct:
+            return np.zeros((0, self.index.manifest.dimension), dtype=np.float32)
+        vectors = self.index.embedder.encode_passages(distinct)
+        row = {text: i for i, text in enumerate(distinct)}
+        return vectors[[row[text] for text in sentences]]
 
     def _step(self, chunks: int) -> None:
         """Progress of the embedding, batch by batch; also where a request to stop is noticed mid-document."""

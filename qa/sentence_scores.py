@@ -2,13 +2,13 @@
 
 A 300-character chunk has one embedding, in which the one sentence that
 answers a paraphrased question is diluted by its neighbours. Its sentences
-were embedded one by one at index time (``Index.chunk_sentences``), each twice:
-bare, and behind the chunk's title › section prefix. Here both are scored
-against the question vector once: the ranking (``fuse.with_sentences``) reads
-the scores in context (which passage is asked about: "2020年成都…" needs the
-title), the highlight and the verdict the bare ones (does this sentence say
-it; their thresholds were set on bare sentences). Only the question is
-embedded at question time.
+got vectors at index time (``Index.chunk_sentences``): each embedded alone
+(the default), or pooled from the chunk's own forward pass (``[index]
+bare_sentences = false``). Here they are scored against the question vector
+once, and read by the ranking (``fuse.with_sentences``), the highlight and the
+verdict (whose thresholds were fitted on bare sentences: ``eval.fit_verdict``).
+A backend that hands out a second set (``context_vectors``) has the ranking
+read that one. Only the question is embedded at question time.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ class ChunkScores:
     """The sentences of one chunk and their cosines to one question.
 
     ``start`` is the chunk's offset in its document; ``spans`` are (start, end)
-    offsets in the chunk's text; ``scores`` (bare sentences) and
-    ``ranking_scores`` (sentences in context; the bare scores again for an
-    index that stored none) are float32 of shape (len(spans),).
+    offsets in the chunk's text; ``scores`` (the stored sentence vectors) and
+    ``ranking_scores`` (the second set where a backend hands one out, else
+    the same scores) are float32 of shape (len(spans),).
     """
 
     chunk_id: int
@@ -75,7 +75,7 @@ def score_chunks(
 ) -> dict[int, ChunkScores]:
     """Chunk id → its sentences' cosines to ``question`` (unit vector, shape (dimension,)), for the ``ids`` in ``stored``.
 
-    One matrix product for all the chunks' sentences, bare and in context.
+    One matrix product for all the chunks' sentences (both sets, where there are two).
     """
     chunks = [stored[i] for i in dict.fromkeys(ids) if i in stored]
     if not chunks:

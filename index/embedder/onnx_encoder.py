@@ -1,247 +1,147 @@
-"""An ONNX Runtime copy of a mean-pooled transformer: the fast path for queries and sentences.
+"""The lean runtime: a mean-pooled transformer run by ONNX Runtime, tokenised by ``tokenizers``; no PyTorch.
 
-A single short query spends most of its time in PyTorch's per-module Python
-overhead, not in arithmetic. The transformer is exported to ONNX once per
-machine (into the model cache, a few seconds) and run by ONNX Runtime, which
-fuses the attention and layer-norm kernels; on 2 cores that halves the time
-for one query and for a batch of sentences alike. Every load is checked
-against the eager model, one probe at a time and as a padded batch, so a
-stale or wrong export is rebuilt once and otherwise set aside.
+The graph (``input_ids``, ``attention_mask`` → ``last_hidden_state``) is
+exported once per machine by ``index.embedder.export``, the only place that
+imports PyTorch and sentence-transformers; once it exists, indexing and
+questions load this module alone (about 0.3 s and 150 MB, against 10–25 s and
+1 GB for PyTorch).
 
-The export is recorded on a padded batch: a trace of an unpadded one would
-drop the attention mask as a no-op and pool padding into shorter texts.
-
-Two encoders: ``fp32`` is that exact copy. ``int8`` is exported with eager
-attention, so that ONNX Runtime's transformer optimizer fuses each layer's
-attention into one Attention op (and embeddings, LayerNorm and GELU into
-theirs), then dynamically quantised to int8 (QAttention, MatMulInteger): on
-this AVX-512 VNNI CPU about twice as fast on report chunks (bench/embed_speed.py),
-every vector within cosine 0.99 of fp32. Its vectors are not fp32's, so an
-index records which encoder built it.
+``encode`` pools each text's token states into one unit vector, as the
+model's own ``Pooling(mean)`` + ``Normalize`` do. ``encode_spans`` does the
+same, and from the same forward pass also pools each given character span of
+the text over its own tokens: "late chunking" (Günther et al. 2024, *Late
+Chunking: Contextual Chunk Embeddings Using Long-Context Embedding Models*,
+arXiv 2409.04701). A chunk's sentences so get vectors in the context of their
+chunk without being embedded again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import warnings
+import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from index.files import atomic_write
-
-log = logging.getLogger(__name__)
-
 ENCODERS = ("fp32", "int8")
-# Largest difference allowed between the fp32 ONNX and eager vectors (float32 rounding is ~1e-7).
-_TOLERANCE = 1e-5
-# Least cosine allowed between an int8 vector and the eager fp32 one (the adoption rule of issue 13).
-INT8_MIN_COSINE = 0.99
-_PROBES = ("query: 2019年地区生产总值是多少？", "query: 大运会", "query: How are tax cuts applied to small firms?")
 _INPUTS = ("input_ids", "attention_mask")
-_EXPORT_FORMAT = 2  # 2: recorded on a padded batch
+
+Span = tuple[int, int]
 
 
 class EncoderUnavailable(RuntimeError):
     """An encoder other than fp32 was asked for and cannot be built for this model here; says why."""
 
 
-def _unavailable(kind: str, reason: str) -> None:
-    if kind != "fp32":
-        raise EncoderUnavailable(f"the {kind} encoder cannot be used: {reason}")
-    log.info("model not run by ONNX Runtime (%s): using the eager model", reason)
-    return None
+def cores() -> int:
+    """CPU cores this process may use (its affinity where the OS tells it, else the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 class OnnxEncoder:
-    """Encodes texts with ONNX Runtime, for a sentence-transformers model laid out Transformer → mean Pooling → Normalize."""
+    """Encodes texts (prompts already prepended) with an exported graph; thread-safe.
 
-    # Texts per run. Small batches of similar length, two side by side, beat large ones: 64 report chunks
-    # took 2.2 s in batches of 4, 2.5 s of 8, 5.0 s of 32; 32 sentences of 7–164 tokens 0.5 s against 3.5 s.
-    batch_size = 4
+    ``max_length`` is the model's window in tokens (``max_seq_length``):
+    longer texts are cut there, as sentence-transformers cuts them. Batches
+    given to ``encode_batches`` run side by side on ``workers`` threads, one
+    ONNX Runtime thread each.
+    """
 
-    def __init__(self, model, session, workers: int = 1):
-        self._model = model
+    def __init__(self, tokenizer, session, max_length: int, workers: int = 1):
+        self._tokenizer = tokenizer
         self._session = session
+        self.max_length = max_length
+        self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="govqa-onnx") if workers > 1 else None
 
     @classmethod
-    def build(cls, model, name: str, cache_dir: str | Path, kind: str = "fp32") -> OnnxEncoder | None:
-        """The ``kind`` encoder (``ENCODERS``) for ``model``, its export cached under ``cache_dir``.
+    def load(cls, graph: Path, tokenizer_file: Path, max_length: int, workers: int | None = None) -> OnnxEncoder:
+        """An encoder over ``graph`` (an ONNX file) and ``tokenizer_file`` (a ``tokenizer.json``).
 
-        When it cannot serve this model (not mean-pooled, onnxruntime
-        missing, export failed, or its vectors stray from the eager model's
-        beyond ``_TOLERANCE`` for fp32, below ``INT8_MIN_COSINE`` for int8):
-        None for fp32 (the eager model gives the same vectors; the reason is
-        logged), ``EncoderUnavailable`` with the reason for int8 (nothing else gives its vectors).
+        ``workers`` defaults to the cores this process may use. Raises
+        whatever ONNX Runtime or ``tokenizers`` raise for a file they cannot read.
         """
-        if not _supported(model):
-            return _unavailable(kind, "the model is not Transformer → mean Pooling")
-        try:
-            import onnxruntime  # noqa: F401
-        except ImportError:
-            return _unavailable(kind, "onnxruntime is not installed")
-        path = Path(cache_dir) / "onnx" / f"{_export_key(model, name, kind)}.onnx"
-        for attempt in range(2):
-            cached = path.exists() and not attempt
-            try:
-                if not cached:
-                    (_export if kind == "fp32" else _export_int8)(model, path)
-                encoder = cls(model, _session(path), _cores())
-                agrees, figure = encoder._agreement(kind)
-            except Exception as exc:  # an optimisation: any failure keeps the eager path
-                reason = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-                if cached:
-                    log.info("cached ONNX export %s unusable (%s): exporting it again", path, reason)
-                    continue
-                return _unavailable(kind, f"the export failed ({reason})")
-            if agrees:
-                return encoder
-            if not cached:
-                return _unavailable(kind, f"its vectors stray from the model's ({figure})")
-            log.info("cached ONNX %s export strays from the model (%s): exporting it again", kind, figure)
-        return None
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        tokenizer.no_padding()  # padded here, to the longest text of each batch
+        tokenizer.enable_truncation(max_length)
+        return cls(tokenizer, _session(graph), max_length, workers or cores())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length vectors of ``texts`` (prompts already prepended), one batch, shape (len(texts), dimension)."""
-        features = self._model.preprocess(list(texts))
-        feeds = {name: features[name].numpy() for name in _INPUTS}
-        hidden = self._session.run(None, feeds)[0]
-        mask = feeds["attention_mask"][:, :, None].astype(hidden.dtype)
-        pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1.0)
-        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32, copy=False)
+        """Unit-length vectors of ``texts``, one padded run, shape (len(texts), dimension), float32."""
+        hidden, mask, _ = self._forward(texts, offsets=False)
+        return _unit(_masked_mean(hidden, mask))
+
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One forward pass per text: its vector, and one vector per span of ``spans[i]``.
+
+        ``spans[i]`` are (start, end) character offsets in ``texts[i]``. A
+        span's vector is the mean of the final states of the tokens that
+        overlap it, made unit length; a span with no token inside the
+        model's window (past ``max_length`` tokens, or blank) gets a row of
+        NaN, for the caller to embed otherwise. Returns (vectors of shape
+        (len(texts), dimension), [array of shape (len(spans[i]), dimension)]).
+        """
+        hidden, mask, encodings = self._forward(texts, offsets=True)
+        pooled = _unit(_masked_mean(hidden, mask))
+        out = []
+        for row, (encoding, own) in enumerate(zip(encodings, spans, strict=True)):
+            out.append(_span_means(hidden[row], encoding, own))
+        return pooled, out
 
     def encode_batches(self, batches: Sequence[Sequence[str]]) -> Iterator[np.ndarray]:
         """``encode`` of each batch, in order; batches run side by side, one core each."""
+        return self.map(self.encode, batches)
+
+    def map(self, function, batches: Sequence) -> Iterator:
+        """``function`` over ``batches`` in order, on the worker threads when there are several batches."""
         if self._pool is None or len(batches) < 2:
-            return (self.encode(batch) for batch in batches)
-        return self._pool.map(self.encode, batches)
+            return (function(batch) for batch in batches)
+        return self._pool.map(function, batches)
 
-    def _agreement(self, kind: str) -> tuple[bool, str]:
-        """Whether the probes, one at a time and as a padded batch, come out as the eager model's; and by how much."""
-        eager = self._model.encode(list(_PROBES), normalize_embeddings=True, show_progress_bar=False)
-        singles = np.concatenate([self.encode([text]) for text in _PROBES])
-        batch = self.encode(_PROBES)
-        if kind == "fp32":
-            difference = float(max(np.abs(eager - singles).max(), np.abs(eager - batch).max()))
-            return difference <= _TOLERANCE, f"largest difference {difference:.2g}"
-        cosine = float(min(np.sum(eager * singles, axis=1).min(), np.sum(eager * batch, axis=1).min()))
-        return cosine >= INT8_MIN_COSINE, f"least cosine {cosine:.4f}"
-
-
-def _supported(model) -> bool:
-    names = [type(m).__name__ for m in model]
-    if names[:2] != ["Transformer", "Pooling"] or names[2:] not in ([], ["Normalize"]):
-        return False
-    return getattr(model[1], "pooling_mode", None) == "mean"
+    def _forward(self, texts: Sequence[str], offsets: bool):
+        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=True)
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return hidden, mask, encodings
 
 
-def _export_key(model, name: str, kind: str = "fp32") -> str:
-    """Names the export after the model, its shape, the encoder and the torch that wrote it; the probe check catches the rest."""
-    import torch
-
-    config = model[0].model.config
-    shape = (config.model_type, config.hidden_size, config.num_hidden_layers, config.vocab_size)
-    digest = hashlib.sha256(repr((_EXPORT_FORMAT, name, shape, torch.__version__)).encode()).hexdigest()[:16]
-    return f"{config.model_type}-{digest}" if kind == "fp32" else f"{config.model_type}-{digest}-{kind}"
+def _masked_mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    weights = mask[:, :, None].astype(hidden.dtype)
+    return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
 
 
-def _last_hidden_state(transformer):
-    """The transformer as a plain ``(input_ids, attention_mask) → last hidden state`` module, for export."""
-    import torch
-
-    class LastHiddenState(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.transformer = transformer
-
-        def forward(self, input_ids, attention_mask):
-            return self.transformer(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-    return LastHiddenState().eval()
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
 
 
-def _export(model, path: Path) -> None:
-    """Write the ONNX graph to ``path`` atomically (a reader never sees half a file)."""
-    import torch
-    from transformers.utils import logging as hf_logging
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    features = model.preprocess(list(_PROBES[:2]))  # of different lengths: the mask has zeros
-
-    def export(scratch: str) -> None:
-        with torch.inference_mode(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the exporter's deprecation and tracer notes
-            hf_logging.set_verbosity_error()
-            # The TorchScript-based exporter: seconds, where the torch.export one takes most of a minute.
-            torch.onnx.export(
-                _last_hidden_state(model[0].model),
-                (features["input_ids"], features["attention_mask"]),
-                scratch,
-                input_names=list(_INPUTS),
-                output_names=["last_hidden_state"],
-                dynamic_axes={name: {0: "texts", 1: "tokens"} for name in (*_INPUTS, "last_hidden_state")},
-                opset_version=17,
-                dynamo=False,
-            )
-
-    verbosity = hf_logging.get_verbosity()
-    try:
-        atomic_write(path, export)
-        log.info("exported the model to ONNX: %s", path)
-    finally:
-        hf_logging.set_verbosity(verbosity)
-
-
-def _export_int8(model, path: Path) -> None:
-    """Export with eager attention, fuse it (onnxruntime.transformers optimizer), quantise dynamically to int8."""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers import optimizer
-
-    transformer = model[0].model
-    config = transformer.config
-    fp32, fused, int8 = (path.with_name(f"{path.stem}.{step}.part") for step in ("fp32", "fused", "int8"))
-    previous = config._attn_implementation
-    try:
-        # SDPA exports as loose MatMul/Softmax that the optimizer cannot recognise as attention.
-        transformer.set_attn_implementation("eager")
-        _export(model, fp32)
-        # opt_level 0: only the transformer fusions here; the session applies ONNX Runtime's own.
-        optimized = optimizer.optimize_model(
-            str(fp32),
-            model_type="bert",
-            num_heads=config.num_attention_heads,
-            hidden_size=config.hidden_size,
-            opt_level=0,
-        )
-        optimized.save_model_to_file(str(fused))
-        # Per channel: one scale per output column. Per tensor, the least cosine to fp32 was 0.982 on report
-        # chunks (below INT8_MIN_COSINE); per channel 0.996, as fast. Shape inference cannot type the
-        # outputs of fused ops: they are float.
-        quantize_dynamic(
-            str(fused),
-            str(int8),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
-        atomic_write(path, lambda scratch: Path(int8).replace(scratch))
-        log.info("exported the model to ONNX int8 (%s): %s", optimized.get_fused_operator_statistics(), path)
-    finally:
-        transformer.set_attn_implementation(previous)
-        for scratch in (fp32, fused, int8):
-            if scratch.exists():
-                scratch.unlink()
-
-
-def _cores() -> int:
-    import torch
-
-    return max(1, torch.get_num_threads())
+def _span_means(states: np.ndarray, encoding, spans: Sequence[Span]) -> np.ndarray:
+    """(len(spans), dimension): each span's mean token state, unit length; NaN rows for spans without tokens."""
+    if not spans:
+        return np.zeros((0, states.shape[1]), dtype=np.float32)
+    starts, ends = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2).T
+    real = (np.array(encoding.special_tokens_mask) == 0) & (ends > starts)
+    bounds = np.array(spans, dtype=np.int64)
+    # token t belongs to span s when their character ranges overlap
+    member = real[None, :] & (starts[None, :] < bounds[:, 1:2]) & (ends[None, :] > bounds[:, 0:1])
+    counts = member.sum(axis=1, keepdims=True)
+    means = (member.astype(states.dtype) @ states[: member.shape[1]]) / np.maximum(counts, 1)
+    out = _unit(means)
+    out[counts[:, 0] == 0] = np.nan
+    return out
 
 
 def _session(path: Path):

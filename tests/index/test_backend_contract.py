@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from index import Index, IndexMismatchError, IndexUnavailableError
-from index.context import in_context
+from index.context import sentences_in_context
+from index.embedder import Embedder
 from index.settings import IndexConfig, MilvusConfig
 from ingest.sentences import sentence_spans
 
@@ -134,14 +135,28 @@ def test_chunk_sentences_hold_spans_and_the_models_vectors(built, minilm_embedde
         fresh = minilm_embedder.encode_passages([text[a:b] for a, b in sentences.spans])
         assert sentences.vectors.dtype == np.float32
         assert np.all(np.sum(fresh * sentences.vectors, axis=1) > 0.999)  # float16 storage, same vectors
-        # and each behind its chunk's title › section, for the ranking
-        meta = {"title": records[chunk_id].title, "year": records[chunk_id].year}
-        meta["region_path"] = records[chunk_id].region_path
-        fresh = minilm_embedder.encode_passages(
-            [in_context(meta, records[chunk_id].section, text[a:b]) for a, b in sentences.spans]
-        )
-        assert sentences.context_vectors is not None and sentences.context_vectors.shape == sentences.vectors.shape
-        assert np.all(np.sum(fresh * sentences.context_vectors, axis=1) > 0.999)
+        ranked = sentences.vectors if sentences.context_vectors is None else sentences.context_vectors
+        np.testing.assert_array_equal(ranked, sentences.vectors)  # one vector per sentence, for every reader
+
+
+def test_late_sentence_vectors_are_pooled_from_their_chunks_pass(tmp_path, backend_config, minilm_embedder, reports):
+    path = tmp_path / "late"
+    config = backend_config(path)
+    config = config.replace(index=replace(config.index, bare_sentences=False))
+    with Index.open(path, config, minilm_embedder) as index:
+        index.add(reports)
+        assert index.stats()["sentence_vectors"] == "late"
+        ids = sorted(index.chunk_ids_where(docs=["sc.txt"]))
+        records, got = index.chunk_records(ids), index.chunk_sentences(ids)
+        stored_records, stored_vectors, _ = index.backend.stored_chunks("sc.txt")
+        stored = {r.id: v.astype(np.float32) for r, v in zip(stored_records, stored_vectors, strict=True)}
+        for chunk_id in ids:
+            record, sentences = records[chunk_id], got[chunk_id]
+            meta = {"title": record.title, "year": record.year, "region_path": record.region_path}
+            retrieval, spans = sentences_in_context(meta, record, sentences.spans)
+            vector, (late,) = minilm_embedder.encode_chunks([retrieval], [spans])
+            assert np.all(np.sum(late * sentences.vectors, axis=1) > 0.999)
+            assert float(vector[0] @ stored[chunk_id]) > 0.999  # the chunk's vector, from the same pass
 
 
 def test_filters_by_document_region_and_year(built):
@@ -243,7 +258,7 @@ def test_copy_moves_an_index_to_another_backend_without_embedding(built, request
         assert copy.chunk_documents([hit]) == {hit: "js.txt"}
 
 
-class GatedEmbedder:
+class GatedEmbedder(Embedder):
     """The test model, whose passage embedding waits for ``gate`` while ``hold`` is set (a slow writer)."""
 
     def __init__(self, inner):
@@ -302,7 +317,7 @@ def test_cli_copy_moves_a_local_index_to_milvus_and_the_backend_is_checked(
     with Index.open(source, index_config(source), minilm_embedder) as index:
         index.add(reports)
     local_toml = tmp_path / "local.toml"
-    local_toml.write_text(f'[model]\nname = "{minilm_dir}"\n[chunk]\nsize = 120\noverlap = 20\n')
+    local_toml.write_text(f'[model]\nname = "{minilm_dir}"\nencoder = "fp32"\n[chunk]\nsize = 120\noverlap = 20\n')
     monkeypatch.setenv("GOVQA_CONFIG", str(local_toml))
     runner = CliRunner()
     lite = tmp_path / "lite.db"

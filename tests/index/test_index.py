@@ -155,29 +155,6 @@ def test_same_text_with_new_metadata_or_ingest_version_is_replaced(
         assert_consistent(index)
 
 
-def test_a_large_add_warms_the_model_up_first_and_a_small_one_does_not(tmp_path, index_config, hash_embedder, make_doc):
-    from index.writer import WARM_UP_TEXTS
-
-    class Counting(hash_embedder):
-        warm_ups = 0
-
-        def warm_up(self):
-            Counting.warm_ups += 1
-
-    path, embedder = tmp_path / "idx", Counting()
-    with Index.open(path, index_config(path, model=embedder.name), embedder) as index:
-        index.add([make_doc("small.txt", SICHUAN)])
-        assert Counting.warm_ups == 0
-        paragraphs = "\n\n".join(
-            f"第{i}项：推进第{i}批重点项目建设，完成投资{i}亿元。" * 4 for i in range(WARM_UP_TEXTS * 2)
-        )
-        document, chunks = make_doc("large.txt", paragraphs)
-        assert len(chunks) >= WARM_UP_TEXTS
-        index.add([(document, chunks)])
-        assert Counting.warm_ups == 1
-        assert_consistent(index)
-
-
 def test_documents_where_and_the_document_of_each_chunk(tmp_path, index_config, hash_embedder, reports):
     path = tmp_path / "idx"
     with Index.open(path, index_config(path, model="test:hash"), hash_embedder()) as index:

@@ -118,3 +118,43 @@ def test_rebuild_with_another_encoder_reembeds_and_records_it(built, index_confi
         assert index.rebuild()["reembedded"]
     assert Manifest.load(built).encoder == "int8"
     Index.open(built, int8, quantised).close()
+
+
+def test_an_index_of_other_sentence_vectors_is_refused_with_the_rebuild_command(
+    built, index_config, hash_embedder, minilm_embedder
+):
+    assert Manifest.load(built).sentences == "bare"  # the default: each sentence embedded alone
+    configured = index_config(built)
+    late = configured.replace(index=replace(configured.index, bare_sentences=False))
+    with pytest.raises(IndexMismatchError) as caught:
+        Index.open(built, late, minilm_embedder)
+    message = str(caught.value)
+    assert "holds bare sentence vectors" in message and "make late ones" in message
+    assert f"govqa index rebuild --reembed --index {built}" in message
+    with Index.open(built, late, minilm_embedder, check_model=False) as index:
+        assert index.rebuild()["reembedded"]  # implied by the other kind
+    assert Manifest.load(built).sentences == "late"
+    separate = hash_embedder(name=minilm_embedder.name, dimension=384)  # no token states: the base class's own
+    with pytest.raises(IndexMismatchError, match="holds late sentence vectors.*make separate ones"):
+        Index.open(built, late, separate)
+
+
+def test_a_format_3_index_is_refused_until_rebuild_reembeds_it(built, index_config, minilm_embedder):
+    import json
+
+    manifest = built / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["format_version"] = 3  # each sentence embedded twice, bare and in context
+    del data["sentences"]
+    manifest.write_text(json.dumps(data))
+    config = index_config(built)
+    for embedder in (minilm_embedder, None):
+        with pytest.raises(IndexMismatchError) as caught:
+            Index.open(built, config, embedder, create=False)
+        assert "format version 3" in str(caught.value)
+        assert f"run `govqa index rebuild --reembed --index {built}`" in str(caught.value)
+    with Index.open(built, config, minilm_embedder, check_model=False) as index:
+        assert index.rebuild()["reembedded"]  # implied by the old format
+    assert (Manifest.load(built).format_version, Manifest.load(built).sentences) == (4, "bare")
+    with Index.open(built, config, minilm_embedder) as index:
+        assert index.stats()["sentences_stored"] > 0
