@@ -9,6 +9,7 @@ and the slowest /api/health during the upload.
 
     python bench/load.py --index /tmp/idx --clients 1,10,50 --seconds 20 --upload a.txt b.docx
     python bench/load.py --server-cwd /work/old-checkout ...   # the same load against another checkout
+    python bench/load.py --index /tmp/idx --clients '' --memory 100   # the server's RSS after 100 questions
 
 Clients run as asyncio tasks with httpx in this process; the server runs in
 its own process. On a 2-core machine both compete for the CPU: compare runs of
@@ -201,7 +202,30 @@ async def wait_ready(base: str, timeout: float = 1800) -> dict:
     raise SystemExit("the server did not become ready")
 
 
-async def main_async(args: argparse.Namespace, base: str) -> None:
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(resident now, peak resident) of process ``pid`` in MB, from /proc/PID/status (Linux); (0, 0) elsewhere."""
+    try:
+        fields = dict(
+            line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+        )
+    except OSError:
+        return 0.0, 0.0
+    return tuple(int(fields.get(k, "0 kB").split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))
+
+
+async def memory_after_questions(client: httpx.AsyncClient, pid: int, count: int) -> str:
+    """Ask ``count`` questions one after another, then the server's memory."""
+    started = memory_mb(pid)
+    for i in range(count):
+        (await client.get("/api/ask", params={"q": QUESTIONS[i % len(QUESTIONS)]})).raise_for_status()
+    now, peak = memory_mb(pid)
+    return (
+        f"server memory: {started[0]:.0f} MB when ready; after {count} questions (/api/ask, one at a time) "
+        f"{now:.0f} MB, peak {peak:.0f} MB"
+    )
+
+
+async def main_async(args: argparse.Namespace, base: str, pid: int) -> None:
     health = await wait_ready(base)
     print(
         f"server ready: {health['documents']} documents, {health['chunks']} chunks; "
@@ -210,7 +234,10 @@ async def main_async(args: argparse.Namespace, base: str) -> None:
     )
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
     async with httpx.AsyncClient(base_url=base, timeout=args.timeout, limits=limits) as client:
-        await closed_loop(client, "/api/ask", 1, 3, Tally())  # warm-up
+        if args.memory:
+            print(await memory_after_questions(client, pid, args.memory), flush=True)
+        if args.clients:
+            await closed_loop(client, "/api/ask", 1, 3, Tally())  # warm-up
         for path in ("/api/search", "/api/ask"):
             for clients in args.clients:
                 tally = Tally()
@@ -224,14 +251,15 @@ async def main_async(args: argparse.Namespace, base: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, help="index folder (default: a fresh copy built from corpus/)")
-    parser.add_argument("--clients", default="1,10,50", help="client counts, comma-separated")
+    parser.add_argument("--clients", default="1,10,50", help="client counts, comma-separated ('' for none)")
+    parser.add_argument("--memory", type=int, default=0, help="first ask N questions and print the server's RSS")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each run")
     parser.add_argument("--timeout", type=float, default=60.0, help="a request slower than this is an error")
     parser.add_argument("--upload", type=Path, nargs="*", default=[], help="files to upload during searches")
     parser.add_argument("--upload-clients", type=int, default=4, help="search clients while uploading")
     parser.add_argument("--server-cwd", help="run the server from this checkout (default: this one)")
     args = parser.parse_args()
-    args.clients = [int(c) for c in args.clients.split(",")]
+    args.clients = [int(c) for c in args.clients.split(",") if c.strip()]
     args.work = tempfile.mkdtemp(prefix="govqa-load-")
     if args.index is None:
         args.index = Path(args.work) / "index"
@@ -242,7 +270,7 @@ def main() -> None:
     port = free_port()
     server = start_server(args, port)
     try:
-        asyncio.run(main_async(args, f"http://127.0.0.1:{port}"))
+        asyncio.run(main_async(args, f"http://127.0.0.1:{port}", server.pid))
     finally:
         stopped = time.monotonic()
         server.send_signal(signal.SIGTERM)
