@@ -39,17 +39,19 @@ class SearchConfig:
     # with `list_sentence_weight`: the sentence closest to such a question is mostly the one
     # that introduces the list, not the list. A keyword query ("城市大脑") is left to the
     # passage score. Chosen on seed-dev, among the settings that keep Recall@5 on
-    # reports-111 and policy-qa (docs/quality.md, *Paraphrases*).
-    sentence_weight: float = field(default=0.6, metadata=_WEIGHT)
+    # reports-111 and policy-qa (docs/quality.md, *Paraphrases*); 0.7 since the sentences are
+    # embedded alone (index format 4): 0.8 and up cost policy-qa MRR (docs/quality.md, *Index build speed*).
+    sentence_weight: float = field(default=0.7, metadata=_WEIGHT)
     sentence_depth: int = field(default=10, metadata={"min": 1, "max": 1000})
     list_sentences: int = field(default=3, metadata={"min": 1, "max": 20})
     list_sentence_weight: float = field(default=0.2, metadata=_WEIGHT)
     # Verdict (qa/verdict.py): found when the question is grounded and the closest
     # sentence of the top passages is at least `found_similarity` (cosine), or at
     # least `weak_similarity` with `found_coverage` of the question's terms present,
-    # or all the terms are present (keyword queries).
-    found_similarity: float = field(default=0.89, metadata=_COSINE)
-    weak_similarity: float = field(default=0.88, metadata=_COSINE)
+    # or all the terms are present (keyword queries). Fitted by `python -m eval.fit_verdict` on seed-dev
+    # and reports-111 for the int8 encoder and bare sentence vectors (0.89 / 0.88 were fp32's).
+    found_similarity: float = field(default=0.889, metadata=_COSINE)
+    weak_similarity: float = field(default=0.879, metadata=_COSINE)
     found_coverage: float = field(default=0.55, metadata=_WEIGHT)
     max_question_chars: int = field(default=2000, metadata={"min": 1})
 
