@@ -62,7 +62,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def machine() -> dict:
     """What ran the benchmark."""
-    import torch
+    import onnxruntime
 
     cpu = ""
     try:
@@ -72,7 +72,7 @@ def machine() -> dict:
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
+        "onnxruntime": onnxruntime.__version__,
         "python": platform.python_version(),
         "load_average_1m": os.getloadavg()[0],
     }
@@ -137,7 +137,7 @@ def main() -> int:
 def machine_line(m: dict) -> str:
     """One line naming the machine a benchmark ran on (``machine()``'s figures)."""
     return (
-        f"machine: {m['cpu']}, {m['cores']} cores, torch threads {m['torch_threads']}, "
+        f"machine: {m['cpu']}, {m['cores']} cores, onnxruntime {m['onnxruntime']}, "
         f"Python {m['python']}, load average {m['load_average_1m']:.2f}"
     )
 
