@@ -91,7 +91,9 @@ class Searcher:
             else:
                 weight = cfg.list_sentence_weight if asks_for_list else cfg.sentence_weight
             if weight > 0:
-                best = {i: s.best(n, _usable(fits_in(records[i].section), records[i], s)) for i, s in scores.items()}
+                best = sentence_scores.best_scores(
+                    scores, n, lambda s: _usable(fits_in(records[s.chunk_id].section), records[s.chunk_id], s)
+                )
                 ranked = fuse.with_sentences(ranked, best, weight)
             terms = match_terms(question)
             hits, chunk_ids, sentences = self._hits(fits_in, ranked, records, scores, stored, vector, k, terms)

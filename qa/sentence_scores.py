@@ -39,13 +39,13 @@ class ChunkScores:
     scores: np.ndarray
     ranking_scores: np.ndarray
 
-    def best(self, n: int = 1, usable: Callable[[int], bool] | None = None) -> float:
+    def best(self, n: int = 1, usable: Callable[[int], bool] | None = None) -> float | None:
         """The mean of the ``n`` highest ranking scores (of all, when fewer); 0.0 for a chunk without sentences.
 
         ``usable(i)`` limits them to the sentences that can answer
         (``qa.answer.answer_filter``: the right kind, not a heading, not an
-        echo of the question), asked best first and only until ``n`` are found;
-        a chunk with none gets its lowest score.
+        echo of the question), asked best first and only until ``n`` are
+        found; None when none can (``best_scores`` places such a chunk).
         """
         scores = self.ranking_scores
         if not len(scores):
@@ -53,10 +53,26 @@ class ChunkScores:
         order = np.argsort(-scores)
         if usable is not None:
             kept = _first(order, usable, max(1, n))
-            if not kept:
-                return float(scores.min())
-            return float(scores[kept].mean())
+            return float(scores[kept].mean()) if kept else None
         return float(scores[order[: max(1, n)]].mean())
+
+
+def best_scores(
+    chunks: Mapping[int, ChunkScores], n: int, usable: Callable[[ChunkScores], Callable[[int], bool]]
+) -> dict[int, float]:
+    """Chunk id → ``ChunkScores.best(n, usable(chunk))``, the score the sentence signal ranks by.
+
+    A chunk none of whose sentences can answer ties with the lowest chunk that
+    has one: nothing in it answers, however close it is (a title line
+    "2025年河南省政府工作报告" to "2024年河南省粮食产量是多少"), and a floor
+    inside the others' range leaves their spread intact. When no chunk has
+    one, each keeps the best of all its sentences.
+    """
+    usable_best = {i: chunk.best(n, usable(chunk)) for i, chunk in chunks.items()}
+    floor = min((b for b in usable_best.values() if b is not None), default=None)
+    if floor is None:
+        return {i: chunk.best(n) for i, chunk in chunks.items()}
+    return {i: floor if b is None else b for i, b in usable_best.items()}
 
 
 def _first(order: np.ndarray, usable: Callable[[int], bool], n: int) -> list[int]:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from index import ChunkSentences
-from qa import Searcher, answer_type, fuse, highlight
+from qa import Searcher, answer_type, fuse, highlight, sentence_scores
 from qa.fuse import Candidate
 from qa.question import is_keyword_query, understand
 from qa.sentence_scores import ChunkScores, passage_scores, score_chunks
@@ -176,3 +176,19 @@ def test_asks_for_list():
     assert answer_type.asks_for_list("成都常态化疫情防控机制包括哪幾個環節？")  # 繁體
     assert not answer_type.asks_for_list("2019年成都地区生产总值是多少？")
     assert not answer_type.asks_for_list("成都在全国率先推行的行政处罚制度是什么？")
+
+
+def test_a_chunk_that_cannot_answer_ties_with_the_lowest_that_can():
+    eye = np.eye(3, dtype=np.float32)
+    stored = {
+        1: ChunkSentences(1, 0, ((0, 14),), eye[:1]),  # a title line: close, but no quantity
+        2: ChunkSentences(2, 20, ((0, 10), (10, 20)), eye[1:3]),
+        3: ChunkSentences(3, 40, ((0, 10),), eye[2:3]),
+    }
+    question = np.array([0.9, 0.5, 0.3], dtype=np.float32)
+    scores = score_chunks(stored, [1, 2, 3], question)
+    answers = {1: set(), 2: {0, 1}, 3: {0}}
+    best = sentence_scores.best_scores(scores, 1, lambda chunk: lambda i: i in answers[chunk.chunk_id])
+    assert best == pytest.approx({1: 0.3, 2: 0.5, 3: 0.3})  # not 0.9: nothing in chunk 1 can answer
+    nothing = sentence_scores.best_scores(scores, 1, lambda chunk: lambda i: False)
+    assert nothing == pytest.approx({1: 0.9, 2: 0.5, 3: 0.3})  # no chunk can: each keeps its best
