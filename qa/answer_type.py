@@ -1,10 +1,10 @@
 """The kind of answer a question wants, and whether a sentence can give it: one set of rules, used everywhere.
 
 "门票多少钱" wants a number; a sentence without one ("开展迎大运系列活动") may
-be about the topic but cannot answer it, however close it is in meaning. Only
-the two kinds that can be told from the text alone are recognised: a number
-(多少, 几个, 多大, 多久 …) and a time (哪一年, 何时, 哪天 …). Other questions
-want anything.
+be about the topic but cannot answer it, however close it is in meaning. The
+kinds that can be told from the text alone are recognised: a number (多少,
+几个, 多大, 多久 …), an amount of money (多少钱, 价格, 费用 …: a number in 元,
+or 免费) and a time (哪一年, 何时, 哪天 …). Other questions want anything.
 
 Not every numeral is a quantity. ``non_quantities`` finds those that name or
 order rather than count: a document number (国办发〔2009〕3号), a date or a
@@ -30,6 +30,7 @@ class Wants(Enum):
 
     ANYTHING = "anything"
     NUMBER = "number"
+    MONEY = "money"  # a number that is an amount of money: "13处新建场馆" does not say what a ticket costs
     TIME = "time"
 
 
@@ -37,12 +38,17 @@ class Wants(Enum):
 _NUMBER_QUESTION = re.compile(
     r"多少|(?<!哪)几[个项条家所辆次年天岁名位座处万千百十亿倍成]|多大|多长|多高|多远|多久|多重|多快"
 )
+_MONEY_QUESTION = re.compile(r"多少钱|几块钱|价格|票价|价钱|收费|费用|花费|多少元|几元")
 _TIME_QUESTION = re.compile(r"哪一?年|何年|何时|什么时候|什么时间|哪天|哪一天|几月|几号|哪个月")
 _CHINESE_NUMERAL = "〇零一二三四五六七八九十百千万亿两"
 _NUMERAL = rf"[{_CHINESE_NUMERAL}0-9]"
 # Chinese numerals count in runs ("一千一百零八万", "九十四"): a lone 千 or 百 is
 # mostly an idiom (千方百计).
 _NUMBER = re.compile(rf"[0-9%]|[{_CHINESE_NUMERAL}]{{2,}}|[一两二三四五六七八九十]倍|一半|过半|半数")
+# An amount of money: a numeral then (a magnitude and) a currency, or free of charge.
+_MONEY = re.compile(
+    rf"(?:[0-9]|{_NUMERAL}{{2,}}|[一两二三四五六七八九十半])\s*[多余]?\s*[十百千万亿]*\s*(?:元|块钱|美元|欧元)|免费"
+)
 _TIME = re.compile(rf"[0-9]|[{_CHINESE_NUMERAL}]{{2,}}年|今年|明年|去年|年底|年初|年内|月|日")
 
 # Numerals that name or order, not count. Brackets of document numbers come in
@@ -78,10 +84,12 @@ def asks_for_list(question: str) -> bool:
 
 
 def wants(question: str) -> Wants:
-    """What ``question`` asks for: a number, a time, or anything."""
+    """What ``question`` asks for: a time, an amount of money, a number, or anything."""
     question = to_simplified(question)
     if _TIME_QUESTION.search(question):
         return Wants.TIME
+    if _MONEY_QUESTION.search(question):
+        return Wants.MONEY
     if _NUMBER_QUESTION.search(question):
         return Wants.NUMBER
     return Wants.ANYTHING
@@ -123,6 +131,9 @@ def can_answer(sentence: str, wanted: Wants) -> bool:
     """
     if wanted is Wants.NUMBER:
         return has_quantity(sentence)
+    if wanted is Wants.MONEY:
+        plain = unicodedata.normalize("NFKC", to_simplified(sentence))
+        return bool(_MONEY.search(quantity_text(plain)))
     if wanted is Wants.TIME:
         return bool(_TIME.search(unicodedata.normalize("NFKC", to_simplified(sentence))))
     return True

@@ -117,7 +117,8 @@ class Value:
 
 def asks_quantity(question: str) -> bool:
     """Does ``question`` ask for a quantity (多少, 几个, or words such as 目标, 增长, 比重, 产量)?"""
-    return answer_type.wants(question) is answer_type.Wants.NUMBER or bool(_QUANTITY_WORDS.search(question))
+    wanted = answer_type.wants(question)
+    return wanted in (answer_type.Wants.NUMBER, answer_type.Wants.MONEY) or bool(_QUANTITY_WORDS.search(question))
 
 
 def values_in(sentence: str) -> list[Value]:

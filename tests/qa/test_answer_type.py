@@ -8,7 +8,7 @@ from qa.answer_type import Wants, can_answer, wants
 @pytest.mark.parametrize(
     "question, wanted",
     [
-        ("成都大运会的门票多少钱？", Wants.NUMBER),
+        ("成都大运会的门票多少钱？", Wants.MONEY),
         ("江苏省省长今年多大年纪？", Wants.NUMBER),
         ("注册公司最快多久能办完？", Wants.NUMBER),
         ("成都设置了几家定点医院？", Wants.NUMBER),
@@ -91,3 +91,18 @@ def test_quantity_text_blanks_non_quantities_and_keeps_offsets():
     assert len(kept) == len(sentence) and "52万人" in kept and "3号" not in kept and "2009" not in kept
     spans = sorted(non_quantities(sentence))
     assert sentence[spans[0][0] : spans[0][1]].endswith("国办发〔2009〕3号")
+
+
+def test_a_money_question_wants_an_amount_of_money_not_any_number():
+    assert wants("成都大运会的门票多少钱？") is wants("景区收费标准是什么") is Wants.MONEY
+    assert wants("2024年河南省粮食产量是多少？") is Wants.NUMBER  # a quantity, not money
+    assert not can_answer("加快推进13处新建场馆和大运村建设。", Wants.MONEY)
+    assert not can_answer("2025年成都市政府工作报告", Wants.MONEY)
+    for sentence in (
+        "门票价格为每张80元。",
+        "最低工资标准调整为每月2,100元",
+        "票价五十元",
+        "对老年人免费开放",
+        "投资1.2亿元",
+    ):
+        assert can_answer(sentence, Wants.MONEY), sentence
