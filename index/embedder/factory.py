@@ -48,7 +48,11 @@ def create_embedder(config: ModelConfig) -> Embedder:
                     raise EncoderUnavailable(str(exc)) from None
                 log.info("model %s not run by ONNX Runtime (%s): using PyTorch", name, exc)
         elif config.encoder != "fp32":
-            raise EncoderUnavailable(f"the {config.encoder} encoder needs the model in a local folder")
+            raise ModelNotFoundError(
+                f"model {name} not found offline as a local folder, which the {config.encoder} encoder runs: "
+                "give the path of a sentence-transformers folder, run `govqa model build` for the default, "
+                'or set [model] encoder = "fp32" to load it from the Hugging Face cache'
+            )
         return SentenceTransformerEmbedder(
             name, config.cache_dir, config.batch_size, config.query_prompt, config.passage_prompt
         )

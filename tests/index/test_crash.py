@@ -21,8 +21,9 @@ GOVQA = str(Path(sys.executable).parent / "govqa")
 def setup_cli(tmp_path: Path, model_dir: Path, index_dir: Path) -> dict[str, str]:
     """A config file for subprocesses (small chunks, MiniLM) and the environment that selects it."""
     config = tmp_path / "govqa.toml"
+    cache = os.environ.get("GOVQA_MODEL_CACHE") or tmp_path / "cache"  # MiniLM's ONNX export, once per machine
     config.write_text(
-        f'[model]\nname = "{model_dir}"\nbatch_size = 8\ncache_dir = "{tmp_path / "cache"}"\n'
+        f'[model]\nname = "{model_dir}"\nencoder = "fp32"\nbatch_size = 8\ncache_dir = "{cache}"\n'
         f'[index]\npath = "{index_dir}"\n[chunk]\nsize = 80\noverlap = 0\n',
         encoding="utf-8",
     )

@@ -211,7 +211,7 @@ def test_interrupt_keeps_committed_documents_and_saves_faiss(tmp_path, index_con
 
     def encode_then_interrupt(texts, batch_size=None, progress=None):
         calls.append(len(texts))
-        if len(calls) == 2:
+        if len(calls) == 3:  # each flush embeds its chunks, then their sentences: the second flush's chunks
             raise KeyboardInterrupt
         return real(texts, batch_size, progress)
 
