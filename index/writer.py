@@ -29,26 +29,6 @@ log = logging.getLogger(__name__)
 SAVE_INTERVAL_SECONDS = 30.0
 
 
-def in_context(
-    head: str, head_vector: np.ndarray, text: str, spans: list[tuple[int, int]], bare: np.ndarray
-) -> np.ndarray:
-    """Each sentence's vector in its chunk's context, composed from vectors already made: (len(spans), dimension).
-
-    Mean pooling averages token states, so the embedding of "head + sentence"
-    is close to the average of the head's and the sentence's own embeddings
-    weighted by their lengths (characters, for tokens). The head (title ›
-    section path, embedded once per section) tells which report and section a
-    sentence is in, which its bare vector does not: the ranking reads these,
-    the verdict the bare ones. It replaces embedding every sentence a second
-    time behind its head (index format 3).
-    """
-    if not len(spans):
-        return bare
-    weights = np.array([[b - a] for a, b in spans], dtype=np.float32)
-    mixed = len(head) * head_vector[None, :] + weights * bare
-    return mixed / np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)
-
-
 class _Cancelled(Exception):
     """``cancel()`` said stop: leave after committing what is committed."""
 
@@ -166,16 +146,10 @@ class Writer:
             vectors, sentence_vectors = np.zeros((0, self.index.manifest.dimension), dtype=np.float32), []
         elif self.bare:  # each sentence embedded alone, once per distinct text (chunk overlaps repeat sentences)
             vectors = embedder.encode_passages(texts, progress=self._step)
-            sentences = [c.text[a:b] for (_, c), own in zip(chunks_pending, spans, strict=True) for a, b in own]
-            bare = split_rows(self._distinct_passages(sentences), [len(own) for own in spans])
-            heads = [text[: own[0][0]] if own else "" for text, own in zip(texts, positioned, strict=True)]
-            head_vectors = self._distinct_passages(heads)
-            sentence_vectors = [
-                np.concatenate([rows, in_context(head, head_vector, chunk.text, own, rows)])
-                for rows, head, head_vector, (_, chunk), own in zip(
-                    bare, heads, head_vectors, chunks_pending, spans, strict=True
-                )
-            ]
+            bare = self._bare_sentences(
+                [c.text[a:b] for (_, c), own in zip(chunks_pending, spans, strict=True) for a, b in own]
+            )
+            sentence_vectors = split_rows(bare, [len(own) for own in spans])
         else:  # one forward pass per chunk: its vector and its sentences' (late chunking)
             vectors, sentence_vectors = embedder.encode_chunks(texts, positioned, progress=self._step)
         # Stored as float16; FAISS gets the same rounded values, so a repair from storage is exact.
@@ -197,15 +171,14 @@ class Writer:
             self.backend.save()
             self.last_save = time.monotonic()
 
-    def _distinct_passages(self, texts: list[str]) -> np.ndarray:
-        """Passage vectors of ``texts``, (len(texts), dimension); each distinct text embedded once
-        (chunk overlaps repeat sentences, a section's chunks share their head)."""
-        distinct = list(dict.fromkeys(texts))
+    def _bare_sentences(self, sentences: list[str]) -> np.ndarray:
+        """Passage vectors of ``sentences``, (len(sentences), dimension); each distinct text embedded once."""
+        distinct = list(dict.fromkeys(sentences))
         if not distinct:
             return np.zeros((0, self.index.manifest.dimension), dtype=np.float32)
         vectors = self.index.embedder.encode_passages(distinct)
         row = {text: i for i, text in enumerate(distinct)}
-        return vectors[[row[text] for text in texts]]
+        return vectors[[row[text] for text in sentences]]
 
     def _step(self, chunks: int) -> None:
         """Progress of the embedding, batch by batch; also where a request to stop is noticed mid-document."""
