@@ -79,3 +79,17 @@ def test_eval_usage_and_bad_files_are_one_line(tmp_path, monkeypatch):
     result = run(["eval", str(questions), "--index", str(tmp_path / "none")], monkeypatch, cwd=tmp_path)
     assert result.exit_code == 2 and result.stderr.startswith("error: invalid question file:")
     assert f"{questions}:1:" in result.stderr and "Traceback" not in result.output
+
+
+def test_index_add_of_a_deeply_nested_page_adds_it_and_the_next_file(tmp_path, monkeypatch, minilm_dir):
+    depth = 100_000  # about 1.1 MB of nested <div>: once a RecursionError traceback, and good.txt not added
+    nested = tmp_path / "nested.html"
+    nested.write_text(f"<html><body>{'<div>' * depth}<p>深处的正文。</p>{'</div>' * depth}</body></html>", "utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text("示范市政府工作报告\n\n全市新建口袋公园30个。", encoding="utf-8")
+    config = f'[model]\nname = "{minilm_dir}"\ncache_dir = "{tmp_path / "cache"}"\n'
+    args = ["index", "add", str(nested), str(good), "--index", str(tmp_path / "idx"), "--no-progress"]
+    result = run(args, monkeypatch, config, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert f"added      {nested}" in result.stdout and f"added      {good}" in result.stdout
+    assert "Traceback" not in result.output
