@@ -94,7 +94,7 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GovqaError)
     async def govqa_error(_: Request, exc: GovqaError) -> JSONResponse:
-        return error_response(exc.status, str(exc), getattr(exc, "headers", None))
+        return error_response(exc.status, exc.public_message, getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
