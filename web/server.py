@@ -29,6 +29,7 @@ from ingest.errors import GovqaError
 from web.api import MAX_JSON_BYTES, ApiError, Guard, api_router, error_response
 from web.cards import esc
 from web.compare_api import compare_router
+from web.connections import connection_settings
 from web.login import COOKIE, login_routes, user_lookup
 from web.middleware import Admission, BodyLimit, SecurityHeaders
 from web.service import Service
@@ -182,19 +183,21 @@ def create_app(
         prefixes=("/api/documents",),
         message=f"upload over the {app_config.max_upload_mb} MB limit (all files of one request together)",
     )
-    # Question bodies are small: refused while they stream past 64 KB, not after.
-    app.add_middleware(
-        BodyLimit,
-        limit=MAX_JSON_BYTES,
-        prefixes=QUESTION_PATHS,
-        message=f"request body over {MAX_JSON_BYTES // 1024} KB",
-    )
+    # Admission reads a question's body before counting it, through the limit below (added after, so outside it).
     app.add_middleware(
         Admission,
         prefixes=QUESTION_PATHS,
         workers=workers(app_config),
         queue=app_config.queue_depth,
         max_wait=app_config.max_wait_s,
+        body_timeout=app_config.body_timeout_s,
+    )
+    # Question bodies are small: refused while they stream past 64 KB, not after.
+    app.add_middleware(
+        BodyLimit,
+        limit=MAX_JSON_BYTES,
+        prefixes=QUESTION_PATHS,
+        message=f"request body over {MAX_JSON_BYTES // 1024} KB",
     )
     app.add_middleware(SecurityHeaders, headers_for=_headers_for(app_config.allowed_origins))
     # Starlette's own CORSMiddleware: Gradio then leaves CORS to it, so one allow-list governs
@@ -245,4 +248,12 @@ def serve(
     app = create_app(config, index_dir)
     log.info("govqa: http://%s:%s  (widget: /widget, API: /api/health)", host, port)
     # A few seconds for requests in flight after SIGTERM; the upload worker then stops (see create_app).
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", timeout_graceful_shutdown=5)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="info",
+        timeout_graceful_shutdown=5,
+        **connection_settings(config.app.header_timeout_s),
+    )

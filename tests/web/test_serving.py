@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -177,3 +178,53 @@ def test_sigterm_during_an_upload_stops_the_server_and_keeps_the_index_consisten
     if "大文件.txt" not in names:  # stopped mid-file: its stored upload is gone, so nothing half-done remains
         uploads = tmp_path / "data" / "uploads"
         assert not any("大文件" in p.name for p in uploads.glob("*")) if uploads.exists() else True
+
+
+def idle_post(port: int, path: str = "/api/search") -> socket.socket:
+    """A connection that sends a POST's headers announcing 100 bytes of body, and then nothing."""
+    conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    conn.sendall(head.encode())
+    return conn
+
+
+def test_two_idle_connections_do_not_stop_the_questions(start_server) -> None:
+    """The attack of issue 25: two POST /api/search that never send their body once held both workers."""
+    url = start_server(workers=2, body_timeout_s=4)
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    idle = [idle_post(port), idle_post(port)]
+    opened = time.monotonic()
+    try:
+        time.sleep(0.3)  # the server has their headers now
+        for question in ("大运会有哪些场馆", "成都市地区生产总值", "青羊区民生实事"):
+            started = time.perf_counter()
+            response = httpx.post(f"{url}api/search", json={"q": question, "k": 3}, timeout=30)
+            assert response.status_code == 200, response.text  # was: 503 after waiting 10 s
+            assert time.perf_counter() - started < 5
+            assert httpx.get(f"{url}api/ask", params={"q": question}, timeout=30).status_code == 200
+        for conn in idle:  # past the body timeout: 408, and the connection is closed
+            answer = b""
+            while chunk := conn.recv(4096):
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+            assert b"did not arrive within 4 s" in answer
+        assert time.monotonic() - opened < 15
+    finally:
+        for conn in idle:
+            conn.close()
+
+
+def test_a_connection_without_complete_headers_is_closed(start_server) -> None:
+    url = start_server(header_timeout_s=1)
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    silent = socket.create_connection(("127.0.0.1", port), timeout=10)
+    partial = socket.create_connection(("127.0.0.1", port), timeout=10)
+    partial.sendall(b"GET /api/hea")
+    started = time.monotonic()
+    try:
+        assert silent.recv(4096) == b"" and partial.recv(4096) == b""  # closed by the server
+        assert time.monotonic() - started < 5
+        assert httpx.get(f"{url}api/health", timeout=10).status_code == 200  # a whole request is answered
+    finally:
+        silent.close()
+        partial.close()
