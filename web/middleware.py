@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("govqa.web")
 
 
 class BodyLimit:
@@ -37,7 +40,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise _TooLarge()
+                    raise BodyTooLarge()
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -47,7 +50,7 @@ class BodyLimit:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
+        except BodyTooLarge:
             if not started:
                 await self._reject(send)
 
@@ -55,8 +58,11 @@ class BodyLimit:
         await send_error(send, 413, self.message, {b"connection": b"close"})
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """Raised by ``BodyLimit``'s receive once the body passes the limit; the middleware answers 413.
+
+    An endpoint that catches errors of its own while reading the body must let this one through.
+    """
 
 
 class SecurityHeaders:
@@ -120,6 +126,7 @@ class Admission:
             await send_error(send, 408, message, {b"connection": b"close"})
             return
         if body is None:  # the client left before sending it all: nobody to answer
+            log_disconnect(scope["method"], scope["path"])
             return
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.workers)
@@ -144,6 +151,11 @@ class Admission:
     async def _refuse(self, send: Send, why: str) -> None:
         message = f"{why}: try again in {self.retry_after} s"
         await send_error(send, 503, message, {b"retry-after": str(self.retry_after).encode()})
+
+
+def log_disconnect(method: str, path: str) -> None:
+    """One log line for a client that went away in the middle of its request body."""
+    log.info("client disconnected while sending %s %s: request dropped", method, path)
 
 
 async def read_body(receive: Receive) -> bytes | None:

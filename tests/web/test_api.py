@@ -414,3 +414,22 @@ def test_a_read_only_upload_folder_is_503_without_the_path(make_client, tmp_path
     assert response.status_code == 503, response.text
     error = response.json()["error"]
     assert "cannot store uploads (Read-only file system)" in error and str(tmp_path) not in error
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("put", "/api/search", "GET, POST"),
+        ("head", "/api/ask", "GET, POST"),
+        ("delete", "/api/health", "GET, HEAD"),
+        ("patch", "/api/documents/some.txt", "DELETE, GET"),
+        ("put", "/api/documents", "GET, POST"),
+    ],
+)
+def test_a_wrong_method_is_405_with_allow(client, method, path, allow) -> None:
+    response = client.request(method.upper(), path)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == allow
+    if method != "head":
+        assert response.json()["error"] == f"{method.upper()} is not allowed on {path}: use {allow}"
+    assert client.request(method.upper(), "/api/no-such-thing").status_code == 404
