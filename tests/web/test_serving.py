@@ -313,3 +313,25 @@ def test_head_on_health_is_200_without_a_body(start_server) -> None:
     assert wrong.startswith(b"HTTP/1.1 405") and b"allow: GET, HEAD" in wrong.lower().replace(
         b"get, head", b"GET, HEAD"
     )
+
+
+def test_the_readme_curl_example_works(start_server) -> None:
+    import json
+    import re
+    import shlex
+    import shutil
+
+    if shutil.which("curl") is None:
+        pytest.skip("needs curl")
+    url = start_server()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"`(curl -G [^`]+)`", readme).group(1).replace("http://127.0.0.1:7860/", url)
+    done = subprocess.run([*shlex.split(command), "-s", "-w", "\n%{http_code}"], capture_output=True, timeout=60)
+    body, _, status = done.stdout.decode().rpartition("\n")
+    assert status == "200", body
+    assert json.loads(body)["hits"]
+    # The raw form it replaces: a question not percent-encoded is refused by the HTTP parser
+    raw = raw_request(
+        port_of(url), "GET /api/search?q=大运会 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    )
+    assert raw.startswith(b"HTTP/1.1 400")
