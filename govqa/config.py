@@ -12,7 +12,9 @@ range is a ``ConfigError`` naming the file and key, never silently ignored.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -99,6 +101,8 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
         raise ConfigError(f"{where} must be {hint.__name__}, got {value!r}")
     if hint in (int, float, str, bool) and not isinstance(value, hint):
         raise ConfigError(f"{where} must be {hint.__name__}, got {value!r}")
+    if hint is float and not math.isfinite(value):
+        raise ConfigError(f"{where} must be a finite number, got {value!r}")
     return value
 
 
@@ -116,7 +120,8 @@ def _check_range(value: Any, limits: Any, where: str) -> None:
 def load_config(path: str | os.PathLike | None = None) -> Config:
     """Load the configuration: defaults, then the TOML file if there is one.
 
-    ``path`` defaults to ``$GOVQA_CONFIG`` or ``./govqa.toml`` when present.
+    ``path`` defaults to ``$GOVQA_CONFIG`` or ``./govqa.toml`` when present; the file is
+    UTF-8 (a BOM is allowed) or UTF-16 with a BOM. Every float must be finite (no nan, inf).
     Raises ``ConfigError`` (file and key named) for a file that cannot be used.
     """
     if path is None:
@@ -125,9 +130,28 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         return Config()
     p = Path(path)
     try:
-        values = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = p.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{p}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read the config file ({exc.strerror})") from None
+    try:
+        values = tomllib.loads(_decode(data, p))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML ({exc})") from None
     return _build(Config, values, str(p))
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """The file's text: UTF-8 (with or without a BOM), or UTF-16 with its BOM (as Notepad saves "Unicode")."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: damaged UTF-16 text: save the file as UTF-8") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}; saved as GBK?): save the file as UTF-8"
+        ) from None

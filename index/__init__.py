@@ -10,6 +10,7 @@ from index.embedder import Embedder, create_embedder
 from index.errors import (
     IndexMismatchError,
     IndexNotFoundError,
+    IndexReadOnlyError,
     IndexUnavailableError,
     ModelNotFoundError,
     VectorIndexError,
@@ -26,6 +27,7 @@ __all__ = [
     "Index",
     "IndexMismatchError",
     "IndexNotFoundError",
+    "IndexReadOnlyError",
     "IndexUnavailableError",
     "ModelNotFoundError",
     "PathReport",

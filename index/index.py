@@ -15,7 +15,7 @@ from index.backend import Backend
 from index.backends import create_backend
 from index.copy import copy_documents
 from index.embedder import Embedder, create_embedder, model_identity
-from index.errors import IndexNotFoundError
+from index.errors import IndexNotFoundError, IndexReadOnlyError
 from index.lock import WriteLock
 from index.manifest import MANIFEST_NAME, Manifest, sentence_kind
 from index.prefetch import prefetched
@@ -98,8 +98,11 @@ class Index:
         if manifest.rebuild_pending:  # stored vectors may mix two models: only `rebuild` may use them
             backend.defer_vectors(manifest.dimension)
         else:
-            # A read-only index is only read: the write lock is not even tried.
-            if os.access(path, os.W_OK) and index._lock.acquire(wait=False):
+            try:  # a read-only index is only read
+                locked = os.access(path, os.W_OK) and index._lock.acquire(wait=False)
+            except IndexReadOnlyError:
+                locked = False
+            if locked:
                 try:
                     backend.sync(persist=True)
                 finally:
@@ -169,6 +172,11 @@ class Index:
                 yield
             finally:
                 self._lock.release()
+
+    def check_writable(self) -> None:
+        """Raise ``IndexReadOnlyError`` now if a write would fail for a read-only folder (a lock held elsewhere is fine)."""
+        if self._lock.acquire(wait=False):
+            self._lock.release()
 
     def add(
         self,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from index.errors import IndexUnavailableError
+from index.errors import READ_ONLY_ERRNOS, IndexReadOnlyError
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,8 @@ class WriteLock:
     def acquire(self, wait: bool = True) -> bool:
         """Take the lock; with ``wait=False`` return False at once if another process holds it.
 
-        Raises ``IndexUnavailableError`` when the folder is not writable and ``wait`` is set
-        (with ``wait=False`` a read-only index is simply not locked: it can still be read).
+        Raises ``IndexReadOnlyError`` when the folder cannot be written (a read-only mount,
+        or no permission), waiting or not.
         """
         try:
             self._lock.acquire(timeout=0)
@@ -41,12 +41,10 @@ class WriteLock:
         except Timeout:
             if not wait:
                 return False
-        except PermissionError:
-            if not wait:
-                return False
-            raise IndexUnavailableError(
-                f"cannot write to the index at {self.directory}", "check its permissions"
-            ) from None
+        except OSError as exc:
+            if exc.errno not in READ_ONLY_ERRNOS:
+                raise
+            raise IndexReadOnlyError(self.directory, exc.strerror) from None
         log.info("waiting for another govqa process writing to %s", self.directory)
         self._lock.acquire()
         return True

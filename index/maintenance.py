@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from index.backends import create_backend
 from index.context import RETRIEVAL_TEXT_VERSION
 from index.embedder import Embedder
+from index.errors import READ_ONLY_ERRNOS, IndexReadOnlyError
 from index.lock import WriteLock
 from index.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest, sentence_kind
 from index.settings import IndexSettings
@@ -20,7 +21,12 @@ if TYPE_CHECKING:
 
 def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
     """Make an empty index (backend storage and manifest) at ``path`` unless another process just did."""
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if exc.errno not in READ_ONLY_ERRNOS:
+            raise
+        raise IndexReadOnlyError(path, exc.strerror) from None
     VectorIndex.new(embedder.dimension, config.index.faiss_factory)  # a bad factory string fails here, not later
     with WriteLock(path):
         if (path / MANIFEST_NAME).exists():

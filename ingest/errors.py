@@ -21,7 +21,8 @@ class GovqaError(Exception):
     ``…: run `govqa index rebuild```. ``status`` is the HTTP status the API
     answers with; ``exit_code`` the CLI's exit code (2: cannot be used as is).
     ``page_message`` is what the Gradio page shows (Chinese where a subclass
-    gives one).
+    gives one); ``public_message`` what the API tells a remote client (the
+    message, unless a subclass keeps server details such as paths out of it).
     """
 
     status = 500
@@ -36,6 +37,11 @@ class GovqaError(Exception):
     def page_message(self) -> str:
         """The message for a person on the page: the subclass's Chinese text, else the English one."""
         return self.page_message_zh or str(self)
+
+    @property
+    def public_message(self) -> str:
+        """The message for a remote client (the API): ``str(self)`` unless a subclass hides server paths."""
+        return str(self)
 
 
 class ConfigError(GovqaError):

@@ -90,6 +90,8 @@ def load_file(path: Path, ocr: OcrConfig | None = None) -> tuple[list[Document],
                 row_errors.append(f"{raw.name}: {exc}")
     except OSError as exc:
         raise IngestError(f"cannot read: {exc.strerror or exc}") from None
+    except RecursionError:  # a loader's parser recursing per nesting level: this file fails, the batch goes on
+        raise IngestError("nested too deeply to read (RecursionError): flatten or split the file") from None
     if not documents:
         raise IngestError(
             row_errors[0].split(": ", 1)[1]

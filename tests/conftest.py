@@ -144,3 +144,36 @@ def make_doc() -> Callable[..., tuple]:
         return document, chunk_document(document, ChunkConfig(size=size, overlap=overlap))
 
     return make
+
+
+@pytest.fixture
+def read_only(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
+    """``read_only(folder)``: writes under ``folder`` fail with EROFS, as on a read-only mount.
+
+    Tests run as root, whom chmod does not stop, so the calls a write starts with are patched:
+    ``os.open`` for writing (filelock, tempfile) and ``os.mkdir``.
+    """
+    import errno
+
+    real_open, real_mkdir = os.open, os.mkdir
+
+    def refuse(path: os.PathLike | str, folder: Path) -> None:
+        if Path(os.fsdecode(path)).resolve().is_relative_to(folder):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    def make(folder: Path) -> None:
+        folder = Path(folder).resolve()
+
+        def open_(path, flags, *args, **kwargs):
+            if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+                refuse(path, folder)
+            return real_open(path, flags, *args, **kwargs)
+
+        def mkdir(path, *args, **kwargs):
+            refuse(path, folder)
+            return real_mkdir(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", open_)
+        monkeypatch.setattr(os, "mkdir", mkdir)
+
+    return make

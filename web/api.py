@@ -15,10 +15,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.requests import ClientDisconnect
 
 from ingest.errors import GovqaError
 from qa import answer_to_json, search_to_json
 from web.auth import presented_key
+from web.middleware import BodyTooLarge
 from web.params import BODY_SCHEMA, QUERY_SCHEMA, question_params
 from web.service import Service
 
@@ -151,7 +153,7 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
     router = APIRouter(prefix="/api")
     may_read, may_ask, may_write = Depends(guard.read), Depends(guard.ask), Depends(guard.write)
 
-    @router.get("/health")
+    @router.api_route("/health", methods=["GET", "HEAD"])  # HEAD: the same status, no body (uvicorn drops it)
     def health() -> dict[str, Any]:
         return service.health()
 
@@ -189,6 +191,8 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
             raise ApiError(503, service.progress.message)
         try:
             form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
+        except (BodyTooLarge, ClientDisconnect):  # 413 from BodyLimit; a client gone (the server logs one line)
+            raise
         except Exception as exc:  # malformed multipart, too many files
             raise ApiError(400, f"send the reports as multipart/form-data field 'files' ({exc})") from None
         uploads = [f for f in form.getlist("files") + form.getlist("file") if isinstance(f, UploadFile)]

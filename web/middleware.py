@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("govqa.web")
 
 
 class BodyLimit:
@@ -37,7 +40,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise _TooLarge()
+                    raise BodyTooLarge()
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -47,7 +50,7 @@ class BodyLimit:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
+        except BodyTooLarge:
             if not started:
                 await self._reject(send)
 
@@ -55,8 +58,11 @@ class BodyLimit:
         await send_error(send, 413, self.message, {b"connection": b"close"})
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """Raised by ``BodyLimit``'s receive once the body passes the limit; the middleware answers 413.
+
+    An endpoint that catches errors of its own while reading the body must let this one through.
+    """
 
 
 class SecurityHeaders:
@@ -85,22 +91,42 @@ class SecurityHeaders:
 class Admission:
     """Back-pressure for the question endpoints: ``workers`` requests run at once, ``queue`` more may wait.
 
-    A request beyond both is answered ``503`` with ``Retry-After`` at once,
-    instead of hanging behind everyone else; one that waited ``max_wait``
-    seconds without a turn is answered the same way. Other paths pass through.
+    A request is counted only once its body has arrived: the body is read first, within
+    ``body_timeout`` seconds (else ``408`` and the connection is closed), so a client that sends
+    headers and then nothing costs a connection, never a worker or a place in the queue. A request
+    beyond both is answered ``503`` with ``Retry-After`` at once, instead of hanging behind everyone
+    else; one that waited ``max_wait`` seconds without a turn is answered the same way. Other paths
+    pass through.
     """
 
     def __init__(
-        self, app: ASGIApp, prefixes: tuple[str, ...], workers: int, queue: int, max_wait: float, retry_after: int = 1
+        self,
+        app: ASGIApp,
+        prefixes: tuple[str, ...],
+        workers: int,
+        queue: int,
+        max_wait: float,
+        body_timeout: float = 10.0,
+        retry_after: int = 1,
     ):
         self.app, self.prefixes = app, prefixes
         self.workers, self.queue, self.max_wait, self.retry_after = workers, queue, max_wait, retry_after
+        self.body_timeout = body_timeout
         self._slots: asyncio.Semaphore | None = None  # made on first use, inside the server's event loop
         self._admitted = 0  # running or waiting
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
             await self.app(scope, receive, send)
+            return
+        try:
+            body = await asyncio.wait_for(read_body(receive), self.body_timeout)
+        except TimeoutError:
+            message = f"the request body did not arrive within {self.body_timeout:g} s"
+            await send_error(send, 408, message, {b"connection": b"close"})
+            return
+        if body is None:  # the client left before sending it all: nobody to answer
+            log_disconnect(scope["method"], scope["path"])
             return
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.workers)
@@ -116,7 +142,7 @@ class Admission:
                 await self._refuse(send, f"the server is busy (waited {self.max_wait:g} s)")
                 return
             try:
-                await self.app(scope, receive, send)
+                await self.app(scope, replay(body, receive), send)
             finally:
                 self._slots.release()
         finally:
@@ -125,6 +151,33 @@ class Admission:
     async def _refuse(self, send: Send, why: str) -> None:
         message = f"{why}: try again in {self.retry_after} s"
         await send_error(send, 503, message, {b"retry-after": str(self.retry_after).encode()})
+
+
+def log_disconnect(method: str, path: str) -> None:
+    """One log line for a client that went away in the middle of its request body."""
+    log.info("client disconnected while sending %s %s: request dropped", method, path)
+
+
+async def read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None when the client disconnected first."""
+    parts = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        parts.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives ``body`` (already read) as one message, then passes on to ``receive``."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive_again() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return receive_again
 
 
 async def send_error(send: Send, status: int, message: str, headers: dict[bytes, bytes]) -> None:

@@ -23,14 +23,17 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect
+from starlette.routing import Match, Mount
 
 from govqa.config import Config, load_config
 from ingest.errors import GovqaError
 from web.api import MAX_JSON_BYTES, ApiError, Guard, api_router, error_response
 from web.cards import esc
 from web.compare_api import compare_router
+from web.connections import connection_settings
 from web.login import COOKIE, login_routes, user_lookup
-from web.middleware import Admission, BodyLimit, SecurityHeaders
+from web.middleware import Admission, BodyLimit, SecurityHeaders, log_disconnect
 from web.service import Service
 from web.ui import Page, page_css, theme
 
@@ -94,17 +97,32 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GovqaError)
     async def govqa_error(_: Request, exc: GovqaError) -> JSONResponse:
-        return error_response(exc.status, str(exc), getattr(exc, "headers", None))
+        return error_response(exc.status, exc.public_message, getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return error_response(400, f"invalid request: {exc.errors()[0].get('msg', 'bad parameter')}")
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, _: ClientDisconnect) -> Response:
+        log_disconnect(request.method, request.url.path)
+        return Response(status_code=400)  # nobody is listening
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/"):
             return error_response(exc.status_code, str(exc.detail), dict(exc.headers or {}))
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+ANY_METHOD = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+API_CATCH_ALL = "/api/{rest:path}"
+
+
+def allowed_methods(app: FastAPI, scope: dict[str, Any]) -> list[str]:
+    """The methods some route answers at ``scope``'s path, the ``/api`` catch-all and mounts aside (empty: none)."""
+    routes = [r for r in app.router.routes if not isinstance(r, Mount) and getattr(r, "path", "") != API_CATCH_ALL]
+    return [m for m in ANY_METHOD if any(r.matches({**scope, "method": m})[0] == Match.FULL for r in routes)]
 
 
 def workers(app_config: Any) -> int:
@@ -170,8 +188,12 @@ def create_app(
     app.include_router(api_router(service, guard))
     app.include_router(compare_router(service, guard))
 
-    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)
-    def api_not_found(rest: str) -> None:
+    @app.api_route(API_CATCH_ALL, methods=list(ANY_METHOD), include_in_schema=False)
+    def api_not_found(request: Request, rest: str) -> None:
+        allowed = allowed_methods(app, request.scope)
+        if allowed:
+            use = ", ".join(allowed)
+            raise ApiError(405, f"{request.method} is not allowed on /api/{rest}: use {use}", {"Allow": use})
         raise ApiError(404, f"no such endpoint: /api/{rest}")
 
     _widget_routes(app, service, user_of)
@@ -182,19 +204,21 @@ def create_app(
         prefixes=("/api/documents",),
         message=f"upload over the {app_config.max_upload_mb} MB limit (all files of one request together)",
     )
-    # Question bodies are small: refused while they stream past 64 KB, not after.
-    app.add_middleware(
-        BodyLimit,
-        limit=MAX_JSON_BYTES,
-        prefixes=QUESTION_PATHS,
-        message=f"request body over {MAX_JSON_BYTES // 1024} KB",
-    )
+    # Admission reads a question's body before counting it, through the limit below (added after, so outside it).
     app.add_middleware(
         Admission,
         prefixes=QUESTION_PATHS,
         workers=workers(app_config),
         queue=app_config.queue_depth,
         max_wait=app_config.max_wait_s,
+        body_timeout=app_config.body_timeout_s,
+    )
+    # Question bodies are small: refused while they stream past 64 KB, not after.
+    app.add_middleware(
+        BodyLimit,
+        limit=MAX_JSON_BYTES,
+        prefixes=QUESTION_PATHS,
+        message=f"request body over {MAX_JSON_BYTES // 1024} KB",
     )
     app.add_middleware(SecurityHeaders, headers_for=_headers_for(app_config.allowed_origins))
     # Starlette's own CORSMiddleware: Gradio then leaves CORS to it, so one allow-list governs
@@ -245,4 +269,12 @@ def serve(
     app = create_app(config, index_dir)
     log.info("govqa: http://%s:%s  (widget: /widget, API: /api/health)", host, port)
     # A few seconds for requests in flight after SIGTERM; the upload worker then stops (see create_app).
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", timeout_graceful_shutdown=5)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="info",
+        timeout_graceful_shutdown=5,
+        **connection_settings(config.app.header_timeout_s),
+    )

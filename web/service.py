@@ -262,10 +262,11 @@ class Service:
     def submit_uploads(self, files: list[tuple[str, bytes]]) -> Job:
         """Store each ``(client name, content)`` now and index them in the background; the job says how it went.
 
-        Raises ``NotReady`` while the index is being built. A file refused on
-        arrival (type, size) is a failed result of the job, never an exception.
+        Raises ``NotReady`` while the index is being built, ``IndexReadOnlyError`` when the
+        index cannot be written. A file refused on arrival (type, size) is a failed result of
+        the job, never an exception.
         """
-        self._ready_searcher()
+        self._ready_searcher().index.check_writable()
         reports: list[UploadReport] = []  # in the order sent
         stored: list[tuple[UploadReport, StoredUpload]] = []
         for client_name, data in files:
@@ -305,7 +306,13 @@ class Service:
             results = searcher.index.add_paths(
                 [upload.path], self.config.chunk, progress=False, cancel=self.jobs.stopping.is_set
             )
-        except Exception as exc:  # one bad file must not fail the others
+        except GovqaError as exc:  # one bad file must not fail the others
+            log.warning("indexing %s failed: %s", upload.path, exc)
+            results, error = [], exc.public_message
+        except OSError as exc:  # the uploader is told why, never the server's paths
+            log.exception("indexing %s failed", upload.path)
+            results, error = [], f"the server could not index it ({exc.strerror})"
+        except Exception as exc:
             log.exception("indexing %s failed", upload.path)
             results, error = [], str(exc)
         else:

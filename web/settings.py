@@ -24,3 +24,7 @@ class AppConfig:
     # Questions that may wait for a worker; beyond them, or after waiting max_wait_s, 503 with Retry-After at once.
     queue_depth: int = field(default=32, metadata={"min": 0, "max": 10_000})
     max_wait_s: float = field(default=10.0, metadata={"min": 0.1, "max": 600.0})
+    # A question's body must arrive within this (else 408); only then is it counted for a worker.
+    body_timeout_s: float = field(default=10.0, metadata={"min": 0.1, "max": 600.0})
+    # Every request's headers must arrive within this after the connection opens (or after the last response).
+    header_timeout_s: float = field(default=10.0, metadata={"min": 0.1, "max": 600.0})

@@ -48,6 +48,12 @@ class UploadTooLarge(UploadError):
     status = 413
 
 
+class UploadStoreError(GovqaError):
+    """The upload folder cannot be written (read-only, full); the API answers 503."""
+
+    status = 503
+
+
 @dataclass(frozen=True)
 class StoredUpload:
     """One accepted upload: the client's name for it and where the server stored it."""
@@ -153,11 +159,16 @@ class UploadStore:
         self.check_size(len(data), client_name)
         kind = sniff(data)
         name = safe_stem(client_name) + choose_suffix(client_name, kind)
-        self.root.mkdir(parents=True, exist_ok=True)
         target = (self.root / name).resolve()
         if target.parent != self.root:  # cannot happen after safe_stem; checked all the same
             raise UploadError("refused file name")
-        atomic_write(target, lambda temp: Path(temp).write_bytes(data))
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, lambda temp: Path(temp).write_bytes(data))
+        except OSError as exc:  # a read-only or full disk: the server's problem, told without its paths
+            raise UploadStoreError(
+                f"the server cannot store uploads ({exc.strerror}): ask its administrator to check [app] data_dir"
+            ) from None
         return StoredUpload(client_name, target, kind, len(data))
 
     def owns(self, path: str | Path) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
@@ -122,17 +123,27 @@ def _strip_chrome(soup: BeautifulSoup) -> None:
             tag.decompose()
 
 
-def _text_sizes(tag: Tag, sizes: dict[int, int]) -> int:
-    """Characters of non-link text under ``tag``, recorded for every container below it."""
-    total = 0
-    for child in tag.children:
-        if isinstance(child, NavigableString):
-            if not isinstance(child, PreformattedString):
-                total += len(child.strip())
-        elif isinstance(child, Tag) and child.name != "a":
-            total += _text_sizes(child, sizes)
-    sizes[id(tag)] = total
-    return total
+def _text_sizes(root: Tag, sizes: dict[int, int]) -> int:
+    """Characters of non-link text under ``root``, recorded for every container below it.
+
+    Walked with a stack, not recursion, so a page nested 100,000 deep is measured like any other.
+    """
+    stack: list[tuple[Tag, bool]] = [(root, False)]
+    while stack:
+        tag, children_done = stack.pop()
+        if not children_done:
+            stack.append((tag, True))
+            stack.extend((c, False) for c in tag.children if isinstance(c, Tag) and c.name != "a")
+            continue
+        total = 0
+        for child in tag.children:
+            if isinstance(child, NavigableString):
+                if not isinstance(child, PreformattedString):
+                    total += len(child.strip())
+            elif isinstance(child, Tag) and child.name != "a":
+                total += sizes[id(child)]
+        sizes[id(tag)] = total
+    return sizes[id(root)]
 
 
 def _main_container(soup: BeautifulSoup) -> Tag:
@@ -177,8 +188,16 @@ class _BlockWriter:
         self.flush(heading=level)
 
     def walk(self, node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
+        """Write the lines of ``node``'s subtree; a stack of open elements, not recursion, so any depth is walked."""
+        open_elements: list[tuple[Iterator[Any], bool]] = [(iter(node.children), False)]  # (children left, is block)
+        while open_elements:
+            children, block = open_elements[-1]
+            child = next(children, None)
+            if child is None:
+                open_elements.pop()
+                if block:
+                    self.flush()
+            elif isinstance(child, NavigableString):
                 if not isinstance(child, PreformattedString):
                     self._parts.append(str(child))
             elif not isinstance(child, Tag):
@@ -199,10 +218,9 @@ class _BlockWriter:
                     self.lines.append(Line(" | ".join(cells)))
             elif child.name in _BLOCKS or child.name in ("td", "th"):
                 self.flush()
-                self.walk(child)
-                self.flush()
+                open_elements.append((iter(child.children), True))
             else:
-                self.walk(child)
+                open_elements.append((iter(child.children), False))
 
 
 class HtmlLoader(Loader):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+
 import pytest
 
 from govqa.config import ConfigError, load_config
@@ -56,3 +58,48 @@ def test_bad_values_are_one_line_errors_naming_the_file(tmp_path, text, message)
         load_config(path)
     assert message in str(raised.value) and str(path) in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+TEXT = '# 检索设置\n[search]\nfusion = "rrf"\n'
+
+
+@pytest.mark.parametrize(
+    "encoded", [TEXT.encode("utf-8-sig"), TEXT.encode("utf-16"), codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be")]
+)
+def test_a_bom_or_utf16_file_as_notepad_saves_it_is_read(tmp_path, encoded):
+    path = tmp_path / "govqa.toml"
+    path.write_bytes(encoded)
+    assert load_config(path).search.fusion == "rrf"
+
+
+def test_a_gbk_file_is_one_line_naming_the_file_and_the_encoding(tmp_path):
+    path = tmp_path / "govqa.toml"
+    path.write_bytes(TEXT.encode("gbk"))
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: not UTF-8") and "save the file as UTF-8" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "setting", ["[search]\ndense_weight = nan", "[search]\ngrounding_boost = inf", "[app]\nmax_wait_s = -inf"]
+)
+def test_nan_and_inf_are_refused_for_every_float(tmp_path, setting):
+    path = tmp_path / "govqa.toml"
+    path.write_text(setting + "\n", encoding="utf-8")
+    key = setting.split("\n")[1].split(" =")[0]
+    with pytest.raises(ConfigError, match=f"{key} must be a finite number") as raised:
+        load_config(path)
+    assert str(path) in str(raised.value)
+
+
+def test_the_cli_reads_a_gbk_config_as_one_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from govqa.cli import app
+
+    path = tmp_path / "govqa.toml"
+    path.write_bytes(TEXT.encode("gbk"))
+    monkeypatch.setenv("GOVQA_CONFIG", str(path))
+    result = CliRunner().invoke(app, ["index", "list", "--index", str(tmp_path / "none")])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "not UTF-8" in result.stderr

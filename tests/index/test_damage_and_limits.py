@@ -105,3 +105,35 @@ def test_a_cancelled_add_keeps_what_it_committed(tmp_path, index_config, hash_em
         assert "a.txt" in kept and len(kept) < 6
         hits = index.dense_search(index.embedder.encode_queries(["口袋公园"]), 50)[0]
         assert len(hits) == sum(d.chunks for d in documents)  # FAISS holds exactly the committed chunks
+
+
+def nested_page(path: Path, depth: int = 100_000) -> Path:
+    """A page of ``depth`` nested ``<div>`` (about 1.1 MB) around one paragraph."""
+    path.write_text(f"<html><body>{'<div>' * depth}<p>深处的正文。</p>{'</div>' * depth}</body></html>", "utf-8")
+    return path
+
+
+def test_a_deeply_nested_page_is_added_and_a_file_that_recurses_fails_alone(
+    tmp_path, index_config, hash_embedder, monkeypatch
+):
+    from ingest.loaders.html import HtmlLoader
+
+    folder, config = build(tmp_path, index_config, hash_embedder)
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "good.txt").write_text(TEXT.replace("示范市", "另一市"), encoding="utf-8")
+    (batch / "other.txt").write_text(TEXT.replace("示范市", "第三市"), encoding="utf-8")
+    with Index.open(folder, config, embedder=hash_embedder()) as index:
+        reports = index.add_paths([nested_page(batch / "nested.html"), batch / "good.txt"])
+        assert [(Path(r.path).name, r.status) for r in reports] == [("nested.html", "ok"), ("good.txt", "ok")]
+
+        def recursing(self, path):  # a parser that recursed per nesting level, as the HTML loader once did
+            raise RecursionError("maximum recursion depth exceeded")
+            yield
+
+        monkeypatch.setattr(HtmlLoader, "load", recursing)
+        reports = index.add_paths([nested_page(batch / "deeper.html"), batch / "other.txt"])
+        names = {d.name for d in index.documents()}
+    assert [(Path(r.path).name, r.status) for r in reports] == [("deeper.html", "failed"), ("other.txt", "ok")]
+    assert reports[0].error == "nested too deeply to read (RecursionError): flatten or split the file"
+    assert names == {"a.txt", "nested.html", "good.txt", "other.txt"}

@@ -383,3 +383,13 @@ def test_jsonl_without_id_uses_row_number_and_longest_field(tmp_path: Path) -> N
 )
 def test_loader_for_picks_by_suffix(name: str, kind: type) -> None:
     assert isinstance(loader_for(Path(name)), kind)
+
+
+def test_html_nested_100000_deep_loads_without_recursion(tmp_path: Path) -> None:
+    depth = 100_000  # about 1.1 MB: once a RecursionError
+    path = tmp_path / "nested.html"
+    path.write_text(
+        f"<html><body><h1>嵌套页面</h1>{'<div>' * depth}<p>深处的正文。</p>{'</div>' * depth}</body></html>",
+        encoding="utf-8",
+    )
+    assert texts(load_one(HtmlLoader(), path)) == ["嵌套页面", "深处的正文。"]

@@ -128,11 +128,17 @@ EMBED_PAGE = """<!doctype html>
 """
 
 
-def run_server(app: Any, port: int) -> Callable[[], None]:
-    """Serve ``app`` with uvicorn in a thread on ``port``; returns the function that stops it."""
+def run_server(app: Any, port: int, header_timeout_s: float = AppConfig.header_timeout_s) -> Callable[[], None]:
+    """Serve ``app`` with uvicorn in a thread on ``port``, connections held as ``govqa serve`` holds them;
+    returns the function that stops it."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    from web.connections import connection_settings
+
+    settings = connection_settings(header_timeout_s)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **settings)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -189,7 +195,8 @@ def start_server(base_config: Config, searcher: Any, tmp_path: Path) -> Iterator
         port = free_port()
         app.setdefault("data_dir", str(tmp_path / f"data-{port}"))
         config = config_with(base_config, port=port, **app)
-        stops.append(run_server(create_app(config, service=Service(config, searcher=searcher)), port))
+        service = Service(config, searcher=searcher)
+        stops.append(run_server(create_app(config, service=service), port, config.app.header_timeout_s))
         return f"http://127.0.0.1:{port}/"
 
     yield start

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -388,3 +389,47 @@ def test_an_index_not_ready_is_503_json(base_config) -> None:
     client = TestClient(create_app(base_config, service=service, start=False))
     response = client.get("/api/search", params={"q": "大运会"})
     assert response.status_code == 503 and set(response.json()) == {"error"}
+
+
+def test_a_read_only_index_refuses_writes_with_one_json_line_and_no_path(client, base_config, read_only) -> None:
+    name = "2020年成都市政府工作报告（要点）.txt"
+    index = Path(base_config.index.path).resolve()
+    read_only(index)  # EROFS on every write under the index folder: DELETE was a 500, an upload the raw errno
+    responses = [
+        client.delete(f"/api/documents/{name}"),
+        client.post("/api/documents", files=[("files", ("r.txt", "某市报告。新建学校3所。".encode(), "text/plain"))]),
+    ]
+    for response in responses:
+        assert response.status_code == 503 and set(response.json()) == {"error"}, response.text
+        error = response.json()["error"]
+        assert "read-only" in error and "administrator" in error and "/" not in error and "\n" not in error
+    assert name in {d["name"] for d in client.get("/api/documents").json()["documents"]}
+    assert client.get("/api/search", params={"q": "大运会有哪些场馆"}).status_code == 200  # reads go on
+
+
+def test_a_read_only_upload_folder_is_503_without_the_path(make_client, tmp_path, read_only) -> None:
+    client = make_client(data_dir=str(tmp_path / "data"))
+    read_only(tmp_path)
+    response = client.post("/api/documents", files=[("files", ("r.txt", "某市报告。".encode(), "text/plain"))])
+    assert response.status_code == 503, response.text
+    error = response.json()["error"]
+    assert "cannot store uploads (Read-only file system)" in error and str(tmp_path) not in error
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("put", "/api/search", "GET, POST"),
+        ("head", "/api/ask", "GET, POST"),
+        ("delete", "/api/health", "GET, HEAD"),
+        ("patch", "/api/documents/some.txt", "DELETE, GET"),
+        ("put", "/api/documents", "GET, POST"),
+    ],
+)
+def test_a_wrong_method_is_405_with_allow(client, method, path, allow) -> None:
+    response = client.request(method.upper(), path)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == allow
+    if method != "head":
+        assert response.json()["error"] == f"{method.upper()} is not allowed on {path}: use {allow}"
+    assert client.request(method.upper(), "/api/no-such-thing").status_code == 404

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -177,3 +179,159 @@ def test_sigterm_during_an_upload_stops_the_server_and_keeps_the_index_consisten
     if "大文件.txt" not in names:  # stopped mid-file: its stored upload is gone, so nothing half-done remains
         uploads = tmp_path / "data" / "uploads"
         assert not any("大文件" in p.name for p in uploads.glob("*")) if uploads.exists() else True
+
+
+def port_of(url: str) -> int:
+    """The port of a live server's URL, http://127.0.0.1:PORT/."""
+    return int(url.rstrip("/").rsplit(":", 1)[1])
+
+
+def idle_post(port: int, path: str = "/api/search") -> socket.socket:
+    """A connection that sends a POST's headers announcing 100 bytes of body, and then nothing."""
+    conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    conn.sendall(head.encode())
+    return conn
+
+
+def test_two_idle_connections_do_not_stop_the_questions(start_server) -> None:
+    """The attack of issue 25: two POST /api/search that never send their body once held both workers."""
+    url = start_server(workers=2, body_timeout_s=4)
+    port = port_of(url)
+    idle = [idle_post(port), idle_post(port)]
+    opened = time.monotonic()
+    try:
+        time.sleep(0.3)  # the server has their headers now
+        for question in ("大运会有哪些场馆", "成都市地区生产总值", "青羊区民生实事"):
+            started = time.perf_counter()
+            response = httpx.post(f"{url}api/search", json={"q": question, "k": 3}, timeout=30)
+            assert response.status_code == 200, response.text  # was: 503 after waiting 10 s
+            assert time.perf_counter() - started < 5
+            assert httpx.get(f"{url}api/ask", params={"q": question}, timeout=30).status_code == 200
+        for conn in idle:  # past the body timeout: 408, and the connection is closed
+            answer = b""
+            while chunk := conn.recv(4096):
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+            assert b"did not arrive within 4 s" in answer
+        assert time.monotonic() - opened < 15
+    finally:
+        for conn in idle:
+            conn.close()
+
+
+def test_a_connection_without_complete_headers_is_closed(start_server) -> None:
+    url = start_server(header_timeout_s=1)
+    port = port_of(url)
+    silent = socket.create_connection(("127.0.0.1", port), timeout=10)
+    partial = socket.create_connection(("127.0.0.1", port), timeout=10)
+    partial.sendall(b"GET /api/hea")
+    started = time.monotonic()
+    try:
+        assert silent.recv(4096) == b"" and partial.recv(4096) == b""  # closed by the server
+        assert time.monotonic() - started < 5
+        assert httpx.get(f"{url}api/health", timeout=10).status_code == 200  # a whole request is answered
+    finally:
+        silent.close()
+        partial.close()
+
+
+def raw_request(port: int, request: bytes, close_after: bool = False) -> bytes:
+    """Send ``request`` on a new connection; the answer (read to the end), or b"" when closing right after."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        conn.sendall(request)
+        if close_after:
+            return b""
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+        return answer
+
+
+def test_a_chunked_upload_over_the_limit_is_413(start_server) -> None:
+    url = start_server(max_upload_mb=1)
+    boundary = "govqa-test"
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.txt"\r\n\r\n'.encode()
+    piece = "报告正文。".encode() * 4000  # 60 KB per chunk, 2.4 MB in all, no Content-Length
+
+    def chunks():
+        yield head
+        for _ in range(40):
+            yield piece
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    response = httpx.post(
+        f"{url}api/documents",
+        content=chunks(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+        timeout=30,
+    )
+    assert response.status_code == 413, response.text  # was: 400 with an empty reason
+    assert "over the 1 MB limit" in response.json()["error"]
+
+
+class LogLines(logging.Handler):
+    """Every line logged to it (a traceback counts its lines)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.extend(self.format(record).splitlines())
+
+
+@pytest.mark.parametrize("path", ["/api/documents", "/api/search"])
+def test_a_client_gone_mid_body_is_one_log_line(start_server, path) -> None:
+    url = start_server()  # first: uvicorn configures its loggers as it starts
+    lines = LogLines()
+    loggers = [logging.getLogger(name) for name in ("uvicorn.error", "govqa.web")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(lines)
+        logger.setLevel(logging.INFO)  # as `govqa serve` logs
+    try:
+        kind = "multipart/form-data; boundary=x" if path == "/api/documents" else "application/json"
+        head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {kind}\r\nContent-Length: 5000\r\n\r\n"
+        raw_request(port_of(url), head.encode() + b"--x\r\n" + b"a" * 1000, close_after=True)
+        time.sleep(1)
+        assert httpx.get(f"{url}api/health", timeout=10).status_code == 200
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(lines)
+            logger.setLevel(level)
+    assert lines.lines == [f"client disconnected while sending POST {path}: request dropped"]  # was: 78 lines
+
+
+def test_head_on_health_is_200_without_a_body(start_server) -> None:
+    url = start_server()
+    port = port_of(url)
+    answer = raw_request(port, b"HEAD /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and body == b"", answer  # was: 404
+    wrong = raw_request(port, b"PUT /api/health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    assert wrong.startswith(b"HTTP/1.1 405") and b"allow: GET, HEAD" in wrong.lower().replace(
+        b"get, head", b"GET, HEAD"
+    )
+
+
+def test_the_readme_curl_example_works(start_server) -> None:
+    import json
+    import re
+    import shlex
+    import shutil
+
+    if shutil.which("curl") is None:
+        pytest.skip("needs curl")
+    url = start_server()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"`(curl -G [^`]+)`", readme).group(1).replace("http://127.0.0.1:7860/", url)
+    done = subprocess.run([*shlex.split(command), "-s", "-w", "\n%{http_code}"], capture_output=True, timeout=60)
+    body, _, status = done.stdout.decode().rpartition("\n")
+    assert status == "200", body
+    assert json.loads(body)["hits"]
+    # The raw form it replaces: a question not percent-encoded is refused by the HTTP parser
+    raw = raw_request(
+        port_of(url), "GET /api/search?q=大运会 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    )
+    assert raw.startswith(b"HTTP/1.1 400")
