@@ -94,7 +94,8 @@ def test_index_add_of_a_deeply_nested_page_adds_it_and_the_next_file(tmp_path, m
     nested.write_text(f"<html><body>{'<div>' * depth}<p>深处的正文。</p>{'</div>' * depth}</body></html>", "utf-8")
     good = tmp_path / "good.txt"
     good.write_text("示范市政府工作报告\n\n全市新建口袋公园30个。", encoding="utf-8")
-    config = f'[model]\nname = "{minilm_dir}"\ncache_dir = "{tmp_path / "cache"}"\n'
+    cache = os.environ.get("GOVQA_MODEL_CACHE") or tmp_path / "cache"  # MiniLM's ONNX export, once per machine
+    config = f'[model]\nname = "{minilm_dir}"\nencoder = "fp32"\ncache_dir = "{cache}"\n'
     args = ["index", "add", str(nested), str(good), "--index", str(tmp_path / "idx"), "--no-progress"]
     result = run(args, monkeypatch, config, tmp_path)
     assert result.exit_code == 0, result.output
@@ -108,7 +109,7 @@ def small_index(folder: Path, hash_embedder, index_config) -> str:
     report.write_text("示范市政府工作报告\n\n全市新建口袋公园30个。", encoding="utf-8")
     with Index.open(folder, index_config(folder, model="test:ro"), embedder=hash_embedder("test:ro")) as index:
         index.add_paths([report])
-    return f'[model]\nname = "test:ro"\ncache_dir = "{folder.parent / "cache"}"\n'
+    return f'[model]\nname = "test:ro"\nencoder = "fp32"\ncache_dir = "{folder.parent / "cache"}"\n'
 
 
 def test_writes_to_a_read_only_index_are_one_line_saying_what_to_do(
