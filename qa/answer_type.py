@@ -3,8 +3,8 @@
 "门票多少钱" wants a number; a sentence without one ("开展迎大运系列活动") may
 be about the topic but cannot answer it, however close it is in meaning. The
 kinds that can be told from the text alone are recognised: a number (多少,
-几个, 多大, 多久 …), an amount of money (多少钱, 价格, 费用 …: a number in 元,
-or 免费) and a time (哪一年, 何时, 哪天 …). Other questions want anything.
+几个, 多大, 多久 …), an amount of money (多少钱, 票价是多少, 费用多少 …: a number
+in 元, or 免费) and a time (哪一年, 何时, 哪天 …). Other questions want anything.
 
 Not every numeral is a quantity. ``non_quantities`` finds those that name or
 order rather than count: a document number (国办发〔2009〕3号), a date or a
@@ -38,7 +38,8 @@ class Wants(Enum):
 _NUMBER_QUESTION = re.compile(
     r"多少|(?<!哪)几[个项条家所辆次年天岁名位座处万千百十亿倍成]|多大|多长|多高|多远|多久|多重|多快"
 )
-_MONEY_QUESTION = re.compile(r"多少钱|几块钱|价格|票价|价钱|收费|费用|花费|多少元|几元")
+# Only a question that asks how much: "隔离费用由谁承担" asks who, "收费标准是什么" may be a rule.
+_MONEY_QUESTION = re.compile(r"多少钱|几块钱|多少元|几元|(?:价格|票价|价钱|费用|花费|收费(?:标准)?)(?:是|为|要|需要)?多少")
 _TIME_QUESTION = re.compile(r"哪一?年|何年|何时|什么时候|什么时间|哪天|哪一天|几月|几号|哪个月")
 _CHINESE_NUMERAL = "〇零一二三四五六七八九十百千万亿两"
 _NUMERAL = rf"[{_CHINESE_NUMERAL}0-9]"

@@ -94,7 +94,8 @@ def test_quantity_text_blanks_non_quantities_and_keeps_offsets():
 
 
 def test_a_money_question_wants_an_amount_of_money_not_any_number():
-    assert wants("成都大运会的门票多少钱？") is wants("景区收费标准是什么") is Wants.MONEY
+    assert wants("成都大运会的门票多少钱？") is wants("景区门票价格是多少") is Wants.MONEY
+    assert wants("隔离期间的费用由谁承担？") is wants("收费标准是什么") is Wants.ANYTHING  # who, what: not how much
     assert wants("2024年河南省粮食产量是多少？") is Wants.NUMBER  # a quantity, not money
     assert not can_answer("加快推进13处新建场馆和大运村建设。", Wants.MONEY)
     assert not can_answer("2025年成都市政府工作报告", Wants.MONEY)
