@@ -110,7 +110,12 @@ def fit(sets: dict[str, list[Observed]], lost_allowed: int, gap: float, base) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--set", nargs=2, action="append", required=True, metavar=("QUESTIONS", "INDEX"), help="a question set and its index"
+        "--set",
+        nargs=2,
+        action="append",
+        required=True,
+        metavar=("QUESTIONS", "INDEX"),
+        help="a question set and its index",
     )
     parser.add_argument("--lost", type=int, default=2, help="answerable questions the fit may lose per set (default 2)")
     parser.add_argument("--gap", type=float, default=0.01, help="found_similarity − weak_similarity (default 0.01)")

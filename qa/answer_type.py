@@ -39,7 +39,9 @@ _NUMBER_QUESTION = re.compile(
     r"多少|(?<!哪)几[个项条家所辆次年天岁名位座处万千百十亿倍成]|多大|多长|多高|多远|多久|多重|多快"
 )
 # Only a question that asks how much: "隔离费用由谁承担" asks who, "收费标准是什么" may be a rule.
-_MONEY_QUESTION = re.compile(r"多少钱|几块钱|多少元|几元|(?:价格|票价|价钱|费用|花费|收费(?:标准)?)(?:是|为|要|需要)?多少")
+_MONEY_QUESTION = re.compile(
+    r"多少钱|几块钱|多少元|几元|(?:价格|票价|价钱|费用|花费|收费(?:标准)?)(?:是|为|要|需要)?多少"
+)
 _TIME_QUESTION = re.compile(r"哪一?年|何年|何时|什么时候|什么时间|哪天|哪一天|几月|几号|哪个月")
 _CHINESE_NUMERAL = "〇零一二三四五六七八九十百千万亿两"
 _NUMERAL = rf"[{_CHINESE_NUMERAL}0-9]"

@@ -91,9 +91,7 @@ class Searcher:
             else:
                 weight = cfg.list_sentence_weight if asks_for_list else cfg.sentence_weight
             if weight > 0:
-                best = sentence_scores.best_scores(
-                    scores, n, lambda s: _usable(fits_in(records[s.chunk_id].section), records[s.chunk_id], s)
-                )
+                best = sentence_scores.best_scores(scores, n, functools.partial(_chunk_usable, fits_in, records))
                 ranked = fuse.with_sentences(ranked, best, weight)
             terms = match_terms(question)
             hits, chunk_ids, sentences = self._hits(fits_in, ranked, records, scores, stored, vector, k, terms)
@@ -204,6 +202,12 @@ class Searcher:
                 filters.docs or None, filters.regions or None, filters.year_from, filters.year_to
             )
         )
+
+
+def _chunk_usable(fits_in, records, scores: sentence_scores.ChunkScores) -> Callable[[int], bool]:
+    """``_usable`` for the chunk of ``scores``: ``fits_in(section)`` gives the answer filter, ``records`` its record."""
+    record = records[scores.chunk_id]
+    return _usable(fits_in(record.section), record, scores)
 
 
 def _usable(fits: Callable[[str], bool], record, scores: sentence_scores.ChunkScores) -> Callable[[int], bool]:
