@@ -91,20 +91,22 @@ def score_chunks(
 ) -> dict[int, ChunkScores]:
     """Chunk id → its sentences' cosines to ``question`` (unit vector, shape (dimension,)), for the ``ids`` in ``stored``.
 
-    One matrix product for all the chunks' sentences (both sets, where there are two).
+    One matrix product for all the chunks' sentences (and their second set, where a backend hands one out).
     """
     chunks = [stored[i] for i in dict.fromkeys(ids) if i in stored]
     if not chunks:
         return {}
-    matrices = [c.vectors for c in chunks] + [
-        c.vectors if c.context_vectors is None else c.context_vectors for c in chunks
-    ]
+    second = any(c.context_vectors is not None for c in chunks)
+    matrices = [c.vectors for c in chunks]
+    if second:  # a backend that hands out a second set: the ranking reads it
+        matrices += [c.vectors if c.context_vectors is None else c.context_vectors for c in chunks]
     cosines = np.concatenate(matrices) @ question.astype(np.float32)
-    bare, in_context = cosines[: len(cosines) // 2], cosines[len(cosines) // 2 :]
+    half = len(cosines) // 2 if second else len(cosines)
+    bare, ranking = cosines[:half], cosines[half:] if second else cosines
     out, at = {}, 0
     for c in chunks:
         rows = slice(at, at + len(c.spans))
-        out[c.chunk_id] = ChunkScores(c.chunk_id, c.start, c.spans, bare[rows], in_context[rows])
+        out[c.chunk_id] = ChunkScores(c.chunk_id, c.start, c.spans, bare[rows], ranking[rows])
         at += len(c.spans)
     return out
 

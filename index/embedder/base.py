@@ -59,8 +59,7 @@ class Embedder(ABC):
         title › section head), ``sentence_method`` "separate"; an embedder
         that reaches the model's token states pools them instead ("late").
         """
-        heads = [text[: own[0][0]] if own else "" for text, own in zip(texts, spans, strict=True)]
-        sentences = [head + text[a:b] for head, text, own in zip(heads, texts, spans, strict=True) for a, b in own]
+        sentences = [behind_head(text, own, j) for text, own in zip(texts, spans, strict=True) for j in range(len(own))]
         vectors = self.encode_passages(list(texts) + sentences, progress=progress)
         return vectors[: len(texts)], split_rows(vectors[len(texts) :], [len(own) for own in spans])
 
@@ -72,6 +71,11 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
         vectors = vectors.reshape(1, -1)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
+
+
+def behind_head(text: str, spans: Sequence[tuple[int, int]], j: int) -> str:
+    """Sentence ``j`` of a chunk's retrieval ``text`` behind the text before its first sentence (title › section)."""
+    return text[: spans[0][0]] + text[spans[j][0] : spans[j][1]]
 
 
 def split_rows(rows: np.ndarray, counts: Sequence[int]) -> list[np.ndarray]:

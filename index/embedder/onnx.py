@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock
 
-from index.embedder.base import Embedder, is_e5_like, normalise
+from index.embedder.base import Embedder, behind_head, is_e5_like, normalise
 from index.embedder.onnx_encoder import ENCODERS, EncoderUnavailable, OnnxEncoder
 
 log = logging.getLogger(__name__)
@@ -171,7 +171,7 @@ class OnnxEmbedder(Embedder):
         missing = [(i, j) for i, vectors in enumerate(span_vectors) for j in np.flatnonzero(np.isnan(vectors[:, 0]))]
         if not missing:
             return
-        alone = [texts[i][: spans[i][0][0]] + texts[i][slice(*spans[i][j])] for i, j in missing]
+        alone = [behind_head(texts[i], spans[i], j) for i, j in missing]
         for (i, j), vector in zip(missing, self.encode_passages(alone), strict=True):
             span_vectors[i][j] = vector
 
