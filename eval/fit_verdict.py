@@ -20,7 +20,10 @@ cosine, so the thresholds are fitted again the same way:
    answerable ones lost in each set (first set by hand: 1 on seed-dev; an
    issue may allow one more per set than before a change).
 
-Fit on dev data only (seed-dev, reports-111: issue 24); report on policy-qa.
+Fit on dev data only (seed-dev, reports-111 and its generated unanswerable set
+``eval/sets/reports-111-nogold.jsonl``: issue 24); report on policy-qa. The
+evidence is that of the sentences meeting the question's constraints
+(``qa.checks``): the thresholds are fitted with the constraints in place.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class Observed:
 def observe(questions_path: Path, index_dir: Path) -> list[Observed]:
     """Ask each question of ``questions_path`` over ``index_dir`` with the verdict forced, recording its evidence."""
     from eval.questions import load_questions
+    from eval.runner import exclusion_filters
     from govqa.config import load_config
     from qa import open_searcher, verdict
 
@@ -61,7 +65,7 @@ def observe(questions_path: Path, index_dir: Path) -> list[Observed]:
         out = []
         for question in question_set.questions:
             seen.clear()
-            (answer,) = searcher.ask_batch([question.question])
+            (answer,) = searcher.ask_batch([question.question], filters=exclusion_filters(searcher, question))
             out.append(Observed(question.answerable, seen[-1], answer.verdict == "found"))
     finally:
         verdict.is_found = original

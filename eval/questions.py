@@ -56,6 +56,9 @@ class Question:
     evidence: tuple[str, ...]
     answer: str = ""
     line: int = 0
+    # Documents searched as if absent: a generated unanswerable question is an answerable one
+    # with its gold report left out (eval/unanswerable.py).
+    exclude: tuple[str, ...] = ()
 
     @property
     def answerable(self) -> bool:
@@ -220,6 +223,9 @@ def _project_question(record: dict[str, Any], line: int) -> Question:
         raise ValueError("'evidence' given but 'doc' is null: name the document the evidence comes from")
     if doc is not None and qtype == "unanswerable":
         raise ValueError("'type' is unanswerable but 'doc' is set")
+    exclude = record.get("exclude") or []
+    if not isinstance(exclude, list) or not all(isinstance(e, str) and e.strip() for e in exclude):
+        raise ValueError("'exclude' must be a list of document names")
     return Question(
         id=_text_field(record, "id", required=False) or f"line-{line}",
         question=question,
@@ -228,6 +234,7 @@ def _project_question(record: dict[str, Any], line: int) -> Question:
         evidence=tuple(e.strip() for e in evidence),
         answer=_text_field(record, "answer", required=False),
         line=line,
+        exclude=tuple(e.strip() for e in exclude),
     )
 
 

@@ -101,7 +101,8 @@ def write_report(run: Run, out_dir: Path) -> Path:
 
 def per_question_header() -> list[str]:
     """Columns of per_question.csv."""
-    head = ["id", "question", "type", "doc", "evidence", "answer_rank", "doc_rank", "verdict", "latency_ms"]
+    head = ["id", "question", "type", "doc", "evidence", "answer_rank", "doc_rank", "verdict", "reason", "checks"]
+    head += ["latency_ms"]
     for n in range(1, TOP_PASSAGES + 1):
         head += [f"top{n}_{field}" for field in ("doc", "section", "page", "start", "end", "answers", "excerpt")]
     return head
@@ -119,6 +120,8 @@ def per_question_row(result: Result) -> list[Any]:
         first_rank(s.passage) or "",
         first_rank(s.doc_hits) or "",
         result.verdict,
+        result.reason,
+        result.checks,
         round(result.latency_ms, 1),
     ]
     for n in range(TOP_PASSAGES):

@@ -19,6 +19,7 @@ from eval.metrics import Scored, grouped, recall_curve, summarise
 from eval.questions import Question, QuestionSet
 from govqa.config import Config
 from ingest import INGEST_VERSION, iter_files
+from qa.types import Filters
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ class Result:
     verdict: str
     latency_ms: float
     scored: Scored
+    reason: str = ""  # not found: the one-line reason (qa.verdict.Reason.message)
+    checks: str = ""  # the answer sentence's checks, "year ✓ kind ✗ 预期目标" (qa.checks.Check)
 
 
 def score(question: Question, hits: Sequence[Any], verdict: str, latency_ms: float) -> Scored:
@@ -75,15 +78,36 @@ def run_questions(
         searcher.ask_batch([questions[0].question], k=k)
     results = []
     for question in tqdm(questions, desc="eval", unit="q", disable=not progress, dynamic_ncols=True):
+        filters = exclusion_filters(searcher, question)
         started = time.perf_counter()
         try:
-            (answer,) = searcher.ask_batch([question.question], k=k)
+            (answer,) = searcher.ask_batch([question.question], k=k, filters=filters)
         except Exception as exc:
             raise RuntimeError(f"question {question.id!r} (line {question.line}) failed: {exc}") from exc
         latency = (time.perf_counter() - started) * 1000
         hits = tuple(answer.hits)
-        results.append(Result(question, hits, answer.verdict, latency, score(question, hits, answer.verdict, latency)))
+        scored = score(question, hits, answer.verdict, latency)
+        reason = getattr(answer, "reason", None)
+        checks = " ".join(
+            f"{c.name} {'✓' if c.met else '✗'}{(' ' + c.detail) if c.detail else ''}"
+            for c in getattr(answer, "checks", ())
+        )
+        results.append(
+            Result(question, hits, answer.verdict, latency, scored, reason.message if reason else "", checks)
+        )
     return results
+
+
+def exclusion_filters(searcher: Any, question: Question) -> Filters | None:
+    """Filters searching every report but those ``question`` excludes (None when it excludes none).
+
+    A generated unanswerable question (``eval.unanswerable``) is asked as if its
+    gold report were not indexed.
+    """
+    if not question.exclude:
+        return None
+    names = [facet[0] for facet in searcher.index.document_facets()]
+    return Filters(docs=tuple(n for n in names if n not in question.exclude))
 
 
 def summary_of(results: Sequence[Result], k: int) -> dict:

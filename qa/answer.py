@@ -9,13 +9,14 @@ document (``qa.span``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from index.context import SECTION_SEPARATOR
-from qa import answer_type, highlight, span, verdict
+from qa import answer_type, checks, facts, highlight, reasons, span, verdict
 from qa.question import Question, content_terms
 from qa.settings import SearchConfig
 from qa.synonyms import comparable
@@ -41,6 +42,8 @@ class Run:
     chunk_ids: tuple[tuple[int, ...], ...]  # per hit: the ids of the chunks its passage spans
     # per hit: each sentence of its passage with its stored vector's cosine to the question (``passage_scores``)
     sentences: tuple[tuple[tuple[Span, float], ...], ...]
+    asked: checks.Asked | None = None  # the question's constraints (``qa.checks.ask``)
+    reports: tuple[reasons.Report, ...] = ()  # (year, region path) of every report searched, for the reasons
 
 
 def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
@@ -73,7 +76,12 @@ def judge(runs: list[Run], config: SearchConfig, document_slice: DocumentSlice) 
 
 
 def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_slice: DocumentSlice) -> Answer:
-    """Only grounded passages count as evidence: a sentence about 2019 does not answer a question about 2022."""
+    """Only grounded passages count as evidence, and only sentences that meet the question's constraints.
+
+    A sentence about 2019 does not answer a question about 2022; a 2019
+    target does not answer a question asking what 2019 achieved
+    (``qa.checks``). Not found comes with its reason (``qa.reasons``).
+    """
     hits = list(run.result.hits)
     judged = range(min(JUDGED_HITS, len(hits)))
     fits = [answer_filter(run.question, hits[h].citation.section) for h in judged]
@@ -84,30 +92,111 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
         )
     grounded = [h for h in judged if run.grounded[h]]
     content = content_terms(run.question, run.terms)
-    # A sentence that cannot give the kind of answer asked for (no number, for "多少") is no evidence.
-    evidence = verdict.Evidence(
-        top_similarity=max(
-            (float(s) for p, s in zip(pieces, sims, strict=False) if run.grounded[p[0]] and fits[p[0]](p[2])),
-            default=0.0,
+    met = _checked(run, hits, pieces, config, document_slice)
+    # A sentence that cannot give the kind of answer asked for (no number, for "多少") is no evidence;
+    # nor is one that fails a constraint of the question (its year, kind, place, unit, subject).
+    candidates = sorted(
+        (
+            (float(s), i)
+            for i, (p, s) in enumerate(zip(pieces, sims, strict=False))
+            if run.grounded[p[0]] and fits[p[0]](p[2])
         ),
+        reverse=True,
+    )
+    passing = [(s, i) for s, i in candidates if all(c.met for c in met[i][1])]
+    evidence = verdict.Evidence(
+        top_similarity=passing[0][0] if passing else 0.0,
         coverage=max((highlight.term_overlap(run.terms, hits[h].text) for h in grounded), default=0.0),
         grounded=bool(grounded),
         anchored=not content or any(t in comparable(hits[h].text) for h in grounded for t in content),
     )
-    found = verdict.is_found(evidence, config)
+    found = verdict.is_found(evidence, config) and bool(passing)
     confidence = verdict.confidence(evidence, config)
     result = run.result
-    answering = [h for h in grounded if any(fits[h](hits[h].text[s.start : s.end]) for s in hits[h].highlights)]
+    passes = [{pieces[i][2] for _, i in passing if pieces[i][0] == h} for h in judged]
+    answering = [h for h in grounded if any(hits[h].text[s.start : s.end] in passes[h] for s in hits[h].highlights)]
+    if not answering and passing:
+        answering = [pieces[passing[0][1]][0]]
     if found and answering:
-        top = hits[answering[0]]
+        h = answering[0]
+        top = hits[h]
         best = highlight.best_sentences(
-            top.text, run.terms, dense[answering[0]], max_sentences=1, can_answer=fits[answering[0]]
+            top.text, run.terms, dense[h], max_sentences=1, can_answer=lambda text: fits[h](text) and text in passes[h]
         )[0]
         text, citation = _answer_span(top, _with_neighbours(top, best), document_slice)
-        return Answer(result.question, "found", text, citation, tuple(hits), max(confidence, 0.5), result.took_ms)
+        shown = next(
+            (met[i][1] for _, i in passing if pieces[i][0] == h and pieces[i][2] == top.text[best.start : best.end]), ()
+        )
+        return Answer(
+            result.question, "found", text, citation, tuple(hits), max(confidence, 0.5), result.took_ms, checks=shown
+        )
+    reason, failed = _reason(run, pieces, candidates, met, evidence, content, config)
     return Answer(
-        result.question, "not_found", NOT_FOUND_MESSAGE, None, tuple(hits), min(confidence, 0.49), result.took_ms
+        result.question,
+        "not_found",
+        NOT_FOUND_MESSAGE,
+        None,
+        tuple(hits),
+        min(confidence, 0.49),
+        result.took_ms,
+        reason=reason,
+        checks=failed,
     )
+
+
+def _checked(
+    run: Run, hits: list[Hit], pieces, config: SearchConfig, document_slice: DocumentSlice
+) -> list[tuple[facts.Fact | None, tuple]]:
+    """Each judged sentence's fact (``qa.facts``) and the question's constraints checked on it.
+
+    ``pieces`` are (hit, span, sentence) in passage order per hit; a heading
+    inside a passage frames the sentences after it. A place the question names
+    that no report is of may be named anywhere in the passage's document (a
+    notice names its city once, at the top): only then is the whole text read.
+    """
+    if run.asked is None:
+        return [(None, ()) for _ in pieces]
+    # The subject is read in the reports' words: a question's own wording (种地, 到手) that no passage
+    # found uses is a paraphrase, not a metric the answer must name.
+    texts = [comparable(hits[h].text) for h in {p[0] for p in pieces}]
+    asked = replace(run.asked, subject=tuple(t for t in run.asked.subject if any(t in text for text in texts)))
+    by_hit: dict[int, list[int]] = {}
+    for i, (h, _, _) in enumerate(pieces):
+        by_hit.setdefault(h, []).append(i)
+    out: dict[int, tuple[facts.Fact, tuple]] = {}
+    for h, rows in by_hit.items():
+        hit, c = hits[h], hits[h].citation
+        spans = [(pieces[i][1].start, pieces[i][1].end) for i in rows]
+        is_heading = functools.partial(span.is_heading, section=c.section)
+        years = run.question.years_in_report(c.year)
+        context = f"{c.title} {c.section} {hit.text}"
+        if asked.outside and c.region and not all(p in context for p in asked.outside):
+            context += document_slice(c.doc, 0, 1 << 40)
+        for i, fact in zip(rows, facts.passage_facts(hit.text, spans, c.section, c.year, is_heading), strict=True):
+            # The subject may be named in the sentence before the figure's ("…热线电话：" then the number).
+            before = pieces[i - 1][2] if i and pieces[i - 1][0] == h else ""
+            sentence = pieces[i][2]
+            out[i] = (
+                fact,
+                checks.check(asked, years, sentence, fact, context, config.subject_share, before, bool(c.region)),
+            )
+    return [out[i] for i in range(len(pieces))]
+
+
+def _reason(run: Run, pieces, candidates, met, evidence: verdict.Evidence, content, config: SearchConfig):
+    """Why not found, and the checks of the closest sentence that failed one (or none)."""
+    if not evidence.grounded:
+        return reasons.not_grounded(run.question, run.reports), ()
+    if not evidence.anchored:
+        return reasons.not_mentioned(content), ()
+    for score, i in candidates:
+        if score < config.weak_similarity:
+            break
+        fact, checked = met[i]
+        reason = reasons.unmet(run.asked, run.question, pieces[i][2], fact, checked) if fact else None
+        if reason is not None:
+            return reason, checked
+    return reasons.NO_CLOSE_SENTENCE, ()
 
 
 def _with_neighbours(hit: Hit, best: Span) -> Span:

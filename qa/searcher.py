@@ -9,9 +9,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from index import Index
-from qa import answer_type, comparison, fuse, highlight, passages, sentence_scores
+from qa import answer_type, checks, comparison, facts, fuse, highlight, passages, sentence_scores, span
 from qa.answer import Run, answer_filter, judge
-from qa.question import Question, about_years, is_keyword_query, keyword_query, match_terms, understand, validate
+from qa.question import (
+    Question,
+    about_years,
+    is_keyword_query,
+    keyword_query,
+    match_terms,
+    short_name,
+    understand,
+    validate,
+)
 from qa.settings import QaSettings, SearchConfig
 from qa.types import Answer, Citation, Comparison, Filters, Hit, SearchResult, Span, citation_of
 
@@ -63,6 +72,7 @@ class Searcher:
         facets = self._facets()
         known_places = {p for f in facets.values() for p in f.places}
         parsed = [understand(t, known_places) for t in texts]
+        reports = tuple((f.year, f.places) for f in facets.values())
         allowed_docs = self._allowed_docs(filters)
         allowed_ids = self.index.chunk_ids_where(docs=allowed_docs) if allowed_docs is not None else None
         # BM25 (SQLite, which releases the GIL) runs while the model embeds the questions.
@@ -86,18 +96,22 @@ class Searcher:
             n = cfg.list_sentences if asks_for_list else 1
             # One answer filter per section for this question (it reads the question's wanted kind once).
             fits_in = functools.cache(functools.partial(answer_filter, question))
+            terms = match_terms(question)
+            asked = checks.ask(question, terms, known_places)
             if is_keyword_query(question):
                 weight = 0.0  # a term or two: BM25 finds it; a sentence's cosine to two words is noise
             else:
                 weight = cfg.list_sentence_weight if asks_for_list else cfg.sentence_weight
             if weight > 0:
-                best = sentence_scores.best_scores(scores, n, functools.partial(_chunk_usable, fits_in, records))
+                timely = functools.partial(_timely, question, asked)
+                best = sentence_scores.best_scores(
+                    scores, n, functools.partial(_chunk_usable, fits_in, records, timely)
+                )
                 ranked = fuse.with_sentences(ranked, best, weight)
-            terms = match_terms(question)
             hits, chunk_ids, sentences = self._hits(fits_in, ranked, records, scores, stored, vector, k, terms)
             grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
             result = SearchResult(question.text, tuple(hits), 0.0)
-            out.append(Run(question, vector, terms, result, grounded, chunk_ids, sentences))
+            out.append(Run(question, vector, terms, result, grounded, chunk_ids, sentences, asked, reports))
         took = (time.perf_counter() - started) * 1000 / max(1, len(texts))
         return [replace(run, result=replace(run.result, took_ms=took)) for run in out]
 
@@ -184,7 +198,10 @@ class Searcher:
         if years and not about_years(years, hit.text, hit.citation.section, report_year):
             return False
         if question.places and facet is not None and facet.places:
-            return any(p in facet.places for p in question.places) or any(p in hit.text for p in question.places)
+            # The text may name the place in its short form: "辽宁舰" in a national report is about 辽宁.
+            return any(p in facet.places for p in question.places) or any(
+                p in hit.text or short_name(p) in hit.text for p in question.places
+            )
         return True
 
     # -- documents --------------------------------------------------------
@@ -204,16 +221,23 @@ class Searcher:
         )
 
 
-def _chunk_usable(fits_in, records, scores: sentence_scores.ChunkScores) -> Callable[[int], bool]:
-    """``_usable`` for the chunk of ``scores``: ``fits_in(section)`` gives the answer filter, ``records`` its record."""
+def _chunk_usable(fits_in, records, timely, scores: sentence_scores.ChunkScores) -> Callable[[int], bool]:
+    """``_usable`` for the chunk of ``scores``: ``fits_in(section)`` gives the answer filter, ``records`` its record,
+    ``timely(record, spans)`` which of its sentences are of the year and kind asked (``_timely``)."""
     record = records[scores.chunk_id]
-    return _usable(fits_in(record.section), record, scores)
+    fits = fits_in(record.section)
+    on_time = timely(record, scores.spans)
+    return lambda i: on_time[i] and fits(record.text[scores.spans[i][0] : scores.spans[i][1]])
 
 
-def _usable(fits: Callable[[str], bool], record, scores: sentence_scores.ChunkScores) -> Callable[[int], bool]:
-    """Can the chunk's i-th sentence answer the question (``fits``: its ``answer_filter``)? A heading or an echo
-    of the question is close to it in meaning but says nothing."""
-    return lambda i: fits(record.text[scores.spans[i][0] : scores.spans[i][1]])
+def _timely(question: Question, asked: checks.Asked, record, spans) -> list[bool]:
+    """Per sentence of a chunk: of the year and the kind (result, target) ``asked`` (``qa.checks.in_time``)."""
+    if not asked.figure:
+        return [True] * len(spans)
+    is_heading = functools.partial(span.is_heading, section=record.section)
+    found = facts.passage_facts(record.text, list(spans), record.section, record.year, is_heading)
+    years = question.years_in_report(record.year)
+    return [checks.in_time(asked, years, fact) for fact in found]
 
 
 def _passage(record, score: float) -> passages.Passage:

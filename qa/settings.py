@@ -53,6 +53,9 @@ class SearchConfig:
     found_similarity: float = field(default=0.889, metadata=_COSINE)
     weak_similarity: float = field(default=0.879, metadata=_COSINE)
     found_coverage: float = field(default=0.55, metadata=_WEIGHT)
+    # The constraints' one threshold (qa/checks.py): an answer sentence to a quantity question
+    # holds at least this share (by length) of the question's content words.
+    subject_share: float = field(default=0.5, metadata=_WEIGHT)
     max_question_chars: int = field(default=2000, metadata={"min": 1})
 
 

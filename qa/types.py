@@ -157,6 +157,11 @@ class Answer:
     confidence: float = 0.0
     took_ms: float = 0.0
     message: str = field(default="")
+    # Not found: why, as a code and one line for the page (``qa.verdict.Reason``); None when found.
+    reason: Any = None
+    # Each constraint of the question on the answer sentence (``qa.checks.Check``); when not found, on the
+    # closest sentence that failed one.
+    checks: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,6 +227,8 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "answer": answer.answer,
         "citation": asdict(answer.citation) if answer.citation else None,
         "confidence": round(answer.confidence, 4),
+        "reason": answer.reason.to_json() if answer.reason else None,
+        "checks": [c.to_json() for c in answer.checks],
         "took_ms": round(answer.took_ms, 2),
         "hits": [hit_to_json(h) | {"weak": answer.verdict == "not_found"} for h in answer.hits],
     }

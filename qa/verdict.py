@@ -43,3 +43,21 @@ def confidence(evidence: Evidence, config: SearchConfig) -> float:
         return 0.0
     margin = (evidence.top_similarity - config.found_similarity) / 0.05 + max(0.0, evidence.coverage - 0.5)
     return max(0.0, min(1.0, 0.5 + 0.5 * margin))
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a question was not found: a stable ``code`` for programs and one line (``message``) for the page.
+
+    Codes: ``no_report`` (no report of the year or place asked), ``not_grounded``
+    (passages found, none of the year or place), ``place_not_mentioned``,
+    ``subject_not_mentioned``, ``only_target``, ``only_result``, ``other_year``,
+    ``no_value_in_unit``, ``subject_not_stated``, ``no_close_sentence``.
+    """
+
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        """``{"code", "message"}`` as the API returns it."""
+        return {"code": self.code, "message": self.message}

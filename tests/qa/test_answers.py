@@ -70,12 +70,6 @@ def test_a_traditional_report_answers_a_simplified_question_in_its_own_words(ind
     assert answer.verdict == "found" and words in answer.answer and _verbatim(answer, documents)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="since index format 4 (issue 23) the 2024 target '粮食总产量稳定在50万吨以上' is ranked above the 2023 "
-    "result '粮食总产量达到52万吨' (bare cosines 0.9216 against 0.918, fp32 and int8 alike); telling a result "
-    "asked for (达到) from a target is issue 24's rule",
-)
 def test_a_simplified_report_answers_a_traditional_question(index_of):
     searcher, documents = index_of({"2024年报告.txt": REPORT_2024})
     answer = searcher.ask("糧食總產量達到多少")
