@@ -134,11 +134,12 @@ class JobRecord:
         return len(self.files)
 
     def to_json(self, documents: bool = True) -> dict[str, Any]:
-        """The job as ``/api/jobs/{id}`` gives it; totals of documents and chunks are None while a file is unread."""
+        """The job as ``/api/jobs/{id}`` gives it; the totals of documents and chunks are None while a file is unread."""
 
         def total(key: str) -> int | None:
-            values = [getattr(f, key) for f in self.files if f.path]
-            return None if None in values else sum(values)
+            if any(f.status == "pending" and getattr(f, key) is None for f in self.files):
+                return None
+            return sum(getattr(f, key) or 0 for f in self.files)
 
         return {
             "job": self.id,
@@ -146,6 +147,7 @@ class JobRecord:
             "done": self.done,
             "total": self.total,
             "message": self.message,
+            "cancel_requested": self.cancel,
             "created": self.created,
             "finished": self.finished,
             "documents_done": sum(f.documents_done for f in self.files),

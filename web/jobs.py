@@ -346,15 +346,15 @@ class Jobs:
 
     def _end(self, job_id: str, state: str, message: str = "") -> None:
         """End a job (the caller holds ``_cond``): record it, forget it, delete its stored files."""
-        if state == "cancelled":
+        if state != "done":  # cancelled, or failed: the files not finished say so
             record = self.get(job_id)
             for file in record.files:
                 if file.status == "pending":
-                    done = f"after {file.documents_done} of {file.documents_total} documents"
-                    self.store.finish_file(
-                        job_id, file.seq, "cancelled", f"cancelled {done}" if file.documents_done else "cancelled"
-                    )
-            message = f"cancelled after {record.done} of {record.total} file(s)"
+                    done = f" after {file.documents_done} of {file.documents_total} documents"
+                    why = "cancelled" if state == "cancelled" else f"not indexed: {message}"
+                    self.store.finish_file(job_id, file.seq, state, why + (done if file.documents_done else ""))
+            if state == "cancelled":
+                message = f"cancelled after {record.done} of {record.total} file(s)"
         self.store.set_state(job_id, state, message)
         self._order.remove(job_id)
         self._loaded.pop(job_id, None)

@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -151,6 +153,35 @@ def test_cancel_a_waiting_job_at_once_and_a_running_one_between_documents(make_c
         assert len(index.backend.mirror.ids()) == len(index.backend.store.embedding_ids())  # FAISS agrees
     finally:
         client.delete(running["status_url"])
+        remove_all(client, word)
+
+
+def test_the_pages_cancel_button_stops_the_pages_upload(make_client, tmp_path) -> None:
+    from web.ui import Page
+
+    client = make_client(data_dir=str(tmp_path / "data"))
+    service = client.app.state.service
+    page, request = Page(service), SimpleNamespace(session_hash="tab-1", username=None)
+    word = f"按钮{uuid.uuid4().hex[:6]}"
+    path = tmp_path / f"{word}.jsonl"
+    path.write_bytes(rows_file(word, 300))
+    assert "没有正在进行的上传" in page.on_cancel("", request)
+    with ThreadPoolExecutor(1) as thread:
+        upload = thread.submit(page.on_upload, [str(path)], "", request, lambda *a, **k: None)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (
+            "tab-1" in page._uploading and service.job(page._uploading["tab-1"]).files[0].documents_done
+        ):
+            time.sleep(0.1)
+        job_id = page._uploading["tab-1"]
+        assert "已取消上传" in page.on_cancel("", request)
+        result = upload.result(timeout=60)[0]
+    try:
+        assert "已取消" in result and "cancelled after" in result
+        job = service.job(job_id)
+        assert job.state == "cancelled" and 0 < job.files[0].documents_done < 300
+        assert "tab-1" not in page._uploading
+    finally:
         remove_all(client, word)
 
 
