@@ -171,6 +171,13 @@ class JobStore:
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
+    def close(self) -> None:
+        """Close the file (the next call opens it again)."""
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
     @contextmanager
     def _connection(self, create: bool = True) -> Iterator[sqlite3.Connection | None]:
         with self._lock:

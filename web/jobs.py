@@ -130,6 +130,8 @@ class Jobs:
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._thread is None or not self._thread.is_alive():
+            self.store.close()
 
     # -- requests -------------------------------------------------------------
     def submit(self, job_id: str, files: list[FileRecord]) -> JobRecord:
@@ -180,7 +182,10 @@ class Jobs:
 
     @contextmanager
     def removal(self) -> Iterator[None]:
-        """Hold the ``with`` block's index removal ahead of the jobs: the running turn gives way at its next document."""
+        """Run the ``with`` block (a removal from the index) ahead of the jobs.
+
+        The running turn gives way at its next document, and no turn starts until the block has ended.
+        """
         with self._cond:
             self._removals += 1
         try:
@@ -345,22 +350,30 @@ class Jobs:
         self.store.finish_file(job_id, loaded.seq, *file_outcome(file.documents, loaded.problems))
 
     def _end(self, job_id: str, state: str, message: str = "") -> None:
-        """End a job (the caller holds ``_cond``): record it, forget it, delete its stored files."""
-        if state != "done":  # cancelled, or failed: the files not finished say so
-            record = self.get(job_id)
-            for file in record.files:
-                if file.status == "pending":
-                    done = f" after {file.documents_done} of {file.documents_total} documents"
-                    why = "cancelled" if state == "cancelled" else f"not indexed: {message}"
-                    self.store.finish_file(job_id, file.seq, state, why + (done if file.documents_done else ""))
-            if state == "cancelled":
-                message = f"cancelled after {record.done} of {record.total} file(s)"
-        self.store.set_state(job_id, state, message)
-        self._order.remove(job_id)
-        self._loaded.pop(job_id, None)
-        self._cancelled.discard(job_id)
-        self.uploads.discard(job_id)
-        self._cond.notify_all()
+        """End a job (the caller holds ``_cond``): record it, delete its stored files, forget it.
+
+        When the end cannot be recorded (a full disk), the job is only forgotten: it stays
+        unfinished on disk, with its files, and resumes at the next start.
+        """
+        try:
+            if state != "done":  # cancelled, or failed: the files not finished say so
+                record = self.get(job_id)
+                for file in record.files:
+                    if file.status == "pending":
+                        done = f" after {file.documents_done} of {file.documents_total} documents"
+                        why = "cancelled" if state == "cancelled" else f"not indexed: {message}"
+                        self.store.finish_file(job_id, file.seq, state, why + (done if file.documents_done else ""))
+                if state == "cancelled":
+                    message = f"cancelled after {record.done} of {record.total} file(s)"
+            self.store.set_state(job_id, state, message)
+            self.uploads.discard(job_id)
+        except GovqaError as exc:
+            log.error("upload job %s could not be ended (%s): it resumes at the next start", job_id, exc)
+        finally:
+            self._order.remove(job_id)
+            self._loaded.pop(job_id, None)
+            self._cancelled.discard(job_id)
+            self._cond.notify_all()
 
 
 def file_outcome(documents: list[DocResult], problems: list[str]) -> tuple[str, str]:
