@@ -216,7 +216,7 @@ class Index:
                 )
                 reports.append(report)
                 for document, chunks in result.documents:
-                    too_big = self._too_big(document, chunks)
+                    too_big = self.too_big(document, chunks)
                     if too_big and len(result.documents) == 1:
                         report.status, report.error = "failed", too_big
                     elif too_big:
@@ -229,8 +229,8 @@ class Index:
             owner.results.append(result)
         return reports
 
-    def _too_big(self, document: Document, chunks: list[Chunk]) -> str:
-        """Why a document is refused for its size, or ``""``."""
+    def too_big(self, document: Document, chunks: list[Chunk]) -> str:
+        """Why a document is refused for its size (``[index] max_document_chars``, ``max_document_chunks``), or ``""``."""
         limits = self.config.index
         if len(document.text) > limits.max_document_chars:
             return (
@@ -288,6 +288,10 @@ class Index:
             self._writer.release()
 
     # -- reading -------------------------------------------------------------
+    def content_hash(self, name: str) -> str | None:
+        """The content hash of the named document as committed, or None when the index does not hold it."""
+        return self.backend.content_hash(name)
+
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document, by name."""
         return self.backend.documents()

@@ -1,4 +1,4 @@
-"""The JSON API under ``/api``: search, ask, health, documents (list, upload, remove), stats.
+"""The JSON API under ``/api``: search, ask, health, documents (list, upload, remove), upload jobs, stats.
 
 Responses are ``qa``'s stable JSON (``search_to_json``/``answer_to_json``);
 every error is ``{"error": "..."}`` with its HTTP status. See docs/api.md.
@@ -208,12 +208,17 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
         job = await run_in_threadpool(service.submit_uploads, files)
         return JSONResponse(job.to_json(), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
 
+    @router.get("/jobs", dependencies=[may_write])
+    def jobs() -> dict[str, Any]:
+        return {"jobs": [j.to_json(documents=False) for j in service.job_list()]}
+
     @router.get("/jobs/{job_id}", dependencies=[may_write])
     def job(job_id: str) -> dict[str, Any]:
-        found = service.jobs.get(job_id)
-        if found is None:
-            raise ApiError(404, f"no such job: {job_id} (jobs are kept until 200 newer ones finished)")
-        return found.to_json()
+        return service.job(job_id).to_json()
+
+    @router.delete("/jobs/{job_id}", dependencies=[may_write])
+    def cancel_job(job_id: str) -> dict[str, Any]:
+        return service.cancel_job(job_id).to_json()
 
     @router.get("/stats", dependencies=[may_read])
     def stats() -> dict[str, Any]:

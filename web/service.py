@@ -2,7 +2,7 @@
 
 The page and the API both call a ``Service``; it owns the index lifecycle
 (built from the corpus in the background on first start, with progress),
-the upload store and the upload jobs. Searches take no lock of the service's:
+the upload store and the upload jobs (``web.jobs``). Searches take no lock of the service's:
 the index lets reads run beside its one writer (see ``index.Index``), so an
 upload indexing in the background never stops a search.
 """
@@ -12,15 +12,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from govqa.config import Config
 from ingest.errors import GovqaError
 from web.auth import Access, load_access
-from web.jobs import Job, JobQueue
-from web.uploads import StoredUpload, UploadError, UploadStore
+from web.job_store import FileRecord, JobRecord, JobStore
+from web.jobs import Jobs, new_job_id
+from web.uploads import UploadError, UploadStore
 
 log = logging.getLogger("govqa.web")
 REFRESH_SECONDS = 10.0
@@ -42,37 +43,6 @@ class UnknownDocument(ServiceError):
     """A document name the index does not hold."""
 
     status = 404
-
-
-@dataclass
-class DocResult:
-    """What became of one document of an uploaded file."""
-
-    name: str
-    status: str  # added | unchanged | replaced
-    chunks: int
-
-
-@dataclass
-class UploadReport:
-    """The result line for one uploaded file."""
-
-    client_name: str
-    status: str  # added | unchanged | replaced | failed | mixed
-    message: str = ""
-    documents: list[DocResult] = field(default_factory=list)
-    # What a person should check in a scan that loaded: pages read with low OCR confidence, blank pages.
-    notes: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """The report as the API returns it."""
-        return {
-            "file": self.client_name,
-            "status": self.status,
-            "message": self.message,
-            "documents": [vars(d) for d in self.documents],
-            "notes": self.notes,
-        }
 
 
 @dataclass
@@ -105,7 +75,9 @@ class Service:
         self._searcher: Any = searcher  # an open qa.Searcher to share (tests, embedding apps)
         if searcher is not None:
             self.progress = Progress("ready", "索引就绪")
-        self.jobs = JobQueue()
+        self.jobs = Jobs(JobStore(Path(config.app.data_dir) / "jobs.sqlite3"), self.uploads)
+        if searcher is not None:
+            self.jobs.start(searcher.index)
         self._thread: threading.Thread | None = None
         self._refreshed = time.monotonic()
 
@@ -121,7 +93,10 @@ class Service:
             self._open_or_build()
 
     def close(self, timeout: float = 10.0) -> None:
-        """Stop the upload worker (after at most the embedding batch it is in) and wait up to ``timeout`` s."""
+        """Stop the upload worker (after at most the embedding batch it is in) and wait up to ``timeout`` s.
+
+        Unfinished uploads stay recorded and resume at the next start.
+        """
         self.jobs.stop(timeout)
 
     def wait_ready(self, timeout: float | None = None) -> bool:
@@ -149,6 +124,7 @@ class Service:
             self._set("starting", "正在加载模型…")
             index.warm_up()  # load the model and its fast path now, not on the first user's question
             self._searcher = Searcher(index, self.config)
+            self.jobs.start(index)  # uploads accepted before a stop or a crash go on
             stats = self.stats()
             self._set("ready", ready_message(stats))
         except GovqaError as exc:  # a known cause with its fix: one line, shown on the page and in /api/health
@@ -259,82 +235,52 @@ class Service:
             "message": ready_message(stats) if ready else self.progress.message,
         }
 
-    def submit_uploads(self, files: list[tuple[str, bytes]]) -> Job:
-        """Store each ``(client name, content)`` now and index them in the background; the job says how it went.
+    def submit_uploads(self, files: list[tuple[str, bytes]]) -> JobRecord:
+        """Store each ``(client name, content)`` and record the job, then index them in the background.
 
+        The job is on disk before this returns (``web.job_store``): a restart resumes it.
         Raises ``NotReady`` while the index is being built, ``IndexReadOnlyError`` when the
-        index cannot be written. A file refused on arrival (type, size) is a failed result of
-        the job, never an exception.
+        index cannot be written, ``UploadStoreError``/``JobStoreError`` when the data folder
+        cannot. A file refused on arrival (type, size) is a failed file of the job, never an exception.
         """
         self._ready_searcher().index.check_writable()
-        reports: list[UploadReport] = []  # in the order sent
-        stored: list[tuple[UploadReport, StoredUpload]] = []
-        for client_name, data in files:
-            try:
-                upload = self.uploads.store(client_name, data)
-            except UploadError as exc:
-                reports.append(UploadReport(client_name, "failed", str(exc)))
-                continue
-            report = UploadReport(client_name, "pending")
-            reports.append(report)
-            stored.append((report, upload))
-
-        def run(job: Job) -> None:
-            job.results = reports
-            job.done = len(reports) - len(stored)
-            for report, upload in stored:
-                if self.jobs.stopping.is_set():
-                    upload.path.unlink(missing_ok=True)
-                    report.status, report.message = "failed", "the server stopped before this file was indexed"
-                else:
-                    self._index_upload(report, upload)
-                job.done += 1
-            failed = sum(r.status == "failed" for r in reports)
-            job.message = f"{job.total - failed} of {job.total} file(s) indexed"
-
-        return self.jobs.submit([name for name, _ in files], run)
-
-    def add_uploads(self, files: list[tuple[str, bytes]]) -> list[UploadReport]:
-        """``submit_uploads`` and wait for the job: one report per file (refused ones first)."""
-        job = self.submit_uploads(files)
-        job.wait()
-        return list(job.results)
-
-    def _index_upload(self, report: UploadReport, upload: StoredUpload) -> None:
-        searcher = self._ready_searcher()
+        job_id = new_job_id()
+        records = []
         try:
-            results = searcher.index.add_paths(
-                [upload.path], self.config.chunk, progress=False, cancel=self.jobs.stopping.is_set
-            )
-        except GovqaError as exc:  # one bad file must not fail the others
-            log.warning("indexing %s failed: %s", upload.path, exc)
-            results, error = [], exc.public_message
-        except OSError as exc:  # the uploader is told why, never the server's paths
-            log.exception("indexing %s failed", upload.path)
-            results, error = [], f"the server could not index it ({exc.strerror})"
-        except Exception as exc:
-            log.exception("indexing %s failed", upload.path)
-            results, error = [], str(exc)
-        else:
-            error = "; ".join(r.error for r in results if r.error)
-        docs = [DocResult(d.name, d.status, d.chunks) for r in results for d in r.results]
-        report.documents = docs
-        report.notes = [note for r in results for note in r.notes]
-        if not docs and not error and self.jobs.stopping.is_set():
-            error = "the server stopped while this file was being indexed: send it again"
-        if error and not docs:
-            report.status, report.message = "failed", error
-            upload.path.unlink(missing_ok=True)
-            return
-        statuses = {d.status for d in docs}
-        report.status = statuses.pop() if len(statuses) == 1 else "mixed"
-        report.message = error or ", ".join(f"{d.name}: {d.status} ({d.chunks})" for d in docs)
+            for seq, (client_name, data) in enumerate(files):
+                try:
+                    stored = self.uploads.store(client_name, data, job_id)
+                except UploadError as exc:
+                    records.append(FileRecord(seq, client_name, status="failed", message=str(exc)))
+                else:
+                    records.append(FileRecord(seq, client_name, str(stored.path)))
+            return self.jobs.submit(job_id, records)
+        except BaseException:
+            self.uploads.discard(job_id)
+            raise
+
+    def job(self, job_id: str) -> JobRecord:
+        """One upload job with its files and their committed documents; ``UnknownJob`` (404) when there is none."""
+        return self.jobs.get(job_id)
+
+    def job_list(self) -> list[JobRecord]:
+        """Every upload job kept, newest first."""
+        return self.jobs.list()
+
+    def cancel_job(self, job_id: str) -> JobRecord:
+        """Cancel an upload job (see ``Jobs.cancel``): ``UnknownJob`` 404, ``JobEnded`` 409."""
+        return self.jobs.cancel(job_id)
 
     def remove(self, name: str) -> int:
-        """Remove one document by name (and its uploaded file); ``UnknownDocument`` if absent."""
+        """Remove one document by name (and its uploaded file); ``UnknownDocument`` if absent.
+
+        A running upload gives way at its next document: the removal waits for the
+        documents being embedded at most, not for the upload.
+        """
         searcher = self._ready_searcher()
         doc = self.document(name)
-        removed = searcher.index.remove([name])
+        with self.jobs.removal():
+            removed = searcher.index.remove([name])
         if not removed:
             raise UnknownDocument(f"unknown document: {name}")
         source = getattr(doc, "source", "") or ""

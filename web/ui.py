@@ -16,6 +16,7 @@ from ingest.errors import GovqaError
 from qa import Filters, answer_to_json, search_to_json
 from web.cards import esc, render_answer, render_message
 from web.compare_tab import CompareTab
+from web.jobs import SHOWN_DOCUMENTS
 from web.params import question_params
 from web.question_row import question_row
 from web.service import Service, ready_message
@@ -30,6 +31,7 @@ STATUS_LABELS = {
     "failed": "失败",
     "mixed": "部分添加",
     "pending": "处理中",
+    "cancelled": "已取消",
 }
 STAT_LABELS = {
     "documents": "报告数",
@@ -75,6 +77,7 @@ class Page:
     def __init__(self, service: Service):
         self.service = service
         self.access = service.access
+        self._uploading: dict[str, str] = {}  # the page's session → the job its upload waits for (取消)
 
     # -- status & library views ------------------------------------------
     def status_html(self) -> str:
@@ -177,12 +180,31 @@ class Page:
             job = self.service.submit_uploads([(Path(p).name, Path(p).read_bytes()) for p in paths])
         except (GovqaError, OSError) as exc:
             return (render_message(getattr(exc, "page_message", str(exc)), "error"), *self._library_unchanged())
-        while not job.wait(0.5):  # searches go on meanwhile: the job runs in the service's worker
-            progress((job.done, job.total), desc="正在添加到索引", unit="个文件")
-        lines = [_upload_line(r.client_name, r.status, _report_text(r)) for r in job.results]
-        if job.state == "failed":
-            lines.append(_upload_line("", "failed", job.message))
+        session = getattr(request, "session_hash", None) or job.id
+        self._uploading[session] = job.id
+        try:
+            while not job.ended:  # searches go on meanwhile: the job runs in the service's worker
+                progress((job.done, job.total), desc="正在添加到索引", unit="个文件")
+                job = self.service.jobs.wait(job.id, 0.5)
+        finally:
+            self._uploading.pop(session, None)
+        lines = [_upload_line(f.name, f.status, _report_text(f)) for f in job.files]
+        if job.state in ("failed", "cancelled"):
+            lines.append(_upload_line("", job.state, job.message))
         return (_upload_list(lines), *self._library_views())
+
+    def on_cancel(self, key: str, request: gr.Request) -> str:
+        """Cancel this page's running upload: what it committed stays, the rest is not indexed."""
+        if not self.may_write(key, request):
+            return render_message("取消需要有效的 API 密钥或登录。", "error")
+        job_id = self._uploading.get(getattr(request, "session_hash", None) or "")
+        if job_id is None:
+            return render_message("没有正在进行的上传。", "error")
+        try:
+            job = self.service.cancel_job(job_id)
+        except GovqaError as exc:
+            return render_message(exc.page_message, "error")
+        return render_message(f"已取消上传（已处理 {job.done}/{job.total} 个文件，已添加的报告保留）。", "ok")
 
     def on_remove(self, name: str | None, key: str, request: gr.Request) -> tuple[Any, ...]:
         """Remove the chosen report."""
@@ -265,8 +287,11 @@ class Page:
                     key = gr.Textbox(
                         label="API 密钥（上传、移除需要）", type="password", visible=show_key, elem_id="gq-key"
                     )
-                    add = gr.Button("添加到索引", variant="primary", elem_id="gq-add")
+                    with gr.Row(equal_height=True):
+                        add = gr.Button("添加到索引", variant="primary", scale=4, elem_id="gq-add")
+                        cancel = gr.Button("取消", variant="secondary", scale=1, min_width=72, elem_id="gq-cancel")
                     upload_result = gr.HTML(elem_id="gq-upload-result")
+                    cancel_result = gr.HTML(elem_id="gq-cancel-result")
                     stats = gr.HTML(self.stats_html(), elem_id="gq-stats")
                     table = gr.Dataframe(
                         headers=["标题", "名称", "地区", "年份", "段落数", "字数", "添加时间", "OCR置信度"],
@@ -293,6 +318,7 @@ class Page:
                 )
             library = [table, stats, docs, region, year, to_remove, status]
             add.click(self.on_upload, [files, key], [upload_result, *library], concurrency_limit=1, **private)
+            cancel.click(self.on_cancel, [key], cancel_result, concurrency_limit=4, **private)
             remove.click(self.on_remove, [to_remove, key], [remove_result, *library], concurrency_limit=1, **private)
             refresh_outputs = [status, timer, docs, region, year, to_remove, table, stats]
             timer.tick(self.on_refresh, None, refresh_outputs, show_progress="hidden", **private)
@@ -303,7 +329,7 @@ class Page:
 
 
 def _report_text(report: Any) -> str:
-    if report.status == "failed" or not report.documents:
+    if report.status in ("failed", "cancelled") or not report.documents or len(report.documents) > SHOWN_DOCUMENTS:
         return report.message
     done = [f"{d.name}：{STATUS_LABELS.get(d.status, d.status)}，{d.chunks} 个段落" for d in report.documents]
     return "；".join(done + [f"请核对扫描件：{note}" for note in report.notes])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
+import shutil
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ MAX_NAME_CHARS = 80
 # Characters a stored name may keep: letters and digits of any script (CJK too),
 # and a few harmless punctuation marks common in report titles.
 _UNSAFE = re.compile(r"[^\w\-. ()（）《》【】\[\]、，·]+")
+# A job's folder under uploads/ (web.jobs.new_job_id).
+_JOB_ID = re.compile(r"[0-9a-f]{16}")
 _CONTROL = bytes(set(range(32)) - {9, 10, 12, 13, 27} | {127})
 # Scanned pages, by their files' magic numbers (PNG spec 5.2, JPEG's SOI marker, TIFF 6.0 section 2),
 # with the endings each may carry.
@@ -141,7 +144,10 @@ def safe_stem(client_name: str) -> str:
 
 
 class UploadStore:
-    """The folder of uploaded reports: ``<data_dir>/uploads``."""
+    """The folder of uploaded reports: ``<data_dir>/uploads``, one folder per job (``uploads/<job id>/``).
+
+    A file stays only while its job runs: the job's folder is deleted when it ends.
+    """
 
     def __init__(self, data_dir: str | Path, max_upload_mb: int):
         self.root = Path(data_dir).resolve() / "uploads"
@@ -154,16 +160,20 @@ class UploadStore:
                 f"{client_name}: {size / 1048576:.1f} MB is over the {self.max_bytes // 1048576} MB upload limit"
             )
 
-    def store(self, client_name: str, data: bytes) -> StoredUpload:
-        """Check ``data`` and write it under a server-chosen name; ``UploadError`` says why not."""
+    def store(self, client_name: str, data: bytes, job_id: str) -> StoredUpload:
+        """Check ``data`` and write it under a server-chosen name in the job's folder; ``UploadError`` says why not.
+
+        ``UploadStoreError`` when the folder cannot be written.
+        """
         self.check_size(len(data), client_name)
         kind = sniff(data)
         name = safe_stem(client_name) + choose_suffix(client_name, kind)
-        target = (self.root / name).resolve()
-        if target.parent != self.root:  # cannot happen after safe_stem; checked all the same
+        folder = self.root / job_id
+        target = (folder / name).resolve()
+        if target.parent != folder or not _JOB_ID.fullmatch(job_id):  # cannot happen; checked all the same
             raise UploadError("refused file name")
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
             atomic_write(target, lambda temp: Path(temp).write_bytes(data))
         except OSError as exc:  # a read-only or full disk: the server's problem, told without its paths
             raise UploadStoreError(
@@ -171,9 +181,21 @@ class UploadStore:
             ) from None
         return StoredUpload(client_name, target, kind, len(data))
 
+    def discard(self, job_id: str) -> None:
+        """Delete the job's folder and its files (the job has ended, or was never recorded)."""
+        if _JOB_ID.fullmatch(job_id):
+            shutil.rmtree(self.root / job_id, ignore_errors=True)
+
+    def sweep(self, keep: set[str]) -> None:
+        """Delete the job folders of jobs not in ``keep`` (left by a server stopped before it recorded them)."""
+        if self.root.is_dir():
+            for folder in self.root.iterdir():
+                if folder.is_dir() and _JOB_ID.fullmatch(folder.name) and folder.name not in keep:
+                    self.discard(folder.name)
+
     def owns(self, path: str | Path) -> bool:
         """True when ``path`` is a file of this store (safe to delete on removal)."""
         try:
-            return Path(path).resolve().parent == self.root
+            return Path(path).resolve().is_relative_to(self.root)
         except OSError:
             return False

@@ -111,12 +111,26 @@ def test_safe_stem_is_one_harmless_component(name: str, expected: str | None) ->
         assert stem == expected
 
 
-def test_store_writes_only_under_uploads(tmp_path) -> None:
+def test_store_writes_only_under_the_jobs_folder(tmp_path) -> None:
     store = UploadStore(tmp_path / "data", max_upload_mb=1)
-    stored = store.store("../../../evil.txt", "内容".encode())
-    assert stored.path.parent == (tmp_path / "data" / "uploads").resolve()
+    job = "0123456789abcdef"
+    stored = store.store("../../../evil.txt", "内容".encode(), job)
+    assert stored.path.parent == (tmp_path / "data" / "uploads" / job).resolve()
     assert stored.path.name == "evil.txt" and stored.path.read_text(encoding="utf-8") == "内容"
     assert store.owns(stored.path) and not store.owns(tmp_path / "evil.txt")
-    assert not list((tmp_path / "data" / "uploads").glob(".part-*"))
+    assert not list((tmp_path / "data" / "uploads").rglob(".*.tmp"))
     with pytest.raises(UploadTooLarge):
-        store.store("big.txt", b"a" * (1024 * 1024 + 1))
+        store.store("big.txt", b"a" * (1024 * 1024 + 1), job)
+    with pytest.raises(UploadError):
+        store.store("r.txt", "内容".encode(), "../../etc")  # a job folder is 16 hex digits, nothing else
+
+
+def test_a_jobs_folder_goes_with_the_job_and_orphans_are_swept(tmp_path) -> None:
+    store = UploadStore(tmp_path / "data", max_upload_mb=1)
+    kept, ended, orphan = "a" * 16, "b" * 16, "c" * 16
+    for job in (kept, ended, orphan):
+        store.store("报告.txt", "内容".encode(), job)
+    (store.root / "旧报告.txt").write_text("an upload of an older version, a document's source", encoding="utf-8")
+    store.discard(ended)
+    store.sweep(keep={kept})
+    assert sorted(p.name for p in store.root.iterdir()) == sorted([kept, "旧报告.txt"])
