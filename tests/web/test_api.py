@@ -137,6 +137,31 @@ def test_oversize_upload_is_413(make_client) -> None:
     assert response.status_code == 413 and "limit" in response.json()["error"]
 
 
+def test_uploads_over_an_ingest_limit_are_413_before_any_job(make_client, tmp_path) -> None:
+    """Issue 25's 300,000-row CSV (once ~20 hours of indexing) and 2,000-page scan (an hour of OCR): refused at once."""
+    from fpdf import FPDF
+    from PIL import Image
+
+    rows = "title,full_text\n" + "通知,各有关单位要认真落实各项工作要求。\n" * 300_000  # 17 MB
+    Image.new("L", (8, 8), 255).save(tmp_path / "dot.png")
+    pdf = FPDF(unit="pt", format="A4")
+    for _ in range(2_000):
+        pdf.add_page()
+        pdf.image(str(tmp_path / "dot.png"), 0, 0, 100, 100)
+    client = make_client(data_dir=str(tmp_path / "data"))
+    for name, data, found in (
+        ("rows.csv", rows.encode(), "rows.csv: more than 10,000 rows (each row is a document); the limit is 10,000"),
+        ("scan.pdf", bytes(pdf.output()), "scan.pdf: 2,000 pages; the limit is 1,000 ([ingest] max_pages)"),
+    ):
+        good = ("good.txt", "示范市政府工作报告\n\n新建口袋公园30个。".encode(), "text/plain")
+        started = time.perf_counter()
+        response = client.post("/api/documents", files=[("files", good), ("files", (name, data, "text/csv"))])
+        assert time.perf_counter() - started < 5
+        assert response.status_code == 413, response.text
+        assert response.json()["error"].startswith(found) and "raise the limit" in response.json()["error"]
+    assert not (tmp_path / "data" / "uploads").exists()  # nothing stored, no job queued
+
+
 def test_no_cdn_docs_pages(client) -> None:
     for path in ("/docs", "/redoc", "/openapi.json"):
         assert client.get(path).status_code == 404
