@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from web.auth import make_hash
 
@@ -266,6 +267,25 @@ def test_login_guards_page_widget_and_writes(make_client, tmp_path) -> None:
     client.get("/logout")
     assert client.get("/api/search", params={"q": "大运会"}).status_code == 401
     assert client.get("/api/search", params={"q": "大运会"}, headers=widget).status_code == 401  # ended with it
+
+
+def test_a_session_cookie_copied_before_logout_is_refused_after_it(make_client, tmp_path) -> None:
+    from web.login import COOKIE
+
+    users = tmp_path / "users.toml"
+    users.write_text(f'[users]\nalice = "{make_hash("pw-alice")}"\n', encoding="utf-8")
+    client = make_client(users_file=str(users))
+    assert client.post("/login", data={"username": "alice", "password": "pw-alice"}).status_code == 200
+    copied = {COOKIE: client.cookies[COOKIE]}
+    thief = TestClient(client.app, cookies=copied)
+    assert thief.get("/api/documents").status_code == 200
+    client.get("/logout")
+    files = [("files", ("stolen.txt", "不应入库的内容。".encode(), "text/plain"))]
+    assert thief.get("/api/documents").status_code == 401
+    assert thief.get("/api/search", params={"q": "大运会"}).status_code == 401
+    assert thief.post("/api/documents", files=files).status_code == 401
+    assert thief.get("/", follow_redirects=False).status_code == 303  # the page sends it to the login form
+    assert thief.get("/widget").status_code == 401
 
 
 def test_failed_logins_are_throttled(make_client, tmp_path) -> None:
