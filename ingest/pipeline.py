@@ -96,7 +96,7 @@ def load_file(
 
     The file is first checked against ``limits`` (``check_limits``), and its characters are
     counted as its documents come: ``LimitError`` once they pass ``max_chars``, before the
-    rest is read or any is built.
+    rest is read or built.
     """
     limits = limits or IngestConfig()
     loader = loader_for(path, ocr, limits)

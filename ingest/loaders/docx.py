@@ -73,7 +73,7 @@ def _measure_parts(path: Path, limits: IngestConfig) -> None:
                         size += len(block)
                         if total + size > limit:
                             raise _over_inflated(f"more than {limits.max_inflated_mb:,} MB", limits)
-            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as exc:  # RuntimeError: an encrypted part
                 raise IngestError(f"corrupt .docx: part {part.filename}: {_reason(exc)}") from None
             if size != part.file_size:
                 raise IngestError(

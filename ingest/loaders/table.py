@@ -116,6 +116,10 @@ def _raise_field_limit() -> None:
             limit //= 2
 
 
+def _too_many_rows(limit: int) -> LimitError:
+    return LimitError(f"more than {limit:,} rows (each row is a document)", "max_rows", limit)
+
+
 def _delimiter(name: str, header: str) -> str:
     """A tab for ``.tsv`` files and for a header line with tabs and no commas, else a comma."""
     return "\t" if Path(name).suffix.lower() == ".tsv" or "," not in header and "\t" in header else ","
@@ -152,7 +156,7 @@ class _ExportLoader(Loader):
         finally:
             text.detach()  # the caller's stream stays open
         if rows - self.header_rows > limit:
-            raise LimitError(f"more than {limit:,} rows (each row is a document)", "max_rows", limit)
+            raise _too_many_rows(limit)
 
     @abstractmethod
     def _rows(self, handle: TextIO, name: str) -> Iterable[Any]:
@@ -170,7 +174,7 @@ class _ExportLoader(Loader):
         limit = self.limits.max_rows
         for number, record in enumerate(chain(sample, records), start=1):
             if number > limit:  # the same limit as check, for a caller that did not check first
-                raise LimitError(f"more than {limit:,} rows (each row is a document)", "max_rows", limit)
+                raise _too_many_rows(limit)
             yield rows.document(record, number)
 
 
