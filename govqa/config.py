@@ -23,7 +23,7 @@ from typing import Any, Literal, get_type_hints
 
 from index.settings import IndexConfig, ModelConfig
 from ingest.errors import ConfigError
-from ingest.settings import ChunkConfig, OcrConfig
+from ingest.settings import ChunkConfig, IngestConfig, OcrConfig
 from qa.settings import SearchConfig
 from web.settings import AppConfig
 
@@ -33,6 +33,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "IndexConfig",
+    "IngestConfig",
     "ModelConfig",
     "OcrConfig",
     "SearchConfig",
@@ -46,6 +47,7 @@ class Config:
 
     chunk: ChunkConfig = field(default_factory=ChunkConfig)
     ocr: OcrConfig = field(default_factory=OcrConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     search: SearchConfig = field(default_factory=SearchConfig)

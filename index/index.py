@@ -210,7 +210,7 @@ class Index:
         owners: list[PathReport] = []
 
         def documents() -> Iterator[tuple[Document, list[Chunk]]]:
-            for result in ingest_paths(paths, chunk_config or self.config.chunk, self.config.ocr):
+            for result in ingest_paths(paths, chunk_config or self.config.chunk, self.config.ocr, self.config.ingest):
                 report = PathReport(
                     result.path, result.status, error=result.error, row_errors=result.row_errors, notes=result.notes
                 )

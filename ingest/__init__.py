@@ -23,6 +23,7 @@ _HOME = {
     "RawDocument": "ingest.document",
     "Section": "ingest.document",
     "FileResult": "ingest.pipeline",
+    "check_limits": "ingest.pipeline",
     "ingest_paths": "ingest.pipeline",
     "iter_files": "ingest.pipeline",
     "load_file": "ingest.pipeline",
@@ -37,6 +38,7 @@ __all__ = [
     "Line",
     "RawDocument",
     "Section",
+    "check_limits",
     "chunk_document",
     "ingest_paths",
     "iter_files",
@@ -46,7 +48,7 @@ __all__ = [
 if TYPE_CHECKING:
     from ingest.chunk import chunk_document
     from ingest.document import INGEST_VERSION, Chunk, Document, IngestError, Line, RawDocument, Section
-    from ingest.pipeline import FileResult, ingest_paths, iter_files, load_file
+    from ingest.pipeline import FileResult, check_limits, ingest_paths, iter_files, load_file
 
 
 def __getattr__(name: str):

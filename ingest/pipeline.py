@@ -6,13 +6,15 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from ingest.build import build_document
 from ingest.chunk import chunk_document
 from ingest.document import Chunk, Document, IngestError
+from ingest.errors import LimitError
 from ingest.loaders import loader_for, supported_suffixes
 from ingest.loaders.scan import scan_notes
-from ingest.settings import ChunkConfig, OcrConfig
+from ingest.settings import ChunkConfig, IngestConfig, OcrConfig
 
 # A folder's notes about itself, not reports.
 _FOLDER_NOTES = {"README", "LICENSE", "CHANGELOG"}
@@ -77,13 +79,37 @@ def _walk(folder: Path, seen_dirs: set[str]) -> Iterator[tuple[Path, str]]:
             yield entry, "broken symlink"
 
 
-def load_file(path: Path, ocr: OcrConfig | None = None) -> tuple[list[Document], list[str]]:
-    """The documents in one file and the reasons for any bad rows; ``IngestError`` if none load."""
-    loader = loader_for(path, ocr)
+def check_limits(name: str, source: BinaryIO, limits: IngestConfig) -> None:
+    """Refuse a file named ``name`` whose bytes are ``source`` when it is over an ``[ingest]`` limit.
+
+    Only what is cheap to measure is measured (pages, rows, a zip's directory, a text's characters;
+    at most a second for 60 MB): ``LimitError`` says which limit, or ``IngestError`` for a file
+    that is plainly not of its format (an unsupported name, a .docx part compressed as Word never does).
+    """
+    loader_for(Path(name), limits=limits).check(source, name)
+
+
+def load_file(
+    path: Path, ocr: OcrConfig | None = None, limits: IngestConfig | None = None
+) -> tuple[list[Document], list[str]]:
+    """The documents in one file and the reasons for any bad rows; ``IngestError`` if none load.
+
+    The file is first checked against ``limits`` (``check_limits``), and its characters are
+    counted as its documents come: ``LimitError`` once they pass ``max_chars``, before the
+    rest is read or built.
+    """
+    limits = limits or IngestConfig()
+    loader = loader_for(path, ocr, limits)
     documents: list[Document] = []
     row_errors: list[str] = []
+    chars = 0
     try:
+        with path.open("rb") as handle:
+            loader.check(handle, path.name)
         for raw in loader.load(path):
+            chars += sum(len(line.text) for line in raw.lines)
+            if chars > limits.max_chars:
+                raise LimitError(f"more than {limits.max_chars:,} characters", "max_chars", limits.max_chars)
             try:
                 documents.append(build_document(raw))
             except IngestError as exc:
@@ -102,9 +128,13 @@ def load_file(path: Path, ocr: OcrConfig | None = None) -> tuple[list[Document],
 
 
 def ingest_paths(
-    paths: Iterable[str | os.PathLike], config: ChunkConfig, ocr: OcrConfig | None = None
+    paths: Iterable[str | os.PathLike],
+    config: ChunkConfig,
+    ocr: OcrConfig | None = None,
+    limits: IngestConfig | None = None,
 ) -> Iterator[FileResult]:
-    """Load, clean and chunk every file under ``paths`` (scans read as ``ocr`` says): one result per file, in order."""
+    """Load, clean and chunk every file under ``paths`` (scans read as ``ocr`` says, each file within
+    ``limits``): one result per file, in order; a file over a limit fails alone, with its one-line reason."""
     for path, problem in iter_files(paths):
         if problem == "skip":
             yield FileResult(path, "skipped", error=f"unsupported file type {path.suffix or '(none)'!r}")
@@ -113,7 +143,7 @@ def ingest_paths(
             yield FileResult(path, "failed", error=problem)
             continue
         try:
-            documents, row_errors = load_file(path, ocr)
+            documents, row_errors = load_file(path, ocr, limits)
         except IngestError as exc:
             yield FileResult(path, "failed", error=str(exc))
             continue

@@ -205,6 +205,8 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
             if len(data) > service.uploads.max_bytes:
                 raise ApiError(413, f"{name}: over the {service.uploads.max_bytes // 1048576} MB upload limit")
             files.append((name, data))
+        for name, data in files:  # 413 now for a file over an [ingest] limit, rather than a job that fails later
+            await run_in_threadpool(service.uploads.check_limits, name, data)
         job = await run_in_threadpool(service.submit_uploads, files)
         return JSONResponse(job.to_json(), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
 

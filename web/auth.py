@@ -7,6 +7,11 @@
 * Widget token: ``/widget`` is a page of this server, so it carries a
   short-lived, search-only token signed by the server; whoever may open the
   widget may search through it, nothing more.
+* Logout ends a session on the server: its id goes on a revocation list that
+  every session check reads, so a copy of the cookie is refused from then on.
+  The list lives as long as the signing secret (the server's process: a
+  restart ends every session anyway), and an entry only until its session
+  would have expired.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 import time
 import tomllib
 from collections.abc import Mapping
@@ -129,7 +135,9 @@ class Access:
     users: dict[str, str] = field(default_factory=dict)
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     token_ttl: float = 12 * 3600
-    revoked: set[str] = field(default_factory=set)  # sessions ended by logout (their ids)
+    # Sessions ended by logout: session id -> when the session would have expired (epoch seconds).
+    revoked: dict[str, int] = field(default_factory=dict)
+    _revoking: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def login_required(self) -> bool:
@@ -162,7 +170,7 @@ class Access:
         expires = int((now or time.time()) + self.token_ttl)
         session_id = ""
         if session:
-            session_id = session.rsplit(".", 1)[-1][:16]
+            session_id = _session_id(session)
             expires = min(expires, int(session.split(".")[1]) if session.count(".") == 2 else expires)
         body = f"{expires}.{session_id}"
         return f"{body}.{self._sign(body)}"
@@ -175,10 +183,20 @@ class Access:
             return False
         return int(expires) >= (now or time.time()) and session_id not in self.revoked
 
-    def revoke(self, session: str) -> None:
-        """End a login session: its widget tokens stop working (the cookie itself is deleted by /logout)."""
-        if session.count(".") == 2:
-            self.revoked.add(session.rsplit(".", 1)[-1][:16])
+    def revoke(self, session: str, now: float | None = None) -> None:
+        """End a login session on the server (logout): ``session_user`` and its widget tokens refuse it from now on.
+
+        Only a session this server signed and that has not expired is recorded (a forged cookie
+        cannot grow the list); expired entries are dropped as new ones come.
+        """
+        parts = self._session_parts(session)
+        now = now or time.time()
+        if parts is None or parts[1] < now:
+            return
+        with self._revoking:
+            live = {sid: expires for sid, expires in self.revoked.items() if expires >= now}
+            live[_session_id(session)] = parts[1]
+            self.revoked = live
 
     def session_token(self, user: str, now: float | None = None) -> str:
         """The login cookie's value for ``user``: name, expiry and signature, valid for ``token_ttl`` seconds."""
@@ -187,19 +205,31 @@ class Access:
         return f"{name}.{expires}.{self._sign(f'session:{name}.{expires}')}"
 
     def session_user(self, token: str, now: float | None = None) -> str | None:
-        """The user a ``session_token`` of this server names, or None (forged, expired, unknown user)."""
+        """The user a ``session_token`` of this server names, or None (forged, expired, logged out, unknown user)."""
+        parts = self._session_parts(token)
+        if parts is None or parts[1] < (now or time.time()) or _session_id(token) in self.revoked:
+            return None
+        try:
+            user = _unb64(parts[0]).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return user if user in self.users else None
+
+    def _session_parts(self, token: str) -> tuple[str, int] | None:
+        """The encoded user name and expiry of a session token this server signed, or None."""
         name, _, rest = token.partition(".")
         expires, _, signature = rest.partition(".")
         if not expires.isdigit() or not hmac.compare_digest(signature, self._sign(f"session:{name}.{expires}")):
             return None
-        try:
-            user = _unb64(name).decode()
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return user if int(expires) >= (now or time.time()) and user in self.users else None
+        return name, int(expires)
 
     def _sign(self, text: str) -> str:
         return _b64(hmac.new(self.secret, f"widget:{text}".encode(), hashlib.sha256).digest())[:32]
+
+
+def _session_id(session: str) -> str:
+    """A session's id: the start of its signature (unique per user and expiry, and not the whole secret token)."""
+    return session.rsplit(".", 1)[-1][:16]
 
 
 @dataclass

@@ -276,5 +276,5 @@ def serve(
         access_log=False,
         log_level="info",
         timeout_graceful_shutdown=5,
-        **connection_settings(config.app.header_timeout_s),
+        **connection_settings(config.app),
     )

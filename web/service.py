@@ -70,7 +70,7 @@ class Service:
         self.index_dir = Path(index_dir or config.index.path)
         self.corpus_dir = Path(corpus_dir or config.app.corpus_dir)
         self.access = access or load_access(config.app.api_key, config.app.users_file)
-        self.uploads = UploadStore(config.app.data_dir, config.app.max_upload_mb)
+        self.uploads = UploadStore(config.app.data_dir, config.app.max_upload_mb, config.ingest)
         self.progress = Progress()
         self._searcher: Any = searcher  # an open qa.Searcher to share (tests, embedding apps)
         if searcher is not None:

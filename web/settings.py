@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 
@@ -28,3 +29,16 @@ class AppConfig:
     body_timeout_s: float = field(default=10.0, metadata={"min": 0.1, "max": 600.0})
     # Every request's headers must arrive within this after the connection opens (or after the last response).
     header_timeout_s: float = field(default=10.0, metadata={"min": 0.1, "max": 600.0})
+    # Addresses (or networks, "10.0.0.0/8") of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto
+    # are believed; empty: none, so every client is its connection's own address (the login throttle's key).
+    trusted_proxies: tuple[str, ...] = ()
+
+    def check(self) -> None:
+        """``ValueError`` naming the entry when ``trusted_proxies`` holds something not an IP address or network."""
+        for entry in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {entry!r} is not an IP address or network (such as 10.0.0.5 or 10.0.0.0/8)"
+                ) from None

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.files import atomic_write
-from ingest.errors import GovqaError
+from ingest.errors import GovqaError, IngestError, LimitError
 from ingest.loaders import supported_suffixes
+from ingest.pipeline import check_limits
+from ingest.settings import IngestConfig
 
 # The loaders own the list of file types, so the upload form takes what `govqa ingest` takes.
 SUFFIXES = supported_suffixes()
@@ -46,7 +48,7 @@ class UploadError(GovqaError):
 
 
 class UploadTooLarge(UploadError):
-    """An upload over ``max_upload_mb`` (the API answers 413)."""
+    """An upload over ``max_upload_mb`` or an ``[ingest]`` limit (the API answers 413)."""
 
     status = 413
 
@@ -96,10 +98,7 @@ def _sniff_zip(data: bytes) -> str:
         raise UploadError("a damaged ZIP archive, not a DOCX file") from None
     if not any(info.filename == "word/document.xml" for info in infos):
         raise UploadError("a ZIP archive without word/document.xml: not a DOCX file")
-    # Refuse archives that would inflate absurdly when the loader opens them.
-    if sum(info.file_size for info in infos) > max(200 * len(data), 64 << 20):
-        raise UploadError("the DOCX archive inflates too much (zip bomb?)")
-    return "docx"
+    return "docx"  # how far it may inflate is [ingest] max_inflated_mb's (UploadStore.check_limits)
 
 
 def _decode(data: bytes) -> str | None:
@@ -146,12 +145,14 @@ def safe_stem(client_name: str) -> str:
 class UploadStore:
     """The folder of uploaded reports: ``<data_dir>/uploads``, one folder per job (``uploads/<job id>/``).
 
-    A file stays only while its job runs: the job's folder is deleted when it ends.
+    Nothing over a size or ``[ingest]`` limit is stored. A file stays only while
+    its job runs: the job's folder is deleted when it ends.
     """
 
-    def __init__(self, data_dir: str | Path, max_upload_mb: int):
+    def __init__(self, data_dir: str | Path, max_upload_mb: int, limits: IngestConfig | None = None):
         self.root = Path(data_dir).resolve() / "uploads"
         self.max_bytes = max_upload_mb * 1024 * 1024
+        self.limits = limits or IngestConfig()
 
     def check_size(self, size: int, client_name: str) -> None:
         """``UploadTooLarge`` for a file over the limit."""
@@ -160,14 +161,37 @@ class UploadStore:
                 f"{client_name}: {size / 1048576:.1f} MB is over the {self.max_bytes // 1048576} MB upload limit"
             )
 
-    def store(self, client_name: str, data: bytes, job_id: str) -> StoredUpload:
-        """Check ``data`` and write it under a server-chosen name in the job's folder; ``UploadError`` says why not.
+    def check_limits(self, client_name: str, data: bytes) -> None:
+        """``UploadTooLarge`` naming the file, the limit and its setting when ``data`` is over an ``[ingest]`` limit.
 
-        ``UploadStoreError`` when the folder cannot be written.
+        Pages, rows, a .docx's inflated size and a text's characters are measured from the bytes
+        (``ingest.check_limits``: at most a second for 50 MB), before anything is stored or
+        queued, so the API can answer 413 instead of 202. A file of a refused type passes:
+        ``store`` says why it is refused.
         """
+        try:
+            suffix = choose_suffix(client_name, sniff(data))
+        except UploadError:
+            return
+        self._check(client_name, suffix, data)
+
+    def _check(self, client_name: str, suffix: str, data: bytes) -> None:
+        try:
+            check_limits(f"upload{suffix}", io.BytesIO(data), self.limits)
+        except LimitError as exc:
+            raise UploadTooLarge(f"{client_name}: {exc}") from None
+        except IngestError as exc:  # plainly not of its format (a .docx part compressed as Word never does)
+            raise UploadError(str(exc)) from None
+
+    def store(self, client_name: str, data: bytes, job_id: str) -> StoredUpload:
+        """Check ``data`` (size, type, ``[ingest]`` limits) and write it under a server-chosen name in the job's
+        folder; ``UploadError`` (``UploadTooLarge`` over a limit) says why not, ``UploadStoreError`` when the
+        folder cannot be written."""
         self.check_size(len(data), client_name)
         kind = sniff(data)
-        name = safe_stem(client_name) + choose_suffix(client_name, kind)
+        suffix = choose_suffix(client_name, kind)
+        self._check(client_name, suffix, data)
+        name = safe_stem(client_name) + suffix
         folder = self.root / job_id
         target = (folder / name).resolve()
         if target.parent != folder or not _JOB_ID.fullmatch(job_id):  # cannot happen; checked all the same

@@ -37,7 +37,7 @@ def ingest(
         raise typer.Exit(add_paths(paths, index_dir, config))
     from ingest import ingest_paths  # the loaders and the splitter: only when reading files
 
-    results = list(ingest_paths(paths, config.chunk, config.ocr))
+    results = list(ingest_paths(paths, config.chunk, config.ocr, config.ingest))
     if as_json:
         json.dump(dry_run_json(results), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")

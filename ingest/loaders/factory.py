@@ -12,7 +12,7 @@ from ingest.loaders.image import ImageLoader
 from ingest.loaders.pdf import PdfLoader
 from ingest.loaders.table import CsvLoader, JsonlLoader
 from ingest.loaders.text import TextLoader
-from ingest.settings import OcrConfig
+from ingest.settings import IngestConfig, OcrConfig
 
 LOADERS: tuple[type[Loader], ...] = (TextLoader, PdfLoader, DocxLoader, HtmlLoader, CsvLoader, JsonlLoader, ImageLoader)
 
@@ -22,10 +22,11 @@ def supported_suffixes() -> tuple[str, ...]:
     return tuple(s for loader in LOADERS for s in loader.suffixes)
 
 
-def loader_for(path: Path, ocr: OcrConfig | None = None) -> Loader:
-    """The loader for ``path`` (reading scans as ``ocr`` says), or ``IngestError`` naming the supported formats."""
+def loader_for(path: Path, ocr: OcrConfig | None = None, limits: IngestConfig | None = None) -> Loader:
+    """The loader for ``path`` (scans read as ``ocr`` says, work bounded by ``limits``), or ``IngestError``
+    naming the supported formats."""
     suffix = path.suffix.lower()
     for loader in LOADERS:
         if suffix in loader.suffixes:
-            return loader(ocr=ocr)
+            return loader(ocr=ocr, limits=limits)
     raise IngestError(f"unsupported file type {suffix or '(none)'!r}; supported: {' '.join(supported_suffixes())}")

@@ -11,11 +11,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
 from ingest.document import RawDocument
-from ingest.errors import IngestError
+from ingest.errors import IngestError, LimitError
 from ingest.loaders.base import Loader
 from ingest.loaders.layout import document_lines
 from ingest.loaders.scan import read_scans
@@ -26,11 +27,29 @@ class ImageLoader(Loader):
 
     suffixes = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
+    def check(self, source: BinaryIO, name: str) -> None:
+        """``LimitError`` for more pages (TIFF frames) than ``[ingest] max_pages`` or ``max_ocr_pages``,
+        counted from the frames' headers (no pixel decoded)."""
+        try:
+            with _open(source) as image:
+                count = getattr(image, "n_frames", 1)
+        except (IngestError, OSError, ValueError, EOFError, SyntaxError):
+            return  # load says why
+        self._check_pages(count)
+
+    def _check_pages(self, count: int) -> None:
+        limits = self.limits
+        if count > limits.max_pages:
+            raise LimitError(f"{count:,} pages", "max_pages", limits.max_pages)
+        if count > limits.max_ocr_pages:  # every page of an image is read by OCR
+            raise LimitError(f"{count:,} pages, each read by OCR", "max_ocr_pages", limits.max_ocr_pages)
+
     def load(self, path: Path) -> Iterator[RawDocument]:
         if path.stat().st_size == 0:
             raise IngestError("empty file")
         with _open(path) as image:
             count = getattr(image, "n_frames", 1)
+            self._check_pages(count)
             placed, meta = read_scans(self._frames(image, count), count, self.ocr)
         lines, title = document_lines([placed[n] for n in range(1, count + 1)])
         if not lines:
@@ -55,13 +74,13 @@ class ImageLoader(Loader):
             yield number, frame
 
 
-def _open(path: Path) -> Image.Image:
+def _open(source: Path | BinaryIO) -> Image.Image:
     """The image, its header read (pixels not yet decoded); ``IngestError`` for a file Pillow cannot read."""
     try:
         with warnings.catch_warnings():
             # Our own limit ([ocr] max_pixels) is checked per frame; Pillow's warning would only repeat it.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return Image.open(path)
+            return Image.open(source)
     except Image.DecompressionBombError as exc:
         raise IngestError(f"image too large: {_reason(exc)}") from None
     except UnidentifiedImageError:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTFigure, LTImage, LTTextBox, LTTextLine
@@ -23,6 +25,7 @@ from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
 from ingest import ocr
 from ingest.document import IngestError, Line, RawDocument
+from ingest.errors import LimitError
 from ingest.loaders.base import Loader
 from ingest.loaders.layout import document_lines
 from ingest.loaders.pdf_render import render_pages
@@ -35,6 +38,21 @@ from ingest.loaders.scan import read_scans
 # line, and blocks one line high are then ordered across columns. docs/ingest.md has the figures.
 # ``all_texts`` lays out text drawn inside form XObjects (figures) too, as pypdf read it.
 LAYOUT = LAParams(line_margin=1.5, all_texts=True)
+# pypdf and pdfminer both document that broken files may raise exceptions beyond their own.
+_BROKEN = (
+    PyPdfError,
+    PDFException,
+    PSException,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    AssertionError,
+    RecursionError,
+    ZeroDivisionError,
+    zlib.error,
+)
 
 
 def _reason(exc: BaseException) -> str:
@@ -57,9 +75,21 @@ def _check_file(path: Path) -> bool:
     return b"%%EOF" in tail
 
 
-def _open(path: Path) -> PdfReader:
-    """A reader for ``path``, decrypted with the empty password when the PDF is encrypted."""
-    reader = PdfReader(path, strict=False)
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs every recoverable flaw (at WARNING) while it carries on; our verdict is the exception or the text."""
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _open(source: Path | BinaryIO) -> PdfReader:
+    """A reader for ``source``, decrypted with the empty password when the PDF is encrypted."""
+    reader = PdfReader(source, strict=False)
     if reader.is_encrypted:
         try:
             unlocked = reader.decrypt("")
@@ -82,21 +112,28 @@ class PdfLoader(Loader):
 
     suffixes = (".pdf",)
 
+    def check(self, source: BinaryIO, name: str) -> None:
+        """``LimitError`` for more than ``[ingest] max_pages`` pages, counted from the page tree (0.15 s for 2,000)."""
+        try:
+            with _quiet_pypdf():
+                pages = len(_open(source).pages)
+        except (IngestError, *_BROKEN):
+            return  # load says why
+        self._check_pages(pages)
+
+    def _check_pages(self, pages: int) -> None:
+        if pages > self.limits.max_pages:
+            raise LimitError(f"{pages:,} pages", "max_pages", self.limits.max_pages)
+
     def load(self, path: Path) -> Iterator[RawDocument]:
         complete = _check_file(path)
-        # pypdf logs every recoverable flaw (at WARNING) while it carries on; our
-        # verdict is the exception or the text, so keep its log quiet meanwhile.
-        pypdf_log = logging.getLogger("pypdf")
-        level = pypdf_log.level
-        pypdf_log.setLevel(logging.ERROR)
         try:
-            lines, meta = self._read(path)
+            with _quiet_pypdf():
+                lines, meta = self._read(path)
         except IngestError as exc:
             if not complete and str(exc).startswith("corrupt PDF"):
                 raise IngestError(f"{exc} (file looks truncated: no %%EOF marker)") from None
             raise
-        finally:
-            pypdf_log.setLevel(level)
         if not any(line.text.strip() for line in lines):
             raise IngestError(
                 "no text recognised on the scanned pages (blank images?)"
@@ -109,10 +146,12 @@ class PdfLoader(Loader):
         page_number = 0
         try:
             reader = _open(path)
+            self._check_pages(len(reader.pages))
             info = reader.metadata
             title = str(info.title or "").strip() if info else ""
             pages, scanned = [], []
             for page_number, layout in enumerate(extract_pages(path, password="", laparams=LAYOUT), start=1):
+                self._check_pages(page_number)  # pdfminer may find pages pypdf's page tree did not
                 pages.append(_placed_lines(layout))
                 if _is_scan(layout, pages[-1], self.ocr.min_text_chars):
                     scanned.append(page_number)
@@ -121,21 +160,7 @@ class PdfLoader(Loader):
             raise
         except FileNotDecryptedError:
             raise IngestError("encrypted PDF, needs the password") from None
-        except (
-            PyPdfError,
-            PDFException,
-            PSException,
-            ValueError,
-            KeyError,
-            TypeError,
-            AttributeError,
-            IndexError,
-            AssertionError,
-            RecursionError,
-            ZeroDivisionError,
-            zlib.error,
-        ) as exc:
-            # pypdf and pdfminer both document that broken files may raise exceptions beyond their own.
+        except _BROKEN as exc:
             where = f"page {page_number}: " if page_number else ""
             raise IngestError(f"corrupt PDF: {where}{_reason(exc)}") from None
         meta: dict[str, str] = {}
@@ -143,6 +168,8 @@ class PdfLoader(Loader):
             # Without the ocr extra, a page with a picture and a little text (a cover with an emblem
             # and the title) keeps its text layer; a page with no text at all cannot be read.
             scanned = []
+        if len(scanned) > self.limits.max_ocr_pages:  # decided before the first page is rendered
+            raise LimitError(f"{len(scanned):,} scanned pages", "max_ocr_pages", self.limits.max_ocr_pages)
         if scanned:
             images = render_pages(path, scanned, self.ocr.dpi, self.ocr.max_pixels)
             read, meta = read_scans(images, len(scanned), self.ocr)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ingest.document import IngestError, Line, RawDocument
+from ingest.errors import LimitError
 from ingest.loaders.base import Loader
 
 BLOCK = 1 << 16
@@ -117,14 +118,39 @@ def markdown_lines(lines: Iterable[str]) -> Iterator[Line]:
             yield Line(text)
 
 
+def counted(texts: Iterable[str], limit: int) -> Iterator[str]:
+    """``texts`` passed on; ``LimitError`` (``[ingest] max_chars``) once they hold more than ``limit`` characters."""
+    total = 0
+    for text in texts:
+        total += len(text)
+        if total > limit:
+            raise LimitError(f"more than {limit:,} characters", "max_chars", limit)
+        yield text
+
+
 class TextLoader(Loader):
     """Reads ``.txt`` and markdown files in UTF-8 (with or without BOM), UTF-16 with BOM or GB18030.
 
     The file is read in blocks and decoded incrementally, so only the resulting
-    lines are held in memory; the detected codec goes to ``meta["encoding"]``.
+    lines are held in memory, and reading stops once they pass ``[ingest]
+    max_chars``; the detected codec goes to ``meta["encoding"]``.
     """
 
     suffixes = (".txt", ".md", ".markdown")
+
+    def check(self, source: BinaryIO, name: str) -> None:
+        """``LimitError`` for more than ``[ingest] max_chars`` characters, counted while decoding (nothing kept)."""
+        first = source.read(BLOCK)
+        encoding = bom_encoding(first)
+        if encoding is None and looks_binary(first):
+            return  # load says why
+        try:
+            for _ in counted(self._decoded(source, first, _StreamDecoder(encoding)), self.limits.max_chars):
+                pass
+        except LimitError:
+            raise
+        except IngestError:
+            return
 
     def load(self, path: Path) -> Iterator[RawDocument]:
         with path.open("rb") as handle:
@@ -133,7 +159,7 @@ class TextLoader(Loader):
             if encoding is None and looks_binary(first):
                 raise IngestError("binary file, not text")
             decoder = _StreamDecoder(encoding)
-            texts = self._decoded(handle, first, decoder)
+            texts = counted(self._decoded(handle, first, decoder), self.limits.max_chars)
             raw = split_lines(texts)
             is_md = path.suffix.lower() in (".md", ".markdown")
             lines = list(markdown_lines(raw) if is_md else (Line(t) for t in raw))

@@ -33,9 +33,20 @@ def test_ocr_settings_reach_the_loaders(tmp_path):
     assert (cfg.ocr.dpi, cfg.ocr.workers) == (300, 1)
 
 
+def test_ingest_limits_reach_the_loaders(tmp_path):
+    from ingest.loaders import loader_for
+
+    path = tmp_path / "govqa.toml"
+    path.write_text("[ingest]\nmax_rows = 50000\nmax_inflated_mb = 64\n", encoding="utf-8")
+    cfg = load_config(path)
+    assert loader_for(tmp_path / "rows.csv", limits=cfg.ingest).limits.max_rows == 50_000
+    assert cfg.ingest.max_inflated_mb == 64 and cfg.ingest.max_pages == 1_000
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
+        ("[ingest]\nmax_rows = 0\n", "[ingest]: max_rows must be at least 1, got 0"),
         ('[search]\nfusion = "max"\n', "fusion must be one of 'convex', 'rrf', got 'max'"),
         ('[search]\nrrf_k = "ten"\n', "rrf_k must be int"),
         ("[search]\nspeed = 1\n", "unknown setting(s) speed"),

@@ -103,6 +103,23 @@ def test_index_add_of_a_deeply_nested_page_adds_it_and_the_next_file(tmp_path, m
     assert "Traceback" not in result.output
 
 
+def test_index_add_of_a_file_over_an_ingest_limit_fails_it_alone_in_one_line(tmp_path, monkeypatch, minilm_dir):
+    rows = tmp_path / "rows.csv"  # issue 25: 300,000 rows, each a document, once ~20 hours of indexing
+    rows.write_text("title,full_text\n" + "通知,各有关单位要认真落实各项工作要求。\n" * 300_000, encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text("示范市政府工作报告\n\n全市新建口袋公园30个。", encoding="utf-8")
+    cache = os.environ.get("GOVQA_MODEL_CACHE") or tmp_path / "cache"
+    config = f'[model]\nname = "{minilm_dir}"\nencoder = "fp32"\ncache_dir = "{cache}"\n[ingest]\nmax_rows = 20000\n'
+    args = ["index", "add", str(rows), str(good), "--index", str(tmp_path / "idx"), "--no-progress"]
+    result = run(args, monkeypatch, config, tmp_path)
+    assert result.exit_code == 1, result.output  # a file failed; the batch went on
+    assert result.stderr.strip() == (
+        f"failed     {rows}: more than 20,000 rows (each row is a document); the limit is 20,000 "
+        "([ingest] max_rows): split the file, or raise the limit"
+    )
+    assert f"added      {good}" in result.stdout and "Traceback" not in result.output
+
+
 def small_index(folder: Path, hash_embedder, index_config) -> str:
     """An index at ``folder`` holding a.txt, built by a stand-in model; the config that names that model."""
     report = folder.parent / "a.txt"

@@ -18,6 +18,7 @@ from pypdf.errors import DependencyError
 from ingest.document import IngestError
 from ingest.loaders.factory import loader_for
 from ingest.loaders.text import BLOCK, TextLoader
+from ingest.settings import IngestConfig
 
 
 def load(path: Path) -> list:
@@ -105,7 +106,7 @@ def test_fifty_megabyte_text_streams_with_bounded_memory(tmp_path: Path) -> None
     started = time.perf_counter()
     tracemalloc.start()
     try:
-        (document,) = TextLoader().load(path)
+        (document,) = TextLoader(limits=IngestConfig(max_chars=size)).load(path)  # over the default limit
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

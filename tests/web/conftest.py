@@ -128,16 +128,16 @@ EMBED_PAGE = """<!doctype html>
 """
 
 
-def run_server(app: Any, port: int, header_timeout_s: float = AppConfig.header_timeout_s) -> Callable[[], None]:
-    """Serve ``app`` with uvicorn in a thread on ``port``, connections held as ``govqa serve`` holds them;
-    returns the function that stops it."""
+def run_server(app: Any, port: int, settings: AppConfig | None = None) -> Callable[[], None]:
+    """Serve ``app`` with uvicorn in a thread on ``port``, connections held as ``govqa serve`` holds them
+    with ``settings``; returns the function that stops it."""
     import uvicorn
 
     from web.connections import connection_settings
 
-    settings = connection_settings(header_timeout_s)
+    held = connection_settings(settings or AppConfig())
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **settings)
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **held)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -196,7 +196,7 @@ def start_server(base_config: Config, searcher: Any, tmp_path: Path) -> Iterator
         app.setdefault("data_dir", str(tmp_path / f"data-{port}"))
         config = config_with(base_config, port=port, **app)
         service = Service(config, searcher=searcher)
-        stops.append(run_server(create_app(config, service=service), port, config.app.header_timeout_s))
+        stops.append(run_server(create_app(config, service=service), port, config.app))
         return f"http://127.0.0.1:{port}/"
 
     yield start

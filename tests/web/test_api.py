@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from web.auth import make_hash
 
@@ -137,6 +138,31 @@ def test_oversize_upload_is_413(make_client) -> None:
     assert response.status_code == 413 and "limit" in response.json()["error"]
 
 
+def test_uploads_over_an_ingest_limit_are_413_before_any_job(make_client, tmp_path) -> None:
+    """Issue 25's 300,000-row CSV (once ~20 hours of indexing) and 2,000-page scan (an hour of OCR): refused at once."""
+    from fpdf import FPDF
+    from PIL import Image
+
+    rows = "title,full_text\n" + "通知,各有关单位要认真落实各项工作要求。\n" * 300_000  # 17 MB
+    Image.new("L", (8, 8), 255).save(tmp_path / "dot.png")
+    pdf = FPDF(unit="pt", format="A4")
+    for _ in range(2_000):
+        pdf.add_page()
+        pdf.image(str(tmp_path / "dot.png"), 0, 0, 100, 100)
+    client = make_client(data_dir=str(tmp_path / "data"))
+    for name, data, found in (
+        ("rows.csv", rows.encode(), "rows.csv: more than 10,000 rows (each row is a document); the limit is 10,000"),
+        ("scan.pdf", bytes(pdf.output()), "scan.pdf: 2,000 pages; the limit is 1,000 ([ingest] max_pages)"),
+    ):
+        good = ("good.txt", "示范市政府工作报告\n\n新建口袋公园30个。".encode(), "text/plain")
+        started = time.perf_counter()
+        response = client.post("/api/documents", files=[("files", good), ("files", (name, data, "text/csv"))])
+        assert time.perf_counter() - started < 5
+        assert response.status_code == 413, response.text
+        assert response.json()["error"].startswith(found) and "raise the limit" in response.json()["error"]
+    assert not (tmp_path / "data" / "uploads").exists()  # nothing stored, no job queued
+
+
 def test_no_cdn_docs_pages(client) -> None:
     for path in ("/docs", "/redoc", "/openapi.json"):
         assert client.get(path).status_code == 404
@@ -241,6 +267,25 @@ def test_login_guards_page_widget_and_writes(make_client, tmp_path) -> None:
     client.get("/logout")
     assert client.get("/api/search", params={"q": "大运会"}).status_code == 401
     assert client.get("/api/search", params={"q": "大运会"}, headers=widget).status_code == 401  # ended with it
+
+
+def test_a_session_cookie_copied_before_logout_is_refused_after_it(make_client, tmp_path) -> None:
+    from web.login import COOKIE
+
+    users = tmp_path / "users.toml"
+    users.write_text(f'[users]\nalice = "{make_hash("pw-alice")}"\n', encoding="utf-8")
+    client = make_client(users_file=str(users))
+    assert client.post("/login", data={"username": "alice", "password": "pw-alice"}).status_code == 200
+    copied = {COOKIE: client.cookies[COOKIE]}
+    thief = TestClient(client.app, cookies=copied)
+    assert thief.get("/api/documents").status_code == 200
+    client.get("/logout")
+    files = [("files", ("stolen.txt", "不应入库的内容。".encode(), "text/plain"))]
+    assert thief.get("/api/documents").status_code == 401
+    assert thief.get("/api/search", params={"q": "大运会"}).status_code == 401
+    assert thief.post("/api/documents", files=files).status_code == 401
+    assert thief.get("/", follow_redirects=False).status_code == 303  # the page sends it to the login form
+    assert thief.get("/widget").status_code == 401
 
 
 def test_failed_logins_are_throttled(make_client, tmp_path) -> None:

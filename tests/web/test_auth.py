@@ -81,8 +81,23 @@ def test_a_widget_token_ends_with_its_login_session() -> None:
     token = access.widget_token(now=1200, session=session)
     assert access.widget_token_ok(token, now=1300)
     assert not access.widget_token_ok(token, now=4601)  # the session's end, not 1200 + 3600
-    access.revoke(session)  # logout
+    access.revoke(session, now=1250)  # logout
     assert not access.widget_token_ok(token, now=1300)
+
+
+def test_logout_ends_the_session_on_the_server() -> None:
+    access = Access(users={"alice": make_hash("pw")}, token_ttl=3600)
+    session = access.session_token("alice", now=1000)
+    copied = str(session)  # a copy of the cookie taken before logout
+    access.revoke(session, now=1100)
+    assert access.session_user(copied, now=1200) is None
+    later = access.session_token("alice", now=2000)  # a new login is a new session
+    assert access.session_user(later, now=2100) == "alice"
+    access.revoke("bW9sbHk.99999.forged", now=1200)  # only sessions this server signed are recorded
+    access.revoke(access.session_token("alice", now=500), now=4200)  # nor sessions already over (at 4100)
+    assert len(access.revoked) == 1
+    access.revoke(later, now=4700)  # the first session expired at 4600: its entry goes
+    assert len(access.revoked) == 1 and access.session_user(later, now=4800) is None
 
 
 def test_failed_logins_are_throttled_per_user_and_address() -> None:

@@ -337,3 +337,34 @@ def test_the_readme_curl_example_works(start_server) -> None:
         port_of(url), "GET /api/search?q=大运会 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
     )
     assert raw.startswith(b"HTTP/1.1 400")
+
+
+def test_a_spoofed_x_forwarded_for_does_not_escape_the_login_throttle(start_server, tmp_path) -> None:
+    """The attack of issue 25: from localhost, a new X-Forwarded-For per guess once made every guess a new address."""
+    from web.auth import make_hash
+
+    users = tmp_path / "users.toml"
+    users.write_text(f'[users]\nalice = "{make_hash("pw-alice")}"\n', encoding="utf-8")
+
+    def guesses(url: str) -> list[int]:
+        statuses = []
+        for n in range(6):
+            spoofed = {"X-Forwarded-For": f"203.0.113.{n}"}
+            form = {"username": "alice", "password": "pw-alice" if n == 5 else f"guess-{n}"}
+            statuses.append(httpx.post(f"{url}login", data=form, headers=spoofed, timeout=30).status_code)
+        return statuses
+
+    assert guesses(start_server(users_file=str(users))) == [400] * 5 + [429]  # one address: the connection's
+    trusting = start_server(users_file=str(users), trusted_proxies=("127.0.0.1",))  # a proxy on this host
+    assert guesses(trusting) == [400] * 5 + [303]  # its clients are told apart by the header it sets
+
+
+def test_trusted_proxies_must_be_addresses_or_networks(tmp_path) -> None:
+    from govqa.config import ConfigError, load_config
+
+    path = tmp_path / "govqa.toml"
+    path.write_text('[app]\ntrusted_proxies = ["10.0.0.5", "10.1.0.0/16", "::1"]\n', encoding="utf-8")
+    assert load_config(path).app.trusted_proxies == ("10.0.0.5", "10.1.0.0/16", "::1")
+    path.write_text('[app]\ntrusted_proxies = ["proxy.local"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[app\]: trusted_proxies: 'proxy.local' is not an IP address"):
+        load_config(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 import pytest
@@ -10,6 +11,7 @@ from PIL import Image
 
 from ingest.loaders import supported_suffixes
 from ingest.loaders.image import ImageLoader
+from ingest.settings import IngestConfig
 from web.uploads import UploadError, UploadStore, UploadTooLarge, choose_suffix, safe_stem, sniff
 
 
@@ -134,3 +136,37 @@ def test_a_jobs_folder_goes_with_the_job_and_orphans_are_swept(tmp_path) -> None
     store.discard(ended)
     store.sweep(keep={kept})
     assert sorted(p.name for p in store.root.iterdir()) == sorted([kept, "旧报告.txt"])
+
+
+def inflating_docx(megabytes: int) -> bytes:
+    """A .docx of a few hundred KB whose document.xml inflates to ``megabytes`` MB."""
+    paragraph = "<w:p><w:r><w:t>各有关单位要认真落实各项工作要求。</w:t></w:r></w:p>"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(
+            "word/document.xml",
+            f"<w:document>{paragraph * (megabytes * 2**20 // len(paragraph.encode()))}</w:document>",
+        )
+    return buffer.getvalue()
+
+
+def test_nothing_over_an_ingest_limit_is_stored(tmp_path) -> None:
+    store = UploadStore(tmp_path / "data", max_upload_mb=50, limits=IngestConfig(max_rows=100))
+    rows = "title,full_text\n" + "".join(f"通知{i},各有关单位要认真落实。\n" for i in range(101))
+    bomb = inflating_docx(60)
+    assert len(bomb) < 500_000
+    for name, data, fragment in (
+        ("rows.csv", rows.encode(), "rows.csv: more than 100 rows (each row is a document); the limit is 100"),
+        ("bomb.docx", bomb, "bomb.docx: 60.0 MB in 2 parts when inflated; the limit is 20 MB"),
+    ):
+        started = time.perf_counter()
+        with pytest.raises(UploadTooLarge, match="split the file, or raise the limit") as caught:
+            store.store(name, data, "0123456789abcdef")
+        assert time.perf_counter() - started < 1
+        assert str(caught.value).startswith(fragment) and "[ingest] max_" in str(caught.value)
+        with pytest.raises(UploadTooLarge):
+            store.check_limits(name, data)
+    assert not (tmp_path / "data" / "uploads").exists() or not list((tmp_path / "data" / "uploads").iterdir())
+    store.check_limits("fake.pdf", "不是PDF".encode())  # a refused type passes: store says why
+    assert store.store("ok.csv", rows.rsplit("\n", 2)[0].encode(), "0123456789abcdef").kind == "text"  # 100 rows fit
