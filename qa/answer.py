@@ -123,7 +123,9 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
         best = highlight.best_sentences(
             top.text, run.terms, dense[h], max_sentences=1, can_answer=lambda text: fits[h](text) and text in passes[h]
         )[0]
-        text, citation = _answer_span(top, _with_neighbours(top, best), document_slice)
+        # Only neighbours that meet the constraints too join the answer: not last year's result beside this year's goal.
+        meeting = replace(top, highlights=tuple(x for x in top.highlights if top.text[x.start : x.end] in passes[h]))
+        text, citation = _answer_span(top, _with_neighbours(meeting, best), document_slice)
         shown = next(
             (met[i][1] for _, i in passing if pieces[i][0] == h and pieces[i][2] == top.text[best.start : best.end]), ()
         )
@@ -166,25 +168,39 @@ def _checked(
     out: dict[int, tuple[facts.Fact, tuple]] = {}
     for h, rows in by_hit.items():
         hit, c = hits[h], hits[h].citation
-        spans = [(pieces[i][1].start, pieces[i][1].end) for i in rows]
+        # A passage may begin inside a sentence (a chunk's cut): its start ("2019年，我们…") is read back.
+        head = _cut_head(hit, document_slice) if rows and pieces[rows[0]][1].start == 0 else ""
+        text = head + hit.text
+        spans = [(pieces[i][1].start + len(head), pieces[i][1].end + len(head)) for i in rows]
+        spans[0] = (0, spans[0][1]) if head else spans[0]
         is_heading = functools.partial(span.is_heading, section=c.section)
         years = run.question.years_in_report(c.year)
         context = f"{c.title} {c.section} {hit.text}"
         if asked.outside and c.region and not all(p in context for p in asked.outside):
             context += document_slice(c.doc, 0, 1 << 40)
-        for i, fact in zip(rows, facts.passage_facts(hit.text, spans, c.section, c.year, is_heading), strict=True):
-            # The subject may be named in the sentence before the figure's ("…热线电话：" then the number).
-            before = pieces[i - 1][2] if i and pieces[i - 1][0] == h else ""
-            sentence = pieces[i][2]
-            out[i] = (
-                fact,
-                checks.check(asked, years, sentence, fact, context, config.subject_share, before, bool(c.region)),
-            )
+        for n, (i, fact) in enumerate(
+            zip(rows, facts.passage_facts(text, spans, c.section, c.year, is_heading), strict=True)
+        ):
+            sentence = text[spans[n][0] : spans[n][1]]
+            out[i] = (fact, checks.check(asked, years, sentence, fact, context, config.subject_share, bool(c.region)))
     return [out[i] for i in range(len(pieces))]
+
+
+def _cut_head(hit: Hit, document_slice: DocumentSlice) -> str:
+    """The start of the sentence a passage begins inside of, from the document ("" when it begins one)."""
+    c = hit.citation
+    if c.start == 0:
+        return ""
+    before = document_slice(c.doc, max(0, c.start - _CONTEXT), c.start)
+    ends = [before.rfind(mark) for mark in span.SENTENCE_END + "\n"]
+    return before[max(ends) + 1 :]
 
 
 def _reason(run: Run, pieces, candidates, met, evidence: verdict.Evidence, content, config: SearchConfig):
     """Why not found, and the checks of the closest sentence that failed one (or none)."""
+    missing = reasons.no_report(run.question, run.reports)
+    if missing is not None:  # whatever the passages say, no report is of the year or place asked
+        return missing, ()
     if not evidence.grounded:
         return reasons.not_grounded(run.question, run.reports), ()
     if not evidence.anchored:

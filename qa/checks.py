@@ -253,12 +253,10 @@ def check(
     fact: Fact,
     passage: str,
     min_subject: float,
-    before: str = "",
     regional: bool = True,
 ) -> tuple[Check, ...]:
     """Each constraint of ``asked`` on ``sentence`` (of ``fact``, in ``passage``); ``years`` are those asked of its report.
 
-    The subject may be named in ``before``, the sentence before it in the passage.
     ``regional`` is False for a document of unknown region ("市政府关于…",
     "我市…"): it may be of the place asked about without naming it, so the
     place is not checked.
@@ -269,7 +267,7 @@ def check(
         missing = [k for k in asked.keywords if k not in text]
         checks.append(Check("term", not missing, "、".join(missing)))
     if asked.kind is not Kind.UNKNOWN:
-        checks.append(Check("kind", fact.kind in (asked.kind, Kind.UNKNOWN), fact.kind.zh))
+        checks.append(Check("kind", kind_fits(asked, fact), fact.kind.zh))
     if asked.outside and regional:
         passage = comparable(passage)
         missing = [p for p in asked.outside if p not in passage and short_name(p) not in passage]
@@ -277,7 +275,7 @@ def check(
     if asked.unit:
         checks.append(Check("unit", has_unit(sentence, asked.unit), asked.unit))
     if asked.subject:
-        share = subject_share(asked.subject, before + sentence)
+        share = subject_share(asked.subject, sentence)
         checks.append(Check("subject", share >= min_subject, f"{share:.2f}"))
     return tuple(checks)
 
@@ -289,7 +287,13 @@ def in_time(asked: Asked, years: tuple[int, ...], fact: Fact) -> bool:
     ranked by their sentences of the right year and kind (2024's result, not
     2025's target, for "2024年粮食产量是多少").
     """
-    return fact.about(years) and (asked.kind is Kind.UNKNOWN or fact.kind in (asked.kind, Kind.UNKNOWN))
+    return fact.about(years) and kind_fits(asked, fact)
+
+
+def kind_fits(asked: Asked, fact: Fact) -> bool:
+    """Is a sentence of ``fact`` of the kind asked? A sentence that does not tell (a headless summary's
+    "全市新增救护车100辆以上") may be of either."""
+    return asked.kind is Kind.UNKNOWN or fact.kind in (asked.kind, Kind.UNKNOWN)
 
 
 def _years_zh(fact: Fact) -> str:

@@ -15,18 +15,19 @@ answer is a row marked not found, never a guess.
 
 from __future__ import annotations
 
-import re
+import functools
 import time
 from dataclasses import dataclass
 
 from index import Index
 from index.keyword import query_terms, query_tokens
 from ingest.metadata import NATIONAL
-from qa import fuse, highlight, verdict
-from qa.question import Question, about_years, content_terms, understand, validate, years_in
+from qa import checks, facts, fuse, highlight, span, verdict
+from qa.facts import Kind
+from qa.question import Question, about_years, content_terms, match_terms, understand, validate
 from qa.settings import SearchConfig
 from qa.types import Comparison, Filters, Row, citation_of
-from qa.value import asks_quantity, read_value, values_in
+from qa.value import asks_quantity, read_value
 
 ORDERS = ("report", "region", "year")
 # Chunks of each report whose sentences are weighed (the best by fused score, after grounding).
@@ -38,14 +39,6 @@ ANSWER_COVERAGE = 0.5
 # Words the reports use for one another's concept: the growth target of 生产总值 (GDP) is written
 # "经济增长5%左右" as often as "地区生产总值增长5%左右" (e.g. the State Council reports of 1998, 2016).
 SAME_AS = {"生产总值": ("GDP", "经济增长", "经济增速", "经济总量")}
-# A sentence that reports a result ("国内生产总值比上年增长7.8%") rather than sets a goal: it has
-# a word of the past and none of the plan ("今年国民生产总值计划比上年增长百分之五" sets one).
-_PAST_WORDS = re.compile(r"比上年|上年|去年|过去|前年|五年来|以来|同比")
-_PLAN_WORDS = re.compile(r"今年|本年|明年|预期|计划|力争|争取|要求|确保|安排|建议")
-# A question asking for a goal is answered only by a sentence that sets one.
-_GOAL_QUESTION = re.compile(r"目标|预期|计划|指标")
-# "1 9 9 7 年": digits spaced out in some converted reports.
-_SPACED_DIGITS = re.compile(r"(?<=\d) (?=\d)")
 # Provincial-level divisions in the order of their GB/T 2260 codes (11 北京 … 65 新疆, 71 台湾, 81 香港, 82 澳门).
 ADMINISTRATIVE_ORDER = (
     NATIONAL,
@@ -110,9 +103,12 @@ def compare(
     started = time.perf_counter()
     text = validate(question, config.max_question_chars)
     reports = {r.name: r for r in _reports(index, filters)}
-    parsed = understand(text, {p for r in reports.values() for p in r.places})
-    compared = _grounded(parsed, list(reports.values()))
-    rows = _rows(index, config, parsed, compared) if compared else []
+    places = {p for r in reports.values() for p in r.places}
+    parsed = understand(text, places)
+    # The year and kind asked (qa.checks): a question about 2019's result is not answered by the 2019 target.
+    asked = checks.ask(parsed, match_terms(parsed), places)
+    compared = _grounded(parsed, asked, list(reports.values()))
+    rows = _rows(index, config, parsed, asked, compared) if compared else []
     by = by or _default_order(compared)
     rows.sort(key=lambda row: _ORDER_KEYS[by](row, reports[row.doc]))
     return Comparison(text, by, tuple(rows), (time.perf_counter() - started) * 1000)
@@ -131,11 +127,14 @@ def _reports(index: Index, filters: Filters | None) -> list[_Report]:
     ]
 
 
-def _grounded(question: Question, reports: list[_Report]) -> list[_Report]:
+def _grounded(question: Question, asked: checks.Asked, reports: list[_Report]) -> list[_Report]:
     """The reports about the places and years the question names.
 
-    A question naming a year compares the reports of that year; when there is
-    none, the reports of the next year, which review it (``about_years``).
+    A question naming year Y compares the reports that state Y's figures of
+    the kind asked: for a result, the reports of Y+1, which review Y; for a
+    target, the reports of Y, which set it; for either, those of Y and, when
+    there is none, of Y+1. With none of the first choice, the other is
+    compared, and its rows say 未找到 rather than give a figure of the wrong kind.
     """
     if question.places:
         reports = [r for r in reports if any(p in r.places for p in question.places)]
@@ -143,12 +142,16 @@ def _grounded(question: Question, reports: list[_Report]) -> list[_Report]:
         return reports
     chosen = []
     for year in question.years:
-        of_year = [r for r in reports if r.year == year] or [r for r in reports if r.year == year + 1]
+        same = [r for r in reports if r.year == year]
+        review = [r for r in reports if r.year == year + 1]
+        of_year = (review or same) if asked.kind is Kind.RESULT else (same or review)
         chosen.extend(r for r in of_year if r not in chosen)
     return chosen
 
 
-def _rows(index: Index, config: SearchConfig, question: Question, reports: list[_Report]) -> list[Row]:
+def _rows(
+    index: Index, config: SearchConfig, question: Question, asked: checks.Asked, reports: list[_Report]
+) -> list[Row]:
     """A row per report: its best sentence, judged (see the module's docstring)."""
     best_of = _best_chunks(
         index,
@@ -161,14 +164,10 @@ def _rows(index: Index, config: SearchConfig, question: Question, reports: list[
     # The longest forms only: 生产总值 counts once, not again as 生产 and 总值.
     content = content_terms(question, query_tokens(question.text))
     quantity = asks_quantity(question.text)
-    goal = bool(_GOAL_QUESTION.search(question.text))
     rows = []
     for report in reports:
-        # The years a report's answer is about: those the question names, else the report's own.
-        years = set(question.years) or ({report.year} if report.year else set())
-        pick = _best_sentence(best_of.get(report.name, []), content, quantity, years)
-        if goal and pick is not None and not _timely(pick[1], years):
-            pick = None  # last year's result does not answer a question about this year's goal
+        years = question.years_in_report(report.year)
+        pick = _best_sentence(best_of.get(report.name, []), content, quantity, asked, years)
         rows.append(_row(report, pick, terms, content, quantity, config))
     return rows
 
@@ -190,7 +189,7 @@ def _row(report: _Report, pick, terms: list[str], content: list[str], quantity: 
     """The report's row: found with its sentence, citation and value, or not found."""
     if pick is None:
         return _not_found(report)
-    (record, grounded, similarity), sentence, span, value = pick
+    (record, grounded, similarity), sentence, where, value, fact = pick
     evidence = verdict.Evidence(
         top_similarity=similarity,
         coverage=highlight.term_overlap(terms, record.text),
@@ -205,9 +204,19 @@ def _row(report: _Report, pick, terms: list[str], content: list[str], quantity: 
     )
     if not answers:
         return _not_found(report, min(confidence, 0.49))
-    citation = citation_of(record, record.start + span.start, record.start + span.end)
+    citation = citation_of(record, record.start + where.start, record.start + where.end)
     return Row(
-        report.name, report.title, _region(report), report.year, True, sentence, citation, max(confidence, 0.5), value
+        report.name,
+        report.title,
+        _region(report),
+        report.year,
+        True,
+        sentence,
+        citation,
+        max(confidence, 0.5),
+        value,
+        _years_text(fact.years),
+        fact.kind.value if fact.kind is not facts.Kind.UNKNOWN else "",
     )
 
 
@@ -246,21 +255,37 @@ def _best_chunks(
     return best
 
 
-def _best_sentence(chunks, content: list[str], quantity: bool, years: set[int]):
-    """The chunk, sentence, span and value that best answer, weighing in order: grounded, holding enough
-    of the question's words, holding a value (when one is asked for), of the time asked about, more of
-    the question's words, best chunk."""
+def _best_sentence(chunks, content: list[str], quantity: bool, asked: checks.Asked, years: tuple[int, ...]):
+    """The chunk, sentence, span, value and fact that best answer, weighing in order: grounded, of the year
+    and kind asked (``checks.in_time``), holding enough of the question's words, holding a value (when one
+    is asked for), more of the question's words, best chunk. None when no sentence is of the year and kind
+    asked: 2019's target does not answer a question about 2019's result, nor the reverse."""
     best, best_key = None, None
     for rank, chunk in enumerate(chunks):
         record, grounded = chunk[0], chunk[1]
-        for span in highlight.sentences(record.text):
-            sentence = record.text[span.start : span.end]
+        spans = highlight.sentences(record.text)
+        is_heading = functools.partial(span.is_heading, section=record.section)
+        found = facts.passage_facts(
+            record.text, [(s.start, s.end) for s in spans], record.section, record.year, is_heading
+        )
+        for where, fact in zip(spans, found, strict=True):
+            if not checks.in_time(asked, years, fact):
+                continue
+            sentence = record.text[where.start : where.end]
             value = read_value(sentence, _present(content, sentence)) if quantity else None
             covered = coverage(content, sentence)
-            key = (grounded, covered >= ANSWER_COVERAGE, value is not None, _timely(sentence, years), covered, -rank)
+            key = (grounded, covered >= ANSWER_COVERAGE, value is not None, covered, -rank)
             if best_key is None or key > best_key:
-                best, best_key = (chunk, sentence, span, value), key
+                best, best_key = (chunk, sentence, where, value, fact), key
     return best
+
+
+def _years_text(years: frozenset[int]) -> str:
+    """The years a figure refers to as a row shows them: "2019", "2021-2025", "" (unknown)."""
+    if not years:
+        return ""
+    low, high = min(years), max(years)
+    return str(low) if low == high else f"{low}-{high}"
 
 
 def coverage(content: list[str], sentence: str) -> float:
@@ -280,22 +305,8 @@ def _present(content: list[str], sentence: str) -> list[str]:
     return present
 
 
-def _timely(sentence: str, years: set[int]) -> bool:
-    """False for a sentence naming only other years than ``years`` ("1997年…" in the 1998 report, asked of
-    1998), or reporting a result rather than setting a goal ("国内生产总值比上年增长7.8%").
-
-    Its values are no years: "粮食总产量稳定在1955万吨以上" names no year 1955.
-    """
-    if _PAST_WORDS.search(sentence) and not _PLAN_WORDS.search(sentence):
-        return False
-    for value in reversed(values_in(sentence)):
-        sentence = sentence[: value.start] + sentence[value.end :]
-    named = years_in(_SPACED_DIGITS.sub("", sentence))
-    return not named or not years or bool(named & years)
-
-
 def _not_found(report: _Report, confidence: float = 0.0) -> Row:
-    return Row(report.name, report.title, _region(report), report.year, False, "", None, confidence, None)
+    return Row(report.name, report.title, _region(report), report.year, False, "", None, confidence, None, "", "")
 
 
 def _region(report: _Report) -> str:

@@ -181,15 +181,21 @@ def title_frame(title: str, report_year: int | None) -> Frame:
         years |= {report_year + _OFFSETS[w] for w in _RELATIVE.findall(title)}
         if not years and ("过去五年" in title or "五年来" in title or "五年的回顾" in title):
             years = set(range(report_year - 5, report_year))
-    return Frame(frozenset(years), kind, period and bool(years) and not _RELATIVE.search(title))
+        elif not years and ("过去一年" in title or "一年来" in title):
+            years = {report_year - 1}
+    return Frame(frozenset(years), kind, period and len(years) > 1)
 
 
-def sentence_kind(sentence: str, frame_kind: Kind = Kind.UNKNOWN) -> Kind:
-    """A target or a result by the sentence's own markers; ``frame_kind`` (its section's) when they do not tell."""
+def sentence_kind(sentence: str, frame_kind: Kind = Kind.UNKNOWN, past: bool = False) -> Kind:
+    """A target or a result by the sentence's own markers; ``frame_kind`` (its section's) when they do not
+    tell; failing both, a result when it names only years before its report's (``past``: "2019年，我们…实现
+    地区生产总值1.70万亿元" in the 2020 report)."""
     target, result = bool(_TARGET_WORDS.search(sentence)), bool(_RESULT_WORDS.search(sentence))
     if target and not result:
         return Kind.TARGET
     if result and not target:
+        return Kind.RESULT
+    if frame_kind is Kind.UNKNOWN and past and not target:
         return Kind.RESULT
     return frame_kind
 
@@ -216,9 +222,10 @@ def sentence_fact(sentence: str, frame: Frame, report_year: int | None) -> Fact:
     in the review of 2019): the frame's years count too.
     """
     sentence = to_simplified(sentence)
-    kind = sentence_kind(sentence, frame.kind)
-    period = bool(_PERIOD_WORDS.search(sentence))
     named = named_years(sentence, report_year)
+    past = bool(named) and report_year is not None and max(named) < report_year
+    kind = sentence_kind(sentence, frame.kind, past)
+    period = bool(_PERIOD_WORDS.search(sentence))
     framed = plan_periods(sentence)
     period = period or bool(framed) or (not framed and frame.period)
     framed = framed or set(frame.years)

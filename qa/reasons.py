@@ -46,15 +46,17 @@ def holdings(reports: Sequence[Report], places: Sequence[str] = ()) -> str:
     return "，".join(p for p in parts if p)
 
 
-def not_grounded(question: Question, reports: Sequence[Report]) -> Reason:
-    """No passage is of the year or place asked: is there no such report at all, or only nothing in them?"""
+def no_report(question: Question, reports: Sequence[Report]) -> Reason | None:
+    """``no_report`` when no indexed report can be about the place or year asked, else None.
+
+    A report of year Y reviews Y-1: a question about Y is covered by the reports of Y and Y+1.
+    """
     places = list(question.places)
     of_place = [r for r in reports if not places or any(p in r[1] for p in places)]
     if places and not of_place:
         held = holdings(reports)
         return Reason("no_report", f"没有{'、'.join(places)}的报告" + (f"（已收录：{held}）" if held else ""))
-    if question.years:
-        # A report of year Y reviews Y-1: a question about Y is covered by the reports of Y and Y+1.
+    if question.years and any(r[0] is not None for r in of_place):
         covering = [r for r in of_place if r[0] is not None and any(r[0] in (y, y + 1) for y in question.years)]
         if not covering:
             asked = "、".join(f"{y}年" for y in question.years)
@@ -63,6 +65,15 @@ def not_grounded(question: Question, reports: Sequence[Report]) -> Reason:
                 "no_report",
                 f"没有{''.join(places)}{asked}的报告" + (f"（已收录：{held}）" if held else ""),
             )
+    return None
+
+
+def not_grounded(question: Question, reports: Sequence[Report]) -> Reason:
+    """No passage is of the year or place asked: is there no such report at all, or only nothing in them?"""
+    missing = no_report(question, reports)
+    if missing is not None:
+        return missing
+    places = list(question.places)
     about = "".join(places) + "、".join(f"{y}年" for y in question.years)
     return Reason("not_grounded", f"找到的段落都不是关于{about}的" if about else "找到的段落不能回答这个问题")
 

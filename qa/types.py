@@ -182,6 +182,10 @@ class Row:
     citation: Citation | None
     confidence: float
     value: Any = None
+    # The year(s) the answer's figure refers to ("2019": a 2020 report's review; "2021-2025": a plan period)
+    # and whether it is a "result" or a "target" ("" when the text does not tell): qa.facts.
+    figure_year: str = ""
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,8 @@ def row_to_json(row: Row) -> dict[str, Any]:
             "unit": value.unit,
             "qualifier": value.qualifier,
         },
+        "figure_year": row.figure_year,
+        "kind": row.kind,
         "found": row.found,
     }
 
@@ -272,6 +278,8 @@ def row_to_json(row: Row) -> dict[str, Any]:
 CSV_COLUMNS = (
     "region",
     "year",
+    "figure_year",
+    "kind",
     "title",
     "found",
     "value",
@@ -298,6 +306,8 @@ def comparison_to_csv(comparison: Comparison) -> str:
             [
                 row.region,
                 row.year or "",
+                row.figure_year,
+                row.kind,
                 row.title,
                 "yes" if row.found else "no",
                 v.text if v else "",

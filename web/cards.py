@@ -103,9 +103,11 @@ def render_search(result: Any, context: ContextFn | None = None) -> str:
 def render_answer(answer: Any, context: ContextFn | None = None) -> str:
     """An ``Answer``: the verdict box (answer and citation, or not found) above the cards."""
     weak = answer.verdict != "found"
+    reason = getattr(answer, "reason", None)
     if weak:
         head = (
             f'<div class="gq-verdict gq-notfound" role="status"><strong>{esc(NOT_FOUND_MESSAGE)}</strong>'
+            + (f'<div class="gq-reason" data-reason="{esc(reason.code)}">{esc(reason.message)}</div>' if reason else "")
             + ('<div class="gq-note">以下段落与问题相关性较弱，仅供参考。</div>' if answer.hits else "")
             + "</div>"
         )
@@ -116,10 +118,16 @@ def render_answer(answer: Any, context: ContextFn | None = None) -> str:
             source += f" › {esc(c.section)}"
         head = (
             f'<div class="gq-verdict gq-found" role="status"><div class="gq-answer">{esc(answer.answer)}</div>'
-            f'<div class="gq-source">—— {source}</div></div>'
+            f'<div class="gq-source">—— {source}{fact_tag(getattr(answer, "checks", ()))}</div></div>'
         )
     cards = "".join(card(h, i, context, weak) for i, h in enumerate(answer.hits, 1))
     return f'<div class="gq-results" data-verdict="{esc(answer.verdict)}" data-took="{answer.took_ms:.2f}">{head}{cards}</div>'
+
+
+def fact_tag(checks: Sequence[Any]) -> str:
+    """ "（2019年 · 实际完成值）": the year and kind of the answer's figure, from its checks (``qa.checks.Check``)."""
+    shown = [c.detail for c in checks if c.name in ("year", "kind") and c.met and c.detail]
+    return f'<span class="gq-fact">（{esc(" · ".join(shown))}）</span>' if shown else ""
 
 
 def render_message(text: str, kind: str = "info") -> str:

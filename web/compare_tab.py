@@ -23,8 +23,10 @@ from web.question_row import question_row
 from web.service import Service
 
 EXAMPLES = ("2025年地区生产总值增长目标是多少", "国内生产总值增长目标", "地区生产总值增长目标")
-HEADERS = ["地区", "年份", "数值", "下限", "上限", "单位", "答案句", "出处", "置信度"]
-DATATYPES = ["str", "number", "str", "number", "number", "str", "markdown", "str", "number"]
+HEADERS = ["地区", "报告年份", "数据年份", "类型", "数值", "下限", "上限", "单位", "答案句", "出处", "置信度"]
+DATATYPES = ["str", "number", "str", "str", "str", "number", "number", "str", "markdown", "str", "number"]
+# A row's kind (qa.types.Row.kind) as the table shows it.
+KINDS = {"result": "实际", "target": "目标", "": ""}
 ORDER_CHOICES = [("自动", ""), ("按地区", "region"), ("按年份", "year"), ("按报告", "report")]
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -46,7 +48,7 @@ def table_rows(comparison: Comparison) -> list[list[Any]]:
 
 def _table_row(row: Row) -> list[Any]:
     if not row.found:
-        return [row.region, row.year, "未找到", None, None, "", "", row.title, round(row.confidence, 2)]
+        return [row.region, row.year, "", "", "未找到", None, None, "", "", row.title, round(row.confidence, 2)]
     v, c = row.value, row.citation
     answer = _markdown(row.answer)
     if v is not None:  # bold the value inside the sentence
@@ -55,6 +57,8 @@ def _table_row(row: Row) -> list[Any]:
     return [
         row.region,
         row.year,
+        row.figure_year,
+        KINDS.get(row.kind, row.kind),
         v.text if v else "—",
         v.low if v else None,
         v.high if v else None,

@@ -117,6 +117,9 @@ def _print_comparison(result: Comparison) -> None:
             typer.echo(f"{label}\t未找到\t{row.title}")
             continue
         value = row.value.text if row.value else "—"
+        figure = " ".join(x for x in (row.figure_year, {"result": "实际", "target": "目标"}.get(row.kind, "")) if x)
+        if figure:
+            value += f"（{figure}）"
         typer.echo(f"{label}\t{value}\t{row.answer}  — {row.title} · 字符 {row.citation.start}-{row.citation.end}")
 
 

@@ -132,3 +132,56 @@ def test_a_heading_alone_is_never_the_answer(index_of):
     answer = searcher.ask("2023年民生实事完成情况")
     assert answer.verdict == "found" and answer.answer != "一、2023年民生实事完成情况"
     assert _verbatim(answer, documents)
+
+
+@pytest.mark.parametrize(
+    "question, code, message",
+    [
+        # Only the 2023 result is stated: no target for 2023 (the 2024 report sets 2024's).
+        ("2023年粮食总产量目标是多少", "only_result", "报告中只有2023年的实际完成值（52万吨），没有预期目标"),
+        # Only the 2024 target is stated: 2024 has not been reviewed yet.
+        ("2024年地区生产总值实际增长多少", "only_target", "报告中只有2024年的预期目标（6%左右），没有实际完成值"),
+    ],
+)
+def test_a_target_is_not_a_result_nor_the_reverse_and_the_answer_says_so(index_of, question, code, message):
+    searcher, _ = index_of({"2024年报告.txt": REPORT_2024})
+    answer = searcher.ask(question)
+    assert answer.verdict == "not_found" and answer.hits  # the nearest passages are still shown
+    assert (answer.reason.code, answer.reason.message) == (code, message)
+    assert any(c.name == "kind" and not c.met for c in answer.checks)
+
+
+def test_the_same_figures_answer_when_the_kind_fits(index_of):
+    searcher, _ = index_of({"2024年报告.txt": REPORT_2024})
+    result = searcher.ask("2023年粮食总产量实际是多少")
+    assert result.verdict == "found" and "52万吨" in result.answer
+    assert {c.name: c.detail for c in result.checks}["kind"] == "实际完成值"
+    target = searcher.ask("2024年地区生产总值增长目标是多少")
+    assert target.verdict == "found" and "6%左右" in target.answer
+
+
+JIANGSU = """2025年江苏省政府工作报告
+
+一、2024年工作回顾
+全省地区生产总值达到13.7万亿元，增长5.8%。苏州市地区生产总值达到2.67万亿元，增长6%。
+南京都市圈建设加快推进，沿江城市群协同发展。
+
+二、2025年工作安排
+地区生产总值增长5%以上。
+"""
+
+
+def test_a_city_inside_a_provincial_report_must_be_named_by_the_answer(index_of):
+    searcher, _ = index_of({"2025年江苏省政府工作报告.txt": JIANGSU})
+    named = searcher.ask("2024年苏州市地区生产总值是多少")
+    assert named.verdict == "found" and "2.67万亿元" in named.answer
+    silent = searcher.ask("2024年江苏昆山市地区生产总值是多少")
+    assert silent.verdict == "not_found"
+    assert (silent.reason.code, silent.reason.message) == ("place_not_mentioned", "报告中没有提到昆山市")
+
+
+def test_a_year_no_report_covers_is_named_in_the_reason(index_of):
+    searcher, _ = index_of({"2025年江苏省政府工作报告.txt": JIANGSU})
+    answer = searcher.ask("2019年江苏省地区生产总值是多少")
+    assert answer.verdict == "not_found" and answer.reason.code == "no_report"
+    assert answer.reason.message == "没有江苏省2019年的报告（已收录：江苏省：2025年）"

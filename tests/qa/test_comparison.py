@@ -170,7 +170,40 @@ def test_json_and_csv_forms(searcher):
     data = comparison_to_json(result)
     assert set(data) >= {"question", "by", "rows"}
     row = next(r for r in data["rows"] if r["region"] == "福建省")
-    assert set(row) == {"doc", "title", "region", "year", "answer", "citation", "confidence", "value", "found"}
+    assert set(row) == {
+        "doc",
+        "title",
+        "region",
+        "year",
+        "answer",
+        "citation",
+        "confidence",
+        "value",
+        "figure_year",
+        "kind",
+        "found",
+    }
     assert row["value"] == {"text": "5.0%—5.5%", "low": 5.0, "high": 5.5, "unit": "%", "qualifier": ""}
+    # The 2025 report's goal for 2025, said so beside the report's year.
+    assert (row["year"], row["figure_year"], row["kind"]) == (2025, "2025", "target")
     lines = list(csv.reader(io.StringIO(comparison_to_csv(result))))
     assert tuple(lines[0]) == CSV_COLUMNS and len(lines) == 1 + len(result.rows)
+
+
+def test_a_result_asked_compares_the_reviews_and_drops_targets(searcher):
+    # 2024's growth is a result: the 2025 reports review it; the 2024 report only set a goal for it.
+    result = searcher.compare("2024年地区生产总值增长多少")
+    rows = {r.doc: r for r in result.rows}
+    assert "2024年四川省政府工作报告.txt" not in rows
+    sichuan = rows["2025年四川省政府工作报告.txt"]
+    assert sichuan.found and sichuan.value.text == "5.7%" and (sichuan.figure_year, sichuan.kind) == ("2024", "result")
+    assert rows["2025年湖北省政府工作报告.txt"].value.text == "5.8%"
+    # Fujian's 2025 report states only its 2025 target: no 2024 result, so no row value of the wrong kind.
+    assert not rows["2025年福建省政府工作报告.txt"].found
+
+
+def test_a_target_asked_is_never_answered_by_a_result(searcher):
+    rows = {r.doc: r for r in searcher.compare("2025年地区生产总值增长目标是多少").rows}
+    assert all(r.kind == "target" for r in rows.values() if r.found)
+    # Tibet's report states the 2024 result (比上年增长6.3%) and no 2025 goal for 生产总值.
+    assert not rows["2025年西藏自治区政府工作报告.txt"].found

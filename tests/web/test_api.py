@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from web.auth import make_hash
 
 SEARCH_KEYS = {"schema", "question", "took_ms", "hits"}
-ASK_KEYS = {"schema", "question", "verdict", "answer", "citation", "confidence", "took_ms", "hits"}
+ASK_KEYS = {"schema", "question", "verdict", "answer", "citation", "confidence", "took_ms", "hits", "reason", "checks"}
 HIT_KEYS = {"text", "score", "citation", "highlights", "answer", "dense_score", "keyword_rank"}
 CITATION_KEYS = {
     "doc",
@@ -61,6 +61,9 @@ def test_ask_found_and_not_found(client) -> None:
     missing = client.get("/api/ask", params={"q": "成都2022年GDP是多少"}).json()
     assert missing["verdict"] == "not_found" and missing["answer"] == "未找到相关内容"
     assert missing["citation"] is None and all(h["weak"] for h in missing["hits"])
+    # Why, for programs and for people: no report covers 2022 (the index holds Chengdu's 2020 and 2021).
+    assert missing["reason"]["code"] == "no_report" and "2022年" in missing["reason"]["message"]
+    assert found["reason"] is None and all(set(c) == {"name", "met", "detail"} for c in found["checks"])
 
 
 def test_filters_by_region_year_and_doc(client) -> None:

@@ -2,7 +2,7 @@
 
 Every request the browser makes is recorded; each test ends by asserting
 that none left the server (or the local page that embeds the widget).
-Screenshots: runs/screenshots/screenshot-ask.png and screenshot-widget.png (copy them into docs/ to refresh).
+Screenshots: runs/screenshots/screenshot-ask.png, screenshot-notfound.png and screenshot-widget.png (copy them into docs/ to refresh).
 """
 
 from __future__ import annotations
@@ -125,7 +125,20 @@ def test_not_found_verdict(open_page: Callable[..., Any]) -> None:
     ask(page, "成都2022年GDP是多少")
     verdict = page.locator("#gq-results .gq-notfound")
     assert "未找到相关内容" in verdict.inner_text()
+    reason = verdict.locator(".gq-reason")
+    assert reason.get_attribute("data-reason") == "no_report" and "没有成都市2022年的报告" in reason.inner_text()
     assert page.locator("#gq-results .gq-card.gq-weak").count() >= 1
+
+
+def test_not_found_says_only_the_result_is_stated(open_page: Callable[..., Any]) -> None:
+    page = open_page()
+    ask(page, "2019年成都地区生产总值增长目标是多少")
+    reason = page.locator("#gq-results .gq-notfound .gq-reason")
+    assert reason.get_attribute("data-reason") == "only_result"
+    assert reason.inner_text() == "报告中只有2019年的实际完成值（1.70万亿元），没有预期目标"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path=str(SHOTS / "screenshot-notfound.png"))
 
 
 def test_example_question_runs(open_page: Callable[..., Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 COMPARISON_KEYS = {"schema", "question", "by", "took_ms", "rows"}
-ROW_KEYS = {"doc", "title", "region", "year", "answer", "citation", "confidence", "value", "found"}
+ROW_KEYS = {"doc", "title", "region", "year", "answer", "citation", "confidence", "value", "figure_year", "kind", "found"}
 VALUE_KEYS = {"text", "low", "high", "unit", "qualifier"}
 CHENGDU = "2020年成都市政府工作报告（要点）.txt"
 
@@ -36,6 +36,8 @@ def test_a_question_naming_a_year_and_place_compares_the_report_about_it(client)
     assert [r["doc"] for r in data["rows"]] == [CHENGDU]  # the 2020 report reviews 2019
     row = data["rows"][0]
     assert row["found"] and row["value"]["text"] == "1.70万亿元" and row["value"]["unit"] == "万亿元"
+    # The 2020 report's figure is 2019's result, said so beside the report's year.
+    assert (row["year"], row["figure_year"], row["kind"]) == (2020, "2019", "result")
 
 
 def test_filters_as_in_search(client) -> None:

@@ -26,6 +26,8 @@ def row(region: str, year: int, sentence: str | None) -> Row:
         citation,
         0.9,
         read_value(sentence, ["生产总值", "增长"]),
+        str(year),
+        "target",
     )
 
 
@@ -70,9 +72,9 @@ def test_a_time_series_is_a_line_over_the_years():
 
 def test_table_rows_mark_the_value_in_its_sentence_and_say_not_found():
     rows = table_rows(COMPARISON)
-    assert rows[0][:6] == ["福建省", 2025, "5.0%—5.5%", 5.0, 5.5, "%"]
-    assert "**5.0%—5.5%**" in rows[0][6]
-    assert rows[2][2] == "未找到" and rows[2][6] == ""
+    assert rows[0][:8] == ["福建省", 2025, "2025", "目标", "5.0%—5.5%", 5.0, 5.5, "%"]
+    assert "**5.0%—5.5%**" in rows[0][8]
+    assert rows[2][4] == "未找到" and rows[2][8] == "" and rows[2][2:4] == ["", ""]
 
 
 def test_filters_from_the_tab():
