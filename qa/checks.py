@@ -280,16 +280,6 @@ def check(
     return tuple(checks)
 
 
-def in_time(asked: Asked, years: tuple[int, ...], fact: Fact) -> bool:
-    """Is a sentence of ``fact`` of the year and kind ``asked`` (``years``: those asked of its report)?
-
-    The ranking's share of the checks: a quantity question's candidates are
-    ranked by their sentences of the right year and kind (2024's result, not
-    2025's target, for "2024年粮食产量是多少").
-    """
-    return fact.about(years) and kind_fits(asked, fact)
-
-
 def kind_fits(asked: Asked, fact: Fact) -> bool:
     """Is a sentence of ``fact`` of the kind asked? A sentence that does not tell (a headless summary's
     "全市新增救护车100辆以上") may be of either."""

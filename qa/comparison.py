@@ -257,7 +257,7 @@ def _best_chunks(
 
 def _best_sentence(chunks, content: list[str], quantity: bool, asked: checks.Asked, years: tuple[int, ...]):
     """The chunk, sentence, span, value and fact that best answer, weighing in order: grounded, of the year
-    and kind asked (``checks.in_time``), holding enough of the question's words, holding a value (when one
+    and kind asked (``Fact.about``, ``checks.kind_fits``), holding enough of the question's words, holding a value (when one
     is asked for), more of the question's words, best chunk. None when no sentence is of the year and kind
     asked: 2019's target does not answer a question about 2019's result, nor the reverse."""
     best, best_key = None, None
@@ -269,7 +269,7 @@ def _best_sentence(chunks, content: list[str], quantity: bool, asked: checks.Ask
             record.text, [(s.start, s.end) for s in spans], record.section, record.year, is_heading
         )
         for where, fact in zip(spans, found, strict=True):
-            if not checks.in_time(asked, years, fact):
+            if not (fact.about(years) and checks.kind_fits(asked, fact)):
                 continue
             sentence = record.text[where.start : where.end]
             value = read_value(sentence, _present(content, sentence)) if quantity else None
