@@ -1,6 +1,6 @@
 """Generate unanswerable questions: each answerable question asked with its gold report left out.
 
-    python -m eval.unanswerable QUESTIONS --index DIR --out FILE [--corpus-name corpus_599docs.jsonl]
+    python -m eval.unanswerable QUESTIONS --index DIR --out FILE [--verbose]
 
 "2024年河南省粮食产量是多少" without the 2025 Henan report is (usually)
 unanswerable: no other report reviews Henan's 2024. Usually, not always: a
@@ -85,21 +85,21 @@ def why_answerable(question: Question, others: list[Report], known_places: set[s
     return ""
 
 
-def generate(questions: list[Question], reports: list[Report]) -> tuple[list[dict], Counter]:
-    """The generated lines (one per answerable question the rule keeps) and the count of those left out by reason."""
+def generate(questions: list[Question], reports: list[Report]) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The generated lines (one per answerable question the rule keeps) and (id, why) of each one left out."""
     known_places = {p for r in reports for p in r.places}
     by_name = {r.name: r for r in reports}
-    kept, left_out = [], Counter()
+    kept, left_out = [], []
     for q in questions:
         if not q.answerable:
             continue
         if q.doc not in by_name:
-            left_out["gold report not in the index"] += 1
+            left_out.append((q.id, "gold report not in the index"))
             continue
         others = [r for r in reports if r.name != q.doc]
         why = why_answerable(q, others, known_places)
         if why:
-            left_out[why.split(" ", 1)[0] if why.startswith("evidence") else "a sentence elsewhere"] += 1
+            left_out.append((q.id, why))
             continue
         kept.append(
             {
@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("questions", type=Path)
     parser.add_argument("--index", type=Path, required=True, help="the index the questions are asked of")
     parser.add_argument("--out", type=Path, required=True, help="the JSONL file to write")
+    parser.add_argument("--verbose", action="store_true", help="list each question left out and why")
     args = parser.parse_args(argv)
     from qa import open_searcher
 
@@ -131,8 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in kept), "utf-8")
     answerable = sum(q.answerable for q in questions)
     print(f"{len(kept)} of {answerable} answerable questions kept as unanswerable → {args.out}", file=sys.stderr)
-    for why, n in left_out.most_common():
-        print(f"  left out ({why}): {n}", file=sys.stderr)
+    kinds = Counter("evidence elsewhere" if why.startswith("evidence") else why.split(" of ")[0] for _, why in left_out)
+    for kind, n in kinds.most_common():
+        print(f"  left out ({kind}): {n}", file=sys.stderr)
+    if args.verbose:
+        for qid, why in left_out:
+            print(f"  {qid}: {why}", file=sys.stderr)
     return 0
 
 

@@ -55,7 +55,9 @@ class StoreQueries:
     def document_slice(self, name: str, start: int, end: int) -> str:
         """Characters ``start``…``end`` (offsets, end exclusive) of a document's cleaned text; "" for an unknown one."""
         start, end = max(0, start), max(start, end)
-        rows = self._rows("SELECT substr(text, ?, ?) FROM documents WHERE name = ?", (start + 1, end - start, name))
+        # SQLite reads substr's length as a 32-bit int: a larger one (an end "past any text") gave "".
+        length = min(end - start, 2**31 - 1)
+        rows = self._rows("SELECT substr(text, ?, ?) FROM documents WHERE name = ?", (start + 1, length, name))
         return rows[0][0] if rows else ""
 
     def chunk_ids_of(self, doc_names: Sequence[str]) -> set[int]:

@@ -152,9 +152,7 @@ def _checked(
     """Each judged sentence's fact (``qa.facts``) and the question's constraints checked on it.
 
     ``pieces`` are (hit, span, sentence) in passage order per hit; a heading
-    inside a passage frames the sentences after it. A place the question names
-    that no report is of may be named anywhere in the passage's document (a
-    notice names its city once, at the top): only then is the whole text read.
+    inside a passage frames the sentences after it.
     """
     if run.asked is None:
         return [(None, ()) for _ in pieces]
@@ -176,8 +174,6 @@ def _checked(
         is_heading = functools.partial(span.is_heading, section=c.section)
         years = run.question.years_in_report(c.year)
         context = f"{c.title} {c.section} {hit.text}"
-        if asked.outside and c.region and not all(p in context for p in asked.outside):
-            context += document_slice(c.doc, 0, 1 << 40)
         for n, (i, fact) in enumerate(
             zip(rows, facts.passage_facts(text, spans, c.section, c.year, is_heading), strict=True)
         ):
