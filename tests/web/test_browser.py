@@ -292,8 +292,10 @@ def test_compare_tab_table_chart_and_csv(open_page: Callable[..., Any]) -> None:
     with page.expect_download() as download:
         csv_button.click()
     lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0].startswith("region,year,title,found,value") and len(lines) == 3
-    assert any("1.70万亿元" in line and "成都市" in line for line in lines)
+    assert lines[0].startswith("region,year,figure_year,kind,title,found,value") and len(lines) == 3
+    # The 2020 report's figure is 2019's result, said so beside the report's year.
+    assert any("1.70万亿元" in line and line.startswith("成都市,2020,2019,result,") for line in lines)
+    assert "数据年份" in text and "类型" in text
     SHOTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 1100})
     page.screenshot(path=str(SHOTS / "screenshot-compare.png"), full_page=True)
