@@ -9,6 +9,7 @@ value in another unit (a share in % among amounts in 亿元) is left out.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -33,8 +34,17 @@ CJK_FONTS = (
 )
 
 
+# Their files, for a font cache built before they were installed (matplotlib reads the system's fonts once).
+_CJK_FILES = re.compile(r"wqy|noto\w*cjk|sourcehan|simhei|msyh|pingfang", re.IGNORECASE)
+
+
 def _font() -> list[str]:
     installed = {f.name for f in font_manager.fontManager.ttflist}
+    if not installed & set(CJK_FONTS):
+        for path in font_manager.findSystemFonts():
+            if _CJK_FILES.search(path):
+                font_manager.fontManager.addfont(path)
+        installed = {f.name for f in font_manager.fontManager.ttflist}
     return [f for f in CJK_FONTS if f in installed] + ["DejaVu Sans"]
 
 
