@@ -135,7 +135,8 @@ async def job_state(client: httpx.AsyncClient, job: dict) -> dict:
 def progress(state: dict) -> str:
     """What a job has done: documents where the server says, else files."""
     if "documents_done" in state:
-        return f"{state['documents_done']:,} of {state.get('documents_total') or '?'} documents"
+        total = state.get("documents_total")
+        return f"{state['documents_done']:,} of {f'{total:,}' if total is not None else '?'} documents"
     return f"{state.get('done', '?')} of {state.get('total', '?')} files"
 
 
