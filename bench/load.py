@@ -3,11 +3,18 @@
 Starts ``govqa serve`` on an index (building it from the corpus on first start),
 then for each endpoint (/api/search, /api/ask) and each client count runs that
 many closed-loop clients for ``--seconds``, and prints throughput, p50/p95/p99
-latency, 503 refusals (back-pressure) and errors. Last, it measures search while
-an upload indexes: idle p95 first, then p95 while ``--upload`` files are added,
-and the slowest /api/health during the upload.
+latency, 503 refusals (back-pressure) and errors. Last, it measures search under
+stress against its idle p95 (``--upload-clients`` clients for 10 s): while the
+``--upload`` files are added (and the slowest /api/health meanwhile); while
+``--idle-connections`` connections each send ``POST /api/search`` headers with
+``Content-Length: 100`` and then nothing (reopened whenever the server closes
+one, so they are held for the whole run); and while a CSV of ``--csv-rows``
+short rows (made here, one document per row) is uploaded and indexed, for at
+most ``--csv-seconds`` (then cancelled where the server can). It only speaks
+HTTP, so the same script measures an older checkout (``--server-cwd``).
 
     python bench/load.py --index /tmp/idx --clients 1,10,50 --seconds 20 --upload a.txt b.docx
+    python bench/load.py --index /tmp/idx --idle-connections 2 --csv-rows 10000   # the two stress scenarios
     python bench/load.py --server-cwd /work/old-checkout ...   # the same load against another checkout
     python bench/load.py --index /tmp/idx --clients '' --memory 100   # the server's RSS after 100 questions
 
@@ -112,28 +119,60 @@ async def closed_loop(client: httpx.AsyncClient, path: str, clients: int, second
     await asyncio.gather(*(one(i) for i in range(clients)))
 
 
-async def upload_and_wait(client: httpx.AsyncClient, files: list[Path]) -> tuple[float, str]:
-    """Upload ``files``; wait for a background job to finish when the server answers 202. Returns (s, outcome)."""
+ENDED = ("done", "failed", "cancelled")
+
+
+async def job_state(client: httpx.AsyncClient, job: dict) -> dict:
+    """The job's state: from ``/api/jobs`` when the server lists jobs (without each document), else its own URL."""
+    listed = await client.get("/api/jobs")
+    if listed.status_code == 200:
+        for state in listed.json().get("jobs", []):
+            if state.get("job") == job["job"]:
+                return state
+    return (await client.get(job.get("status_url") or f"/api/jobs/{job['job']}")).json()
+
+
+def progress(state: dict) -> str:
+    """What a job has done: documents where the server says, else files."""
+    if "documents_done" in state:
+        total = state.get("documents_total")
+        return f"{state['documents_done']:,} of {f'{total:,}' if total is not None else '?'} documents"
+    return f"{state.get('done', '?')} of {state.get('total', '?')} files"
+
+
+async def upload_and_wait(client: httpx.AsyncClient, payload: list, limit: float = 3600) -> tuple[float, str]:
+    """Upload ``payload``; wait for a background job to end when the server answers 202, at most ``limit`` s (then
+    cancel it where the server can). Returns (s, outcome)."""
     started = time.monotonic()
-    payload = [("files", (f.name, f.read_bytes())) for f in files]
     response = await client.post("/api/documents", files=payload, timeout=3600)
-    if response.status_code == 202:
-        job = response.json()
-        url = job.get("status_url") or f"/api/jobs/{job['job']}"
-        while True:
-            await asyncio.sleep(0.5)
-            state = (await client.get(url)).json()
-            if state.get("state") in ("done", "failed"):
-                return time.monotonic() - started, state.get("state", "?")
-    return time.monotonic() - started, f"HTTP {response.status_code}"
+    if response.status_code != 202:
+        return time.monotonic() - started, f"HTTP {response.status_code}"
+    job = response.json()
+    while time.monotonic() - started < limit:
+        await asyncio.sleep(0.5)
+        state = await job_state(client, job)
+        if state.get("state") in ENDED:
+            return time.monotonic() - started, f"{state['state']}, {progress(state)}"
+    seconds = time.monotonic() - started
+    cancel = await client.delete(job.get("status_url") or f"/api/jobs/{job['job']}", timeout=30)
+    state = await job_state(client, job)
+    stopped = "cancelled" if cancel.status_code < 300 else f"not cancelled (HTTP {cancel.status_code}), still running"
+    return seconds, f"stopped after {limit:.0f} s with {progress(state)} indexed, {stopped}"
 
 
-async def during_upload(client: httpx.AsyncClient, files: list[Path], clients: int) -> list[str]:
-    """Search p95 idle, then while ``files`` upload; the slowest /api/health meanwhile."""
-    idle = Tally()
-    await closed_loop(client, "/api/search", clients, 10, idle)
+def ratio(busy: Tally, idle: Tally) -> float:
+    """``busy``'s p95 over ``idle``'s; NaN without both."""
+    idle_p95, busy_p95 = percentiles(idle.latencies)[95], percentiles(busy.latencies)[95]
+    return busy_p95 / idle_p95 if idle_p95 == idle_p95 and idle_p95 else float("nan")
+
+
+async def during_upload(
+    client: httpx.AsyncClient, payload: list, what: str, clients: int, idle: Tally, limit: float = 3600
+) -> list[str]:
+    """Search p95 while ``payload`` uploads and indexes (at most ``limit`` s) against ``idle``'s; the slowest
+    /api/health meanwhile."""
     busy, health = Tally(), Tally()
-    upload = asyncio.create_task(upload_and_wait(client, files))
+    upload = asyncio.create_task(upload_and_wait(client, payload, limit))
 
     async def search_until_done() -> None:
         while not upload.done():
@@ -151,13 +190,80 @@ async def during_upload(client: httpx.AsyncClient, files: list[Path], clients: i
 
     await asyncio.gather(search_until_done(), health_until_done())
     seconds, outcome = upload.result()
-    idle_p95, busy_p95 = percentiles(idle.latencies)[95], percentiles(busy.latencies)[95]
     return [
-        idle.line(f"search idle, {clients} clients", 10),
-        busy.line("search during upload", max(seconds, 1e-9)),
-        f"upload of {len(files)} file(s): {seconds:.1f} s ({outcome}); search p95 during/idle "
-        f"{busy_p95 / idle_p95 if idle_p95 == idle_p95 and idle_p95 else float('nan'):.2f}x; "
+        busy.line(f"search during {what}", max(seconds, 1e-9)),
+        f"{what}: {seconds:.1f} s ({outcome}); search p95 during/idle {ratio(busy, idle):.2f}x; "
         f"slowest /api/health {max(health.latencies, default=float('nan')):.0f} ms",
+    ]
+
+
+def csv_export(rows: int) -> bytes:
+    """A CSV export as the CSV loader reads it (``title,year,full_text``, one document per row) of ``rows`` short,
+    distinct reports."""
+    lines = ["title,year,full_text"]
+    for i in range(1, rows + 1):
+        lines.append(
+            f"第{i}号工作通报,2025,第{i}号工作通报：本季度新增城镇就业{i}人，"
+            f"完成固定资产投资{i % 97 + 1}亿元，办结群众诉求{i * 3}件。"
+        )
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+async def hold_idle(base: str, stop: asyncio.Event, closed: list[tuple[str, float]]) -> None:
+    """One connection that sends ``POST /api/search`` headers with ``Content-Length: 100`` and then nothing, until
+    ``stop``; reopened whenever the server closes it (its first answer line and the seconds held go to ``closed``)."""
+    url = httpx.URL(base)
+    head = (
+        f"POST /api/search HTTP/1.1\r\nHost: {url.host}:{url.port}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    ).encode()
+    while not stop.is_set():
+        opened = time.monotonic()
+        try:
+            reader, writer = await asyncio.open_connection(url.host, url.port)
+        except OSError as exc:
+            closed.append((f"connect failed: {type(exc).__name__}", 0.0))
+            await asyncio.sleep(0.1)
+            continue
+        try:
+            writer.write(head)
+            await writer.drain()
+            answer = asyncio.ensure_future(reader.readline())
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({answer, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if answer.done():
+                line = answer.result().decode(errors="replace").strip() if not answer.exception() else ""
+                closed.append((line or "closed without an answer", time.monotonic() - opened))
+            else:
+                answer.cancel()
+        except OSError as exc:
+            closed.append((f"{type(exc).__name__}", time.monotonic() - opened))
+        finally:
+            writer.close()
+
+
+async def with_idle_connections(
+    client: httpx.AsyncClient, base: str, count: int, clients: int, seconds: float, idle: Tally
+) -> list[str]:
+    """Search p95 while ``count`` idle connections are held open (``hold_idle``) against ``idle``'s."""
+    stop, closed = asyncio.Event(), []
+    holders = [asyncio.create_task(hold_idle(base, stop, closed)) for _ in range(count)]
+    await asyncio.sleep(0.5)  # their headers are in before the first search
+    busy = Tally()
+    await closed_loop(client, "/api/search", clients, seconds, busy)
+    stop.set()
+    await asyncio.gather(*holders)
+    answers: dict[str, list[float]] = {}
+    for line, held in closed:
+        answers.setdefault(line, []).append(held)
+    by_server = "; ".join(
+        f"{len(held)} x {line!r} after {sum(held) / len(held):.1f} s on average" for line, held in answers.items()
+    )
+    return [
+        busy.line(f"search, {count} idle connections", seconds),
+        f"{count} idle connections held for {seconds:.0f} s: search p95 during/idle {ratio(busy, idle):.2f}x; "
+        f"closed by the server: {by_server or 'never'}",
     ]
 
 
@@ -243,8 +349,24 @@ async def main_async(args: argparse.Namespace, base: str, pid: int) -> None:
                 tally = Tally()
                 await closed_loop(client, path, clients, args.seconds, tally)
                 print(tally.line(f"{path}, {clients} client(s)", args.seconds), flush=True)
+        if args.upload or args.idle_connections or args.csv_rows:
+            idle = Tally()
+            await closed_loop(client, "/api/search", args.upload_clients, 10, idle)
+            print(idle.line(f"search idle, {args.upload_clients} clients", 10), flush=True)
         if args.upload:
-            for line in await during_upload(client, args.upload, args.upload_clients):
+            payload = [("files", (f.name, f.read_bytes())) for f in args.upload]
+            what = f"upload of {len(args.upload)} file(s)"
+            for line in await during_upload(client, payload, what, args.upload_clients, idle):
+                print(line, flush=True)
+        if args.idle_connections:
+            for line in await with_idle_connections(
+                client, base, args.idle_connections, args.upload_clients, args.seconds, idle
+            ):
+                print(line, flush=True)
+        if args.csv_rows:  # last: it may leave the server indexing
+            payload = [("files", (f"rows-{args.csv_rows}.csv", csv_export(args.csv_rows)))]
+            what = f"upload of a {args.csv_rows:,}-row CSV"
+            for line in await during_upload(client, payload, what, args.upload_clients, idle, args.csv_seconds):
                 print(line, flush=True)
 
 
@@ -256,14 +378,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each run")
     parser.add_argument("--timeout", type=float, default=60.0, help="a request slower than this is an error")
     parser.add_argument("--upload", type=Path, nargs="*", default=[], help="files to upload during searches")
-    parser.add_argument("--upload-clients", type=int, default=4, help="search clients while uploading")
+    parser.add_argument("--upload-clients", type=int, default=4, help="search clients under stress (and idle)")
+    parser.add_argument(
+        "--idle-connections", type=int, default=0, help="search while N connections send headers and then nothing"
+    )
+    parser.add_argument("--csv-rows", type=int, default=0, help="search while a CSV of N short rows uploads")
+    parser.add_argument("--csv-seconds", type=float, default=600.0, help="then cancel the CSV's job (if still on)")
     parser.add_argument("--server-cwd", help="run the server from this checkout (default: this one)")
     args = parser.parse_args()
     args.clients = [int(c) for c in args.clients.split(",") if c.strip()]
     args.work = tempfile.mkdtemp(prefix="govqa-load-")
     if args.index is None:
         args.index = Path(args.work) / "index"
-    elif args.upload and args.index.exists():  # uploads change the index: work on a copy
+    elif (args.upload or args.csv_rows) and args.index.exists():  # uploads change the index: work on a copy
         copy = Path(args.work) / "index"
         shutil.copytree(args.index, copy)
         args.index = copy
