@@ -5,7 +5,19 @@ from __future__ import annotations
 import pytest
 
 COMPARISON_KEYS = {"schema", "question", "by", "took_ms", "rows"}
-ROW_KEYS = {"doc", "title", "region", "year", "answer", "citation", "confidence", "value", "figure_year", "kind", "found"}
+ROW_KEYS = {
+    "doc",
+    "title",
+    "region",
+    "year",
+    "answer",
+    "citation",
+    "confidence",
+    "value",
+    "figure_year",
+    "kind",
+    "found",
+}
 VALUE_KEYS = {"text", "low", "high", "unit", "qualifier"}
 CHENGDU = "2020年成都市政府工作报告（要点）.txt"
 
