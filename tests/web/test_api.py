@@ -367,10 +367,12 @@ def test_upload_docx_and_gb18030_text(client, tmp_path) -> None:
     reports = uploaded(client, files)["files"]
     assert [r["status"] for r in reports] == ["added", "added"], reports
     try:
+        # The two uploads share the random word: either may come first for some words (jieba cuts the
+        # hex differently), so each is looked for among the first hits.
         hits = client.get("/api/search", params={"q": f"{word}县建成几座污水处理厂"}).json()["hits"]
-        assert "六座污水处理厂" in hits[0]["text"]
+        assert any("六座污水处理厂" in h["text"] for h in hits[:2])
         hits = client.get("/api/search", params={"q": f"{word}镇新修多少公里乡村公路"}).json()["hits"]
-        assert "四十公里" in hits[0]["text"]
+        assert any("四十公里" in h["text"] for h in hits[:2])
     finally:
         for name in (f"{word}县.docx", f"{word}镇.txt"):
             client.delete(f"/api/documents/{name}")
