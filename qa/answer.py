@@ -117,12 +117,18 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
     answering = [h for h in grounded if any(hits[h].text[s.start : s.end] in passes[h] for s in hits[h].highlights)]
     if not answering and passing:
         answering = [pieces[passing[0][1]][0]]
+    chosen: tuple[Span, ...] = ()
     if found and answering:
         h = answering[0]
-        top = hits[h]
-        best = highlight.best_sentences(
-            top.text, run.terms, dense[h], max_sentences=1, can_answer=lambda text: fits[h](text) and text in passes[h]
-        )[0]
+        chosen = highlight.best_sentences(
+            hits[h].text,
+            run.terms,
+            dense[h],
+            max_sentences=1,
+            can_answer=lambda text: fits[h](text) and text in passes[h],
+        )
+    if chosen:  # found, and a sentence meeting the constraints to give
+        top, best = hits[h], chosen[0]
         # Only neighbours that meet the constraints too join the answer: not last year's result beside this year's goal.
         meeting = replace(top, highlights=tuple(x for x in top.highlights if top.text[x.start : x.end] in passes[h]))
         text, citation = _answer_span(top, _with_neighbours(meeting, best), document_slice)
