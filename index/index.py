@@ -311,6 +311,16 @@ class Index:
         """Load the model and prepare its fast path (ONNX Runtime) now, not on a server's first question."""
         self.embedder.warm_up()
 
+    def add_on_cores(self, cores: int = 0) -> None:
+        """Embed what is added on ``cores`` cores from now on; 0 = all this process may use but one (at least one).
+
+        A server leaves a core to its questions: an upload embedding on every
+        core made searches wait (bench/load.py, docs/api.md).
+        """
+        from index.embedder.onnx_encoder import cores as usable
+
+        self.embedder.use_cores(cores or max(1, usable() - 1))
+
     def dense_search(
         self, vectors: np.ndarray, k: int, allowed_chunk_ids: set[int] | None = None
     ) -> list[list[tuple[int, float]]]:

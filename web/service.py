@@ -123,6 +123,7 @@ class Service:
                 index = self._build(Index)
             self._set("starting", "正在加载模型…")
             index.warm_up()  # load the model and its fast path now, not on the first user's question
+            index.add_on_cores(self.config.app.upload_cores)  # after the first build, which had every core
             self._searcher = Searcher(index, self.config)
             self.jobs.start(index)  # uploads accepted before a stop or a crash go on
             stats = self.stats()

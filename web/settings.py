@@ -22,6 +22,8 @@ class AppConfig:
     # Questions answered at once (/api/search, /api/ask, /api/compare); 0 = one per core. Searches
     # spend their time in ONNX Runtime, FAISS and SQLite, which release the GIL, so threads run them in parallel.
     workers: int = field(default=0, metadata={"min": 0, "max": 256})
+    # Cores an upload embeds on; 0 = all but one (at least one), so that questions keep a core while an upload runs.
+    upload_cores: int = field(default=0, metadata={"min": 0, "max": 256})
     # Questions that may wait for a worker; beyond them, or after waiting max_wait_s, 503 with Retry-After at once.
     queue_depth: int = field(default=32, metadata={"min": 0, "max": 10_000})
     max_wait_s: float = field(default=10.0, metadata={"min": 0.1, "max": 600.0})

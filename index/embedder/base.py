@@ -34,6 +34,9 @@ class Embedder(ABC):
         """Get ready to embed fast (load weights, prepare fast paths); for servers, evaluations and large adds."""
         self.encode_queries(["预热"])
 
+    def use_cores(self, cores: int) -> None:  # noqa: B027 - a default that does nothing, on purpose
+        """Embed passages on at most ``cores`` cores from now on; an embedder without parallel runs ignores it."""
+
     @abstractmethod
     def encode_passages(
         self,

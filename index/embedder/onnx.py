@@ -127,6 +127,10 @@ class OnnxEmbedder(Embedder):
     def warm_up(self) -> None:
         """Nothing to prepare: the session is loaded with the embedder."""
 
+    def use_cores(self, cores: int) -> None:
+        """Passages run side by side on at most ``cores`` cores (queries run alone, one core each, as before)."""
+        self._encoder.use_cores(cores)
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length query vectors, shape (len(texts), dimension)."""
         return self._encode([self.query_prompt + t for t in texts])

@@ -58,6 +58,16 @@ class OnnxEncoder:
         self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="govqa-onnx") if workers > 1 else None
 
+    def use_cores(self, workers: int) -> None:
+        """Run ``encode_batches`` on ``workers`` threads (at least one) from now on; single texts are not affected."""
+        workers = max(1, workers)
+        if workers == self.workers:
+            return
+        old, self.workers = self._pool, workers
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="govqa-onnx") if workers > 1 else None
+        if old is not None:
+            old.shutdown(wait=False)  # batches already given to it finish there
+
     @classmethod
     def load(cls, graph: Path, tokenizer_file: Path, max_length: int, workers: int | None = None) -> OnnxEncoder:
         """An encoder over ``graph`` (an ONNX file) and ``tokenizer_file`` (a ``tokenizer.json``).

@@ -196,3 +196,18 @@ def test_encoder_runs_batches_in_order_on_its_workers(minilm_embedder):
     assert [len(v) for v in together] == [1, 2, 1]
     for batch, vectors in zip(batches, together, strict=True):
         assert np.abs(vectors - encoder.encode(batch)).max() < 1e-5
+
+
+def test_a_server_can_leave_a_core_to_questions_and_batches_stay_the_same(minilm_embedder):
+    encoder: OnnxEncoder = minilm_embedder._encoder
+    batches = [["稳就业"], ["大运会", "垃圾分类"], ["两拆一增"], ["城市大脑"]]
+    before, workers = list(encoder.encode_batches(batches)), encoder.workers
+    try:
+        minilm_embedder.use_cores(1)
+        assert encoder.workers == 1 and encoder._pool is None
+        for old, new in zip(before, encoder.encode_batches(batches), strict=True):
+            assert np.abs(old - new).max() < 1e-6
+        minilm_embedder.use_cores(2)
+        assert encoder.workers == 2 and len(list(encoder.encode_batches(batches))) == 4
+    finally:
+        minilm_embedder.use_cores(workers)
