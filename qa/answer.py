@@ -92,7 +92,8 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
         )
     grounded = [h for h in judged if run.grounded[h]]
     content = content_terms(run.question, run.terms)
-    met = _checked(run, hits, pieces, config, document_slice)
+    folded = [comparable(hits[h].text) for h in judged]  # each passage folded once, for every word check below
+    met = _checked(run, hits, folded, pieces, config, document_slice)
     # A sentence that cannot give the kind of answer asked for (no number, for "多少") is no evidence;
     # nor is one that fails a constraint of the question (its year, kind, place, unit, subject).
     candidates = sorted(
@@ -108,7 +109,7 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
         top_similarity=passing[0][0] if passing else 0.0,
         coverage=max((highlight.term_overlap(run.terms, hits[h].text) for h in grounded), default=0.0),
         grounded=bool(grounded),
-        anchored=not content or any(t in comparable(hits[h].text) for h in grounded for t in content),
+        anchored=not content or any(t in folded[h] for h in grounded for t in content),
     )
     found = verdict.is_found(evidence, config) and bool(passing)
     confidence = verdict.confidence(evidence, config)
@@ -153,18 +154,19 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
 
 
 def _checked(
-    run: Run, hits: list[Hit], pieces, config: SearchConfig, document_slice: DocumentSlice
+    run: Run, hits: list[Hit], folded: list[str], pieces, config: SearchConfig, document_slice: DocumentSlice
 ) -> list[tuple[facts.Fact | None, tuple]]:
     """Each judged sentence's fact (``qa.facts``) and the question's constraints checked on it.
 
     ``pieces`` are (hit, span, sentence) in passage order per hit; a heading
-    inside a passage frames the sentences after it.
+    inside a passage frames the sentences after it. ``folded`` holds each judged
+    passage in ``synonyms.comparable`` form.
     """
     if run.asked is None:
         return [(None, ()) for _ in pieces]
     # The subject is read in the reports' words: a question's own wording (种地, 到手) that no passage
     # found uses is a paraphrase, not a metric the answer must name.
-    texts = [comparable(hits[h].text) for h in {p[0] for p in pieces}]
+    texts = [folded[h] for h in {p[0] for p in pieces}]
     asked = replace(run.asked, subject=tuple(t for t in run.asked.subject if any(t in text for text in texts)))
     by_hit: dict[int, list[int]] = {}
     for i, (h, _, _) in enumerate(pieces):
@@ -179,7 +181,7 @@ def _checked(
         spans[0] = (0, spans[0][1]) if head else spans[0]
         is_heading = functools.partial(span.is_heading, section=c.section)
         years = run.question.years_in_report(c.year)
-        context = f"{c.title} {c.section} {hit.text}"
+        context = f"{comparable(c.title)} {comparable(c.section)} {folded[h]}"
         for n, (i, fact) in enumerate(
             zip(rows, facts.passage_facts(text, spans, c.section, c.year, is_heading), strict=True)
         ):

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from index.keyword import query_terms
 from index.simplified import to_simplified
 from qa import answer_type
-from qa.facts import Fact, Kind
+from qa.facts import Fact, Kind, years_text
 from qa.question import Question, content_terms, is_keyword_query, short_name
 from qa.synonyms import comparable
 from qa.value import values_in
@@ -257,19 +257,21 @@ def check(
 ) -> tuple[Check, ...]:
     """Each constraint of ``asked`` on ``sentence`` (of ``fact``, in ``passage``); ``years`` are those asked of its report.
 
+    ``passage`` (its title, section and text) is in ``synonyms.comparable`` form, folded once per passage
+    by the caller, not once per sentence.
+
     ``regional`` is False for a document of unknown region ("市政府关于…",
     "我市…"): it may be of the place asked about without naming it, so the
     place is not checked.
     """
-    checks = [Check("year", fact.about(years), _years_zh(fact))] if asked.figure else []
+    shown = years_text(fact.years, "—")
+    checks = [Check("year", fact.about(years), f"{shown}年" if shown else "")] if asked.figure else []
     if asked.keywords:
-        text = comparable(passage)
-        missing = [k for k in asked.keywords if k not in text]
+        missing = [k for k in asked.keywords if k not in passage]
         checks.append(Check("term", not missing, "、".join(missing)))
     if asked.kind is not Kind.UNKNOWN:
         checks.append(Check("kind", kind_fits(asked, fact), fact.kind.zh))
     if asked.outside and regional:
-        passage = comparable(passage)
         missing = [p for p in asked.outside if p not in passage and short_name(p) not in passage]
         checks.append(Check("place", not missing, "、".join(missing)))
     if asked.unit:
@@ -284,11 +286,3 @@ def kind_fits(asked: Asked, fact: Fact) -> bool:
     """Is a sentence of ``fact`` of the kind asked? A sentence that does not tell (a headless summary's
     "全市新增救护车100辆以上") may be of either."""
     return asked.kind is Kind.UNKNOWN or fact.kind in (asked.kind, Kind.UNKNOWN)
-
-
-def _years_zh(fact: Fact) -> str:
-    """ "2019年", "2021—2025年", "" (unknown)."""
-    if not fact.years:
-        return ""
-    low, high = min(fact.years), max(fact.years)
-    return f"{low}年" if low == high else f"{low}—{high}年"

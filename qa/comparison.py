@@ -215,7 +215,7 @@ def _row(report: _Report, pick, terms: list[str], content: list[str], quantity: 
         citation,
         max(confidence, 0.5),
         value,
-        _years_text(fact.years),
+        facts.years_text(fact.years),
         fact.kind.value if fact.kind is not facts.Kind.UNKNOWN else "",
     )
 
@@ -278,14 +278,6 @@ def _best_sentence(chunks, content: list[str], quantity: bool, asked: checks.Ask
             if best_key is None or key > best_key:
                 best, best_key = (chunk, sentence, where, value, fact), key
     return best
-
-
-def _years_text(years: frozenset[int]) -> str:
-    """The years a figure refers to as a row shows them: "2019", "2021-2025", "" (unknown)."""
-    if not years:
-        return ""
-    low, high = min(years), max(years)
-    return str(low) if low == high else f"{low}-{high}"
 
 
 def coverage(content: list[str], sentence: str) -> float:

@@ -212,6 +212,16 @@ def named_years(sentence: str, report_year: int | None) -> set[int]:
     return years
 
 
+def years_text(years: frozenset[int], dash: str = "-") -> str:
+    """A fact's years as one span: "2019", "2021-2025" (``dash`` between the ends), "" when unknown."""
+    if not years:
+        return ""
+    low, high = min(years), max(years)
+    return str(low) if low == high else f"{low}{dash}{high}"
+
+
+# Cached: the ranking reads a chunk's sentences and the verdict the same sentences again in its passages.
+@functools.lru_cache(maxsize=8192)
 def sentence_fact(sentence: str, frame: Frame, report_year: int | None) -> Fact:
     """The time and kind of ``sentence`` under ``frame`` (its section's, or a heading's inside the passage).
 
