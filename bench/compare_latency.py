@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.search_latency import machine, machine_line, percentile  # noqa: E402
 from govqa.config import load_config  # noqa: E402
-from qa import open_searcher  # noqa: E402
+from govqa.runtime import open_runtime  # noqa: E402
 
 QUESTIONS = (
     "2025年地区生产总值增长目标是多少",  # the 2025 reports
@@ -39,7 +39,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
-    searcher = open_searcher(args.index, load_config())
+    searcher = open_runtime(load_config(), args.index).searcher
     searcher.index.warm_up()
     searcher.compare(QUESTIONS[0])  # warm-up: jieba dictionary, SQLite pages
     times, rows = {q: [] for q in QUESTIONS}, {}

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from govqa.config import load_config  # noqa: E402
-from qa import open_searcher  # noqa: E402
+from govqa.runtime import open_runtime  # noqa: E402
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "seed-dev.jsonl"
 
@@ -87,7 +87,7 @@ def main() -> int:
     args = parser.parse_args()
 
     config = load_config()
-    searcher = open_searcher(args.index, config)
+    searcher = open_runtime(config, args.index).searcher
     questions = questions_from_index(searcher, args.questions)
     if DEV.exists():
         questions += [json.loads(line)["question"] for line in DEV.open(encoding="utf-8")]

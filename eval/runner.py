@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, is_dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from tqdm import tqdm
 
-from eval.matching import contains_evidence, normalize, same_doc
-from eval.metrics import Scored, grouped, recall_curve, summarise
-from eval.questions import Question, QuestionSet
-from govqa.config import Config
-from ingest import INGEST_VERSION, iter_files
-from qa.types import Filters
+from govqa.eval.matching import contains_evidence, normalize, same_doc
+from govqa.eval.metrics import Scored, grouped, recall_curve, summarise
+from govqa.eval.questions import Question, QuestionSet
+from govqa.qa.types import Filters
 
 log = logging.getLogger(__name__)
 
@@ -147,79 +142,6 @@ def evaluate(
 
 
 # -- the index under evaluation ------------------------------------------------
-
-CACHE_ROOT = Path(".govqa") / "eval-index"
-_COMPLETE = "eval-index-complete.json"
-
-
-def corpus_fingerprint(corpus: Path, config: Config) -> dict:
-    """What decides a corpus index: the files (path, size, mtime), the ingest version, the index format, the chunker, the model."""
-    from index.manifest import FORMAT_VERSION  # heavy (the index package): only when a corpus is to be indexed
-
-    root = corpus.resolve()
-    files = []
-    for path, problem in iter_files([root]):
-        if problem:
-            continue
-        stat = path.stat()
-        files.append([str(path.relative_to(root)) if root.is_dir() else path.name, stat.st_size, stat.st_mtime_ns])
-    return {
-        "corpus": str(root),
-        "files": files,
-        "ingest_version": INGEST_VERSION,
-        "index_format": FORMAT_VERSION,
-        "chunk": asdict(config.chunk),
-        "model": config.model.name,
-        "encoder": config.model.encoder,
-        "faiss_factory": config.index.faiss_factory,
-        # Only another backend changes the key: local corpus indexes cached before the seam stay valid.
-        **(
-            {"backend": config.index.backend, "collection": config.index.milvus.collection}
-            if config.index.backend != "local"
-            else {}
-        ),
-    }
-
-
-def corpus_index_dir(corpus: Path, config: Config, cache_root: Path | None = None) -> Path:
-    """The cache folder (under ``cache_root``, default ``CACHE_ROOT``) of the index of ``corpus`` under ``config``."""
-    return _cache_folder(corpus_fingerprint(corpus, config), cache_root)
-
-
-def _cache_folder(fingerprint: dict, cache_root: Path | None) -> Path:
-    blob = json.dumps(fingerprint, sort_keys=True, ensure_ascii=False)
-    return (CACHE_ROOT if cache_root is None else cache_root) / hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
-
-
-def ensure_corpus_index(
-    corpus: Path, config: Config, cache_root: Path | None = None, progress: bool = True
-) -> tuple[Path, bool]:
-    """An index of ``corpus``, reused when files and config are unchanged; returns (folder, reused).
-
-    A folder counts as built only once its completion marker is written, so an
-    interrupted build is thrown away and redone, never evaluated half-made.
-    """
-    from index import Index  # heavy (model, faiss): only when a corpus is to be indexed
-
-    fingerprint = corpus_fingerprint(corpus, config)
-    folder = _cache_folder(fingerprint, cache_root)
-    if (folder / _COMPLETE).exists():
-        return folder, True
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    index = Index.open(folder, config)
-    try:
-        reports = index.add_paths([corpus], config.chunk, progress=progress)
-    finally:
-        close = getattr(index, "close", None)
-        if close is not None:
-            close()
-    for report in reports or []:
-        if getattr(report, "status", "ok") == "failed":
-            log.warning("corpus file not indexed: %s (%s)", getattr(report, "path", "?"), getattr(report, "error", ""))
-    (folder / _COMPLETE).write_text(json.dumps(fingerprint, ensure_ascii=False, indent=1), encoding="utf-8")
-    return folder, False
 
 
 def index_info(searcher: Any) -> tuple[dict, list[str]]:

@@ -4,29 +4,30 @@
 cuts a document into chunks that carry their citation.
 
 The names below load on first use (PEP 562): a search that only needs
-``ingest.errors`` or ``ingest.sentences`` does not import the loaders and the
+``govqa.ingest.errors`` or ``govqa.ingest.sentences`` does not import the loaders and the
 text splitter (about half a second).
 """
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
+from govqa.lazy import lazy_exports
+
 _HOME = {
-    "chunk_document": "ingest.chunk",
-    "INGEST_VERSION": "ingest.document",
-    "Chunk": "ingest.document",
-    "Document": "ingest.document",
-    "IngestError": "ingest.document",
-    "Line": "ingest.document",
-    "RawDocument": "ingest.document",
-    "Section": "ingest.document",
-    "FileResult": "ingest.pipeline",
-    "check_limits": "ingest.pipeline",
-    "ingest_paths": "ingest.pipeline",
-    "iter_files": "ingest.pipeline",
-    "load_file": "ingest.pipeline",
+    "chunk_document": "govqa.ingest.chunk",
+    "INGEST_VERSION": "govqa.ingest.document",
+    "Chunk": "govqa.ingest.document",
+    "Document": "govqa.ingest.document",
+    "IngestError": "govqa.ingest.document",
+    "Line": "govqa.ingest.document",
+    "RawDocument": "govqa.ingest.document",
+    "Section": "govqa.ingest.document",
+    "FileResult": "govqa.ingest.pipeline",
+    "check_limits": "govqa.ingest.pipeline",
+    "ingest_paths": "govqa.ingest.pipeline",
+    "iter_files": "govqa.ingest.pipeline",
+    "load_file": "govqa.ingest.pipeline",
 }
 
 __all__ = [
@@ -46,14 +47,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from ingest.chunk import chunk_document
-    from ingest.document import INGEST_VERSION, Chunk, Document, IngestError, Line, RawDocument, Section
-    from ingest.pipeline import FileResult, check_limits, ingest_paths, iter_files, load_file
+    from govqa.ingest.chunk import chunk_document
+    from govqa.ingest.document import INGEST_VERSION, Chunk, Document, IngestError, Line, RawDocument, Section
+    from govqa.ingest.pipeline import FileResult, check_limits, ingest_paths, iter_files, load_file
 
 
-def __getattr__(name: str):
-    if name in _HOME:
-        value = getattr(import_module(_HOME[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'ingest' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _HOME, globals())

@@ -12,7 +12,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from qa.question import QuestionError
+from govqa.qa.question import QuestionError
+
+# The orders of a comparison's rows (``Searcher.compare(by=…)``).
+ORDERS = ("report", "region", "year")
 
 SCHEMA_VERSION = 1
 NOT_FOUND_MESSAGE = "未找到相关内容"

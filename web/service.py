@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from govqa.config import Config
-from ingest.errors import GovqaError
-from web.auth import Access, load_access
-from web.job_store import FileRecord, JobRecord, JobStore
-from web.jobs import Jobs, new_job_id
-from web.uploads import UploadError, UploadStore
+from govqa.errors import GovqaError
+from govqa.web.auth import Access, load_access
+from govqa.web.job_store import FileRecord, JobRecord, JobStore
+from govqa.web.jobs import Jobs, new_job_id
+from govqa.web.uploads import UploadError, UploadStore
 
 log = logging.getLogger("govqa.web")
 REFRESH_SECONDS = 10.0
@@ -112,20 +112,15 @@ class Service:
 
     def _open_or_build(self) -> None:
         try:
-            from index import Index
-            from index.manifest import IndexNotFoundError
-            from qa import Searcher
+            from govqa.runtime import open_runtime
 
             self._set("starting", f"正在打开索引 {self.index_dir}…")
-            try:
-                index = Index.open(self.index_dir, self.config, create=False)
-            except IndexNotFoundError:
-                index = self._build(Index)
-            self._set("starting", "正在加载模型…")
-            index.warm_up()  # load the model and its fast path now, not on the first user's question
-            index.add_on_cores(self.config.app.upload_cores)  # after the first build, which had every core
-            self._searcher = Searcher(index, self.config)
-            self.jobs.start(index)  # uploads accepted before a stop or a crash go on
+            runtime = open_runtime(
+                self.config, self.index_dir, build_from=self.corpus_dir, report=self._building, warm=True
+            )
+            runtime.index.add_on_cores(self.config.app.upload_cores)  # after the first build, which had every core
+            self._searcher = runtime.searcher
+            self.jobs.start(runtime.index)  # uploads accepted before a stop or a crash go on
             stats = self.stats()
             self._set("ready", ready_message(stats))
         except GovqaError as exc:  # a known cause with its fix: one line, shown on the page and in /api/health
@@ -135,21 +130,8 @@ class Service:
             log.exception("index unavailable")
             self._set("error", f"索引不可用：{exc}")
 
-    def _build(self, index_cls: Any) -> Any:
-        from ingest import iter_files
-
-        files = [p for p, problem in iter_files([self.corpus_dir]) if not problem]
-        if not self.corpus_dir.is_dir():
-            log.warning("corpus folder %s not found: starting with an empty index", self.corpus_dir)
-        self._set("building", f"首次启动：正在从 {self.corpus_dir} 建立索引（加载模型）…", 0, len(files))
-        index = index_cls.open(self.index_dir, self.config, create=True)
-        for number, path in enumerate(files, 1):
-            self._set("building", f"正在建立索引（{number}/{len(files)}）：{path.name}", number - 1, len(files))
-            for report in index.add_paths([path], self.config.chunk, progress=True):
-                if report.error:
-                    log.warning("%s: %s", path, report.error)
-        self.progress.done = len(files)
-        return index
+    def _building(self, message: str, done: int, total: int) -> None:
+        self._set("building", message, done, total)
 
     def _set(self, state: str, message: str, done: int = 0, total: int = 0) -> None:
         self.progress = Progress(state, message, done, total)

@@ -17,7 +17,8 @@ from pathlib import Path
 import typer
 
 from govqa.config import Config, load_config
-from ingest.errors import ConfigError
+from govqa.errors import ConfigError
+from govqa.runtime import open_index
 
 INDEX_OPTION = typer.Option(
     None, "--index", help="Index folder (default: config [index] path, $GOVQA_INDEX, .govqa/index)."
@@ -38,22 +39,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="index")
 
 
-def index_path(index_dir: Path | None, config: Config) -> Path:
-    """The index folder: ``--index``, else the configured one."""
-    return Path(index_dir) if index_dir else Path(config.index.path)
-
-
-def open_index(index_dir: Path | None, config: Config, create: bool = False, check_model: bool = True):
-    """The index at ``--index`` (or the configured one); ``index.IndexUnavailableError`` says why not."""
-    from index import Index
-
-    return Index.open(index_path(index_dir, config), config, create=create, check_model=check_model)
-
-
 def add_paths(paths: list[Path], index_dir: Path | None, config: Config, progress: bool | None = None) -> int:
     """Add files/folders to the index, print one line per file and a summary; 1 if any file failed, else 0."""
     started = time.monotonic()
-    index = open_index(index_dir, config, create=True)
+    index = open_index(config, index_dir, create=True)
     try:
         with index:
             reports = index.add_paths(paths, progress=sys.stderr.isatty() if progress is None else progress)
@@ -104,7 +93,7 @@ def remove_command(
     index_dir: Path = INDEX_OPTION,
 ) -> None:
     """Remove documents (chunks, vectors and keyword entries) from the index."""
-    with open_index(index_dir, load_config(), check_model=False) as index:
+    with open_index(load_config(), index_dir, check_model=False) as index:
         known = {d.name for d in index.documents()}
         missing = [n for n in names if n not in known]
         removed = index.remove([n for n in names if n in known])
@@ -119,7 +108,7 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print the documents as JSON."),
 ) -> None:
     """List the indexed documents: name, year, region, chunks, characters, when added, and OCR confidence of scans."""
-    with open_index(index_dir, load_config(), check_model=False) as index:
+    with open_index(load_config(), index_dir, check_model=False) as index:
         documents = index.documents()
     if as_json:
         typer.echo(json.dumps([asdict(d) for d in documents], ensure_ascii=False, indent=1))
@@ -138,7 +127,7 @@ def stats_command(
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
 ) -> None:
     """Show counts, model, dimension, FAISS factory, sizes on disk and build/update times."""
-    with open_index(index_dir, load_config(), check_model=False) as index:
+    with open_index(load_config(), index_dir, check_model=False) as index:
         stats = index.stats()
     if as_json:
         typer.echo(json.dumps(stats, ensure_ascii=False, indent=1))
@@ -160,7 +149,7 @@ def rebuild_command(
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when a terminal)."),
 ) -> None:
     """Rebuild FAISS from stored vectors (e.g. to switch faiss_factory), or re-embed after a model change."""
-    with open_index(index_dir, load_config(), check_model=False) as index:
+    with open_index(load_config(), index_dir, check_model=False) as index:
         try:
             result = index.rebuild(reembed, progress=sys.stderr.isatty() if progress is None else progress)
         except KeyboardInterrupt:
@@ -184,8 +173,8 @@ def copy_command(
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when a terminal)."),
 ) -> None:
     """Copy an index to another backend or place without re-embedding (e.g. local to a Milvus cluster)."""
-    from index import Index
-    from index.manifest import Manifest
+    from govqa.index import Index
+    from govqa.index.manifest import Manifest
 
     config = load_config()
     built = Manifest.load(source)

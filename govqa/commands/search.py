@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from govqa.commands.index import INDEX_OPTION, open_index
+from govqa.commands.index import INDEX_OPTION
 from govqa.config import load_config
-from qa import Filters, Searcher, answer_to_json, comparison_to_json, search_to_json
-from qa.comparison import ORDERS
-from qa.types import Comparison, Hit, comparison_to_csv, parse_years
+from govqa.qa.types import (
+    ORDERS,
+    Comparison,
+    Filters,
+    Hit,
+    answer_to_json,
+    comparison_to_csv,
+    comparison_to_json,
+    parse_years,
+    search_to_json,
+)
+
+if TYPE_CHECKING:
+    from govqa.qa import Searcher
+from govqa.runtime import open_runtime
 
 
 def register(app: typer.Typer) -> None:
@@ -26,8 +39,7 @@ def _filters(doc: list[str] | None, region: list[str] | None, year: str | None) 
 
 
 def _searcher(index_dir: Path | None) -> Searcher:
-    config = load_config()
-    return Searcher(open_index(index_dir, config), config)
+    return open_runtime(load_config(), index_dir).searcher
 
 
 def search(
@@ -97,7 +109,7 @@ def compare(
     if csv_file:
         csv_file.write_text(comparison_to_csv(result), encoding="utf-8-sig")  # with BOM: Excel reads it as UTF-8
     if chart_file:
-        from web.compare_chart import save_chart
+        from govqa.web.compare_chart import save_chart
 
         save_chart(result, chart_file)
     if as_json:

@@ -1,6 +1,5 @@
 """Integration: index the sample reports, run a few seed-dev questions through the real searcher and the CLI.
 
-Skipped only when the ``qa`` package (and the index it needs) cannot be imported.
 The model is built once into ``$GOVQA_MODEL_CACHE`` or a temporary folder.
 """
 
@@ -14,15 +13,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-try:
-    import qa  # noqa: F401
-    from qa import open_searcher
-
-    QA_MISSING = ""
-except ImportError as exc:  # the qa/index packages are written by other stages
-    QA_MISSING = f"qa is not importable yet ({exc})"
-
-pytestmark = pytest.mark.skipif(bool(QA_MISSING), reason=QA_MISSING or "qa importable")
+from govqa.runtime import open_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
@@ -60,9 +51,9 @@ def env(tmp_path_factory):
         mp.setenv("GOVQA_MODEL_CACHE", os.environ.get("GOVQA_MODEL_CACHE") or str(base / "models"))
         mp.setenv("GOVQA_INDEX", str(base / "no-index"))
         mp.delenv("GOVQA_CONFIG", raising=False)
-        import eval.runner
+        from govqa import runtime
 
-        mp.setattr(eval.runner, "CACHE_ROOT", base / "eval-index")
+        mp.setattr(runtime, "CORPUS_CACHE", base / "eval-index")
         questions = base / "questions.jsonl"
         questions.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in QUESTIONS), encoding="utf-8")
         yield base, questions
@@ -70,29 +61,29 @@ def env(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def built(env):
-    from eval.runner import ensure_corpus_index
     from govqa.config import Config
+    from govqa.runtime import corpus_index
 
     base, _ = env
     config = Config()
-    folder, reused = ensure_corpus_index(CORPUS, config, progress=False)
+    folder, reused = corpus_index(CORPUS, config, progress=False)
     assert not reused and folder.parent == base / "eval-index"
     return folder, config
 
 
 def test_cache_is_reused(built):
-    from eval.runner import ensure_corpus_index
+    from govqa.runtime import corpus_index
 
     folder, config = built
-    assert ensure_corpus_index(CORPUS, config, progress=False) == (folder, True)
+    assert corpus_index(CORPUS, config, progress=False) == (folder, True)
 
 
 def test_runner_over_real_searcher(built, env):
-    from eval.questions import load_questions, resolve_docs
-    from eval.runner import evaluate, index_info
+    from govqa.eval.questions import load_questions, resolve_docs
+    from govqa.eval.runner import evaluate, index_info
 
     folder, config = built
-    searcher = open_searcher(folder, config)
+    searcher = open_runtime(config, folder).searcher
     manifest, names = index_info(searcher)
     assert set(names) >= {q["doc"] for q in QUESTIONS if q["doc"]}
     question_set = load_questions(env[1])
@@ -164,8 +155,8 @@ def test_cli_eval_counts_a_gold_doc_named_by_its_file(env, tmp_path, monkeypatch
 def test_a_hit_citing_the_gold_document_in_also_in_counts_for_the_document_not_first_cited():
     from types import SimpleNamespace
 
-    from eval.questions import Question
-    from eval.runner import score
+    from govqa.eval.questions import Question
+    from govqa.eval.runner import score
 
     cite = lambda doc: SimpleNamespace(doc=doc)  # noqa: E731
     repost = SimpleNamespace(

@@ -9,10 +9,10 @@ from dataclasses import asdict
 import numpy as np
 import pytest
 
-from index import Index
-from index.context import retrieval_text
-from index.vectors import VECTORS_NAME
-from ingest.chunk import chunk_document
+from govqa.index import Index
+from govqa.index.context import retrieval_text
+from govqa.index.vectors import VECTORS_NAME
+from govqa.ingest.chunk import chunk_document
 
 SICHUAN = """二、2026年主要目标
 地区生产总值增长5%左右，城镇新增就业80万人以上。
@@ -140,7 +140,7 @@ def test_incremental_add_touches_only_what_changed(tmp_path, index_config, minil
 def test_same_text_with_new_metadata_or_ingest_version_is_replaced(
     tmp_path, index_config, hash_embedder, make_doc, monkeypatch
 ):
-    import ingest.build
+    from govqa.ingest import build as ingest_build
 
     path, embedder = tmp_path / "idx", hash_embedder()
     with Index.open(path, index_config(path, model=embedder.name), embedder) as index:
@@ -148,7 +148,7 @@ def test_same_text_with_new_metadata_or_ingest_version_is_replaced(
         retitled = make_doc("sc.txt", SICHUAN, title="2026年四川省人民政府工作报告", year=2026)
         assert [r.status for r in index.add([retitled])] == ["replaced"]
         assert ("sc.txt", "2026年四川省人民政府工作报告", 2026, "四川省") in index.document_facets()
-        monkeypatch.setattr(ingest.build, "INGEST_VERSION", ingest.build.INGEST_VERSION + 1)
+        monkeypatch.setattr(ingest_build, "INGEST_VERSION", ingest_build.INGEST_VERSION + 1)
         remade = make_doc("sc.txt", SICHUAN, title="2026年四川省人民政府工作报告", year=2026)
         assert [r.status for r in index.add([remade])] == ["replaced"]
         assert [r.status for r in index.add([remade])] == ["unchanged"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from govqa.config import ChunkConfig, Config, IndexConfig, ModelConfig
-from ingest import ingest_paths
+from govqa.ingest import ingest_paths
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -25,13 +25,12 @@ def seed_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
 @pytest.fixture(scope="session")
 def seed_searcher(seed_config: Config):
     """A ``Searcher`` over an index of corpus/, built once per session."""
-    from index import Index
-    from qa import Searcher
+    from govqa.runtime import open_runtime
 
-    index = Index.open(seed_config.index.path, seed_config)
-    reports = index.add_paths([CORPUS], seed_config.chunk)
+    runtime = open_runtime(seed_config, create=True)
+    reports = runtime.index.add_paths([CORPUS], seed_config.chunk)
     assert all(r.status == "ok" for r in reports), [(r.path, r.error) for r in reports]
-    return Searcher(index, seed_config)
+    return runtime.searcher
 
 
 @pytest.fixture(scope="session")
