@@ -17,7 +17,7 @@ import numpy as np
 
 from govqa.index.context import SECTION_SEPARATOR
 from govqa.qa import answer_type, checks, facts, highlight, reasons, span, verdict
-from govqa.qa.question import Question, content_terms
+from govqa.qa.question import Question
 from govqa.qa.settings import SearchConfig
 from govqa.qa.synonyms import comparable
 from govqa.qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult, Span
@@ -91,7 +91,6 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
             hits[h], highlights=highlight.best_sentences(hits[h].text, run.terms, dense[h], can_answer=fits[h])
         )
     grounded = [h for h in judged if run.grounded[h]]
-    content = content_terms(run.question, run.terms)
     folded = [comparable(hits[h].text) for h in judged]  # each passage folded once, for every word check below
     met = _checked(run, hits, folded, pieces, config, document_slice)
     # A sentence that cannot give the kind of answer asked for (no number, for "多少") is no evidence;
@@ -105,12 +104,7 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
         reverse=True,
     )
     passing = [(s, i) for s, i in candidates if all(c.met for c in met[i][1])]
-    evidence = verdict.Evidence(
-        top_similarity=passing[0][0] if passing else 0.0,
-        coverage=max((highlight.term_overlap(run.terms, hits[h].text) for h in grounded), default=0.0),
-        grounded=bool(grounded),
-        anchored=not content or any(t in folded[h] for h in grounded for t in content),
-    )
+    evidence = verdict.gather(passing[0][0] if passing else 0.0, run.question, [folded[h] for h in grounded])
     found = verdict.is_found(evidence, config) and bool(passing)
     confidence = verdict.confidence(evidence, config)
     result = run.result
@@ -139,7 +133,7 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
         return Answer(
             result.question, "found", text, citation, tuple(hits), max(confidence, 0.5), result.took_ms, checks=shown
         )
-    reason, failed = _reason(run, pieces, candidates, met, evidence, content, config)
+    reason, failed = _reason(run, pieces, candidates, met, evidence, config)
     return Answer(
         result.question,
         "not_found",
@@ -200,7 +194,7 @@ def _cut_head(hit: Hit, document_slice: DocumentSlice) -> str:
     return before[max(ends) + 1 :]
 
 
-def _reason(run: Run, pieces, candidates, met, evidence: verdict.Evidence, content, config: SearchConfig):
+def _reason(run: Run, pieces, candidates, met, evidence: verdict.Evidence, config: SearchConfig):
     """Why not found, and the checks of the closest sentence that failed one (or none)."""
     missing = reasons.no_report(run.question, run.reports)
     if missing is not None:  # whatever the passages say, no report is of the year or place asked
@@ -208,7 +202,7 @@ def _reason(run: Run, pieces, candidates, met, evidence: verdict.Evidence, conte
     if not evidence.grounded:
         return reasons.not_grounded(run.question, run.reports), ()
     if not evidence.anchored:
-        return reasons.not_mentioned(content), ()
+        return reasons.not_mentioned(run.question.content), ()
     for score, i in candidates:
         if score < config.weak_similarity:
             break

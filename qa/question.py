@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from govqa.errors import GovqaError
 from govqa.index.keyword import query_terms
@@ -78,12 +79,32 @@ _ADMIN_SUFFIX = re.compile(r"(?:省|市|区|县|州|盟|旗|自治区|壮族自�
 
 @dataclass(frozen=True)
 class Question:
-    """A validated question with the grounding it names."""
+    """A validated question with the grounding it names, read once and handed to every stage.
+
+    What later stages derive from the words is computed on first use and kept on the question
+    (``simplified``, ``terms``, ``content``), so that search, ask and compare read one reading of it
+    rather than each folding and cutting the text again.
+    """
 
     text: str
     years: tuple[int, ...]
     places: tuple[str, ...]  # names as they appear in documents' region paths, e.g. "成都市", "四川省", "全国"
     relative_years: tuple[int, ...] = ()  # offsets from a report's year: 去年 → -1, 近3年 → -3…0
+
+    @cached_property
+    def simplified(self) -> str:
+        """The question in simplified characters (a 繁體 question's 達到 is 达到)."""
+        return to_simplified(self.text)
+
+    @cached_property
+    def terms(self) -> tuple[str, ...]:
+        """Its words to look for in passages, in ``synonyms.comparable`` form (``match_terms``)."""
+        return tuple(match_terms(self))
+
+    @cached_property
+    def content(self) -> tuple[str, ...]:
+        """Of ``terms``, those that say what it asks about (``content_terms``): not places, years, question words."""
+        return tuple(content_terms(self, list(self.terms)))
 
     def years_in_report(self, report_year: int | None) -> tuple[int, ...]:
         """The years asked about of a report of ``report_year``: the written ones and the relative ones resolved.

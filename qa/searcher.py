@@ -16,7 +16,6 @@ from govqa.qa.question import (
     about_years,
     is_keyword_query,
     keyword_query,
-    match_terms,
     short_name,
     understand,
     validate,
@@ -96,7 +95,7 @@ class Searcher:
             n = cfg.list_sentences if asks_for_list else 1
             # One answer filter per section for this question (it reads the question's wanted kind once).
             fits_in = functools.cache(functools.partial(answer_filter, question))
-            terms = match_terms(question)
+            terms = list(question.terms)
             asked = checks.ask(question, terms, known_places)
             if is_keyword_query(question):
                 weight = 0.0  # a term or two: BM25 finds it; a sentence's cosine to two words is noise
@@ -118,10 +117,7 @@ class Searcher:
     def _fuse(self, question: Question, dense, keyword, facets) -> tuple[list[fuse.Candidate], dict]:
         """The fused candidates, best first (by ``grounded_score``), and their chunk records."""
         cfg = self.search_config
-        if cfg.fusion == "rrf":
-            fused = fuse.rrf(dense, keyword, cfg.rrf_k, cfg.dense_weight, cfg.keyword_weight)
-        else:
-            fused = fuse.convex(dense, keyword, cfg.dense_weight, cfg.keyword_weight)
+        fused = fuse.fused(dense, keyword, cfg)
         records = self.index.chunk_records(list(fused))
         for chunk_id, candidate in fused.items():
             record = records[chunk_id]
