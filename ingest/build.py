@@ -19,10 +19,11 @@ class _Row:
     page: int | None
     heading: int | None
     continues: bool = False  # the next row goes on with this row's paragraph
+    record: bool = False  # a table row or a note: never a heading, chunked alone
 
 
 def _clean_rows(lines: list[Line]) -> list[_Row]:
-    rows = [_Row(clean.clean_line(line.text), line.page, line.heading, line.continues) for line in lines]
+    rows = [_Row(clean.clean_line(line.text), line.page, line.heading, line.continues, line.record) for line in lines]
     rows = _join_titles(_drop_footer([r for r in rows if not clean.is_chrome(r.text)]))
     cut = next((i for i, r in enumerate(rows) if i >= len(rows) * _TAIL_FROM and clean.is_tail_marker(r.text)), None)
     if cut is not None:
@@ -61,7 +62,8 @@ def _join_titles(rows: list[_Row]) -> list[_Row]:
     out: list[_Row] = []
     for row in rows:
         last = next((i for i in range(len(out) - 1, -1, -1) if out[i].text), None)
-        if row.text and last is not None and clean.title_goes_on(out[last].text, row.text):
+        joins = row.text and last is not None and not (row.record or out[last].record)
+        if joins and clean.title_goes_on(out[last].text, row.text):
             out[last].text += row.text
             del out[last + 1 :]
             continue
@@ -73,7 +75,7 @@ def _headings(rows: list[_Row]) -> dict[int, structure.HeadingCandidate]:
     """Row index → heading for rows that head a section."""
     found: dict[int, structure.HeadingCandidate] = {}
     for i, row in enumerate(rows):
-        if i and rows[i - 1].continues:  # the rest of a wrapped line, not a line of its own
+        if row.record or (i and rows[i - 1].continues):  # a table row; the rest of a wrapped line
             continue
         if row.heading:
             found[i] = structure.HeadingCandidate(f"h{row.heading}", clean.strip_emphasis(row.text))
@@ -99,7 +101,12 @@ def _headings(rows: list[_Row]) -> dict[int, structure.HeadingCandidate]:
                 inside_numbered = True
                 continue
             alone = (i == 0 or not rows[i - 1].text) and (i + 1 < len(rows) and not rows[i + 1].text)
-            if not inside_numbered and alone and structure.is_plain_heading(clean.strip_emphasis(row.text)):
+            if (
+                not inside_numbered
+                and alone
+                and not row.record
+                and structure.is_plain_heading(clean.strip_emphasis(row.text))
+            ):
                 found[i] = structure.HeadingCandidate("plain", clean.strip_emphasis(row.text))
     return found
 
@@ -123,6 +130,7 @@ def build_document(raw: RawDocument) -> Document:
     parts: list[str] = []
     sections: list[Section] = []
     page_starts: list[tuple[int, int]] = []
+    records: list[tuple[int, int]] = []
     offset = 0
     for i, row in enumerate(rows):
         text = clean.strip_emphasis(row.text)
@@ -131,6 +139,8 @@ def build_document(raw: RawDocument) -> Document:
         if i in found:
             sections.append(Section(levels[found[i].kind], found[i].title, offset))
         parts.append(text)
+        if row.record and text:
+            records.append((offset, offset + len(text)))
         offset += len(text)
         if i + 1 < len(rows):
             parts.append(_joint(row, rows[i + 1]))
@@ -154,6 +164,7 @@ def build_document(raw: RawDocument) -> Document:
         sections=sections,
         page_starts=page_starts,
         meta=meta,
+        records=records,
     )
 
 
