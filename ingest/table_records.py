@@ -6,8 +6,10 @@ of its own and the structure never takes for a heading. Any table reader (a Word
 feeds this module the same way: the table's cells as a grid of texts, merged cells already spread
 to every grid column and row they cover, and how many of the leading rows are its header.
 
-A record reads ``表：2025年十件民生实事，第15行：序号：15，项目：…，目标：…``; a cell with no
-header is given bare, an empty cell is left out.
+A record reads ``表：2025年十件民生实事，第15行：序号：15，项目：…，目标：…。``; a cell with no
+header is given bare, an empty cell is left out. The closing "。" ends the row's sentence: without
+it, an answer widened to whole sentences would take a line with no full stop for a wrapped line
+and run on into the next rows (qa/span.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ingest.document import Line
 
 # Between fields: a comma, not "；" or "。", so that a row stays one sentence (ingest/sentences.py).
 FIELD_SEPARATOR = "，"
+_ENDS = "。！？!?"
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,10 @@ class Table:
 
 
 def record_text(title: str, number: int, fields: Sequence[tuple[str, str]]) -> str:
-    """One row as a line: ``表：{title}，第{number}行：{header}：{value}，…`` (``title`` may be "")."""
+    """One row as a line: ``表：{title}，第{number}行：{header}：{value}，…。`` (``title`` may be "")."""
     head = f"表：{title}，第{number}行：" if title else f"表格第{number}行："
-    return head + FIELD_SEPARATOR.join(f"{name}：{value}" if name else value for name, value in fields if value)
+    body = FIELD_SEPARATOR.join(f"{name}：{value}" if name else value for name, value in fields if value)
+    return head + body + ("" if body.endswith(tuple(_ENDS)) else "。")
 
 
 def records(table: Table) -> list[str]:

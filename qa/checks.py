@@ -16,7 +16,9 @@ each constraint the question sets, read from the question's words:
   in people or in yuan, not by "6.8级" or "4%";
 - **subject**: a sentence answering a quantity question holds enough of the
   question's content words (the metric: 最低工资, 遇难), with synonyms and
-  繁簡 folded.
+  繁簡 folded;
+- **item**: a question asking for an item by its place ("第15项", "第七件") is
+  answered by the sentence that is that item (``qa.ordinal``).
 
 Each check met or failed is part of the answer (``Answer.checks``), and the
 first one failed by the closest sentence is the not-found reason.
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 
 from index.keyword import query_terms
 from index.simplified import to_simplified
-from qa import answer_type
+from qa import answer_type, ordinal
 from qa.facts import Fact, Kind, years_text
 from qa.question import Question, content_terms, is_keyword_query, short_name
 from qa.synonyms import comparable
@@ -102,7 +104,7 @@ class Asked:
     ("冰雪大世界", "大运会 场馆"), each to be found whole in the passage. ``kind`` is the kind asked for (``Kind.UNKNOWN``: either); ``unit`` the
     answer's unit ("人", "元", "%": "" for none); ``subject`` the content words
     a quantity's sentence must hold (empty: not checked); ``outside`` the places
-    named that no report is of.
+    named that no report is of; ``item`` the place in a list asked for ("第15项": 15), or None.
     """
 
     kind: Kind
@@ -111,6 +113,7 @@ class Asked:
     outside: tuple[str, ...]
     figure: bool = True
     keywords: tuple[str, ...] = ()
+    item: int | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,7 @@ def ask(question: Question, terms: list[str], known_places: set[str], this_year:
         places_outside(question, known_places),
         quantity,
         keywords,
+        ordinal.asked_item(text),
     )
 
 
@@ -279,6 +283,8 @@ def check(
     if asked.subject:
         share = subject_share(asked.subject, sentence)
         checks.append(Check("subject", share >= min_subject, f"{share:.2f}"))
+    if asked.item is not None:
+        checks.append(Check("item", ordinal.item_number(sentence) == asked.item, f"第{asked.item}项"))
     return tuple(checks)
 
 
