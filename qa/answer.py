@@ -106,7 +106,7 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
     )
     passing = [(s, i) for s, i in candidates if all(c.met for c in met[i][1])]
     evidence = verdict.Evidence(
-        top_similarity=passing[0][0] if passing else 0.0,
+        top_similarity=_item_similarity(run, pieces, sims, passing),
         coverage=max((highlight.term_overlap(run.terms, hits[h].text) for h in grounded), default=0.0),
         grounded=bool(grounded),
         anchored=not content or any(t in folded[h] for h in grounded for t in content),
@@ -151,6 +151,21 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
         reason=reason,
         checks=failed,
     )
+
+
+def _item_similarity(run: Run, pieces, sims: np.ndarray, passing: list[tuple[float, int]]) -> float:
+    """The closest passing sentence's similarity; for an item asked by its place ("第七件"), that of its list.
+
+    "7. 建成口袋公园70个" shares little with "十件民生实事的第七件是什么" but its place: the list's
+    lead-in ("今年办好十件民生实事：") and the items before it, in the same passage, say what list it is of.
+    """
+    if not passing:
+        return 0.0
+    best, i = passing[0]
+    if run.asked is None or run.asked.item is None:
+        return best
+    hit, at = pieces[i][0], pieces[i][1].start
+    return max([best, *(float(s) for p, s in zip(pieces, sims, strict=False) if p[0] == hit and p[1].start <= at)])
 
 
 def _checked(

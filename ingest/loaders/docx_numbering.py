@@ -244,6 +244,6 @@ class Numbering:
                 text = text.replace(marker, format_number(value if value is not None else other.start, fmt))
         if not text or level.fmt == "bullet":
             return ""
-        # A tab or space after "1." separates it from the words; after "一、" or "（一）" Chinese needs nothing.
-        spaced = level.suffix != "nothing" and not text.endswith(("、", "）", ")", "．", "：", ":"))
+        # Word's tab after the number: a space after "1." or "(a)"; "一、", "（一）", "①" need nothing before Chinese.
+        spaced = level.suffix != "nothing" and text[-1].isascii()
         return text + (" " if spaced else "")
