@@ -25,7 +25,9 @@ ENDNOTE = "本报告数据均为初步统计数。"
 def _notes_part(document, kind: str, notes: dict[int, str]) -> None:
     """Write word/{kind}s.xml with a separator note and ``notes`` (id → text), related to the main part."""
     separator = f'<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
-    body = "".join(f'<w:{kind} w:id="{i}"><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:{kind}>' for i, text in notes.items())
+    body = "".join(
+        f'<w:{kind} w:id="{i}"><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:{kind}>' for i, text in notes.items()
+    )
     xml = f"<w:{kind}s {nsdecls('w')}>{separator}{body}</w:{kind}s>"
     content_type = CT.WML_FOOTNOTES if kind == "footnote" else CT.WML_ENDNOTES
     part = Part(PackURI(f"/word/{kind}s.xml"), content_type, xml.encode(), document.part.package)
