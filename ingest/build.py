@@ -74,8 +74,17 @@ def _join_titles(rows: list[_Row]) -> list[_Row]:
 def _headings(rows: list[_Row]) -> dict[int, structure.HeadingCandidate]:
     """Row index → heading for rows that head a section."""
     found: dict[int, structure.HeadingCandidate] = {}
+    titles: set[int] = set()  # rows that complete an attachment mark's title
     for i, row in enumerate(rows):
-        if row.record or (i and rows[i - 1].continues):  # a table row; the rest of a wrapped line
+        if row.record or i in titles or (i and rows[i - 1].continues):  # a table row; the rest of a wrapped line
+            continue
+        mark = structure.attachment(row.text) if row.text else None
+        if mark:
+            nxt = next((j for j in range(i + 1, len(rows)) if rows[j].text), None)
+            named = structure.titled(mark, rows[nxt].text) if nxt is not None and not rows[nxt].record else None
+            if named:
+                titles.add(nxt)
+            found[i] = named or mark
             continue
         if row.heading:
             found[i] = structure.HeadingCandidate(f"h{row.heading}", clean.strip_emphasis(row.text))
@@ -112,8 +121,10 @@ def _headings(rows: list[_Row]) -> dict[int, structure.HeadingCandidate]:
 
 
 def _levels(found: dict[int, structure.HeadingCandidate]) -> dict[str, int]:
+    """Level of each heading kind: attachments outermost, then format headings, then numbered kinds by depth."""
     kinds = {c.kind for c in found.values()}
-    styled = sorted(k for k in kinds if k.startswith("h"))
+    top = ["attachment"] if "attachment" in kinds else []
+    styled = top + sorted(k for k in kinds if k.startswith("h"))
     levels = {k: n + 1 for n, k in enumerate(styled)}
     for kind, level in structure.assign_levels(kinds - set(styled)).items():
         levels[kind] = level + len(styled)

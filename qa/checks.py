@@ -18,7 +18,9 @@ each constraint the question sets, read from the question's words:
   question's content words (the metric: 最低工资, 遇难), with synonyms and
   繁簡 folded;
 - **item**: a question asking for an item by its place ("第15项", "第七件") is
-  answered by the sentence that is that item (``qa.ordinal``).
+  answered by the sentence that is that item (``qa.ordinal``);
+- **attachment**: a question about "附件2" is answered from a passage of, or
+  naming, attachment 2 (ingest titles each attachment's section by its 附件 line).
 
 Each check met or failed is part of the answer (``Answer.checks``), and the
 first one failed by the closest sentence is the not-found reason.
@@ -104,7 +106,8 @@ class Asked:
     ("冰雪大世界", "大运会 场馆"), each to be found whole in the passage. ``kind`` is the kind asked for (``Kind.UNKNOWN``: either); ``unit`` the
     answer's unit ("人", "元", "%": "" for none); ``subject`` the content words
     a quantity's sentence must hold (empty: not checked); ``outside`` the places
-    named that no report is of; ``item`` the place in a list asked for ("第15项": 15), or None.
+    named that no report is of; ``item`` the place in a list asked for ("第15项": 15), or None;
+    ``attachment`` the number of the attachment asked about ("附件2": 2), or None.
     """
 
     kind: Kind
@@ -114,6 +117,7 @@ class Asked:
     figure: bool = True
     keywords: tuple[str, ...] = ()
     item: int | None = None
+    attachment: int | None = None
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,7 @@ def ask(question: Question, terms: list[str], known_places: set[str], this_year:
         quantity,
         keywords,
         ordinal.asked_item(text),
+        ordinal.asked_attachment(text),
     )
 
 
@@ -283,6 +288,9 @@ def check(
     if asked.subject:
         share = subject_share(asked.subject, sentence)
         checks.append(Check("subject", share >= min_subject, f"{share:.2f}"))
+    if asked.attachment is not None:
+        named = ordinal.names_attachment(passage, asked.attachment)
+        checks.append(Check("attachment", named, f"附件{asked.attachment}"))
     if asked.item is not None:
         checks.append(Check("item", ordinal.item_number(sentence) == asked.item, f"第{asked.item}项"))
     return tuple(checks)

@@ -4,7 +4,8 @@ The meaning of "第15项" is a position, which an embedding barely tells from "�
 states it in the item itself: a table row made a record ("表：…，第15行：…", ingest/table_records.py),
 a numbered item as Word renders it ("7. …", "（七）…", "七、…", docx_numbering.py), a 序号 cell.
 A question asking for item N is answered only by a sentence that is item N (``qa.checks``, the
-"item" check), and the ranking prefers such sentences.
+"item" check). Likewise a question about "附件2" is answered from a passage of attachment 2 (its
+section, titled by its 附件 line by ingest, or a passage naming it): the "attachment" check.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _SERIAL = re.compile(r"序号[：:]\s*([0-9]{1,3})(?![0-9])")
 _LABEL = re.compile(
     rf"^\s*(?:([0-9]{{1,3}})\s*[.．、)）]|[（(]([0-9]{{1,3}}|[{_CN_DIGITS}]{{1,4}})[）)]|([{_CN_DIGITS}]{{1,4}})、)"
 )
+_ATTACHMENT = re.compile(rf"附件\s*([0-9]{{1,2}}|[{_CN_DIGITS}]{{1,3}})(?![0-9])")
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 
@@ -54,3 +56,14 @@ def item_number(sentence: str) -> int | None:
     if match:
         return _number(next(g for g in match.groups() if g))
     return None
+
+
+def asked_attachment(question: str) -> int | None:
+    """The attachment a question asks about ("这份通知的附件2是什么", "附件二" → 2), or None."""
+    match = _ATTACHMENT.search(question)
+    return _number(match.group(1)) if match else None
+
+
+def names_attachment(text: str, number: int) -> bool:
+    """Does ``text`` (a passage with its section path) name attachment ``number`` ("附件2", "附件二")?"""
+    return any(_number(m.group(1)) == number for m in _ATTACHMENT.finditer(text))
