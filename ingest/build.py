@@ -20,10 +20,14 @@ class _Row:
     heading: int | None
     continues: bool = False  # the next row goes on with this row's paragraph
     record: bool = False  # a table row or a note: never a heading, chunked alone
+    bold: bool = False  # set in bold as a whole: a numbered line is a heading even with a full stop
 
 
 def _clean_rows(lines: list[Line]) -> list[_Row]:
-    rows = [_Row(clean.clean_line(line.text), line.page, line.heading, line.continues, line.record) for line in lines]
+    rows = [
+        _Row(clean.clean_line(line.text), line.page, line.heading, line.continues, line.record, line.bold)
+        for line in lines
+    ]
     rows = _join_titles(_drop_footer([r for r in rows if not clean.is_chrome(r.text)]))
     cut = next((i for i, r in enumerate(rows) if i >= len(rows) * _TAIL_FROM and clean.is_tail_marker(r.text)), None)
     if cut is not None:
@@ -90,6 +94,8 @@ def _headings(rows: list[_Row]) -> dict[int, structure.HeadingCandidate]:
             found[i] = structure.HeadingCandidate(f"h{row.heading}", clean.strip_emphasis(row.text))
             continue
         candidate = structure.classify(row.text) if row.text else None
+        if candidate is None and row.bold and row.text:
+            candidate = structure.classify_bold(row.text)
         if candidate:
             found[i] = candidate
     # Adjacent lines of the same numbered kind, none with body text, are a list, not headings.

@@ -18,6 +18,8 @@ class Line:
     wrap, possibly across a page break): the two are joined without a line break.
     ``record`` marks a unit that stands alone: a table row made a record
     (``ingest/table_records.py``) or a footnote; it is never a heading and is chunked on its own.
+    ``bold`` says the whole line is set in bold (a .docx paragraph): a numbered bold line is a
+    heading even when it closes with a full stop ("（一）钢铁行业。").
     """
 
     text: str
@@ -25,6 +27,7 @@ class Line:
     heading: int | None = None
     continues: bool = False
     record: bool = False
+    bold: bool = False
 
 
 @dataclass

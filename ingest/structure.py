@@ -94,6 +94,14 @@ def classify(line: str) -> HeadingCandidate | None:
     return None
 
 
+def classify_bold(line: str) -> HeadingCandidate | None:
+    """A line set in bold as a whole: numbered ("（一）钢铁行业。", "1.改造进展；"), it is a heading though it
+    closes like a sentence; the closing mark is left out of its title. None when it is not numbered."""
+    bare = line.rstrip("。；;，,")
+    candidate = classify(bare) if bare != line else None
+    return candidate if candidate is not None and candidate.kind != "emphasis" else None
+
+
 def is_plain_heading(line: str) -> bool:
     """A short line without sentence punctuation, e.g. ``政府工作展望``."""
     return 2 <= len(line) <= 30 and not any(c in _TERMINAL for c in line) and not line.startswith(("-", "—", "——"))

@@ -187,6 +187,7 @@ class _Body:
         self.numbering = numbering
         self.notes = notes
         self._last = ""  # the text of the last paragraph read: a table's caption when short
+        self._style_bold: dict[str | None, bool] = {}  # a paragraph style's id → does it set bold (resolved once)
 
     def lines(self, container) -> Iterator[Line]:
         """Lines of the block items under ``container``, in order.
@@ -220,8 +221,22 @@ class _Body:
         if level is not None:
             yield Line(" ".join(p.strip() for p in parts), heading=level)
         else:
-            yield from (Line(p) for p in parts)
+            bold = len(parts) == 1 and self._bold(paragraph)
+            yield from (Line(p, bold=bold) for p in parts)
         yield from (Line(note, record=True) for note in self.notes.cited(paragraph._p))
+
+    def _bold(self, paragraph: Paragraph) -> bool:
+        """Is every run with text bold, by its own formatting or else its paragraph style's?"""
+        runs = [run for run in paragraph.runs if run.text.strip()]
+        if not runs:
+            return False
+        key = paragraph._p.style
+        if any(run.bold is None for run in runs) and key not in self._style_bold:
+            style = paragraph.style
+            while style is not None and style.font.bold is None:
+                style = style.base_style
+            self._style_bold[key] = bool(style is not None and style.font.bold)
+        return all(run.bold or (run.bold is None and self._style_bold[key]) for run in runs)
 
 
 def _body(document: WordDocument) -> _Body:
