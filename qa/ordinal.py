@@ -15,8 +15,9 @@ import re
 import cn2an
 
 _CN_DIGITS = "零〇一二两三四五六七八九十百"
-# 第N项 / 第N件 / 第N条 / 第N个 / 第N行 / 第N位, N in Arabic or Chinese numerals.
-_ASKED = re.compile(rf"第\s*([0-9]{{1,3}}|[{_CN_DIGITS}]{{1,4}})\s*(?:项|件|条|个|行|位|款|点)")
+# 第N项 / 第N件 / 第N行, N in Arabic or Chinese numerals. Not 第N个 (第一个五年计划 is a name), nor
+# 第N条 / 第N款 (an article of a regulation, whose answer is its text, not a sentence labelled N).
+_ASKED = re.compile(rf"第\s*([0-9]{{1,3}}|[{_CN_DIGITS}]{{1,4}})\s*(?:项|件|行)")
 # What an item states of its own number: a record's "第N行："/"第N项：", a 序号 cell, a leading list label.
 _RECORD = re.compile(r"第([0-9]{1,3})[行项][：:]")
 _SERIAL = re.compile(r"序号[：:]\s*([0-9]{1,3})(?![0-9])")
