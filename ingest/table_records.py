@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.document import Line
+from govqa.ingest.document import Line
 
 # Between fields: a comma, not "；" or "。", so that a row stays one sentence (ingest/sentences.py).
 FIELD_SEPARATOR = "，"

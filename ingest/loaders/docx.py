@@ -19,14 +19,14 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from ingest import table_records
-from ingest.document import IngestError, Line, RawDocument
-from ingest.errors import LimitError
-from ingest.loaders.base import Loader
-from ingest.loaders.docx_notes import Notes
-from ingest.loaders.docx_numbering import Numbering
-from ingest.loaders.docx_tables import caption, read_table
-from ingest.settings import IngestConfig
+from govqa.ingest import table_records
+from govqa.ingest.document import IngestError, Line, RawDocument
+from govqa.ingest.errors import LimitError
+from govqa.ingest.loaders.base import Loader
+from govqa.ingest.loaders.docx_notes import Notes
+from govqa.ingest.loaders.docx_numbering import Numbering
+from govqa.ingest.loaders.docx_tables import caption, read_table
+from govqa.ingest.settings import IngestConfig
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HEADING_STYLE = re.compile(r"(?:heading|标题)\s*([1-9])", re.IGNORECASE)

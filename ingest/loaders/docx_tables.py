@@ -5,7 +5,7 @@ from __future__ import annotations
 from docx.oxml.ns import qn
 from docx.table import Table
 
-from ingest import table_records
+from govqa.ingest import table_records
 
 _MAX_CAPTION = 60  # characters; a longer paragraph before a table is body text, not its title
 

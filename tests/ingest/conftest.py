@@ -43,7 +43,7 @@ def placed_pdf(cjk_font_file: str, tmp_path: Path) -> Callable[..., Path]:
 def e5_embedder(tmp_path_factory: pytest.TempPathFactory):
     """The default embedding model (e5-small, from the shared model cache), loaded once for the session."""
     from govqa.config import Config, IndexConfig, ModelConfig
-    from index.embedder import create_embedder
+    from govqa.index.embedder import create_embedder
 
     cache = os.environ.get("GOVQA_MODEL_CACHE") or str(tmp_path_factory.mktemp("model-cache"))
     config = Config(model=ModelConfig(cache_dir=cache), index=IndexConfig(path=str(tmp_path_factory.mktemp("e5"))))
@@ -55,8 +55,8 @@ def searcher_of(e5_embedder, tmp_path: Path) -> Callable[..., object]:
     """``searcher_of(*files)`` → a ``Searcher`` over an index (real e5, SQLite, FAISS) of the files, each loaded
     through the real ingest; fails the test when a file does not load."""
     from govqa.config import Config, IndexConfig, ModelConfig
-    from index import Index
-    from qa import Searcher
+    from govqa.index import Index
+    from govqa.qa import Searcher
 
     def make(*files: Path):
         config = Config(

@@ -8,7 +8,7 @@ import docx
 import pytest
 
 from govqa.config import ChunkConfig
-from ingest import ingest_paths
+from govqa.ingest import ingest_paths
 
 BODY = [
     "某市人民政府办公室关于做好2025年重点项目申报工作的通知",

@@ -8,8 +8,8 @@ import docx
 import pytest
 
 from govqa.config import ChunkConfig
-from ingest import ingest_paths
-from ingest.loaders.docx import DocxLoader
+from govqa.ingest import ingest_paths
+from govqa.ingest.loaders.docx import DocxLoader
 
 # (text, bold); the two industries' sections repeat one sentence shape, naming neither industry.
 PARAGRAPHS = [

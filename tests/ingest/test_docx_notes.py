@@ -13,9 +13,9 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
 from govqa.config import ChunkConfig
-from ingest import ingest_paths
-from ingest.document import Line
-from ingest.loaders.docx import DocxLoader
+from govqa.ingest import ingest_paths
+from govqa.ingest.document import Line
+from govqa.ingest.loaders.docx import DocxLoader
 
 EMPLOYMENT = "城镇新增就业人数是指统计期内城镇累计新就业人数减去自然减员人数。"
 INCOME = "农村居民人均可支配收入按常住人口口径计算。"

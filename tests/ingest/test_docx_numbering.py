@@ -9,9 +9,9 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
 from govqa.config import ChunkConfig
-from ingest import ingest_paths
-from ingest.loaders.docx import DocxLoader
-from ingest.loaders.docx_numbering import format_number
+from govqa.ingest import ingest_paths
+from govqa.ingest.loaders.docx import DocxLoader
+from govqa.ingest.loaders.docx_numbering import format_number
 
 ITEMS = [
     "新建改扩建中小学校20所，新增学位1.2万个。",

@@ -8,10 +8,10 @@ import docx
 from docx.oxml import OxmlElement
 
 from govqa.config import ChunkConfig
-from ingest import ingest_paths
-from ingest.document import Line
-from ingest.loaders.docx import DocxLoader
-from ingest.table_records import Table, records
+from govqa.ingest import ingest_paths
+from govqa.ingest.document import Line
+from govqa.ingest.loaders.docx import DocxLoader
+from govqa.ingest.table_records import Table, records
 
 TITLE = "2025年二十项民生实事"
 # (类别, 项目, 目标): each 类别 spans five rows (a vertically merged cell).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.ordinal import asked_attachment, asked_item, item_number, names_attachment
+from govqa.qa.ordinal import asked_attachment, asked_item, item_number, names_attachment
 
 
 @pytest.mark.parametrize(
