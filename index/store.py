@@ -141,6 +141,7 @@ class Store(StoreQueries):
         structure = {
             "sections": [[s.level, s.title, s.start] for s in document.sections],
             "page_starts": [list(p) for p in document.page_starts],
+            "records": [list(r) for r in document.records],
         }
         vectors = np.ascontiguousarray(vectors, dtype=np.float16)
         with self.transaction() as conn:
@@ -309,6 +310,7 @@ class Store(StoreQueries):
                 content_hash=content_hash,
                 sections=[Section(*s) for s in shape.get("sections", [])],
                 page_starts=[tuple(p) for p in shape.get("page_starts", [])],
+                records=[tuple(r) for r in shape.get("records", [])],
                 meta=json.loads(meta),
             )
 

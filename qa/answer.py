@@ -104,7 +104,7 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
         reverse=True,
     )
     passing = [(s, i) for s, i in candidates if all(c.met for c in met[i][1])]
-    evidence = verdict.gather(passing[0][0] if passing else 0.0, run.question, [folded[h] for h in grounded])
+    evidence = verdict.gather(_item_similarity(run, pieces, sims, passing), run.question, [folded[h] for h in grounded])
     found = verdict.is_found(evidence, config) and bool(passing)
     confidence = verdict.confidence(evidence, config)
     result = run.result
@@ -145,6 +145,23 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
         reason=reason,
         checks=failed,
     )
+
+
+def _item_similarity(run: Run, pieces, sims: np.ndarray, passing: list[tuple[float, int]]) -> float:
+    """The closest passing sentence's similarity; for a part asked by its place ("第七件", "附件2"), that of its frame.
+
+    "7. 建成口袋公园70个" shares little with "十件民生实事的第七件是什么" but its place: the list's
+    lead-in ("今年办好十件民生实事：") and the items before it, in the same passage, say what list it is of;
+    an attachment's mark line ("附件2", an echo of the question, so never the answer) says which it is.
+    The checks have already held the sentence to the place asked.
+    """
+    if not passing:
+        return 0.0
+    best, i = passing[0]
+    if run.asked is None or (run.asked.item is None and run.asked.attachment is None):
+        return best
+    hit, at = pieces[i][0], pieces[i][1].start
+    return max([best, *(float(s) for p, s in zip(pieces, sims, strict=False) if p[0] == hit and p[1].start <= at)])
 
 
 def _checked(

@@ -218,6 +218,7 @@ class MilvusBackend(Backend):
         structure = {
             "sections": [[s.level, s.title, s.start] for s in document.sections],
             "page_starts": [list(p) for p in document.page_starts],
+            "records": [list(r) for r in document.records],
         }
         first = {
             "source": document.source,
@@ -416,6 +417,7 @@ class MilvusBackend(Backend):
                 content_hash=row["content_hash"],
                 sections=[Section(*s) for s in shape.get("sections", [])],
                 page_starts=[tuple(p) for p in shape.get("page_starts", [])],
+                records=[tuple(r) for r in shape.get("records", [])],
                 meta=row["meta"] or {},
             )
 
