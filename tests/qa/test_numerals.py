@@ -100,4 +100,9 @@ def test_compare_shows_a_figure_in_words_in_digits(index_of):
     searcher, _ = index_of({"某县县长讲话.txt": TRANSCRIPT})
     [row] = searcher.compare("全县地区生产总值达到多少").rows
     assert row.found and "二百零六亿元" in row.answer
-    assert (row.value.text, row.value.figure, row.value.low, row.value.unit) == ("二百零六亿元", "206亿元", 206.0, "亿元")
+    assert (row.value.text, row.value.figure, row.value.low, row.value.unit) == (
+        "二百零六亿元",
+        "206亿元",
+        206.0,
+        "亿元",
+    )
