@@ -31,6 +31,9 @@ class SearchConfig:
     rrf_k: int = field(default=10, metadata={"min": 0})
     # A report known to be of another year or place than the question names is demoted by 1 / (1 + boost).
     grounding_boost: float = field(default=1.0, metadata={"min": 0.0})
+    # A chunk whose section path names a question term that tells its report's sections apart
+    # (水泥 in "（二）水泥行业", not the shared parent's words) is lifted by 1 + heading_boost (qa/headings.py).
+    heading_boost: float = field(default=0.5, metadata={"min": 0.0})
     # Sentence signal (qa/sentence_scores.py, fuse.with_sentences): the first `sentence_depth`
     # fused candidates are re-ranked by mixing their passage score with the cosine of the
     # question and their best stored sentence, `sentence_weight` toward the sentence; the
