@@ -50,7 +50,7 @@ class Run:
 
 def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
     """Can a sentence of a passage under ``section`` answer ``question``? The right kind, not a heading, not an echo."""
-    wanted = answer_type.wants(question.text)
+    wanted = answer_type.wants(question.asking)
     return lambda sentence: (
         answer_type.can_answer(sentence, wanted)
         and not span.is_heading(sentence, section)

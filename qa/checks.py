@@ -178,7 +178,7 @@ def places_outside(question: Question, known_places: set[str]) -> tuple[str, ...
     """
     known = {form for place in known_places | set(question.places) for form in (place, short_name(place))}
     out = []
-    for place in named_places(to_simplified(question.text)):
+    for place in named_places(to_simplified(question.asking)):
         if place in _NOT_PLACES or _GENERIC_PLACE.search(place) or not _PLACE_NAME.search(place):
             continue
         if any(place in k or k in place for k in known):
@@ -194,7 +194,7 @@ def subject_terms(question: Question, terms: list[str]) -> tuple[str, ...]:
     modifiers (上调, 平均, 能活) say how it is asked, and two-character nouns
     (老人, 单位) are as often the asker's words as the report's.
     """
-    text = to_simplified(question.text)
+    text = to_simplified(question.asking)
     nouns = [comparable(w) for w, flag in tagged(text) if flag in _SUBJECT_TAGS]
     return tuple(
         t for t in content_terms(question, terms) if len(t) >= _TERM_CHARS and any(t in noun for noun in nouns)
@@ -208,7 +208,7 @@ def ask(question: Question, terms: list[str], known_places: set[str], this_year:
     current one), or of 去年, asked without a word of the plan, asks for the
     result: "2016年国内生产总值是多少" is not answered by the 2016 target.
     """
-    text = to_simplified(question.text)  # a 繁體 question: 達到 asks what 达到 asks
+    text = to_simplified(question.asking)  # a 繁體 question: 達到 asks what 达到 asks
     wanted = answer_type.wants(text)
     quantity = wanted in (answer_type.Wants.NUMBER, answer_type.Wants.MONEY)
     kind = asked_kind(text)
@@ -216,7 +216,7 @@ def ask(question: Question, terms: list[str], known_places: set[str], this_year:
     past = (question.years and max(question.years) < this_year) or any(o < 0 for o in question.relative_years)
     if quantity and kind is Kind.UNKNOWN and past:
         kind = Kind.RESULT
-    keywords = tuple(comparable(part) for part in question.text.split()) if is_keyword_query(question) else ()
+    keywords = tuple(comparable(part) for part in question.asking.split()) if is_keyword_query(question) else ()
     # A year's figure is stated under its indicator's name (地区生产总值, 最低工资); the wording of a
     # measure without a year (热线电话, 可延长多久) varies from notice to notice.
     stated = quantity and bool(question.years or question.relative_years)

@@ -160,10 +160,10 @@ def _rows(
         {r.name: r for r in reports},
         config.grounding_boost,
     )
-    terms = query_terms(question.text)
+    terms = query_terms(question.asking)
     # The longest forms only: 生产总值 counts once, not again as 生产 and 总值.
-    content = content_terms(question, query_tokens(question.text))
-    quantity = asks_quantity(question.text)
+    content = content_terms(question, query_tokens(question.asking))
+    quantity = asks_quantity(question.asking)
     rows = []
     for report in reports:
         years = question.years_in_report(report.year)
@@ -178,8 +178,8 @@ def _ranking(
     """Every chunk of the reports, scored as search fuses them: one dense and one keyword search in all."""
     names = {r.name for r in reports}
     allowed = index.chunk_ids_where(docs=names)
-    dense = index.dense_search(index.encode_queries([question.text]), len(allowed), allowed)[0]
-    keyword = index.keyword_search(question.text, len(allowed), names)
+    dense = index.dense_search(index.encode_queries([question.asking]), len(allowed), allowed)[0]
+    keyword = index.keyword_search(question.asking, len(allowed), names)
     if config.fusion == "rrf":
         return fuse.rrf(dense, keyword, config.rrf_k, config.dense_weight, config.keyword_weight)
     return fuse.convex(dense, keyword, config.dense_weight, config.keyword_weight)

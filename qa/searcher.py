@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from index import Index
 from qa import answer_type, checks, comparison, facts, fuse, headings, highlight, passages, sentence_scores, span
 from qa.answer import Run, answer_filter, judge
@@ -80,7 +82,7 @@ class Searcher:
         keyword_future = self._keyword_worker.submit(
             lambda: [self.index.keyword_search(keyword_query(q), cfg.keyword_depth, allowed_docs) for q in parsed]
         )
-        vectors = self.index.encode_queries(texts)
+        vectors = self._embed(parsed)
         dense_all = self.index.dense_search(vectors, cfg.dense_depth, allowed_ids)
         keyword_all = keyword_future.result()
         fused_all = [
@@ -93,7 +95,7 @@ class Searcher:
         out = []
         for question, vector, (ranked, records), top in zip(parsed, vectors, fused_all, tops, strict=False):
             scores = sentence_scores.score_chunks(stored, (c.chunk_id for c in top), vector)
-            asks_for_list = answer_type.asks_for_list(question.text)
+            asks_for_list = answer_type.asks_for_list(question.asking)
             n = cfg.list_sentences if asks_for_list else 1
             # One answer filter per section for this question (it reads the question's wanted kind once).
             fits_in = functools.cache(functools.partial(answer_filter, question))
@@ -117,6 +119,21 @@ class Searcher:
             out.append(Run(question, vector, terms, result, grounded, chunk_ids, sentences, asked, reports, framing))
         took = (time.perf_counter() - started) * 1000 / max(1, len(texts))
         return [replace(run, result=replace(run.result, took_ms=took)) for run in out]
+
+    def _embed(self, parsed: Sequence[Question]) -> np.ndarray:
+        """The question vectors, shape (len(parsed), dimension), unit length, one model call for all.
+
+        A long question's part that asks (``qa.asking``) weighs ``asking_weight`` in its vector, the
+        whole question the rest: embedded whole, the asker's background draws it away from the answer.
+        """
+        long = [i for i, q in enumerate(parsed) if q.asking_part]
+        encoded = self.index.encode_queries([q.text for q in parsed] + [parsed[i].asking for i in long])
+        vectors = np.array(encoded[: len(parsed)], dtype=np.float32)
+        weight = self.search_config.asking_weight
+        for n, i in enumerate(long):
+            mixed = weight * encoded[len(parsed) + n] + (1 - weight) * vectors[i]
+            vectors[i] = mixed / (np.linalg.norm(mixed) or 1.0)
+        return vectors
 
     def _fuse(self, question: Question, dense, keyword, facets) -> tuple[list[fuse.Candidate], dict]:
         """The fused candidates, best first (by ``grounded_score``), and their chunk records."""

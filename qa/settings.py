@@ -62,6 +62,9 @@ class SearchConfig:
     # holds at least this share (by length) of the question's content words.
     subject_share: float = field(default=0.5, metadata=_WEIGHT)
     max_question_chars: int = field(default=2000, metadata={"min": 1})
+    # A long question's part that asks (qa/asking.py) weighs this much in its embedding, the whole question
+    # the rest (docs/questions.md, *Long questions*).
+    asking_weight: float = field(default=0.8, metadata=_WEIGHT)
 
 
 class QaSettings(IndexSettings, Protocol):
