@@ -1,6 +1,6 @@
 """Generate long, chatty paraphrases of a question set: each question wrapped in personal background.
 
-    python -m eval.long_questions QUESTIONS --out FILE
+    python -m govqa.eval.long_questions QUESTIONS --out FILE
 
 Staff and citizens ask at length: "我是一名个体工商户，2016年的时候申请过一次补贴，
 金额大概3000元，……想问一下：{question}". The background names other years and
@@ -23,7 +23,7 @@ import json
 import sys
 from pathlib import Path
 
-from qa.question import years_in
+from govqa.qa.question import years_in
 
 # {q}: the question; {year}: a year of the background; {n}, {m}, {k}: numbers; {more}: filler clauses, added
 # until the question is long enough. The question ends with its own punctuation (？), so a template that goes

@@ -21,9 +21,9 @@ import unicodedata
 from collections.abc import Iterator
 from enum import Enum
 
-from index.simplified import to_simplified
-from qa import numerals
-from qa.question import YEAR_MENTION
+from govqa.index.simplified import to_simplified
+from govqa.qa import numerals
+from govqa.qa.question import YEAR_MENTION
 
 
 class Wants(Enum):

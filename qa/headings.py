@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from qa.fuse import Candidate
-from qa.synonyms import comparable
+from govqa.qa.fuse import Candidate
+from govqa.qa.synonyms import comparable
 
 
 def heading_factors(terms: Sequence[str], sections: Mapping[int, tuple[str, str]], boost: float) -> dict[int, float]:

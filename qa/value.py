@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa import answer_type, numerals
+from govqa.qa import answer_type, numerals
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％．－～", "0123456789%.-~")
 _CN_NUMERAL = "〇零一二两三四五六七八九十百千"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from eval.long_questions import BACKGROUND_YEARS, MAX_CHARS, MIN_CHARS, main
-from qa.question import years_in
+from govqa.eval.long_questions import BACKGROUND_YEARS, MAX_CHARS, MIN_CHARS, main
+from govqa.qa.question import years_in
 
 LINES = [
     {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from govqa.config import ChunkConfig, Config, IndexConfig, ModelConfig
-from ingest import ingest_paths
+from govqa.ingest import ingest_paths
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -26,8 +26,8 @@ def seed_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
 @pytest.fixture(scope="session")
 def seed_searcher(seed_config: Config):
     """A ``Searcher`` over an index of corpus/, built once per session."""
-    from index import Index
-    from qa import Searcher
+    from govqa.index import Index
+    from govqa.qa import Searcher
 
     index = Index.open(seed_config.index.path, seed_config)
     reports = index.add_paths([CORPUS], seed_config.chunk)
@@ -44,8 +44,8 @@ def seed_documents() -> dict:
 @pytest.fixture
 def index_of(seed_searcher, seed_config, tmp_path):
     """``index_of({name: text}, chunk=ChunkConfig())`` → (Searcher, cleaned documents by name)."""
-    from index import Index
-    from qa import Searcher
+    from govqa.index import Index
+    from govqa.qa import Searcher
 
     def make(files: dict[str, str], chunk: ChunkConfig = ChunkConfig()):
         folder = tmp_path / "reports"

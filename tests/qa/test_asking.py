@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.asking import LONG_QUESTION, asking_part
-from qa.question import keyword_query, match_terms, understand
+from govqa.qa.asking import LONG_QUESTION, asking_part
+from govqa.qa.question import keyword_query, match_terms, understand
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.fuse import Candidate
-from qa.headings import heading_factors, within_reports
-from qa.highlight import best_sentences
+from govqa.qa.fuse import Candidate
+from govqa.qa.headings import heading_factors, within_reports
+from govqa.qa.highlight import best_sentences
 
 PARENT = "一、深入打好蓝天保卫战 › （一）推进重点行业超低排放改造"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa import numerals
-from qa.answer_type import has_quantity
-from qa.value import values_in
+from govqa.qa import numerals
+from govqa.qa.answer_type import has_quantity
+from govqa.qa.value import values_in
 
 
 @pytest.mark.parametrize(
