@@ -44,11 +44,13 @@ class Run:
     sentences: tuple[tuple[tuple[Span, float], ...], ...]
     asked: checks.Asked | None = None  # the question's constraints (``qa.checks.ask``)
     reports: tuple[reasons.Report, ...] = ()  # (year, region path) of every report searched, for the reasons
+    # per hit: the section path each of its sentences lies under (``qa.headings``; empty: not known)
+    headings: tuple[tuple[str, ...], ...] = ()
 
 
 def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
     """Can a sentence of a passage under ``section`` answer ``question``? The right kind, not a heading, not an echo."""
-    wanted = answer_type.wants(question.text)
+    wanted = answer_type.wants(question.asking)
     return lambda sentence: (
         answer_type.can_answer(sentence, wanted)
         and not span.is_heading(sentence, section)
@@ -86,9 +88,13 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
     judged = range(min(JUDGED_HITS, len(hits)))
     fits = [answer_filter(run.question, hits[h].citation.section) for h in judged]
     dense = [[float(s) for p, s in zip(pieces, sims, strict=False) if p[0] == h] for h in judged]
+    under = [run.headings[h] if h < len(run.headings) else None for h in judged]
     for h in judged:
         hits[h] = replace(
-            hits[h], highlights=highlight.best_sentences(hits[h].text, run.terms, dense[h], can_answer=fits[h])
+            hits[h],
+            highlights=highlight.best_sentences(
+                hits[h].text, run.terms, dense[h], can_answer=fits[h], headings=under[h]
+            ),
         )
     grounded = [h for h in judged if run.grounded[h]]
     folded = [comparable(hits[h].text) for h in judged]  # each passage folded once, for every word check below
@@ -121,6 +127,7 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
             dense[h],
             max_sentences=1,
             can_answer=lambda text: fits[h](text) and text in passes[h],
+            headings=under[h],
         )
     if chosen:  # found, and a sentence meeting the constraints to give
         top, best = hits[h], chosen[0]

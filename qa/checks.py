@@ -223,7 +223,7 @@ def ask(question: Question, terms: list[str], known_places: set[str], this_year:
     past = (question.years and max(question.years) < this_year) or any(o < 0 for o in question.relative_years)
     if quantity and kind is Kind.UNKNOWN and past:
         kind = Kind.RESULT
-    keywords = tuple(comparable(part) for part in question.text.split()) if is_keyword_query(question) else ()
+    keywords = tuple(comparable(part) for part in question.asking.split()) if is_keyword_query(question) else ()
     # A year's figure is stated under its indicator's name (地区生产总值, 最低工资); the wording of a
     # measure without a year (热线电话, 可延长多久) varies from notice to notice.
     stated = quantity and bool(question.years or question.relative_years)

@@ -162,8 +162,8 @@ def _rows(
     )
     # A sentence's share of the question's words counts the longest forms only: 生产总值 once, not again as
     # 生产 and 总值. Words and sentences are compared in ``synonyms.comparable`` form, as ``ask`` compares them.
-    content = content_terms(question, query_tokens(comparable(question.text)))
-    quantity = asks_quantity(question.text)
+    content = content_terms(question, query_tokens(comparable(question.asking)))
+    quantity = asks_quantity(question.asking)
     rows = []
     for report in reports:
         years = question.years_in_report(report.year)
@@ -178,8 +178,8 @@ def _ranking(
     """Every chunk of the reports, scored as search fuses them: one dense and one keyword search in all."""
     names = {r.name for r in reports}
     allowed = index.chunk_ids_where(docs=names)
-    dense = index.dense_search(index.encode_queries([question.text]), len(allowed), allowed)[0]
-    keyword = index.keyword_search(question.text, len(allowed), names)
+    dense = index.dense_search(index.encode_queries([question.asking]), len(allowed), allowed)[0]
+    keyword = index.keyword_search(question.asking, len(allowed), names)
     return fuse.fused(dense, keyword, config)
 
 

@@ -183,7 +183,14 @@ def test_json_and_csv_forms(searcher):
         "kind",
         "found",
     }
-    assert row["value"] == {"text": "5.0%—5.5%", "low": 5.0, "high": 5.5, "unit": "%", "qualifier": ""}
+    assert row["value"] == {
+        "text": "5.0%—5.5%",
+        "figure": "5.0%—5.5%",
+        "low": 5.0,
+        "high": 5.5,
+        "unit": "%",
+        "qualifier": "",
+    }
     # The 2025 report's goal for 2025, said so beside the report's year.
     assert (row["year"], row["figure_year"], row["kind"]) == (2025, "2025", "target")
     lines = list(csv.reader(io.StringIO(comparison_to_csv(result))))
