@@ -19,10 +19,11 @@ class _Row:
     page: int | None
     heading: int | None
     continues: bool = False  # the next row goes on with this row's paragraph
+    unit: bool = False  # a text of its own (Line.unit)
 
 
 def _clean_rows(lines: list[Line]) -> list[_Row]:
-    rows = [_Row(clean.clean_line(line.text), line.page, line.heading, line.continues) for line in lines]
+    rows = [_Row(clean.clean_line(line.text), line.page, line.heading, line.continues, line.unit) for line in lines]
     rows = _join_titles(_drop_footer([r for r in rows if not clean.is_chrome(r.text)]))
     cut = next((i for i, r in enumerate(rows) if i >= len(rows) * _TAIL_FROM and clean.is_tail_marker(r.text)), None)
     if cut is not None:
@@ -123,6 +124,7 @@ def build_document(raw: RawDocument) -> Document:
     parts: list[str] = []
     sections: list[Section] = []
     page_starts: list[tuple[int, int]] = []
+    units: list[tuple[int, int]] = []
     offset = 0
     for i, row in enumerate(rows):
         text = clean.strip_emphasis(row.text)
@@ -131,6 +133,8 @@ def build_document(raw: RawDocument) -> Document:
         if i in found:
             sections.append(Section(levels[found[i].kind], found[i].title, offset))
         parts.append(text)
+        if row.unit and text:
+            units.append((offset, offset + len(text)))
         offset += len(text)
         if i + 1 < len(rows):
             parts.append(_joint(row, rows[i + 1]))
@@ -154,11 +158,15 @@ def build_document(raw: RawDocument) -> Document:
         sections=sections,
         page_starts=page_starts,
         meta=meta,
+        units=units,
     )
 
 
 def _joint(row: _Row, nxt: _Row) -> str:
-    """What goes between two rows: a line break, or for a wrapped line nothing (a space between Latin words)."""
+    """What goes between two rows: a line break (a blank line around a record), or for a wrapped line nothing
+    (a space between Latin words)."""
+    if (row.unit or nxt.unit) and row.text and nxt.text:
+        return "\n\n"  # a record is a paragraph of its own
     if not (row.continues and row.text and nxt.text):
         return "\n"
     latin = row.text[-1].isascii() and row.text[-1].isalpha() and nxt.text[0].isascii() and nxt.text[0].isalpha()

@@ -50,18 +50,20 @@ def section_spans(document: Document) -> list[tuple[int, int]]:
     return spans
 
 
-def paragraph_groups(body: str, size: int) -> list[tuple[int, int]]:
+def paragraph_groups(body: str, size: int, alone: frozenset[int] = frozenset()) -> list[tuple[int, int]]:
     """Ranges of ``body`` to split on their own: whole paragraphs, short neighbours packed together.
 
     A paragraph of a report is usually one topic ("全力推进大运会筹办。…"), so a
     chunk should start where one starts; a group too short to stand alone (under
     a third of the size) takes in the paragraphs that follow it while they fit.
+    A paragraph starting at an offset in ``alone`` (a table row's record) is a
+    group of its own, whatever its length.
     """
     bounds = [(m.start(), m.end()) for m in re.finditer(r"\S(?:.|\n(?!\s*\n))*", body)]
     groups: list[tuple[int, int]] = []
     small = size // 3
     for start, end in bounds:
-        if groups:
+        if groups and start not in alone and groups[-1][0] not in alone:
             g_start, g_end = groups[-1]
             if g_end - g_start < small and end - g_start <= size:
                 groups[-1] = (g_start, end)
@@ -76,7 +78,8 @@ def chunk_document(document: Document, config: ChunkConfig) -> list[Chunk]:
     chunks: list[Chunk] = []
     for span_start, span_end in section_spans(document):
         section_text = document.text[span_start:span_end]
-        for group_start, group_end in paragraph_groups(section_text, config.size):
+        alone = frozenset(a - span_start for a, _ in document.units if span_start <= a < span_end)
+        for group_start, group_end in paragraph_groups(section_text, config.size, alone):
             body = section_text[group_start:group_end]
             base = span_start + group_start
             cursor = 0

@@ -15,13 +15,16 @@ class Line:
     ``heading`` is a heading level known from the format itself (a .docx style,
     an HTML ``<h2>``, a markdown ``#``), or None to let the text decide;
     ``continues`` says the next line goes on with the same paragraph (a layout
-    wrap, possibly across a page break): the two are joined without a line break.
+    wrap, possibly across a page break): the two are joined without a line break;
+    ``unit`` marks a text that stands alone (a table row read as a record): a
+    paragraph of its own, chunked alone, so a question about one row finds that row.
     """
 
     text: str
     page: int | None = None
     heading: int | None = None
     continues: bool = False
+    unit: bool = False
 
 
 @dataclass
@@ -51,7 +54,7 @@ class Section:
 # Bump when cleaning, structure, metadata or chunking change what a file yields:
 # it is part of every document's content hash, so `govqa index add` re-ingests
 # documents made by an older version, and evaluation caches are keyed on it.
-INGEST_VERSION = 3
+INGEST_VERSION = 4
 
 
 @dataclass
@@ -70,6 +73,8 @@ class Document:
     # (start offset in text, page number) for each page start; empty without pages.
     page_starts: list[tuple[int, int]] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    # (start, end) offsets of the texts that are chunked alone (``Line.unit``: a table's row records).
+    units: list[tuple[int, int]] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
         """The page that holds the character at ``offset`` (None without pages)."""

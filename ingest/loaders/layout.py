@@ -41,5 +41,5 @@ def _lines(pages: list[list[Placed]], dropped: list[set[int]]) -> list[Line]:
             next_number, nxt = following
             same_flow = next_number == number + 1 or (next_number == number and nxt.block == line.block)
             joined = continues(line, nxt, same_flow)
-        lines.append(Line(line.text, page=number, continues=joined))
+        lines.append(Line(line.text, page=number, continues=joined, unit=line.unit))
     return lines

@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTFigure, LTImage, LTTextBox, LTTextLine
+import pdfplumber
+from pdfminer.layout import LTFigure, LTImage, LTTextBox, LTTextLine
 from pdfminer.pdfexceptions import PDFException
 from pdfminer.psexceptions import PSException
+from pdfplumber.utils.exceptions import PdfminerException
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
@@ -29,6 +30,7 @@ from ingest.errors import LimitError
 from ingest.loaders.base import Loader
 from ingest.loaders.layout import document_lines
 from ingest.loaders.pdf_render import render_pages
+from ingest.loaders.pdf_tables import Table, find_tables, stitch
 from ingest.loaders.pdf_wraps import Placed, column_edges
 from ingest.loaders.scan import read_scans
 
@@ -37,10 +39,12 @@ from ingest.loaders.scan import read_scans
 # official documents (GB/T 9704: 三号 type on a 28-point pitch) into one block per
 # line, and blocks one line high are then ordered across columns. docs/ingest.md has the figures.
 # ``all_texts`` lays out text drawn inside form XObjects (figures) too, as pypdf read it.
-LAYOUT = LAParams(line_margin=1.5, all_texts=True)
+# pdfplumber lays pages out with pdfminer.six under these parameters, and finds tables on the same parse.
+LAYOUT = {"line_margin": 1.5, "all_texts": True}
 # pypdf and pdfminer both document that broken files may raise exceptions beyond their own.
 _BROKEN = (
     PyPdfError,
+    PdfminerException,  # pdfplumber's wrapper of whatever pdfminer raised
     PDFException,
     PSException,
     ValueError,
@@ -149,12 +153,22 @@ class PdfLoader(Loader):
             self._check_pages(len(reader.pages))
             info = reader.metadata
             title = str(info.title or "").strip() if info else ""
-            pages, scanned = [], []
-            for page_number, layout in enumerate(extract_pages(path, password="", laparams=LAYOUT), start=1):
-                self._check_pages(page_number)  # pdfminer may find pages pypdf's page tree did not
-                pages.append(_placed_lines(layout))
-                if _is_scan(layout, pages[-1], self.ocr.min_text_chars):
-                    scanned.append(page_number)
+            pages, scanned, tables, slots = [], [], [], []
+            with pdfplumber.open(path, password="", laparams=LAYOUT) as pdf:
+                for page_number, page in enumerate(pdf.pages, start=1):
+                    self._check_pages(page_number)  # pdfminer may find pages pypdf's page tree did not
+                    layout = page.layout
+                    placed = _placed_lines(layout)
+                    if _is_scan(layout, placed, self.ocr.min_text_chars):
+                        scanned.append(page_number)
+                        found: list[Table] = []
+                    else:
+                        found = find_tables(page, tables[-1][-1] if tables and tables[-1] else None, _usual(placed))
+                    placed, at = _without_tables(layout, placed, found)
+                    pages.append(placed)
+                    tables.append(found)
+                    slots.append(at)
+                    page.close()  # pdfplumber keeps each page's objects until closed
             page_number = 0
         except IngestError:
             raise
@@ -170,6 +184,8 @@ class PdfLoader(Loader):
             scanned = []
         if len(scanned) > self.limits.max_ocr_pages:  # decided before the first page is rendered
             raise LimitError(f"{len(scanned):,} scanned pages", "max_ocr_pages", self.limits.max_ocr_pages)
+        for number, (records, at) in enumerate(zip(stitch(tables), slots, strict=True), start=1):
+            pages[number - 1] = _with_records(pages[number - 1], records, at)
         if scanned:
             images = render_pages(path, scanned, self.ocr.dpi, self.ocr.max_pixels)
             read, meta = read_scans(images, len(scanned), self.ocr)
@@ -195,10 +211,47 @@ def _placed_lines(layout) -> list[Placed]:
     blocks = [b for b in ([line for line in box if isinstance(line, LTTextLine)] for box in _text_boxes(layout)) if b]
     edges = column_edges([(min(line.x0 for line in b), max(line.x1 for line in b), len(b)) for b in blocks])
     return [
-        Placed(line.get_text().rstrip("\n"), line.x0, line.x1, line.height, left, right, n)
+        Placed(line.get_text().rstrip("\n"), line.x0, line.x1, line.height, left, right, n, top=layout.y1 - line.y1)
         for n, (block, (left, right)) in enumerate(zip(blocks, edges, strict=False))
         for line in block
     ]
+
+
+def _usual(lines: list[Placed]) -> float:
+    """The page's usual line height (points): the median, 12 when the page has no text."""
+    heights = sorted(line.height for line in lines)
+    return heights[len(heights) // 2] if heights else 12.0
+
+
+def _without_tables(layout, lines: list[Placed], tables: list[Table]) -> tuple[list[Placed], list[int]]:
+    """The page's lines less those inside a table, and where each table's records go among the rest."""
+    if not tables:
+        return lines, []
+    kept = [line for line in lines if not any(_inside(line, t.bbox) for t in tables)]
+    at = []
+    for table in tables:
+        first = next((i for i, line in enumerate(lines) if _inside(line, table.bbox)), None)
+        titled = [i for i, line in enumerate(kept) if table.title and line.text.strip() == table.title]
+        if titled:  # right after its title, wherever the layout put the title among the blocks
+            at.append(titled[0] + 1)
+        elif first is None:  # a table with no text line inside (cells drawn as single characters): by position
+            at.append(sum(1 for line in kept if line.top < table.bbox[1]))
+        else:
+            at.append(sum(1 for line in lines[:first] if line in kept))
+    return kept, at
+
+
+def _inside(line: Placed, bbox: tuple[float, float, float, float]) -> bool:
+    middle = line.top + line.height / 2
+    return bbox[1] - 1 <= middle <= bbox[3] + 1 and bbox[0] - 1 <= (line.x0 + line.x1) / 2 <= bbox[2] + 1
+
+
+def _with_records(lines: list[Placed], records: list[list[str]], at: list[int]) -> list[Placed]:
+    """``lines`` with each table's records (one line each, a unit of its own) put in at its place."""
+    out = list(lines)
+    for rows, where in sorted(zip(records, at, strict=True), key=lambda pair: -pair[1]):
+        out[where:where] = [Placed(text, 0, 0, 0, 0, 0, -1, unit=True) for text in rows]
+    return out
 
 
 def _text_boxes(container) -> Iterator[LTTextBox]:

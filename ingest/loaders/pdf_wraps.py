@@ -26,7 +26,9 @@ class Placed:
     """One text line where it sits on its page, in PDF points (x grows to the right).
 
     ``left``/``right`` are the edges of the column the line belongs to; ``block``
-    numbers the text block (pdfminer's ``LTTextBox``) it was laid out in.
+    numbers the text block (pdfminer's ``LTTextBox``) it was laid out in; ``top``
+    is its distance from the page's top edge. A ``unit`` (a table's row record)
+    is a text of its own: never joined to its neighbours, chunked alone.
     """
 
     text: str
@@ -36,6 +38,8 @@ class Placed:
     left: float
     right: float
     block: int
+    top: float = 0.0
+    unit: bool = False
 
 
 def column_edges(boxes: list[tuple[float, float, int]]) -> list[tuple[float, float]]:
@@ -60,7 +64,15 @@ def continues(line: Placed, nxt: Placed, same_flow: bool) -> bool:
     one page and ``nxt`` starts the next (a paragraph crossing a page break).
     """
     width = line.right - line.left
-    if not same_flow or width <= 0 or not nxt.text or nxt.text[0].isspace() or _SENTENCE_END.search(line.text):
+    if (
+        line.unit
+        or nxt.unit
+        or not same_flow
+        or width <= 0
+        or not nxt.text
+        or nxt.text[0].isspace()
+        or _SENTENCE_END.search(line.text)
+    ):
         return False
     fills = (line.x1 - line.left) >= WRAP_FILL * width
     flush = nxt.x0 - nxt.left < 0.5 * nxt.height
