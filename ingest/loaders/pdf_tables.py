@@ -94,7 +94,8 @@ def record(title: str, number: int, header: list[str], row: list[str]) -> str:
     """One row as a sentence that stands alone: its table's title, its number, each cell under its header.
 
     ``record("表2 重点项目", 9, ["项目名称", "总投资（亿元）"], ["青溪港三期码头工程", "12.6"])``
-    → ``"表2 重点项目 第9行：项目名称：青溪港三期码头工程；总投资：12.6亿元。"``
+    → ``"表2 重点项目 第9行：项目名称：青溪港三期码头工程，总投资：12.6亿元。"``: one sentence (cells
+    parted by commas, not by sentence-ending ；), so an answer is the whole row.
     A header's unit in brackets moves onto a number under it, and so does a
     单位 column's cell onto the row's bare numbers; empty cells are left out.
     """
@@ -111,7 +112,7 @@ def record(title: str, number: int, header: list[str], row: list[str]) -> str:
             cell += row[unit_column]
         parts.append(f"{name}：{cell}")
     head = f"{title} 第{number}行" if title else f"表格第{number}行"
-    return f"{head}：{'；'.join(parts)}。"
+    return f"{head}：{'，'.join(parts)}。"
 
 
 def find_tables(page, before: Table | None, line_height: float) -> list[Table]:
