@@ -3,7 +3,7 @@
     pip install camelot-py   # for this measurement only; govqa reads tables with pdfplumber
     python bench/pdf_tables.py [FONT]
 
-Files (bench/made_tables.py): a ruled project list and a borderless three-line
+Files (bench/made_pdfs.py): a ruled project list and a borderless three-line
 table, each over a page break with no repeated header (a project's name split
 across the break). Each extractor's rows, all pages together, are matched to the
 expected rows: an expected row is compared, column by column, with the
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import pdfplumber
-from made_tables import ruled_project_list, three_line_indicators
+from made_pdfs import ruled_project_list, three_line_indicators
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTTextContainer, LTTextLine
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ingest import furniture, metadata
 from ingest.document import Line
+from ingest.loaders.pdf_notes import split_notes
 from ingest.loaders.pdf_wraps import Placed, continues
 
 
@@ -28,13 +29,19 @@ def _running_title(pages: list[list[Placed]], dropped: list[set[int]]) -> str:
 
 
 def _lines(pages: list[list[Placed]], dropped: list[set[int]]) -> list[Line]:
-    """The document's lines without the ``dropped`` furniture, each marked when the next line continues it."""
-    body = [
-        [(number, p) for i, p in enumerate(page) if i not in dropped[number - 1] and p.text.strip()]
-        for number, page in enumerate(pages, start=1)
-    ]
+    """The document's lines without the ``dropped`` furniture, each marked when the next line continues it.
+
+    A page's footnotes (``pdf_notes``) come after the paragraph that runs on from
+    that page, each a line of its own cited with its page.
+    """
+    body, notes = [], []
+    for number, page in enumerate(pages, start=1):
+        kept, page_notes = split_notes([p for i, p in enumerate(page) if i not in dropped[number - 1]])
+        body.append([(number, p) for p in kept if p.text.strip()])
+        notes.append(page_notes)
     flat = [item for page in body for item in page]
-    lines = []
+    lines: list[Line] = []
+    waiting: list[Line] = []  # notes of a page whose last paragraph has not ended yet
     for (number, line), following in zip(flat, [*flat[1:], None], strict=False):
         joined = False
         if following:
@@ -42,4 +49,12 @@ def _lines(pages: list[list[Placed]], dropped: list[set[int]]) -> list[Line]:
             same_flow = next_number == number + 1 or (next_number == number and nxt.block == line.block)
             joined = continues(line, nxt, same_flow)
         lines.append(Line(line.text, page=number, continues=joined, unit=line.unit))
-    return lines
+        if following is None or following[0] != number:  # the page's last line
+            waiting += [Line(n.text, page=number, unit=True) for n in notes[number - 1]]
+        if not joined and waiting:
+            lines += waiting
+            waiting = []
+    pages_without_body = [
+        Line(n.text, page=p, unit=True) for p, page in enumerate(notes, 1) if not body[p - 1] for n in page
+    ]
+    return lines + waiting + pages_without_body

@@ -1,4 +1,4 @@
-"""Tables in text PDFs made with fpdf2 (bench/made_tables.py): each row becomes a record with its header and page."""
+"""Tables in text PDFs made with fpdf2 (bench/made_pdfs.py): each row becomes a record with its header and page."""
 
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ from ingest.loaders.pdf_tables import cell_text, merge_continued, record
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def made_tables():
-    spec = importlib.util.spec_from_file_location("made_tables", ROOT / "bench" / "made_tables.py")
+def made_pdfs():
+    spec = importlib.util.spec_from_file_location("made_pdfs", ROOT / "bench" / "made_pdfs.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-MADE = made_tables()
+MADE = made_pdfs()
 
 
 def chunks_of(path: Path):

@@ -1,7 +1,8 @@
-"""A question about one cell of a PDF table is answered from that cell's row, cited with its page.
+"""Parts of a PDF report answer with their page: a table's cell from its row, a footnote from the note.
 
-The PDFs are made by bench/made_tables.py: a ruled project list and a three-line
-indicator table, both running over a page break without a repeated header.
+The PDFs are made by bench/made_pdfs.py: a ruled project list and a three-line
+indicator table, both running over a page break without a repeated header, and
+a report with ①② notes at the foot of a page that a sentence runs across.
 """
 
 from __future__ import annotations
@@ -19,16 +20,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def table_searcher(seed_searcher, seed_config, tmp_path_factory, cjk_font_file):
-    """A Searcher over the two made table PDFs alone."""
+    """A Searcher over the made PDFs alone."""
     from index import Index
     from qa import Searcher
 
-    spec = importlib.util.spec_from_file_location("made_tables", ROOT / "bench" / "made_tables.py")
+    spec = importlib.util.spec_from_file_location("made_pdfs", ROOT / "bench" / "made_pdfs.py")
     made = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(made)
     folder = tmp_path_factory.mktemp("table-pdfs")
     made.ruled_project_list(folder / "projects.pdf", cjk_font_file)
     made.three_line_indicators(folder / "indicators.pdf", cjk_font_file)
+    made.footnoted_report(folder / "notes.pdf", cjk_font_file)
     config = replace(seed_config, index=IndexConfig(path=str(tmp_path_factory.mktemp("table-index") / "index")))
     index = Index.open(config.index.path, config, embedder=seed_searcher.index.embedder)
     reports = index.add_paths([folder], config.chunk)
@@ -59,3 +61,20 @@ def test_a_cell_question_is_answered_from_its_row_with_its_page(table_searcher, 
     assert f"：{row}，" in found.answer  # the cell with its row, not a neighbour's
     assert found.citation.doc == doc
     assert found.citation.page == page
+
+
+def test_a_definition_in_a_footnote_is_answered_from_the_note_with_its_page(table_searcher):
+    found = table_searcher.ask("城镇新增就业人数是指什么")
+    assert found.verdict == "found", (found.verdict, found.answer)
+    assert "城镇累计新就业人数减去自然减员人数" in found.answer
+    assert "农村居民" not in found.answer  # not the sentence the note sat in
+    assert (found.citation.doc, found.citation.page) == ("notes.pdf", 1)
+
+
+def test_the_sentence_across_the_page_break_answers_whole(table_searcher):
+    from qa.types import Filters
+
+    found = table_searcher.ask("农村居民人均可支配收入增长多少", filters=Filters(docs=("notes.pdf",)))
+    assert found.verdict == "found", (found.verdict, found.answer)
+    assert "21846元，增长6.9%" in found.answer
+    assert "①" not in found.answer

@@ -1,7 +1,7 @@
-"""Report PDFs with tables, made with fpdf2 for the table tests and bench/pdf_tables.py.
+"""Report PDFs with tables and footnotes, made with fpdf2 for the tests and bench/pdf_tables.py.
 
-Each maker writes a file and returns the cells the table holds (header, then
-data rows, as a reader sees them), so a measurement can count the cells an
+Each table maker writes a file and returns the cells the table holds (header,
+then data rows, as a reader sees them), so a measurement can count the cells an
 extractor got right.
 
 - ``ruled_project_list``: a ruled grid (项目名称 / 建设单位 / 总投资 / 2025年计划投资)
@@ -10,6 +10,8 @@ extractor got right.
 - ``three_line_indicators``: a borderless 三线表 (a rule above and below the
   header, one under the last row; columns aligned by position only) over a page
   break, its numbers set close together.
+- ``footnoted_report``: a paragraph running from page 1 to page 2 over a block
+  of two ①② notes in smaller type at page 1's foot (the second wrapped).
 """
 
 from __future__ import annotations
@@ -154,3 +156,41 @@ def _aligned(pdf: FPDF, y: float, columns, cells, size: float = 11) -> None:
         pdf.set_xy(x, y)
         pdf.cell(width, 14, text, align=align)
     pdf.set_font("cjk", size=12)
+
+
+CROSSING = (
+    "全年城镇居民人均可支配收入48215元，增长4.6%；农村居民人均可支配收入21846元，增长6.9%，城乡居民收入比缩小到2.21。"
+)
+NOTE_1 = "① 地区生产总值按当年价格计算，增长速度按不变价格计算。"
+NOTE_2 = ("② 城镇新增就业人数是指城镇累计新就业人数减去自然减员人数，", "统计口径与上年一致。")
+BEFORE = "过去一年，全市经济运行稳中有进，地区生产总值①达到4120亿元，增长5.8%，一般公共预算收入完成298亿元，增长7.2%。"
+AFTER = "今年全市经济社会发展的主要预期目标是：地区生产总值增长5%左右，城镇新增就业8万人以上②。"
+PER_LINE = 30  # 12-point characters in a 360-point line
+
+
+def _wrapped(text: str) -> list[str]:
+    text = "\u3000\u3000" + text
+    return [text[i : i + PER_LINE] for i in range(0, len(text), PER_LINE)]
+
+
+def footnoted_report(path: Path, font: str) -> Path:
+    """Page 1: a paragraph, then one that runs on to page 2; two notes in 9-point type at its foot; page numbers."""
+    pdf = _pdf(font)
+    crossing = _wrapped(CROSSING)
+    pages = [_wrapped(BEFORE) + crossing[:2], crossing[2:] + _wrapped(AFTER)]
+    for number, body in enumerate(pages, start=1):
+        pdf.add_page()
+        for i, text in enumerate(body):
+            pdf.set_xy(72, 100 + LINE * i)
+            pdf.cell(360, 12, text)
+        if number == 1:
+            pdf.line(72, 700, 192, 700)  # the short rule above the notes
+            pdf.set_font("cjk", size=9)
+            for i, text in enumerate([NOTE_1, *NOTE_2]):
+                pdf.set_xy(72, 710 + 14 * i)
+                pdf.cell(360, 9, text)
+            pdf.set_font("cjk", size=12)
+        pdf.set_xy(232, 790)
+        pdf.cell(40, 12, f"— {number} —")
+    pdf.output(str(path))
+    return path
