@@ -47,12 +47,14 @@ def column_edges(boxes: list[tuple[float, float, int]]) -> list[tuple[float, flo
 
     A column is as wide as the blocks of two or more lines that overlap it
     horizontally: a short block (a heading, a paragraph's last line) does not
-    set the width, and the blocks of another column do not overlap it.
+    set the width, and the blocks of another column do not overlap it. Where no
+    such block overlaps (a page set so widely that each line is a block of its
+    own), the blocks of one line that overlap it set the width.
     """
     wide = [(a, b) for a, b, count in boxes if count > 1]
     edges = []
     for x0, x1, _ in boxes:
-        over = [(a, b) for a, b in wide if a < x1 and x0 < b]
+        over = [(a, b) for a, b in wide if a < x1 and x0 < b] or [(a, b) for a, b, _ in boxes if a < x1 and x0 < b]
         edges.append((min(a for a, _ in over), max(b for _, b in over)) if over else (x0, x1))
     return edges
 
