@@ -3,8 +3,9 @@
 Each page's lines come in reading order (column by column), without the page
 furniture (``ingest.furniture``), each with its 1-based page and whether the
 next line continues its paragraph (``ingest.loaders.pdf_wraps``). A scanned
-page (an image and next to no text layer) is rendered and read by OCR
-(``ingest.loaders.scan``); its lines then go through the same rules.
+page (an image and next to no text layer of its own, ``ingest.loaders.pdf_scans``)
+is rendered and read by OCR (``ingest.loaders.scan``); its lines then go through
+the same rules. Tables become row records (``ingest.loaders.pdf_tables``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pdfplumber
-from pdfminer.layout import LTFigure, LTImage, LTTextBox, LTTextLine
+from pdfminer.layout import LTFigure, LTTextBox, LTTextLine
 from pdfminer.pdfexceptions import PDFException
 from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
@@ -30,6 +31,7 @@ from ingest.errors import LimitError
 from ingest.loaders.base import Loader
 from ingest.loaders.layout import document_lines
 from ingest.loaders.pdf_render import render_pages
+from ingest.loaders.pdf_scans import look, scanned_pages
 from ingest.loaders.pdf_tables import Table, find_tables, stitch
 from ingest.loaders.pdf_wraps import Placed, column_edges
 from ingest.loaders.scan import read_scans
@@ -109,9 +111,10 @@ class PdfLoader(Loader):
 
     Encrypted files are opened with the empty password when that works (many
     government PDFs are "encrypted" only to forbid editing). A page holding an
-    image and fewer than ``[ocr] min_text_chars`` characters of text layer is a
-    scan: only those pages are rendered and OCRed, so a PDF mixing text and
-    scanned pages gets OCR only where needed.
+    image and little text layer of its own (``ingest.loaders.pdf_scans``: under
+    ``[ocr] min_text_chars`` characters besides lines repeated on most pages, or
+    a page-sized image under a line or two) is a scan: only those pages are
+    rendered and OCRed, so a PDF mixing text and scanned pages gets OCR only where needed.
     """
 
     suffixes = (".pdf",)
@@ -153,17 +156,14 @@ class PdfLoader(Loader):
             self._check_pages(len(reader.pages))
             info = reader.metadata
             title = str(info.title or "").strip() if info else ""
-            pages, scanned, tables, slots = [], [], [], []
+            pages, looks, tables, slots = [], [], [], []
             with pdfplumber.open(path, password="", laparams=LAYOUT) as pdf:
                 for page_number, page in enumerate(pdf.pages, start=1):
                     self._check_pages(page_number)  # pdfminer may find pages pypdf's page tree did not
                     layout = page.layout
                     placed = _placed_lines(layout)
-                    if _is_scan(layout, placed, self.ocr.min_text_chars):
-                        scanned.append(page_number)
-                        found: list[Table] = []
-                    else:
-                        found = find_tables(page, tables[-1][-1] if tables and tables[-1] else None, _usual(placed))
+                    looks.append(look(layout, placed))
+                    found = find_tables(page, tables[-1][-1] if tables and tables[-1] else None, _usual(placed))
                     placed, at = _without_tables(layout, placed, found)
                     pages.append(placed)
                     tables.append(found)
@@ -178,12 +178,15 @@ class PdfLoader(Loader):
             where = f"page {page_number}: " if page_number else ""
             raise IngestError(f"corrupt PDF: {where}{_reason(exc)}") from None
         meta: dict[str, str] = {}
+        scanned = scanned_pages(looks, self.ocr.min_text_chars)
         if scanned and not ocr.available() and all(pages[n - 1] for n in scanned):
             # Without the ocr extra, a page with a picture and a little text (a cover with an emblem
             # and the title) keeps its text layer; a page with no text at all cannot be read.
             scanned = []
         if len(scanned) > self.limits.max_ocr_pages:  # decided before the first page is rendered
             raise LimitError(f"{len(scanned):,} scanned pages", "max_ocr_pages", self.limits.max_ocr_pages)
+        for number in scanned:  # OCR reads the whole page
+            tables[number - 1], slots[number - 1] = [], []
         for number, (records, at) in enumerate(zip(stitch(tables), slots, strict=True), start=1):
             pages[number - 1] = _with_records(pages[number - 1], records, at)
         if scanned:
@@ -194,16 +197,6 @@ class PdfLoader(Loader):
         lines, running_title = document_lines(pages)
         title = title or running_title
         return lines, {**meta, **({"title": title} if title else {})}
-
-
-def _is_scan(layout, lines: list[Placed], min_text_chars: int) -> bool:
-    """A page that holds an image and fewer than ``min_text_chars`` visible characters of text layer."""
-    chars = sum(len("".join(line.text.split())) for line in lines)
-    return chars < min_text_chars and _has_image(layout)
-
-
-def _has_image(container) -> bool:
-    return any(isinstance(item, LTImage) or (isinstance(item, LTFigure) and _has_image(item)) for item in container)
 
 
 def _placed_lines(layout) -> list[Placed]:
