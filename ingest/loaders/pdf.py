@@ -31,6 +31,7 @@ from ingest.errors import LimitError
 from ingest.loaders.base import Loader
 from ingest.loaders.layout import document_lines
 from ingest.loaders.pdf_render import render_pages
+from ingest.loaders.pdf_rotate import text_turn, turned
 from ingest.loaders.pdf_scans import look, scanned_pages
 from ingest.loaders.pdf_tables import Table, find_tables, stitch
 from ingest.loaders.pdf_wraps import Placed, column_edges
@@ -161,6 +162,10 @@ class PdfLoader(Loader):
                 for page_number, page in enumerate(pdf.pages, start=1):
                     self._check_pages(page_number)  # pdfminer may find pages pypdf's page tree did not
                     layout = page.layout
+                    if turn := text_turn(layout):  # text running sideways: lay the page out turned upright
+                        page.close()
+                        page = turned(page, turn)
+                        layout = page.layout
                     placed = _placed_lines(layout)
                     looks.append(look(layout, placed))
                     found = find_tables(page, tables[-1][-1] if tables and tables[-1] else None, _usual(placed))

@@ -55,7 +55,9 @@ def test_a_page_sized_image_under_a_stamp_is_a_scan() -> None:
 
 
 def test_a_line_repeated_on_every_page_is_not_text_of_its_own() -> None:
-    text = [PageLook((STAMP, f"第{n}页正文，全市经济运行总体平稳，主要指标好于预期。"), False, 0.0, 0.3) for n in (1, 3)]
+    text = [
+        PageLook((STAMP, f"第{n}页正文，全市经济运行总体平稳，主要指标好于预期。"), False, 0.0, 0.3) for n in (1, 3)
+    ]
     small_scan = PageLook((STAMP,), True, 0.3, 0.004)
     assert scanned_pages([text[0], small_scan, text[1]], 20) == [2]
     assert scanned_pages([small_scan], 200) == [1]  # one page: nothing repeats, and 30+ characters are few
