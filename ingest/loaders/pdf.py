@@ -157,6 +157,8 @@ class PdfLoader(Loader):
             self._check_pages(len(reader.pages))
             info = reader.metadata
             title = str(info.title or "").strip() if info else ""
+            if title == path.stem:  # a scanner or converter naming the file again: no title of its own
+                title = ""
             pages, looks, tables, slots = [], [], [], []
             with pdfplumber.open(path, password="", laparams=LAYOUT) as pdf:
                 for page_number, page in enumerate(pdf.pages, start=1):

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 # pushed to the next line, can leave a few characters' room at the end.
 WRAP_FILL = 0.8
 
+# Lines whose heights differ by more than this factor are set in different sizes of type.
+SIZE_STEP = 1.25
+
 # A line that ends a sentence need not be joined to the next: it may be followed
 # by a heading set flush left ("二、今年工作安排"), which must stay a line of its own.
 _SENTENCE_END = re.compile(r"[。！？!?；;：:][”’」』）)]*\s*$")
@@ -59,6 +62,13 @@ def column_edges(boxes: list[tuple[float, float, int]]) -> list[tuple[float, flo
     return edges
 
 
+def _apart(line: Placed, nxt: Placed) -> bool:
+    """Lines that are never one paragraph: type of another size (a title over its date line), or a
+    line opening with a dash pair (the ``——2023年1月5日在…会议上`` line under a report's title)."""
+    big, small = max(line.height, nxt.height), min(line.height, nxt.height)
+    return small < big / SIZE_STEP or line.text.lstrip().startswith("——") or nxt.text.lstrip().startswith("——")
+
+
 def continues(line: Placed, nxt: Placed, same_flow: bool) -> bool:
     """True when ``nxt`` goes on with ``line``'s paragraph.
 
@@ -69,6 +79,7 @@ def continues(line: Placed, nxt: Placed, same_flow: bool) -> bool:
     if (
         line.unit
         or nxt.unit
+        or _apart(line, nxt)
         or not same_flow
         or width <= 0
         or not nxt.text
