@@ -55,3 +55,21 @@ def test_sideways_text_reads_upright_with_its_page(tmp_path, cjk_font_file, angl
     assert document.text.splitlines() == [FIRST, *LINES]
     assert document.page_at(document.text.index(LINES[1])) == 2
     assert [s.title for s in document.sections] == [LINES[0]]
+
+
+@pytest.mark.parametrize("angle", [90, 270])
+def test_a_page_scanned_on_its_side_is_read_upright(tmp_path, cjk_font_file, angle) -> None:
+    pytest.importorskip("rapidocr", reason="the ocr extra: pip install -e '.[ocr]'")
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ingest import load_file
+
+    font = ImageFont.truetype(cjk_font_file, 36)
+    image = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(image)
+    for i, text in enumerate(LINES):
+        draw.text((120, 200 + 72 * i), text, font=font, fill=0)
+    path = tmp_path / "sideways.pdf"
+    image.rotate(angle, expand=True).save(path, resolution=150)  # the sheet went into the scanner sideways
+    (document,), _ = load_file(path)
+    assert document.text.splitlines() == LINES
