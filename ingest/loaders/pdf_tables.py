@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest.furniture import is_page_number
+
 # A rule of a three-line table is at least this long (points): a 三线表 spans most of
 # the type area (~450 pt on A4), an underline or a short separator does not.
 MIN_RULE = 150.0
@@ -126,7 +128,7 @@ def find_tables(page, before: Table | None, line_height: float) -> list[Table]:
     ruled = [t for t in ruled if len(t.rows) >= 2 and len(t.rows[0]) >= 2]
     carried = before.columns if before is not None and before.open_end else None
     tables = sorted(ruled + _three_line_tables(page, carried, ruled, line_height), key=lambda t: t.bbox[1])
-    lines = [(top, text) for top, text in _text_lines(page) if not _is_page_number(text)]
+    lines = [(top, text) for top, text in _text_lines(page) if not is_page_number(text)]
     for table in tables:
         table.title = _title_above(lines, table.bbox, line_height)
         table.at_top = not any(top < table.bbox[1] - 1 for top, _ in lines)
@@ -170,16 +172,10 @@ def stitch(pages: list[list[Table]]) -> list[list[list[str]]]:
             page_read.append((header, title, [(done + n, row) for n, row in enumerate(own, start=1)]))
             done += len(own)
             last_row = own[-1] if own else last_row
-            previous = table
+        previous = tables[-1] if tables else None  # a page without tables ends any table
         read.append(page_read)
     # Rendered last: a row finished on the next page (a split name) was completed in place.
     return [[[record(t, n, h, row) for n, row in rows] for h, t, rows in page] for page in read]
-
-
-def _is_page_number(text: str) -> bool:
-    from ingest.furniture import is_page_number
-
-    return is_page_number(text)
 
 
 def _text_lines(page) -> list[tuple[float, str]]:
@@ -229,7 +225,7 @@ def _three_line_tables(page, carried: list[float] | None, ruled: list[Table], li
     groups = _rules(page, ruled)
     words = page.extract_words(keep_blank_chars=False)
     body_top = min((w["top"] for w in words), default=0.0)
-    body_bottom = max((w["bottom"] for w in words if not _is_page_number(w["text"])), default=page.height)
+    body_bottom = max((w["bottom"] for w in words if not is_page_number(w["text"])), default=page.height)
     tables: list[Table] = []
     for group in groups:
         x0, x1 = group[0][0], group[-1][1]

@@ -143,3 +143,17 @@ def test_cell_text_joins_wrapped_lines() -> None:
     assert cell_text("2025年计划投资（亿\n元）") == "2025年计划投资（亿元）"
     assert cell_text("Smart\nCity") == "Smart City"
     assert cell_text(None) == ""
+
+
+def test_stitch_carries_a_header_only_to_the_next_page() -> None:
+    from ingest.loaders.pdf_tables import Table, stitch
+
+    def grid(rows, at_top=False, at_foot=False, title=""):
+        return Table((72, 100, 520, 700), rows, title=title, at_top=at_top, at_foot=at_foot)
+
+    first = grid([["项目", "投资（亿元）"], ["甲工程", "1.5"]], at_foot=True, title="表1 项目")
+    later = grid([["项目", "投资（亿元）"], ["乙工程", "2.5"]], at_top=True, title="表2 项目")
+    # next page: goes on, the repeated header dropped, numbered on
+    assert stitch([[first], [later]])[1] == [["表1 项目 第2行：项目：乙工程，投资：2.5亿元。"]]
+    # a page of prose between: a new table, its first row the header
+    assert stitch([[first], [], [later]])[2] == [["表2 项目 第1行：项目：乙工程，投资：2.5亿元。"]]
