@@ -115,8 +115,11 @@ def _row(pdf: FPDF, y: float, widths: tuple[float, ...], height: float, cells, s
     pdf.set_font("cjk", size=12)
 
 
-def three_line_indicators(path: Path, font: str) -> list[tuple[str, ...]]:
-    """A borderless 三线表 of indicators over pages 1-2: columns aligned by position only, numbers close together."""
+def three_line_indicators(path: Path, font: str, breaks: tuple[int, ...] = (7,)) -> list[tuple[str, ...]]:
+    """A borderless 三线表 of indicators over pages 1-2: columns aligned by position only, numbers close together.
+
+    ``breaks``: the data rows (0-based) that start a new page; ``(4, 8)`` puts a page of rows and no rule between.
+    """
     pdf = _pdf(font)
     pdf.add_page()
     y = _prose(
@@ -137,7 +140,7 @@ def three_line_indicators(path: Path, font: str) -> list[tuple[str, ...]]:
     pdf.line(72, y, 420, y)
     y += 6
     for n, row in enumerate(INDICATORS):
-        if n == 7:
+        if n in breaks:
             pdf.add_page()
             y = PROSE_TOP
         _aligned(pdf, y, columns, row)

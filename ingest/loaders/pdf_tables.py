@@ -239,7 +239,8 @@ def _three_line_tables(page, carried: list[float] | None, ruled: list[Table], li
         elif len(tops) == 2:  # the header between two rules, the rows run on to the page's foot
             tables.append(_read_band(page, words, (x0, tops[0], x1, body_bottom + 1), None, open_end=True))
     if carried:  # a whole page of rows, the closing rule still to come
-        tables.append(_read_band(page, words, (0, body_top - 1, page.width, body_bottom + 1), carried, True))
+        band = (carried[0] - 1, body_top - 1, carried[-1] + 1, body_bottom + 1)  # within the table's columns
+        tables.append(_read_band(page, words, band, carried, True))
     return [t for t in tables if t.rows]
 
 

@@ -99,6 +99,17 @@ def test_a_three_line_table_keeps_its_numbers_apart(three_line) -> None:
     assert "注：地区生产总值按不变价格计算。" in document.text
 
 
+def test_a_three_line_table_over_three_pages_keeps_every_row(tmp_path, cjk_font_file) -> None:
+    path = tmp_path / "three_pages.pdf"
+    cells = MADE.three_line_indicators(path, cjk_font_file, breaks=(4, 8))
+    document, chunks = chunks_of(path)
+    rows = rows_of(chunks)
+    assert sorted(rows) == list(range(1, len(cells)))
+    assert [rows[n].page for n in (4, 5, 8, 9)] == [1, 2, 2, 3]  # the middle page has rows and no rule
+    for number, (name, unit, value, growth) in enumerate(cells[1:], start=1):
+        assert f"指标：{name}，2024年：{value}{unit}，比上年增长：{growth}%。" in rows[number].text
+
+
 def test_prose_makes_no_table(placed_pdf) -> None:
     lines = [(72.0, 100.0 + 24 * i, f"第{i + 1}段：全市新增城镇就业8.2万人，城镇调查失业率5.1%。") for i in range(6)]
     raw = next(PdfLoader().load(placed_pdf([lines])))
