@@ -63,7 +63,7 @@ def miner_lines(path: Path) -> list[list[str]]:
 
 def govqa_rows(path: Path) -> list[list[str]]:
     """govqa's reading: pdfplumber's ruled grids, three-line tables by their rules, a row split by a page joined."""
-    from ingest.loaders.pdf_tables import find_tables, merge_continued
+    from govqa.ingest.loaders.pdf_tables import find_tables, merge_continued
 
     out: list[list[str]] = []
     before = None

@@ -8,10 +8,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from index import Index
-from qa import answer_type, checks, comparison, facts, fuse, highlight, passages, sentence_scores, span
-from qa.answer import Run, answer_filter, judge
-from qa.question import (
+from govqa.index import Index
+from govqa.qa import answer_type, checks, comparison, facts, fuse, highlight, passages, sentence_scores, span
+from govqa.qa.answer import Run, answer_filter, judge
+from govqa.qa.question import (
     Question,
     about_years,
     is_keyword_query,
@@ -21,8 +21,8 @@ from qa.question import (
     understand,
     validate,
 )
-from qa.settings import QaSettings, SearchConfig
-from qa.types import Answer, Citation, Comparison, Filters, Hit, SearchResult, Span, citation_of
+from govqa.qa.settings import QaSettings, SearchConfig
+from govqa.qa.types import Answer, Citation, Comparison, Filters, Hit, SearchResult, Span, citation_of
 
 
 @dataclass(frozen=True)

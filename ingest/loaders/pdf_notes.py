@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ingest.furniture import is_page_number
-from ingest.loaders.pdf_wraps import Placed
+from govqa.ingest.furniture import is_page_number
+from govqa.ingest.loaders.pdf_wraps import Placed
 
 # A note's first line: a circled number, or 注 with one ("注①", "注：①").
 NOTE_MARK = re.compile(r"^\s*(?:注\s*[：:]?\s*)?[①-⑳]")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pdfminer.layout import LTFigure, LTImage
 
-from ingest.loaders.pdf_wraps import Placed
+from govqa.ingest.loaders.pdf_wraps import Placed
 
 # A page whose image covers at least this share of it is a picture of a page...
 IMAGE_SHARE = 0.5

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.furniture import is_page_number
+from govqa.ingest.furniture import is_page_number
 
 # A rule of a three-line table is at least this long (points): a 三线表 spans most of
 # the type area (~450 pt on A4), an underline or a short separator does not.

@@ -8,9 +8,9 @@ from pathlib import Path
 from fpdf import FPDF
 
 from govqa.config import ChunkConfig
-from ingest.build import build_document
-from ingest.chunk import chunk_document
-from ingest.loaders.pdf import PdfLoader
+from govqa.ingest.build import build_document
+from govqa.ingest.chunk import chunk_document
+from govqa.ingest.loaders.pdf import PdfLoader
 
 ROOT = Path(__file__).resolve().parents[2]
 LEFT, TOP, PITCH = 72.0, 100.0, 24.0

@@ -8,8 +8,8 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 
-from ingest.build import build_document
-from ingest.loaders.pdf import PdfLoader
+from govqa.ingest.build import build_document
+from govqa.ingest.loaders.pdf import PdfLoader
 
 LINES = [
     "一、横向页面的重点工作",
@@ -62,7 +62,7 @@ def test_a_page_scanned_on_its_side_is_read_upright(tmp_path, cjk_font_file, ang
     pytest.importorskip("rapidocr", reason="the ocr extra: pip install -e '.[ocr]'")
     from PIL import Image, ImageDraw, ImageFont
 
-    from ingest import load_file
+    from govqa.ingest import load_file
 
     font = ImageFont.truetype(cjk_font_file, 36)
     image = Image.new("L", (1240, 1754), 255)

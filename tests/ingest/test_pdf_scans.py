@@ -8,7 +8,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
-from ingest.loaders.pdf_scans import PageLook, scanned_pages
+from govqa.ingest.loaders.pdf_scans import PageLook, scanned_pages
 
 STAMP = "本文件从某市人民政府门户网站下载，下载时间：2024-05-06 10:20:30，仅供参考"
 TEXT = {1: "一、全市经济运行总体平稳，主要指标好于预期。", 3: "四、坚持依法行政，压减一般性支出百分之五。"}
@@ -67,7 +67,7 @@ def test_a_line_repeated_on_every_page_is_not_text_of_its_own() -> None:
 @pytest.mark.parametrize(("stamp_every_page", "image_width"), [(False, 210), (True, 120)])
 def test_a_stamped_scan_page_in_a_text_pdf_is_read_by_ocr(cjk_font_file, tmp_path, stamp_every_page, image_width):
     pytest.importorskip("rapidocr", reason="the ocr extra: pip install -e '.[ocr]'")
-    from ingest import load_file
+    from govqa.ingest import load_file
 
     path = report(tmp_path / "stamped.pdf", cjk_font_file, stamp_every_page, image_width)
     (document,), _ = load_file(path)

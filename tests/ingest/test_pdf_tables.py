@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from govqa.config import ChunkConfig
-from ingest.build import build_document
-from ingest.chunk import chunk_document
-from ingest.loaders.pdf import PdfLoader
-from ingest.loaders.pdf_tables import cell_text, merge_continued, record
+from govqa.ingest.build import build_document
+from govqa.ingest.chunk import chunk_document
+from govqa.ingest.loaders.pdf import PdfLoader
+from govqa.ingest.loaders.pdf_tables import cell_text, merge_continued, record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,7 +157,7 @@ def test_cell_text_joins_wrapped_lines() -> None:
 
 
 def test_stitch_carries_a_header_only_to_the_next_page() -> None:
-    from ingest.loaders.pdf_tables import Table, stitch
+    from govqa.ingest.loaders.pdf_tables import Table, stitch
 
     def grid(rows, at_top=False, at_foot=False, title=""):
         return Table((72, 100, 520, 700), rows, title=title, at_top=at_top, at_foot=at_foot)

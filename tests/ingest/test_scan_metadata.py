@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from ingest.loaders.pdf_wraps import Placed, continues
-from ingest.metadata import title_of
+from govqa.ingest.loaders.pdf_wraps import Placed, continues
+from govqa.ingest.metadata import title_of
 
 FIRST_PAGE = [
     ("成都市青羊区", 64),
@@ -36,7 +36,7 @@ def page(lines: list[tuple[str, int]], font_file: str) -> Image.Image:
 @pytest.mark.parametrize("name", ["scan_0001.pdf", "扫描件.pdf"])
 def test_a_scanned_report_is_titled_placed_and_dated_by_its_first_page(cjk_font_file, tmp_path, name) -> None:
     pytest.importorskip("rapidocr", reason="the ocr extra: pip install -e '.[ocr]'")
-    from ingest import load_file
+    from govqa.ingest import load_file
 
     second = page([("二、2023年工作安排", 36), ("新建保障性住房三千套，改造老旧小区一百个。", 36)], cjk_font_file)
     path = tmp_path / name

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def table_searcher(seed_searcher, seed_config, tmp_path_factory, cjk_font_file):
     """A Searcher over the made PDFs alone."""
-    from index import Index
-    from qa import Searcher
+    from govqa.index import Index
+    from govqa.qa import Searcher
 
     spec = importlib.util.spec_from_file_location("made_pdfs", ROOT / "bench" / "made_pdfs.py")
     made = importlib.util.module_from_spec(spec)
@@ -72,7 +72,7 @@ def test_a_definition_in_a_footnote_is_answered_from_the_note_with_its_page(tabl
 
 
 def test_the_sentence_across_the_page_break_answers_whole(table_searcher):
-    from qa.types import Filters
+    from govqa.qa.types import Filters
 
     found = table_searcher.ask("农村居民人均可支配收入增长多少", filters=Filters(docs=("notes.pdf",)))
     assert found.verdict == "found", (found.verdict, found.answer)
