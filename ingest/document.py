@@ -57,7 +57,7 @@ class Section:
 # Bump when cleaning, structure, metadata or chunking change what a file yields:
 # it is part of every document's content hash, so `govqa index add` re-ingests
 # documents made by an older version, and evaluation caches are keyed on it.
-INGEST_VERSION = 4
+INGEST_VERSION = 5
 
 
 @dataclass

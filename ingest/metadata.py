@@ -89,6 +89,10 @@ def title_of(name: str, lines: list[str], meta: dict[str, str]) -> str:
     titled = [h for h in heads if _title_shaped(h)]
     for head in titled:
         if names_document_kind(head):
+            above = heads[: heads.index(head)]
+            # A big title set on two lines, the place over the rest: "成都市青羊区" / "2023年政府工作报告".
+            if len(above) == 1 and _is_place_line(above[0]):
+                return above[0] + head
             return head
     stem = PurePath(name.split("#", 1)[0]).stem
     if "#" in name or not re.search(r"[\u4e00-\u9fff]", stem):
@@ -98,6 +102,16 @@ def title_of(name: str, lines: list[str], meta: dict[str, str]) -> str:
             first = re.split(r"[。！？!?；;]", lines[0], maxsplit=1)[0]
             return first[:30] + ("…" if len(first) > 30 else "")
     return stem.replace("_", " ")
+
+
+def _is_place_line(line: str) -> bool:
+    """A short line that only names a place: "成都市青羊区", "四川省", "西藏自治区"."""
+    rest = line
+    while match := _PLACE.match(rest):
+        rest = rest[match.end() :]
+    for full in PROVINCES.values():
+        rest = rest.removeprefix(full)
+    return 2 <= len(line) <= 16 and not rest
 
 
 def _title_shaped(line: str) -> bool:

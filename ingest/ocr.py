@@ -129,9 +129,34 @@ def recognise(image, threads: int = 1) -> list[TextBox]:
     grey = image.convert("L").filter(ImageFilter.MedianFilter(3))
     engine = _ENGINES.take(threads)
     try:
-        result = engine(np.asarray(grey.convert("RGB")))
+        boxes = _read(engine, grey, use_cls=True)
+        if _sideways(boxes):
+            # A page scanned on its side: each line is read (its crop turned, and flipped by the
+            # direction classifier) but the page's geometry is sideways. Read the page turned both
+            # ways without the classifier, which cannot then rescue an upside-down line: the upright
+            # way reads with the higher confidence.
+            boxes = max((_read(engine, grey.rotate(a, expand=True), use_cls=False) for a in (90, 270)), key=_mean)
     finally:
         _ENGINES.give_back(engine)
+    return boxes
+
+
+# A page is sideways when most of its text lines are boxes this much taller than wide.
+TALL = 1.5
+
+
+def _sideways(boxes: list[TextBox]) -> bool:
+    tall = sum(1 for b in boxes if (b.y1 - b.y0) >= TALL * (b.x1 - b.x0))
+    return len(boxes) >= 3 and tall * 2 > len(boxes)
+
+
+def _mean(boxes: list[TextBox]) -> float:
+    chars = sum(len(b.text) for b in boxes)
+    return sum(b.score * len(b.text) for b in boxes) / chars if chars else 0.0
+
+
+def _read(engine, grey, use_cls: bool) -> list[TextBox]:
+    result = engine(np.asarray(grey.convert("RGB")), use_cls=use_cls)
     if result.boxes is None or result.txts is None:
         return []
     return [

@@ -147,7 +147,7 @@ def page_lines(page: PageText) -> list[Placed]:
             previous = row
     edges = column_edges([(min(b.x0 for b in block), max(b.x1 for b in block), len(block)) for block in blocks])
     return [
-        Placed(row.text, row.x0, row.x1, row.height, left, right, n)
+        Placed(row.text, row.x0, row.x1, row.height, left, right, n, top=row.y0)
         for n, (block, (left, right)) in enumerate(zip(blocks, edges, strict=True))
         for row in block
     ]

@@ -3,8 +3,9 @@
 Each page's lines come in reading order (column by column), without the page
 furniture (``ingest.furniture``), each with its 1-based page and whether the
 next line continues its paragraph (``ingest.loaders.pdf_wraps``). A scanned
-page (an image and next to no text layer) is rendered and read by OCR
-(``ingest.loaders.scan``); its lines then go through the same rules.
+page (an image and next to no text layer of its own, ``ingest.loaders.pdf_scans``)
+is rendered and read by OCR (``ingest.loaders.scan``); its lines then go through
+the same rules. Tables become row records (``ingest.loaders.pdf_tables``).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTFigure, LTImage, LTTextBox, LTTextLine
+import pdfplumber
+from pdfminer.layout import LTFigure, LTTextBox, LTTextLine
 from pdfminer.pdfexceptions import PDFException
 from pdfminer.psexceptions import PSException
+from pdfplumber.utils.exceptions import PdfminerException
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
@@ -29,6 +31,9 @@ from govqa.ingest.errors import LimitError
 from govqa.ingest.loaders.base import Loader
 from govqa.ingest.loaders.layout import document_lines
 from govqa.ingest.loaders.pdf_render import render_pages
+from govqa.ingest.loaders.pdf_rotate import text_turn, turned
+from govqa.ingest.loaders.pdf_scans import look, scanned_pages
+from govqa.ingest.loaders.pdf_tables import Table, find_tables, stitch
 from govqa.ingest.loaders.pdf_wraps import Placed, column_edges
 from govqa.ingest.loaders.scan import read_scans
 
@@ -37,10 +42,12 @@ from govqa.ingest.loaders.scan import read_scans
 # official documents (GB/T 9704: 三号 type on a 28-point pitch) into one block per
 # line, and blocks one line high are then ordered across columns. docs/ingest.md has the figures.
 # ``all_texts`` lays out text drawn inside form XObjects (figures) too, as pypdf read it.
-LAYOUT = LAParams(line_margin=1.5, all_texts=True)
+# pdfplumber lays pages out with pdfminer.six under these parameters, and finds tables on the same parse.
+LAYOUT = {"line_margin": 1.5, "all_texts": True}
 # pypdf and pdfminer both document that broken files may raise exceptions beyond their own.
 _BROKEN = (
     PyPdfError,
+    PdfminerException,  # pdfplumber's wrapper of whatever pdfminer raised
     PDFException,
     PSException,
     ValueError,
@@ -105,9 +112,10 @@ class PdfLoader(Loader):
 
     Encrypted files are opened with the empty password when that works (many
     government PDFs are "encrypted" only to forbid editing). A page holding an
-    image and fewer than ``[ocr] min_text_chars`` characters of text layer is a
-    scan: only those pages are rendered and OCRed, so a PDF mixing text and
-    scanned pages gets OCR only where needed.
+    image and little text layer of its own (``ingest.loaders.pdf_scans``: under
+    ``[ocr] min_text_chars`` characters besides lines repeated on most pages, or
+    a page-sized image under a line or two) is a scan: only those pages are
+    rendered and OCRed, so a PDF mixing text and scanned pages gets OCR only where needed.
     """
 
     suffixes = (".pdf",)
@@ -149,12 +157,25 @@ class PdfLoader(Loader):
             self._check_pages(len(reader.pages))
             info = reader.metadata
             title = str(info.title or "").strip() if info else ""
-            pages, scanned = [], []
-            for page_number, layout in enumerate(extract_pages(path, password="", laparams=LAYOUT), start=1):
-                self._check_pages(page_number)  # pdfminer may find pages pypdf's page tree did not
-                pages.append(_placed_lines(layout))
-                if _is_scan(layout, pages[-1], self.ocr.min_text_chars):
-                    scanned.append(page_number)
+            if title == path.stem:  # a scanner or converter naming the file again: no title of its own
+                title = ""
+            pages, looks, tables, slots = [], [], [], []
+            with pdfplumber.open(path, password="", laparams=LAYOUT) as pdf:
+                for page_number, page in enumerate(pdf.pages, start=1):
+                    self._check_pages(page_number)  # pdfminer may find pages pypdf's page tree did not
+                    layout = page.layout
+                    if turn := text_turn(layout):  # text running sideways: lay the page out turned upright
+                        page.close()
+                        page = turned(page, turn)
+                        layout = page.layout
+                    placed = _placed_lines(layout)
+                    looks.append(look(layout, placed))
+                    found = find_tables(page, tables[-1][-1] if tables and tables[-1] else None, _usual(placed))
+                    placed, at = _without_tables(layout, placed, found)
+                    pages.append(placed)
+                    tables.append(found)
+                    slots.append(at)
+                    page.close()  # pdfplumber keeps each page's objects until closed
             page_number = 0
         except IngestError:
             raise
@@ -164,12 +185,17 @@ class PdfLoader(Loader):
             where = f"page {page_number}: " if page_number else ""
             raise IngestError(f"corrupt PDF: {where}{_reason(exc)}") from None
         meta: dict[str, str] = {}
+        scanned = scanned_pages(looks, self.ocr.min_text_chars)
         if scanned and not ocr.available() and all(pages[n - 1] for n in scanned):
             # Without the ocr extra, a page with a picture and a little text (a cover with an emblem
             # and the title) keeps its text layer; a page with no text at all cannot be read.
             scanned = []
         if len(scanned) > self.limits.max_ocr_pages:  # decided before the first page is rendered
             raise LimitError(f"{len(scanned):,} scanned pages", "max_ocr_pages", self.limits.max_ocr_pages)
+        for number in scanned:  # OCR reads the whole page
+            tables[number - 1], slots[number - 1] = [], []
+        for number, (records, at) in enumerate(zip(stitch(tables), slots, strict=True), start=1):
+            pages[number - 1] = _with_records(pages[number - 1], records, at)
         if scanned:
             images = render_pages(path, scanned, self.ocr.dpi, self.ocr.max_pixels)
             read, meta = read_scans(images, len(scanned), self.ocr)
@@ -180,25 +206,52 @@ class PdfLoader(Loader):
         return lines, {**meta, **({"title": title} if title else {})}
 
 
-def _is_scan(layout, lines: list[Placed], min_text_chars: int) -> bool:
-    """A page that holds an image and fewer than ``min_text_chars`` visible characters of text layer."""
-    chars = sum(len("".join(line.text.split())) for line in lines)
-    return chars < min_text_chars and _has_image(layout)
-
-
-def _has_image(container) -> bool:
-    return any(isinstance(item, LTImage) or (isinstance(item, LTFigure) and _has_image(item)) for item in container)
-
-
 def _placed_lines(layout) -> list[Placed]:
     """A pdfminer page's text lines in its reading order, each with its column's edges."""
     blocks = [b for b in ([line for line in box if isinstance(line, LTTextLine)] for box in _text_boxes(layout)) if b]
     edges = column_edges([(min(line.x0 for line in b), max(line.x1 for line in b), len(b)) for b in blocks])
     return [
-        Placed(line.get_text().rstrip("\n"), line.x0, line.x1, line.height, left, right, n)
+        Placed(line.get_text().rstrip("\n"), line.x0, line.x1, line.height, left, right, n, top=layout.y1 - line.y1)
         for n, (block, (left, right)) in enumerate(zip(blocks, edges, strict=False))
         for line in block
     ]
+
+
+def _usual(lines: list[Placed]) -> float:
+    """The page's usual line height (points): the median, 12 when the page has no text."""
+    heights = sorted(line.height for line in lines)
+    return heights[len(heights) // 2] if heights else 12.0
+
+
+def _without_tables(layout, lines: list[Placed], tables: list[Table]) -> tuple[list[Placed], list[int]]:
+    """The page's lines less those inside a table, and where each table's records go among the rest."""
+    if not tables:
+        return lines, []
+    kept = [line for line in lines if not any(_inside(line, t.bbox) for t in tables)]
+    at = []
+    for table in tables:
+        first = next((i for i, line in enumerate(lines) if _inside(line, table.bbox)), None)
+        titled = [i for i, line in enumerate(kept) if table.title and line.text.strip() == table.title]
+        if titled:  # right after its title, wherever the layout put the title among the blocks
+            at.append(titled[0] + 1)
+        elif first is None:  # a table with no text line inside (cells drawn as single characters): by position
+            at.append(sum(1 for line in kept if line.top < table.bbox[1]))
+        else:
+            at.append(sum(1 for line in lines[:first] if line in kept))
+    return kept, at
+
+
+def _inside(line: Placed, bbox: tuple[float, float, float, float]) -> bool:
+    middle = line.top + line.height / 2
+    return bbox[1] - 1 <= middle <= bbox[3] + 1 and bbox[0] - 1 <= (line.x0 + line.x1) / 2 <= bbox[2] + 1
+
+
+def _with_records(lines: list[Placed], records: list[list[str]], at: list[int]) -> list[Placed]:
+    """``lines`` with each table's records (one line each, a unit of its own) put in at its place."""
+    out = list(lines)
+    for rows, where in sorted(zip(records, at, strict=True), key=lambda pair: -pair[1]):
+        out[where:where] = [Placed(text, 0, 0, 0, 0, 0, -1, unit=True) for text in rows]
+    return out
 
 
 def _text_boxes(container) -> Iterator[LTTextBox]:

@@ -141,3 +141,25 @@ def test_text_drawn_inside_a_form_xobject_is_read(placed_pdf, tmp_path) -> None:
     writer.write(tmp_path / "form.pdf")
     _, document = load(tmp_path / "form.pdf")
     assert document.text == PARAGRAPHS[1]
+
+
+@pytest.mark.parametrize("pitch", [36.0, 48.0])
+def test_wraps_are_joined_on_a_widely_spaced_page(placed_pdf, pitch: float) -> None:
+    # At three or four times the type size each line is a layout block of its own.
+    body = [(None, TOP - pitch, "一、2023年工作回顾")]
+    lines = [line for paragraph in PARAGRAPHS[:3] for line in wrapped(paragraph)]
+    body += [(LEFT, TOP + pitch * i, text) for i, text in enumerate(lines)]
+    _, document = load(placed_pdf([body]))
+    assert document.text.splitlines() == ["一、2023年工作回顾", *PARAGRAPHS[:3]]
+    assert "一般公共预算收入完成298亿元" in document.text
+
+
+def test_blocks_apart_at_a_wider_gap_than_their_lines_stay_apart(placed_pdf) -> None:
+    # Two paragraphs whose blocks are 60 points apart while their lines are 24 apart: the last line of the first
+    # block is cut to fill the line, yet the gap says a new paragraph starts (no indent on the second).
+    first = [PARAGRAPHS[0][i : i + PER_LINE] for i in range(0, 60, PER_LINE)]
+    second = [PARAGRAPHS[1][i : i + PER_LINE] for i in range(0, 60, PER_LINE)]
+    body = [(LEFT, TOP + 24 * i, t) for i, t in enumerate(first)]
+    body += [(LEFT, TOP + 24 + 60 + 24 * i, t) for i, t in enumerate(second)]
+    _, document = load(placed_pdf([body]))
+    assert document.text.splitlines() == ["".join(first), "".join(second)]
