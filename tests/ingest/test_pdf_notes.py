@@ -54,4 +54,4 @@ def test_a_body_line_starting_with_a_mark_in_body_type_is_not_a_note(tmp_path, c
     pdf.output(str(tmp_path / "items.pdf"))
     raw = next(PdfLoader().load(tmp_path / "items.pdf"))
     assert [line.text for line in raw.lines] == items
-    assert not any(line.unit for line in raw.lines)
+    assert not any(line.record for line in raw.lines)

@@ -113,7 +113,7 @@ def test_a_three_line_table_over_three_pages_keeps_every_row(tmp_path, cjk_font_
 def test_prose_makes_no_table(placed_pdf) -> None:
     lines = [(72.0, 100.0 + 24 * i, f"第{i + 1}段：全市新增城镇就业8.2万人，城镇调查失业率5.1%。") for i in range(6)]
     raw = next(PdfLoader().load(placed_pdf([lines])))
-    assert not any(line.unit for line in raw.lines)
+    assert not any(line.record for line in raw.lines)
     assert len(raw.lines) == 6
 
 
