@@ -17,6 +17,7 @@ from govqa.index.vectors import VectorIndex
 
 if TYPE_CHECKING:
     from govqa.index.index import Index
+    from govqa.index.stats import IndexStats, RebuildResult
 
 
 def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
@@ -45,7 +46,7 @@ def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
         ).save(path)
 
 
-def rebuild(index: Index, reembed: bool, progress: bool) -> dict:
+def rebuild(index: Index, reembed: bool, progress: bool) -> RebuildResult:
     """Rebuild FAISS from stored vectors, or re-chunk and re-embed every document (needed after a model change)."""
     from govqa.index.writer import Writer
     from govqa.ingest.chunk import chunk_document
@@ -93,12 +94,12 @@ def rebuild(index: Index, reembed: bool, progress: bool) -> dict:
     }
 
 
-def stats(index: Index) -> dict:
+def stats(index: Index) -> IndexStats:
     """Counts, model, settings, times, and the backend's own figures (where, vectors indexed, sizes)."""
     m = index.manifest
     counts = index.backend.counts()
     own = index.backend.stats()
-    sizes = dict(own.pop("bytes", {}))
+    sizes = dict(own.get("bytes", {}))
     manifest_file = index.path / MANIFEST_NAME
     sizes["total"] = sum(sizes.values()) + (manifest_file.stat().st_size if manifest_file.exists() else 0)
     return {

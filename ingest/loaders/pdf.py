@@ -173,8 +173,8 @@ class PdfLoader(Loader):
         if scanned:
             images = render_pages(path, scanned, self.ocr.dpi, self.ocr.max_pixels)
             read, meta = read_scans(images, len(scanned), self.ocr)
-            for number, lines in read.items():
-                pages[number - 1] = lines
+            for number, recognised in read.items():
+                pages[number - 1] = recognised
         lines, running_title = document_lines(pages)
         title = title or running_title
         return lines, {**meta, **({"title": title} if title else {})}
