@@ -32,6 +32,11 @@ import argparse
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from govqa.qa.settings import SearchConfig
+    from govqa.qa.verdict import Evidence
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class Observed:
     """One question's evidence as the verdict sees it, and whether any sentence could answer it."""
 
     answerable: bool
-    evidence: object  # qa.verdict.Evidence
+    evidence: Evidence
     answering: bool
 
 
@@ -54,10 +59,10 @@ def observe(questions_path: Path, index_dir: Path) -> list[Observed]:
     config = load_config()
     question_set = load_questions(questions_path)
     searcher = open_runtime(config, index_dir).searcher
-    seen: list[object] = []
+    seen: list[Evidence] = []
     original = verdict.is_found
 
-    def record(evidence, _config):
+    def record(evidence: Evidence, config: SearchConfig) -> bool:
         seen.append(evidence)
         return True
 
@@ -73,7 +78,7 @@ def observe(questions_path: Path, index_dir: Path) -> list[Observed]:
     return out
 
 
-def verdicts(observed: list[Observed], found_similarity: float, gap: float, base) -> tuple[int, int]:
+def verdicts(observed: list[Observed], found_similarity: float, gap: float, base: SearchConfig) -> tuple[int, int]:
     """(not-found on unanswerable, not-found on answerable) under ``found_similarity`` (weak = it − ``gap``)."""
     from govqa.qa.verdict import is_found
 

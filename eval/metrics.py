@@ -102,6 +102,20 @@ def _first_cited(row: Scored) -> tuple[bool, ...]:
     return row.doc_hits if row.first_doc_hits is None else row.first_doc_hits
 
 
+# A question's per-hit flags at each level: answers it (passage), from its gold document (doc), holds its evidence (text).
+_FLAGS: dict[str, Callable[[Scored], tuple[bool, ...]]] = {
+    "passage": lambda r: r.passage,
+    "doc": lambda r: r.doc_hits,
+    "text": lambda r: r.text_hits,
+}
+
+
+def _within(level: str, k: int) -> Callable[[Scored], bool]:
+    """The test "a relevant hit at ``level`` is among the first ``k``" (one question's Recall@k)."""
+    flags = _FLAGS[level]
+    return lambda r: hit_at(flags(r), k)
+
+
 def _share(rows: Sequence[Scored], test: Callable[[Scored], bool]) -> Ratio:
     return Ratio(sum(1 for r in rows if test(r)), len(rows))
 
@@ -118,11 +132,11 @@ def figures(rows: Sequence[Scored]) -> dict[str, Ratio]:
     unanswerable = [r for r in rows if not r.answerable]
     out: dict[str, Ratio] = {}
     for k in RECALL_KS:
-        out[f"recall@{k}"] = _share(answerable, lambda r, k=k: hit_at(r.passage, k))
+        out[f"recall@{k}"] = _share(answerable, _within("passage", k))
     out[f"mrr@{DEPTH}"] = _mean(answerable, lambda r: reciprocal_rank(r.passage), lambda r: hit_at(r.passage, DEPTH))
     out[f"ndcg@{DEPTH}"] = _mean(answerable, lambda r: ndcg(r.passage), lambda r: hit_at(r.passage, DEPTH))
     for k in DOC_RECALL_KS:
-        out[f"doc_recall@{k}"] = _share(answerable, lambda r, k=k: hit_at(r.doc_hits, k))
+        out[f"doc_recall@{k}"] = _share(answerable, _within("doc", k))
     out[f"doc_mrr@{DEPTH}"] = _mean(
         answerable, lambda r: reciprocal_rank(r.doc_hits), lambda r: hit_at(r.doc_hits, DEPTH)
     )
@@ -130,7 +144,7 @@ def figures(rows: Sequence[Scored]) -> dict[str, Ratio]:
         answerable, lambda r: reciprocal_rank(_first_cited(r)), lambda r: hit_at(_first_cited(r), DEPTH)
     )
     for k in DOC_RECALL_KS:
-        out[f"text_recall@{k}"] = _share(answerable, lambda r, k=k: hit_at(r.text_hits, k))
+        out[f"text_recall@{k}"] = _share(answerable, _within("text", k))
     out["not_found_on_unanswerable"] = _share(unanswerable, lambda r: r.verdict == NOT_FOUND)
     out["not_found_on_answerable"] = _share(answerable, lambda r: r.verdict == NOT_FOUND)
     return out
@@ -139,8 +153,7 @@ def figures(rows: Sequence[Scored]) -> dict[str, Ratio]:
 def recall_curve(rows: Sequence[Scored], level: str = "passage", depth: int = DEPTH) -> list[float | None]:
     """Recall@k for k = 1..depth over the answerable rows; ``level`` is passage, doc or text."""
     answerable = [r for r in rows if r.answerable]
-    pick = {"passage": lambda r: r.passage, "doc": lambda r: r.doc_hits, "text": lambda r: r.text_hits}[level]
-    return [_share(answerable, lambda r, k=k: hit_at(pick(r), k)).value for k in range(1, depth + 1)]
+    return [_share(answerable, _within(level, k)).value for k in range(1, depth + 1)]
 
 
 def summarise(rows: Sequence[Scored]) -> dict:

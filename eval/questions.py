@@ -290,7 +290,9 @@ def resolve_docs(questions: Iterable[Question], names: Iterable[str]) -> tuple[l
             file, row = name.rsplit("#", 1)
             by_row.setdefault(row, []).append(name)
             by_file.setdefault(file, []).append(name)
-    resolved, missing, ambiguous = [], [], []
+    resolved: list[Question] = []
+    missing: list[str] = []
+    ambiguous: list[str] = []
     for q in questions:
         if q.doc is None or q.doc in known:
             resolved.append(q)

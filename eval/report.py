@@ -12,11 +12,14 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govqa.eval.metrics import DEPTH, first_rank
 from govqa.eval.questions import QuestionSet
 from govqa.eval.runner import Result, Run
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 TOP_PASSAGES = 3
 EXCERPT_CHARS = 120
@@ -323,7 +326,7 @@ def _draw(plt: Any, summary: dict) -> Any:
     return figure
 
 
-def _cjk_font_rc() -> dict[str, Any]:
+def _cjk_font_rc() -> dict[RcKeyType, Any]:
     """Prefer an installed CJK font, so Chinese type names are not drawn as boxes."""
     from matplotlib import font_manager, rcParams
 

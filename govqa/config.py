@@ -71,7 +71,7 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
     kwargs = {}
     for name, value in values.items():
         hint = hints[name]
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: [{name}] must be a table")
             kwargs[name] = _build(hint, value, f"{where} [{name}]")

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from govqa.index.records import ChunkRecord, ChunkSentences, DocumentInfo
+from govqa.index.stats import BackendStats, Counts
 from govqa.ingest.document import Chunk, Document
 
 # Per chunk: its sentence spans (offsets in the chunk's text) and their vectors: (2 * len(spans), dimension),
@@ -133,9 +134,9 @@ class Backend(ABC):
         """A document's chunks in order with their float16 vectors and their sentences (``index copy``)."""
 
     @abstractmethod
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> Counts:
         """Numbers of documents, chunks, stored chunk vectors and stored sentence vectors."""
 
     @abstractmethod
-    def stats(self) -> dict:
+    def stats(self) -> BackendStats:
         """What this backend adds to ``govqa index stats``: where it is, vectors indexed, sizes."""

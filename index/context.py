@@ -23,8 +23,12 @@ RETRIEVAL_TEXT_VERSION = 2  # 2: folded to simplified characters
 
 
 class _ChunkLike(Protocol):
-    text: str
-    section: Any  # tuple of titles (ingest.Chunk) or the joined path (ChunkRecord)
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def section(self) -> str | tuple[str, ...]:  # tuple of titles (ingest.Chunk) or the joined path (ChunkRecord)
+        ...
 
 
 def document_prefix(document_meta: Mapping[str, Any]) -> str:

@@ -45,8 +45,9 @@ class IndexReadOnlyError(IndexUnavailableError):
     )
     page_message_zh = "索引为只读：可以检索，但添加或移除报告需要管理员将索引文件夹设为可写。"
 
-    def __init__(self, directory: Path, reason: str):
+    def __init__(self, directory: Path, reason: str | None):
+        """``reason``: the OS's words (``OSError.strerror``, None when the OS gave none)."""
         super().__init__(
-            f"cannot write to the index at {directory} ({reason})",
+            f"cannot write to the index at {directory} ({reason or 'not writable'})",
             f"make the folder writable, or copy the index to a writable one: `govqa index copy {directory} NEW_DIR`",
         )

@@ -22,6 +22,7 @@ from govqa.index.prefetch import prefetched
 from govqa.index.records import AddResult, ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
 from govqa.index.settings import IndexSettings
 from govqa.index.simplified import to_simplified
+from govqa.index.stats import IndexStats, RebuildResult
 from govqa.index.writer import Writer
 from govqa.ingest.document import Chunk, Document
 from govqa.ingest.settings import ChunkConfig
@@ -269,7 +270,7 @@ class Index:
             self.manifest.save(self.path)
         return results
 
-    def rebuild(self, reembed: bool = False, progress: bool = False) -> dict:
+    def rebuild(self, reembed: bool = False, progress: bool = False) -> RebuildResult:
         """Rebuild FAISS from stored vectors, or with ``reembed`` (forced when the model changed) re-chunk and re-embed all."""
         with self._writing(check_model=False, sync=False):
             return maintenance.rebuild(self, reembed, progress)
@@ -296,7 +297,7 @@ class Index:
         """Every indexed document, by name."""
         return self.backend.documents()
 
-    def stats(self) -> dict:
+    def stats(self) -> IndexStats:
         """Counts, model, dimension, backend, FAISS factory, sizes on disk, creation and update times."""
         return maintenance.stats(self)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govqa.index.backends import create_backend
 from govqa.index.context import RETRIEVAL_TEXT_VERSION
@@ -14,6 +15,9 @@ from govqa.index.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest, senten
 from govqa.index.parts import IndexParts
 from govqa.index.settings import IndexSettings
 from govqa.index.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from govqa.index.stats import IndexStats, RebuildResult
 
 
 def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
@@ -42,7 +46,7 @@ def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
         ).save(path)
 
 
-def rebuild(index: IndexParts, reembed: bool, progress: bool) -> dict:
+def rebuild(index: IndexParts, reembed: bool, progress: bool) -> RebuildResult:
     """Rebuild FAISS from stored vectors, or re-chunk and re-embed every document (needed after a model change)."""
     from govqa.index.writer import Writer
     from govqa.ingest.chunk import chunk_document
@@ -90,12 +94,12 @@ def rebuild(index: IndexParts, reembed: bool, progress: bool) -> dict:
     }
 
 
-def stats(index: IndexParts) -> dict:
+def stats(index: IndexParts) -> IndexStats:
     """Counts, model, settings, times, and the backend's own figures (where, vectors indexed, sizes)."""
     m = index.manifest
     counts = index.backend.counts()
     own = index.backend.stats()
-    sizes = dict(own.pop("bytes", {}))
+    sizes = dict(own.get("bytes", {}))
     manifest_file = index.path / MANIFEST_NAME
     sizes["total"] = sum(sizes.values()) + (manifest_file.stat().st_size if manifest_file.exists() else 0)
     return {

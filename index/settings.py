@@ -10,9 +10,9 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
-from govqa.ingest.settings import ChunkConfig
+from govqa.ingest.settings import ChunkConfig, IngestConfig, OcrConfig
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,18 @@ class MilvusConfig:
             )
 
 
+BackendName = Literal["local", "milvus"]
+BACKEND_NAMES: tuple[BackendName, ...] = get_args(BackendName)
+
+
+def backend_name(value: str) -> BackendName:
+    """``value`` (a command-line option, a manifest's record) as a backend name; ``ValueError`` naming the known ones."""
+    for name in BACKEND_NAMES:
+        if value == name:
+            return name
+    raise ValueError(f"unknown backend {value!r}: use one of {', '.join(map(repr, BACKEND_NAMES))}")
+
+
 @dataclass(frozen=True)
 class IndexConfig:
     """Where the index lives and how its vector part is built."""
@@ -79,7 +91,7 @@ class IndexConfig:
     # Where documents, chunks and vectors are kept: "local" (SQLite + FAISS in the index folder) or
     # "milvus" (a Milvus 2.5 server or cluster, or Milvus Lite: [index.milvus]; pip install -e ".[milvus]").
     # The folder keeps the manifest either way, which records the backend.
-    backend: Literal["local", "milvus"] = "local"
+    backend: BackendName = "local"
     milvus: MilvusConfig = field(default_factory=MilvusConfig)
     # A faiss.index_factory string; "Flat" is exact inner product. "HNSW32" or
     # "IVF256,PQ32" suit corpora of millions of chunks.
@@ -100,6 +112,12 @@ class IndexSettings(Protocol):
 
     @property
     def chunk(self) -> ChunkConfig: ...
+
+    @property
+    def ocr(self) -> OcrConfig: ...  # how ``Index.add_paths`` reads scans
+
+    @property
+    def ingest(self) -> IngestConfig: ...  # what one file may cost (``Index.add_paths``)
 
     @property
     def model(self) -> ModelConfig: ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import numpy as np
 from govqa.index.errors import IndexUnavailableError
 from govqa.index.manifest import now
 from govqa.index.records import ChunkSentences
+from govqa.index.stats import Counts
 from govqa.index.store_queries import StoreQueries
 from govqa.ingest.document import Chunk, Document, Section
 
@@ -165,7 +166,7 @@ class Store(StoreQueries):
                 ),
             )
             doc_id = cur.lastrowid
-            new_ids = []
+            new_ids: list[int] = []
             for chunk, vector, token_text, (spans, sentence_vectors) in zip(
                 chunks, vectors, tokens, sentences, strict=True
             ):
@@ -183,15 +184,15 @@ class Store(StoreQueries):
                         chunk.end,
                     ),
                 )
-                new_ids.append(cur.lastrowid)
-                conn.execute(
-                    "INSERT INTO embeddings (chunk_id, vector) VALUES (?, ?)", (cur.lastrowid, vector.tobytes())
-                )
-                conn.execute("INSERT INTO fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, token_text))
+                chunk_id = cur.lastrowid
+                assert chunk_id is not None  # an INSERT that succeeded sets it
+                new_ids.append(chunk_id)
+                conn.execute("INSERT INTO embeddings (chunk_id, vector) VALUES (?, ?)", (chunk_id, vector.tobytes()))
+                conn.execute("INSERT INTO fts (rowid, tokens) VALUES (?, ?)", (chunk_id, token_text))
                 conn.execute(
                     "INSERT INTO chunk_sentences (chunk_id, spans, vectors) VALUES (?, ?, ?)",
                     (
-                        cur.lastrowid,
+                        chunk_id,
                         json.dumps([list(s) for s in spans]),
                         np.ascontiguousarray(sentence_vectors, dtype=np.float16).tobytes(),
                     ),
@@ -235,9 +236,9 @@ class Store(StoreQueries):
         return np.array([r[0] for r in self._rows("SELECT chunk_id FROM embeddings")], dtype=np.int64)
 
     def iter_embeddings(
-        self, dimension: int, ids: Sequence[int] | None = None, batch: int = 20000
+        self, dimension: int, ids: Iterable[int] | None = None, batch: int = 20000
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Stored vectors as (ids int64, float32 matrix) batches, all of them or only ``ids``."""
+        """Stored vectors as (ids int64, float32 matrix) batches, all of them or only ``ids`` (ints or an int array)."""
         wanted = None if ids is None else [int(i) for i in ids]
         last = -1
         while True:
@@ -278,7 +279,7 @@ class Store(StoreQueries):
             out[chunk_id] = ChunkSentences(chunk_id, start, spans, bare, context if len(context) else None)
         return out
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> Counts:
         """Numbers of documents, chunks, stored chunk vectors and stored sentence vectors."""
         docs, chunks, vectors, sentences = self._rows(
             "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks), "

@@ -144,14 +144,17 @@ class VectorIndex:
         selector = None
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+        # faiss's bundled stubs lag its SWIG classes: they alias SearchParametersIVF to the old
+        # IVFSearchParameters (no keyword fields) and lack SearchParametersHNSW, which faiss 1.15 has.
+        params: faiss.SearchParameters
         if isinstance(inner, faiss.IndexIVF):
-            params = faiss.SearchParametersIVF(nprobe=min(inner.nlist, IVF_NPROBE))
+            params = faiss.SearchParametersIVF(nprobe=min(inner.nlist, IVF_NPROBE))  # type: ignore[call-arg]
         elif isinstance(inner, faiss.IndexHNSW):
-            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, 2 * k))
+            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, 2 * k))  # type: ignore[attr-defined]
         else:
             params = faiss.SearchParameters()
         if selector is not None:
             params.sel = selector
-        # The selector must outlive the search: keep a reference on the params object.
-        params._selector = selector
+        # The selector must outlive the search: keep a reference on the params object (an attribute of ours).
+        params._selector = selector  # type: ignore[attr-defined]
         return params

@@ -156,10 +156,10 @@ class Writer:
         at = 0
         pending, self.pending = self.pending, []
         for seq, document, chunks, status in pending:
-            own = slice(at, at + len(chunks))
+            part = slice(at, at + len(chunks))
             at += len(chunks)
             with deferred_interrupt():
-                self.backend.replace_document(document, chunks, vectors[own], texts[own], per_chunk[own])
+                self.backend.replace_document(document, chunks, vectors[part], texts[part], per_chunk[part])
                 self.dirty = True
                 self.results[seq] = AddResult(document.name, status, len(chunks))
             self._advance_documents()

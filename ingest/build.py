@@ -66,8 +66,12 @@ def _join_titles(rows: list[_Row]) -> list[_Row]:
     out: list[_Row] = []
     for row in rows:
         last = next((i for i in range(len(out) - 1, -1, -1) if out[i].text), None)
-        joins = row.text and last is not None and not (row.record or out[last].record)
-        if joins and clean.title_goes_on(out[last].text, row.text):
+        if (
+            row.text
+            and last is not None
+            and not (row.record or out[last].record)
+            and clean.title_goes_on(out[last].text, row.text)
+        ):
             out[last].text += row.text
             del out[last + 1 :]
             continue
@@ -86,7 +90,7 @@ def _headings(rows: list[_Row]) -> dict[int, structure.HeadingCandidate]:
         if mark:
             nxt = next((j for j in range(i + 1, len(rows)) if rows[j].text), None)
             named = structure.titled(mark, rows[nxt].text) if nxt is not None and not rows[nxt].record else None
-            if named:
+            if named and nxt is not None:
                 titles.add(nxt)
             found[i] = named or mark
             continue
@@ -101,8 +105,12 @@ def _headings(rows: list[_Row]) -> dict[int, structure.HeadingCandidate]:
     # Adjacent lines of the same numbered kind, none with body text, are a list, not headings.
     in_lists = set()
     for i, candidate in found.items():
-        nxt = found.get(i + 1)
-        if nxt and nxt.kind == candidate.kind != "emphasis" and not (candidate.inline_body or nxt.inline_body):
+        following = found.get(i + 1)
+        if (
+            following
+            and following.kind == candidate.kind != "emphasis"
+            and not (candidate.inline_body or following.inline_body)
+        ):
             in_lists |= {i, i + 1}
     for i in in_lists:
         del found[i]

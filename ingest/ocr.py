@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import ImageFilter
+from PIL import Image, ImageFilter
 from tqdm import tqdm
 
 from govqa.ingest.errors import IngestError
@@ -166,7 +166,7 @@ def _read(engine, grey, use_cls: bool) -> list[TextBox]:
     ]
 
 
-def recognise_pages(images: Iterable[tuple[int, object]], total: int, workers: int) -> Iterator[PageText]:
+def recognise_pages(images: Iterable[tuple[int, Image.Image]], total: int, workers: int) -> Iterator[PageText]:
     """OCR ``(page number, PIL image)`` pairs in a pool of ``workers`` threads; results in page order.
 
     ``images`` is drawn lazily: a new page is made only when a worker is free, so

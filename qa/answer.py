@@ -231,7 +231,12 @@ def _reason(run: Run, pieces, candidates, met, evidence: verdict.Evidence, confi
         if score < config.weak_similarity:
             break
         fact, checked = met[i]
-        reason = reasons.unmet(run.asked, run.question, pieces[i][2], fact, checked) if fact else None
+        # A fact was read only when the question had constraints (``_checked``).
+        reason = (
+            reasons.unmet(run.asked, run.question, pieces[i][2], fact, checked)
+            if fact and run.asked is not None
+            else None
+        )
         if reason is not None:
             return reason, checked
     return reasons.NO_CLOSE_SENTENCE, ()

@@ -140,7 +140,7 @@ def _grounded(question: Question, asked: checks.Asked, reports: list[_Report]) -
         reports = [r for r in reports if any(p in r.places for p in question.places)]
     if not question.years:
         return reports
-    chosen = []
+    chosen: list[_Report] = []
     for year in question.years:
         same = [r for r in reports if r.year == year]
         review = [r for r in reports if r.year == year + 1]

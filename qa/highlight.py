@@ -58,7 +58,7 @@ def best_sentences(
     scores = [term_overlap(question_terms, p) for p in framed]
     if dense_scores is not None:
         scores = [s + dense_weight * d for s, d in zip(scores, dense_scores, strict=False)]
-    candidates = range(len(spans))
+    candidates: Sequence[int] = range(len(spans))
     if can_answer is not None:
         candidates = [i for i in candidates if can_answer(pieces[i])] or candidates
     order = sorted(candidates, key=lambda i: (-scores[i], i))

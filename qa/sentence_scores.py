@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -38,6 +39,12 @@ class ChunkScores:
     spans: tuple[tuple[int, int], ...]
     scores: np.ndarray
     ranking_scores: np.ndarray
+
+    @overload
+    def best(self, n: int = 1, usable: None = None) -> float: ...
+
+    @overload
+    def best(self, n: int, usable: Callable[[int], bool]) -> float | None: ...
 
     def best(self, n: int = 1, usable: Callable[[int], bool] | None = None) -> float | None:
         """The mean of the ``n`` highest ranking scores (of all, when fewer); 0.0 for a chunk without sentences.

@@ -55,12 +55,12 @@ def _pattern(name: str) -> str:
 @lru_cache(maxsize=1)
 def _matcher() -> tuple[re.Pattern[str], dict[str, int]]:
     """One regex for every name, longest first (地区生产总值 before 生产总值), and name → group number."""
-    owner = {}
+    owner: dict[str, int] = {}
     for number, names in enumerate(groups()):
         for name in names:
             owner.setdefault(name.casefold(), number)
-    names = sorted(owner, key=len, reverse=True)
-    return re.compile("|".join(_pattern(n) for n in names), re.IGNORECASE), owner
+    longest_first = sorted(owner, key=len, reverse=True)
+    return re.compile("|".join(_pattern(n) for n in longest_first), re.IGNORECASE), owner
 
 
 def mentioned(text: str) -> list[int]:

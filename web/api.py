@@ -155,7 +155,7 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
 
     @router.api_route("/health", methods=["GET", "HEAD"])  # HEAD: the same status, no body (uvicorn drops it)
     def health() -> dict[str, Any]:
-        return service.health()
+        return dict(service.health())
 
     def question_endpoints(path: str, answer: Callable[..., Any], to_json: Callable[[Any], dict]) -> None:
         """GET (query string) and POST (JSON body) forms of one question endpoint, one parameter model."""
@@ -224,6 +224,6 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
 
     @router.get("/stats", dependencies=[may_read])
     def stats() -> dict[str, Any]:
-        return service.stats()
+        return dict(service.stats())
 
     return router

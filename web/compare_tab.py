@@ -10,7 +10,7 @@ import re
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import gradio as gr
 
@@ -24,7 +24,19 @@ from govqa.web.service import Service
 
 EXAMPLES = ("2025年地区生产总值增长目标是多少", "国内生产总值增长目标", "地区生产总值增长目标")
 HEADERS = ["地区", "报告年份", "数据年份", "类型", "数值", "下限", "上限", "单位", "答案句", "出处", "置信度"]
-DATATYPES = ["str", "number", "str", "str", "str", "number", "number", "str", "markdown", "str", "number"]
+DATATYPES: list[Literal["str", "number", "markdown"]] = [
+    "str",
+    "number",
+    "str",
+    "str",
+    "str",
+    "number",
+    "number",
+    "str",
+    "markdown",
+    "str",
+    "number",
+]
 # A row's kind (qa.types.Row.kind) as the table shows it.
 KINDS = {"result": "实际", "target": "目标", "": ""}
 ORDER_CHOICES = [("自动", ""), ("按地区", "region"), ("按年份", "year"), ("按报告", "report")]
@@ -47,7 +59,7 @@ def table_rows(comparison: Comparison) -> list[list[Any]]:
 
 
 def _table_row(row: Row) -> list[Any]:
-    if not row.found:
+    if not row.found or row.citation is None:  # a found row always has its citation
         return [row.region, row.year, "", "", "未找到", None, None, "", "", row.title, round(row.confidence, 2)]
     v, c = row.value, row.citation
     answer = _markdown(row.answer)

@@ -300,7 +300,10 @@ class JobStore:
             jobs = db.execute(
                 f"SELECT id, state, message, created, finished, cancel FROM jobs {where}", args
             ).fetchall()
-            return [JobRecord(*job[:5], bool(job[5]), self._files(db, job[0], documents)) for job in jobs]
+            return [
+                JobRecord(job_id, state, message, created, finished, bool(cancel), self._files(db, job_id, documents))
+                for job_id, state, message, created, finished, cancel in jobs
+            ]
 
     @staticmethod
     def _files(db: sqlite3.Connection, job_id: str, documents: bool) -> list[FileRecord]:

@@ -13,6 +13,7 @@ after it: a removal waits for the documents being embedded, not the upload.
 
 from __future__ import annotations
 
+import builtins
 import logging
 import secrets
 import threading
@@ -22,13 +23,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
 from govqa.errors import GovqaError
 from govqa.web.job_store import DocResult, FileRecord, JobRecord, JobStore
 from govqa.web.uploads import UploadStore
+
+if TYPE_CHECKING:
+    from govqa.index.index import Index
+    from govqa.ingest.document import Chunk, Document
 
 log = logging.getLogger("govqa.web")
 
@@ -60,7 +65,7 @@ class _Loaded:
     """The file of a job being indexed: its documents still to commit, and reasons for rows left out."""
 
     seq: int
-    remaining: deque[tuple[Any, list[Any]]]  # (ingest.Document, its chunks)
+    remaining: deque[tuple[Document, list[Chunk]]]  # a document and its chunks
     problems: list[str] = field(default_factory=list)
 
 
@@ -82,13 +87,13 @@ class Jobs:
         self._loaded: dict[str, _Loaded] = {}
         self._turn: str | None = None  # the job whose turn it is
         self._removals = 0
-        self._index: Any = None
+        self._index: Index | None = None
         self._thread: threading.Thread | None = None
         self._claim = FileLock(f"{store.path}.lock", thread_local=False)
 
     # -- lifecycle ------------------------------------------------------------
-    def start(self, index: Any) -> None:
-        """Index jobs into ``index`` (an ``index.Index``) from now on; resume the unfinished ones.
+    def start(self, index: Index) -> None:
+        """Index jobs into ``index`` from now on; resume the unfinished ones.
 
         Only the server that holds ``<data_dir>/jobs.sqlite3.lock`` resumes them
         (two servers on one data folder would do each other's work twice); it
@@ -246,7 +251,7 @@ class Jobs:
         """Read and chunk one stored file (no lock held); None when it failed as a whole (recorded)."""
         from govqa.ingest import ingest_paths
 
-        index, path = self._index, Path(file.path)
+        index, path = self._started_index(), Path(file.path)
         if not path.is_file():
             self.store.finish_file(job_id, file.seq, "failed", "the stored upload is gone: send the file again")
             return None
@@ -254,12 +259,11 @@ class Jobs:
             result = next(iter(ingest_paths([path], index.config.chunk, index.config.ocr)))
         except Exception as exc:  # a loader's bug must fail this file only
             log.exception("reading %s failed", path)
-            result = None
             error = f"the server could not read it ({type(exc).__name__}: {exc})".splitlines()[0]
-        else:
-            error = result.error
-        if result is None or result.status != "ok":
             self.store.finish_file(job_id, file.seq, "failed", error)
+            return None
+        if result.status != "ok":
+            self.store.finish_file(job_id, file.seq, "failed", result.error)
             return None
         committed = self.store.committed(job_id, file.seq)
         loaded = _Loaded(file.seq, deque(), list(result.row_errors))
@@ -282,12 +286,12 @@ class Jobs:
 
     def _commit_some(self, job_id: str, loaded: _Loaded) -> None:
         """Commit the file's next documents until the turn is over; what is not committed stays to do."""
-        index = self._index
+        index = self._started_index()
         deadline = time.monotonic() + TURN_SECONDS
-        taken: list[tuple[Any, list[Any]]] = []
+        taken: list[tuple[Document, list[Chunk]]] = []
         noted, looked = 0, time.monotonic()  # documents of ``taken`` recorded as committed; when last looked
 
-        def documents() -> Iterator[tuple[Any, list[Any]]]:
+        def documents() -> Iterator[tuple[Document, list[Chunk]]]:
             nonlocal noted, looked
             while loaded.remaining and not self._give_way(job_id, deadline):
                 if time.monotonic() - looked >= PROGRESS_SECONDS:  # the job's progress, as the index has it
@@ -325,11 +329,18 @@ class Jobs:
             elif not error:
                 loaded.remaining.appendleft((document, chunks))
 
-    def _committed(self, document: Any) -> bool:
-        """Whether the index holds this document as it is (committed, now or before)."""
-        return self._index.content_hash(document.name) == document.content_hash
+    def _started_index(self) -> Index:
+        if self._index is None:
+            raise RuntimeError("upload jobs run only after Jobs.start(index)")
+        return self._index
 
-    def _note_committed(self, job_id: str, seq: int, taken: list[tuple[Any, list[Any]]]) -> int:
+    def _committed(self, document: Document) -> bool:
+        """Whether the index holds this document as it is (committed, now or before)."""
+        return self._started_index().content_hash(document.name) == document.content_hash
+
+    def _note_committed(
+        self, job_id: str, seq: int, taken: builtins.list[tuple[Document, builtins.list[Chunk]]]
+    ) -> int:
         """Record the leading documents of ``taken`` that the index has committed; how many."""
         count = 0
         while count < len(taken) and self._committed(taken[count][0]):

@@ -7,7 +7,7 @@ ranges and messages live here and nowhere else.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -84,12 +84,19 @@ class InvalidRequest(GovqaError):
     status = 400
 
 
-def question_params(data: dict[str, Any], model: type[QuestionParams] = QuestionParams) -> QuestionParams:
+def question_params(data: dict[str, Any]) -> QuestionParams:
     """Validate ``data`` (query parameters or a JSON object).
 
     Raises ``InvalidRequest`` naming the first bad field, or ``qa.types.FilterError``
     for a bad or inverted year range (both 400).
     """
+    return _validated(data, QuestionParams)
+
+
+_Params = TypeVar("_Params", bound=QuestionParams)
+
+
+def _validated(data: dict[str, Any], model: type[_Params]) -> _Params:
     try:
         params = model.model_validate(data)
     except ValidationError as exc:
@@ -116,7 +123,7 @@ class CompareParams(QuestionParams):
 
 def compare_params(data: dict[str, Any]) -> CompareParams:
     """Validate a compare request as ``question_params`` does a search (``InvalidRequest`` naming the field)."""
-    return question_params(data, CompareParams)
+    return _validated(data, CompareParams)
 
 
 def _openapi(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match, Mount
+from starlette.types import Scope
 
 from govqa.config import Config, load_config
 from govqa.errors import GovqaError
@@ -119,7 +120,7 @@ ANY_METHOD = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 API_CATCH_ALL = "/api/{rest:path}"
 
 
-def allowed_methods(app: FastAPI, scope: dict[str, Any]) -> list[str]:
+def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     """The methods some route answers at ``scope``'s path, the ``/api`` catch-all and mounts aside (empty: none)."""
     routes = [r for r in app.router.routes if not isinstance(r, Mount) and getattr(r, "path", "") != API_CATCH_ALL]
     return [m for m in ANY_METHOD if any(r.matches({**scope, "method": m})[0] == Match.FULL for r in routes)]

@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from govqa.config import Config
 from govqa.errors import GovqaError
@@ -22,6 +23,12 @@ from govqa.web.auth import Access, load_access
 from govqa.web.job_store import FileRecord, JobRecord, JobStore
 from govqa.web.jobs import Jobs, new_job_id
 from govqa.web.uploads import UploadError, UploadStore
+
+if TYPE_CHECKING:  # the index and qa load numpy, FAISS and the model: imported when the index opens
+    from govqa.index.records import ChunkRecord, DocumentInfo
+    from govqa.index.stats import IndexStats
+    from govqa.qa.searcher import Searcher
+    from govqa.qa.types import Answer, Comparison, Filters, SearchResult
 
 log = logging.getLogger("govqa.web")
 REFRESH_SECONDS = 10.0
@@ -45,6 +52,23 @@ class UnknownDocument(ServiceError):
     status = 404
 
 
+class DocumentCounts(TypedDict):
+    """The counts every statistics answer has (``IndexStats`` has them too): reports and passages."""
+
+    documents: int
+    chunks: int
+
+
+class Health(TypedDict):
+    """``/api/health``: ``status`` (ok, starting, building, error), the counts, the model, the status line."""
+
+    status: str
+    documents: int
+    chunks: int
+    model: str
+    message: str
+
+
 @dataclass
 class Progress:
     """Where the index build is: ``state`` and a one-line ``message``."""
@@ -64,7 +88,7 @@ class Service:
         index_dir: str | Path | None = None,
         corpus_dir: str | Path | None = None,
         access: Access | None = None,
-        searcher: Any = None,
+        searcher: Searcher | None = None,
     ):
         self.config = config
         self.index_dir = Path(index_dir or config.index.path)
@@ -72,7 +96,7 @@ class Service:
         self.access = access or load_access(config.app.api_key, config.app.users_file)
         self.uploads = UploadStore(config.app.data_dir, config.app.max_upload_mb, config.ingest)
         self.progress = Progress()
-        self._searcher: Any = searcher  # an open qa.Searcher to share (tests, embedding apps)
+        self._searcher = searcher  # an open searcher to share (tests, embedding apps)
         if searcher is not None:
             self.progress = Progress("ready", "索引就绪")
         self.jobs = Jobs(JobStore(Path(config.app.data_dir) / "jobs.sqlite3"), self.uploads)
@@ -137,7 +161,7 @@ class Service:
         self.progress = Progress(state, message, done, total)
         log.info("%s", message)
 
-    def _ready_searcher(self) -> Any:
+    def _ready_searcher(self) -> Searcher:
         if self.progress.state != "ready" or self._searcher is None:
             raise NotReady(self.progress.message)
         now = time.monotonic()
@@ -148,25 +172,25 @@ class Service:
         return self._searcher
 
     # -- questions (``qa`` refuses an empty, wordless or too long one) ------
-    def search(self, question: str, k: int = 5, filters: Any = None) -> Any:
-        """``qa`` search: a ``SearchResult``."""
+    def search(self, question: str, k: int = 5, filters: Filters | None = None) -> SearchResult:
+        """``qa`` search: the ``k`` best passages, cited and highlighted."""
         searcher = self._ready_searcher()
         self._check_filters(filters)
         return searcher.search(question, k=k, filters=filters)
 
-    def ask(self, question: str, k: int = 5, filters: Any = None) -> Any:
-        """``qa`` ask: an ``Answer`` (``found`` or ``not_found``)."""
+    def ask(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
+        """``qa`` ask: a verdict, ``found`` or ``not_found``."""
         searcher = self._ready_searcher()
         self._check_filters(filters)
         return searcher.ask(question, k=k, filters=filters)
 
-    def compare(self, question: str, filters: Any = None, by: str | None = None) -> Any:
-        """``qa`` compare: a ``Comparison``, one row per matching report."""
+    def compare(self, question: str, filters: Filters | None = None, by: str | None = None) -> Comparison:
+        """``qa`` compare: one row per matching report."""
         searcher = self._ready_searcher()
         self._check_filters(filters)
         return searcher.compare(question, filters=filters, by=by)
 
-    def _check_filters(self, filters: Any) -> None:
+    def _check_filters(self, filters: Filters | None) -> None:
         if filters is None or not filters.docs:
             return
         known = {d.name for d in self.documents()}
@@ -182,33 +206,32 @@ class Service:
         return surrounding_text(records, start, end)
 
     # -- library ----------------------------------------------------------
-    def documents(self) -> list[Any]:
-        """Every indexed document (``index.DocumentInfo``), ordered by title."""
+    def documents(self) -> list[DocumentInfo]:
+        """Every indexed document, ordered by title."""
         if self._searcher is None:
             return []
         docs = list(self._searcher.index.documents())
         return sorted(docs, key=lambda d: (d.title or d.name, d.name))
 
-    def document(self, name: str) -> Any:
+    def document(self, name: str) -> DocumentInfo:
         """One document's info, or ``UnknownDocument``."""
         for doc in self.documents():
             if doc.name == name:
                 return doc
         raise UnknownDocument(f"unknown document: {name}")
 
-    def stats(self) -> dict[str, Any]:
-        """Index statistics (``index.stats()``) with ``documents`` and ``chunks`` always present."""
-        if self._searcher is None:
-            return {"documents": 0, "chunks": 0}
-        stats = dict(self._searcher.index.stats())
-        stats.setdefault("documents", len(self.documents()))
-        stats.setdefault("chunks", 0)
-        return stats
+    def index_stats(self) -> IndexStats | None:
+        """The index's statistics (``Index.stats``); None while there is no index."""
+        return None if self._searcher is None else self._searcher.index.stats()
 
-    def health(self) -> dict[str, Any]:
+    def stats(self) -> IndexStats | DocumentCounts:
+        """``/api/stats``: the index's statistics; only the zero counts while there is no index."""
+        return self.index_stats() or {"documents": 0, "chunks": 0}
+
+    def health(self) -> Health:
         """``/api/health``: status, counts, the model, and the build progress line."""
         ready = self.ready
-        stats = self.stats() if ready else {"documents": 0, "chunks": 0}
+        stats: IndexStats | DocumentCounts = self.stats() if ready else {"documents": 0, "chunks": 0}
         return {
             "status": {"ready": "ok"}.get(self.progress.state, self.progress.state),
             "documents": stats["documents"],
@@ -266,17 +289,13 @@ class Service:
             removed = searcher.index.remove([name])
         if not removed:
             raise UnknownDocument(f"unknown document: {name}")
-        source = getattr(doc, "source", "") or ""
-        if (
-            source
-            and self.uploads.owns(source)
-            and not any(getattr(d, "source", "") == source for d in self.documents())
-        ):
+        source = doc.source
+        if source and self.uploads.owns(source) and not any(d.source == source for d in self.documents()):
             Path(source).unlink(missing_ok=True)
         return int(removed)
 
 
-def surrounding_text(records: list[Any], start: int, end: int) -> tuple[str, str]:
+def surrounding_text(records: Sequence[ChunkRecord], start: int, end: int) -> tuple[str, str]:
     """Text of ``records`` (overlapping chunks with document offsets) before ``start`` and after ``end``."""
     before: list[str] = []
     after: list[str] = []
@@ -299,6 +318,6 @@ def surrounding_text(records: list[Any], start: int, end: int) -> tuple[str, str
     return "".join(before), "".join(after)
 
 
-def ready_message(stats: dict) -> str:
+def ready_message(stats: DocumentCounts) -> str:
     """The ready status line with the index's counts (``Service.stats``), as the page and /api/health show it."""
-    return f"索引就绪：{stats.get('documents', 0)} 份报告，{stats.get('chunks', 0)} 个段落"
+    return f"索引就绪：{stats['documents']} 份报告，{stats['chunks']} 个段落"

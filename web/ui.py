@@ -110,16 +110,18 @@ class Page:
 
     def stats_html(self) -> str:
         """The index statistics worth showing: counts, model, vector settings, size, last update."""
-        stats = self.service.stats()
-        shown = {
-            "documents": stats.get("documents"),
-            "chunks": stats.get("chunks"),
-            "model": stats.get("model") or self.service.config.model.name,
-            "dimension": stats.get("dimension"),
-            "faiss_factory": stats.get("faiss_factory"),
-            "size": _megabytes((stats.get("bytes") or {}).get("total")),
-            "updated_at": _when(stats.get("updated_at")),
-        }
+        stats = self.service.index_stats()
+        shown: dict[str, object] = {"documents": 0, "chunks": 0, "model": self.service.config.model.name}
+        if stats is not None:
+            shown = {
+                "documents": stats["documents"],
+                "chunks": stats["chunks"],
+                "model": stats["model"] or self.service.config.model.name,
+                "dimension": stats["dimension"],
+                "faiss_factory": stats["faiss_factory"],
+                "size": _megabytes(stats["bytes"].get("total")),
+                "updated_at": _when(stats["updated_at"]),
+            }
         items = "".join(
             f"<div><dt>{esc(STAT_LABELS[k])}</dt><dd>{esc(v)}</dd></div>"
             for k, v in shown.items()

@@ -175,19 +175,26 @@ def copy_command(
     """Copy an index to another backend or place without re-embedding (e.g. local to a Milvus cluster)."""
     from govqa.index import Index
     from govqa.index.manifest import Manifest
+    from govqa.index.settings import backend_name
 
     config = load_config()
     built = Manifest.load(source)
+    try:
+        built_backend = backend_name(built.backend)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: the manifest names an {exc}") from None
+    try:
+        target_backend = backend_name(backend or config.index.backend)
+    except ValueError as exc:
+        raise ConfigError(f"--backend: {exc}") from None
     milvus = replace(config.index.milvus, collection=built.collection or config.index.milvus.collection)
-    source_config = config.replace(index=replace(config.index, backend=built.backend, milvus=milvus))
+    source_config = config.replace(index=replace(config.index, backend=built_backend, milvus=milvus))
     wanted = replace(
         config.index.milvus,
         uri=config.index.milvus.uri if uri is None else uri,
         collection=collection or config.index.milvus.collection,
     )
-    target_config = config.replace(
-        index=replace(config.index, path=str(target), backend=backend or config.index.backend, milvus=wanted)
-    )
+    target_config = config.replace(index=replace(config.index, path=str(target), backend=target_backend, milvus=wanted))
     try:
         wanted.check()
     except ValueError as exc:

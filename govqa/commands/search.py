@@ -76,8 +76,8 @@ def ask(
     if as_json:
         _print_json(answer_to_json(answer))
         return
-    if answer.verdict == "found":
-        c = answer.citation
+    c = answer.citation
+    if answer.verdict == "found" and c is not None:  # a found answer always has its citation
         page = f" · p.{c.page}" if c.page else ""
         typer.echo(f"答: {answer.answer}\n   — {c.title} · {c.section or '（无章节）'}{page} · 字符 {c.start}-{c.end}")
     else:
@@ -125,7 +125,7 @@ def _print_comparison(result: Comparison) -> None:
     )
     for row in result.rows:
         label = " ".join(x for x in (row.region, str(row.year or "")) if x)
-        if not row.found:
+        if not row.found or row.citation is None:  # a found row always has its citation
             typer.echo(f"{label}\t未找到\t{row.title}")
             continue
         value = row.value.figure if row.value else "—"  # in digits: the answer shows it as written (二百零六亿元)

@@ -11,6 +11,7 @@ from govqa.index.backend import Backend, SentenceRows
 from govqa.index.backends.faiss_mirror import FaissMirror
 from govqa.index.keyword import index_text, match_expression, query_tokens
 from govqa.index.records import ChunkRecord, ChunkSentences, DocumentInfo
+from govqa.index.stats import BackendStats, Counts
 from govqa.index.store import STORE_NAME, Store
 from govqa.index.vectors import VECTORS_NAME
 from govqa.ingest.document import Chunk, Document
@@ -126,10 +127,10 @@ class LocalBackend(Backend):
         sentences = self.store.chunk_sentences(ordered, self.dimension)
         return records, vectors, [sentences[i] for i in ordered]
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> Counts:
         return self.store.counts()
 
-    def stats(self) -> dict:
+    def stats(self) -> BackendStats:
         d = self.directory
         store = _size(d / STORE_NAME, d / f"{STORE_NAME}-wal", d / f"{STORE_NAME}-shm")
         return {

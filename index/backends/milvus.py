@@ -35,6 +35,7 @@ from govqa.index.keyword import index_text, query_tokens
 from govqa.index.manifest import now
 from govqa.index.records import ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo
 from govqa.index.settings import MilvusConfig
+from govqa.index.stats import BackendStats, Counts
 from govqa.ingest.document import Chunk, Document, Section
 
 logging.getLogger("pymilvus").setLevel(logging.ERROR)  # its iterators warn about timestamps at every call
@@ -220,7 +221,7 @@ class MilvusBackend(Backend):
             "page_starts": [list(p) for p in document.page_starts],
             "records": [list(r) for r in document.records],
         }
-        first = {
+        first: dict[str, object] = {
             "source": document.source,
             "title": document.title,
             "year": document.year or 0,
@@ -233,7 +234,7 @@ class MilvusBackend(Backend):
             "structure": structure,
             "added_at": now(),
         }
-        blank = {key: "" if isinstance(value, str) else 0 for key, value in first.items()}
+        blank: dict[str, object] = {key: "" if isinstance(value, str) else 0 for key, value in first.items()}
         blank.update(meta={}, structure={})
         return [
             {
@@ -431,7 +432,7 @@ class MilvusBackend(Backend):
         sentences = self._sentences(sentence_rows, starts)
         return [_record(r) for r in rows], vectors, [sentences[int(r["id"])] for r in rows]
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> Counts:
         chunks = self._count(CHUNKS)
         return {
             "documents": self._count(DOCUMENTS, "part == 0"),
@@ -440,7 +441,7 @@ class MilvusBackend(Backend):
             "sentences": self._count(SENTENCES),
         }
 
-    def stats(self) -> dict:
+    def stats(self) -> BackendStats:
         return {
             "backend": self.name,
             "uri": self.uri,

@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from filelock import FileLock
@@ -29,7 +30,8 @@ class NotExportable(RuntimeError):
     """The folder is not a mean-pooled sentence-transformers model that ``OnnxEncoder`` can run; says why."""
 
 
-def _read_json(path: Path) -> dict | list:
+def _read_json(path: Path) -> Any:
+    """A JSON file's value; its shape is checked by use (a wrong one raises KeyError, TypeError…)."""
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -62,7 +64,7 @@ def folder_layout(folder: Path) -> tuple[int, dict[str, str]]:
 
 def _fingerprint(folder: Path) -> str:
     """What identifies the weights and tokenizer in ``folder``: its config files' text and its weight files' sizes and times."""
-    parts = []
+    parts: list[tuple[str, str] | tuple[str, int, int]] = []
     for path in sorted(folder.iterdir()):
         if path.suffix in (".json",) and path.is_file():
             parts.append((path.name, path.read_text(encoding="utf-8", errors="replace")))
@@ -175,7 +177,7 @@ class OnnxEmbedder(Embedder):
         missing = [(i, j) for i, vectors in enumerate(span_vectors) for j in np.flatnonzero(np.isnan(vectors[:, 0]))]
         if not missing:
             return
-        alone = [behind_head(texts[i], spans[i], j) for i, j in missing]
+        alone = [behind_head(texts[i], spans[i], int(j)) for i, j in missing]
         for (i, j), vector in zip(missing, self.encode_passages(alone), strict=True):
             span_vectors[i][j] = vector
 

@@ -58,7 +58,10 @@ class SentenceTransformerEmbedder(Embedder):
         self.model = SentenceTransformer(location, device="cpu", cache_folder=str(cache_dir), local_files_only=True)
         self.model.eval()
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dimension = int(dimension())
+        size = dimension()
+        if size is None:  # sentence-transformers could not tell it from the model's modules
+            raise ValueError(f"{model_name_or_path}: the model does not state the size of its embeddings")
+        self.dimension = int(size)
         # sentence-transformers fills in empty prompts ({"query": "", "document": ""}): those do not count.
         self._own_prompts = any(self.model.prompts.get(p) for p in ("query", *_PASSAGE_PROMPT_NAMES))
         e5 = not self._own_prompts and is_e5_like(model_name_or_path)

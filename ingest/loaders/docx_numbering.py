@@ -23,8 +23,21 @@ from docx.oxml.ns import qn
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _HEAVENLY_STEMS = "甲乙丙丁戊己庚辛壬癸"
 _EARTHLY_BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
-_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"))
-_ROMAN += ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+_ROMAN: tuple[tuple[int, str], ...] = (
+    (1000, "M"),
+    (900, "CM"),
+    (500, "D"),
+    (400, "CD"),
+    (100, "C"),
+    (90, "XC"),
+    (50, "L"),
+    (40, "XL"),
+    (10, "X"),
+    (9, "IX"),
+    (5, "V"),
+    (4, "IV"),
+    (1, "I"),
+)
 _CHINESE_COUNTING = {"chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting"}
 _CHINESE_LEGAL = {"chineseLegalSimplified", "ideographLegalTraditional", "japaneseLegal"}
 
@@ -97,7 +110,7 @@ def _level(lvl, base: _Level | None = None) -> _Level:
     return _Level(
         start=_int(_val(lvl, "w:start"), base.start),
         fmt=_val(lvl, "w:numFmt") or base.fmt,
-        text=_val(lvl, "w:lvlText") if _val(lvl, "w:lvlText") is not None else base.text,
+        text=_text if (_text := _val(lvl, "w:lvlText")) is not None else base.text,
         restart=_int(restart, 0) if restart is not None else base.restart,
         legal=(legal is not None and legal.get(qn("w:val"), "1") not in ("0", "false")) or base.legal,
         suffix=_val(lvl, "w:suff") or base.suffix,

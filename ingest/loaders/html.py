@@ -151,7 +151,7 @@ def _main_container(soup: BeautifulSoup) -> Tag:
     articles = soup.find_all("article")
     if articles:
         return max(articles, key=lambda a: len(a.get_text(strip=True)))
-    main = soup.find("main") or soup.find(attrs={"role": "main"})
+    main = soup.find("main") or soup.find(role="main")
     if main is not None:
         return main
     node = soup.body or soup

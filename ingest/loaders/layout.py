@@ -87,4 +87,9 @@ def _evenly_below(line: Placed, nxt: Placed, pitch: float | None) -> bool:
     A page set at two or three times the usual line spacing has each line in a
     block of its own; its wraps are then judged by the same rules as in a block.
     """
-    return bool(pitch) and _same_column(line, nxt) and abs((nxt.top - line.top) - pitch) <= EVEN * pitch
+    return (
+        pitch is not None
+        and pitch > 0
+        and _same_column(line, nxt)
+        and abs((nxt.top - line.top) - pitch) <= EVEN * pitch
+    )

@@ -32,7 +32,7 @@ from govqa.ingest.loaders.base import Loader
 from govqa.ingest.loaders.layout import document_lines
 from govqa.ingest.loaders.pdf_render import render_pages
 from govqa.ingest.loaders.pdf_rotate import text_turn, turned
-from govqa.ingest.loaders.pdf_scans import look, scanned_pages
+from govqa.ingest.loaders.pdf_scans import PageLook, look, scanned_pages
 from govqa.ingest.loaders.pdf_tables import Table, find_tables, stitch
 from govqa.ingest.loaders.pdf_wraps import Placed, column_edges
 from govqa.ingest.loaders.scan import read_scans
@@ -159,7 +159,10 @@ class PdfLoader(Loader):
             title = str(info.title or "").strip() if info else ""
             if title == path.stem:  # a scanner or converter naming the file again: no title of its own
                 title = ""
-            pages, looks, tables, slots = [], [], [], []
+            pages: list[list[Placed]] = []
+            looks: list[PageLook] = []
+            tables: list[list[Table]] = []
+            slots: list[list[int]] = []
             with pdfplumber.open(path, password="", laparams=LAYOUT) as pdf:
                 for page_number, page in enumerate(pdf.pages, start=1):
                     self._check_pages(page_number)  # pdfminer may find pages pypdf's page tree did not
@@ -199,8 +202,8 @@ class PdfLoader(Loader):
         if scanned:
             images = render_pages(path, scanned, self.ocr.dpi, self.ocr.max_pixels)
             read, meta = read_scans(images, len(scanned), self.ocr)
-            for number, lines in read.items():
-                pages[number - 1] = lines
+            for number, recognised in read.items():
+                pages[number - 1] = recognised
         lines, running_title = document_lines(pages)
         title = title or running_title
         return lines, {**meta, **({"title": title} if title else {})}

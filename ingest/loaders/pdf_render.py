@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govqa.ingest.errors import IngestError
 from govqa.ingest.ocr import NEEDS_EXTRA
 
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
-def render_pages(path: Path, numbers: list[int], dpi: int, max_pixels: int) -> Iterator[tuple[int, object]]:
+
+def render_pages(path: Path, numbers: list[int], dpi: int, max_pixels: int) -> Iterator[tuple[int, Image]]:
     """``(page number, grey PIL image)`` for the 1-based page ``numbers``, rendered lazily one at a time.
 
     Pages are drawn at ``dpi``, or smaller when that would exceed ``max_pixels`` (a poster-sized

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from govqa.ingest import ocr
 from govqa.ingest.loaders.pdf_wraps import Placed
 from govqa.ingest.ocr_layout import page_lines
 from govqa.ingest.settings import OcrConfig
 
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
 
 def read_scans(
-    images: Iterable[tuple[int, object]], total: int, settings: OcrConfig
+    images: Iterable[tuple[int, Image]], total: int, settings: OcrConfig
 ) -> tuple[dict[int, list[Placed]], dict[str, str]]:
     """OCR ``(page number, PIL image)`` pairs: each page's lines, and the document meta that records it.
 

@@ -21,6 +21,7 @@ from govqa.index import Index, IndexMismatchError, IndexUnavailableError
 from govqa.index.context import sentences_in_context
 from govqa.index.embedder import Embedder
 from govqa.index.settings import IndexConfig, MilvusConfig
+from govqa.index.stats import IndexStats, RebuildResult
 from govqa.ingest.sentences import sentence_spans
 
 SICHUAN = (
@@ -95,6 +96,18 @@ def test_add_stores_documents_chunks_vectors_and_sentences(built, reports):
     assert stats["documents"] == 3 and stats["chunks"] == total == stats["vectors_stored"] == stats["vectors_indexed"]
     assert stats["sentences_stored"] == sum(len(sentence_spans(c.text)) for _, cs in reports for c in cs)
     assert stats["backend"] == built.config.index.backend
+
+
+def test_stats_and_rebuild_print_the_keys_their_types_declare(built):
+    # `govqa index stats --json` and `rebuild` print these dicts as they are: the TypedDicts must name every key, in order.
+    stats = built.stats()
+    declared = list(IndexStats.__annotations__)
+    assert list(stats) == [k for k in declared if k in stats]
+    assert set(declared) - set(stats) == ({"uri", "collection"} if stats["backend"] == "local" else set())
+    assert all(isinstance(size, int) for size in stats["bytes"].values()) and "total" in stats["bytes"]
+    result = built.rebuild()
+    assert list(result) == list(RebuildResult.__annotations__)
+    assert result["documents"] == stats["documents"] and result["chunks"] == stats["chunks"]
 
 
 def test_search_finds_the_passage_by_meaning_and_by_keyword(built):
