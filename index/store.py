@@ -81,6 +81,8 @@ class Store(StoreQueries):
             )
         self._lock = threading.RLock()
         self._readers = threading.local()
+        self._watch_lock = threading.Lock()
+        self._watch: sqlite3.Connection | None = None
         try:
             self._conn = self._connect()
             if create:
@@ -103,6 +105,22 @@ class Store(StoreQueries):
         """Close the writer's connection (readers' connections close with their threads)."""
         with self._lock:
             self._conn.close()
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+
+    def data_version(self) -> int:
+        """A number that changes whenever any other connection, of this process or another, commits.
+
+        SQLite's ``PRAGMA data_version`` on a connection kept for this alone: it never
+        writes, so every commit (this process's writer included) is another's, and it
+        is only ever compared with itself (the values of two connections are unrelated).
+        A few microseconds: a reader asks it before deciding to read anything else.
+        """
+        with self._watch_lock:
+            if self._watch is None:
+                self._watch = self._connect()
+            return self._watch.execute("PRAGMA data_version").fetchone()[0]
 
     def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
         """Run a read on this thread's own connection: reads run in parallel, and never wait for a write (WAL)."""
@@ -229,9 +247,18 @@ class Store(StoreQueries):
         rows = self._rows("SELECT content_hash FROM documents WHERE name = ?", (name,))
         return rows[0][0] if rows else None
 
-    def embedding_ids(self) -> np.ndarray:
-        """Ids of every chunk that has a stored vector, as int64."""
-        return np.array([r[0] for r in self._rows("SELECT chunk_id FROM embeddings")], dtype=np.int64)
+    def embedding_ids(self, after: int = -1) -> np.ndarray:
+        """Ids of every chunk that has a stored vector (only those above ``after``), as int64, ascending.
+
+        Ids are never reused, so the ids above the highest one a reader holds are
+        exactly the chunks added since: a range of the primary key, not a scan.
+        """
+        rows = self._rows("SELECT chunk_id FROM embeddings WHERE chunk_id > ? ORDER BY chunk_id", (int(after),))
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def chunk_count(self) -> int:
+        """How many chunks are stored (each has its vector): counted on the small (document, position) index."""
+        return self._rows("SELECT COUNT(*) FROM chunks")[0][0]
 
     def iter_embeddings(
         self, dimension: int, ids: Sequence[int] | None = None, batch: int = 20000

@@ -45,13 +45,15 @@ class LocalBackend(Backend):
         sentences: SentenceRows,
     ) -> None:
         tokens = [index_text(t) for t in texts]
+        in_step = self.mirror.in_step()
         old_ids, new_ids = self.store.replace_document(document, chunks, vectors, tokens, sentences)
-        self.mirror.replace(old_ids, new_ids, vectors)
+        self.mirror.replace(old_ids, new_ids, vectors, was_in_step=in_step)
 
     def remove_documents(self, names: Sequence[str]) -> int:
+        in_step = self.mirror.in_step()
         found, chunk_ids = self.store.remove_documents(list(names))
         if found:
-            self.mirror.replace(chunk_ids, [], None)
+            self.mirror.replace(chunk_ids, [], None, was_in_step=in_step)
         return found
 
     def settle(self) -> None:
@@ -109,6 +111,9 @@ class LocalBackend(Backend):
 
     def facets(self) -> list[tuple[str, str, int | None, str]]:
         return self.store.facets()
+
+    def generation(self) -> int | None:
+        return self.store.data_version()
 
     def stored_documents(self) -> Iterator[Document]:
         return self.store.stored_documents()
