@@ -247,18 +247,24 @@ class Store(StoreQueries):
         rows = self._rows("SELECT content_hash FROM documents WHERE name = ?", (name,))
         return rows[0][0] if rows else None
 
-    def embedding_ids(self, after: int = -1) -> np.ndarray:
-        """Ids of every chunk that has a stored vector (only those above ``after``), as int64, ascending.
+    def embedding_ids(self) -> np.ndarray:
+        """Ids of every chunk that has a stored vector, as int64."""
+        return np.array([r[0] for r in self._rows("SELECT chunk_id FROM embeddings")], dtype=np.int64)
+
+    def embedding_ids_after(self, after: int) -> tuple[int, np.ndarray]:
+        """(how many chunks are stored, the ids above ``after`` that have a stored vector, int64 ascending).
 
         Ids are never reused, so the ids above the highest one a reader holds are
-        exactly the chunks added since: a range of the primary key, not a scan.
+        exactly the chunks added since: a range of the primary key, not a scan. The
+        count is of the small (document, position) index. One statement, so both are of one moment.
         """
-        rows = self._rows("SELECT chunk_id FROM embeddings WHERE chunk_id > ? ORDER BY chunk_id", (int(after),))
-        return np.array([r[0] for r in rows], dtype=np.int64)
-
-    def chunk_count(self) -> int:
-        """How many chunks are stored (each has its vector): counted on the small (document, position) index."""
-        return self._rows("SELECT COUNT(*) FROM chunks")[0][0]
+        rows = self._rows(
+            "SELECT (SELECT COUNT(*) FROM chunks), NULL UNION ALL "
+            "SELECT NULL, chunk_id FROM embeddings WHERE chunk_id > ?",
+            (int(after),),
+        )
+        count = next(r[0] for r in rows if r[0] is not None)
+        return count, np.array(sorted(r[1] for r in rows if r[1] is not None), dtype=np.int64)
 
     def iter_embeddings(
         self, dimension: int, ids: Sequence[int] | None = None, batch: int = 20000

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from itertools import chain
+from operator import attrgetter, itemgetter
 
 from index import Index
 from index.records import Facet
@@ -31,6 +33,7 @@ class _Facet:
     title: str
     year: int | None
     places: tuple[str, ...]
+    report: reasons.Report  # (year, places)
 
 
 class Searcher:
@@ -219,10 +222,10 @@ class Searcher:
         by document, every place they name, and (year, places) per report; derived once per generation too."""
         rows = self.index.document_facets()
         derived = self._derived
-        if derived is None or derived[0] is not rows:
-            facets = _facets(rows)
-            places = {p for f in facets.values() for p in f.places}
-            derived = self._derived = (rows, facets, places, tuple((f.year, f.places) for f in facets.values()))
+        if derived is None or derived[0] is not rows:  # C-level loops: during an upload, every question is a new one
+            facets = dict(zip(map(itemgetter(0), rows), map(_facet, rows), strict=True))
+            places = set(chain.from_iterable(map(attrgetter("places"), facets.values())))
+            derived = self._derived = (rows, facets, places, tuple(map(attrgetter("report"), facets.values())))
         return derived
 
     def _allowed_docs(self, filters: Filters | None, facets: Sequence[Facet]) -> set[str] | None:
@@ -235,12 +238,13 @@ class Searcher:
         )
 
 
-def _facets(rows: Sequence[Facet]) -> dict[str, _Facet]:
-    """Document name → its title, year and places, from ``Index.document_facets`` rows."""
-    return {
-        name: _Facet(title, year, tuple(region_path.split()) if region_path else ())
-        for name, title, year, region_path in rows
-    }
+@functools.lru_cache(maxsize=1 << 17)
+def _facet(row: Facet) -> _Facet:
+    """One document's facet row, read for grounding; made once per row (a cache: the rows of one document repeat
+    from one index generation to the next)."""
+    _name, title, year, region_path = row
+    places = tuple(region_path.split()) if region_path else ()
+    return _Facet(title, year, places, (year, places))
 
 
 def _chunk_usable(fits_in, records, timely, scores: sentence_scores.ChunkScores) -> Callable[[int], bool]:

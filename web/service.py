@@ -223,7 +223,8 @@ class Service:
         if self._searcher is None:
             return {"documents": 0, "chunks": 0}
         stats = dict(self._searcher.index.stats())
-        stats.setdefault("documents", len(self.documents()))
+        if "documents" not in stats:  # listing every document costs 0.5 s at 10,000 of them: only when needed
+            stats["documents"] = len(self.documents())
         stats.setdefault("chunks", 0)
         return stats
 

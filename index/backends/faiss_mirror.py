@@ -187,9 +187,9 @@ class FaissMirror:
             stored = self.store.embedding_ids()
             missing, stale = np.setdiff1d(stored, held), np.setdiff1d(held, stored)
         else:
-            missing = self.store.embedding_ids(after=top)
+            count, missing = self.store.embedding_ids_after(top)
             stale = np.zeros(0, dtype=np.int64)
-            if held.size + missing.size != self.store.chunk_count():  # some were removed: find which
+            if held.size + missing.size != count:  # some were removed: find which
                 stored = self.store.embedding_ids()
                 missing, stale = np.setdiff1d(stored, held), np.setdiff1d(held, stored)
         if not missing.size and not stale.size:

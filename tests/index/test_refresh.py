@@ -80,7 +80,7 @@ def watch(index: Index) -> tuple[WatchedLock, list[tuple[str, bool]]]:
     lock = mirror._lock = WatchedLock()
     reads: list[tuple[str, bool]] = []
     store = mirror.store
-    for name in ("embedding_ids", "iter_embeddings", "chunk_count"):
+    for name in ("embedding_ids", "embedding_ids_after", "iter_embeddings"):
         original = getattr(store, name)
 
         def counted(*args, _original=original, _name=name, **kwargs):
@@ -178,3 +178,25 @@ def test_a_removal_on_hnsw_is_rebuilt_aside_and_swapped_in(tmp_path, index_confi
         assert reads and not any(held for _, held in reads)
         assert len(lock.holds) == 1  # the new index swapped in at once
         assert np.isfinite(reader.dense_search(reader.encode_queries(["投资"]), 3)[0][0][1])
+
+
+def test_facets_are_read_whole_once_then_only_what_was_added(tmp_path, index_config, hash_embedder):
+    path = tmp_path / "idx"
+    config = index_config(path, model="test:hash", size=80, overlap=0)
+    with Index.open(path, config, hash_embedder()) as index:
+        index.add_paths([reports(tmp_path / "b", 3, "乙")])
+        store = index.backend.store
+        whole = []
+        original = store.facets
+        store.facets = lambda: whole.append(1) or original()
+        assert [f[0] for f in index.document_facets()] == ["乙000.txt", "乙001.txt", "乙002.txt"]
+        assert index.document_facets() is index.document_facets()  # one read per generation
+        index.add_paths([reports(tmp_path / "a", 2, "甲")])  # added: only they are read, merged by name
+        facets = index.document_facets()
+        assert facets == original() and [f[0] for f in facets][3:] == ["甲000.txt", "甲001.txt"]  # by name
+        assert whole == [1]
+        index.remove(["乙001.txt"])  # removed: read whole again
+        assert index.document_facets() == original() and len(whole) == 2
+        (tmp_path / "b" / "乙002.txt").write_text("乙第2号通报，改写后的正文。", encoding="utf-8")
+        index.add_paths([tmp_path / "b" / "乙002.txt"])  # replaced: the same count, a new row: whole again
+        assert index.document_facets() == original() and len(whole) == 3
