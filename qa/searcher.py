@@ -6,7 +6,7 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import attrgetter, itemgetter
 
@@ -33,7 +33,10 @@ class _Facet:
     title: str
     year: int | None
     places: tuple[str, ...]
-    report: reasons.Report  # (year, places)
+    report: reasons.Report = field(init=False)  # (year, places), for the not-found reasons
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "report", (self.year, self.places))
 
 
 class Searcher:
@@ -244,7 +247,7 @@ def _facet(row: Facet) -> _Facet:
     from one index generation to the next)."""
     _name, title, year, region_path = row
     places = tuple(region_path.split()) if region_path else ()
-    return _Facet(title, year, places, (year, places))
+    return _Facet(title, year, places)
 
 
 def _chunk_usable(fits_in, records, timely, scores: sentence_scores.ChunkScores) -> Callable[[int], bool]:
