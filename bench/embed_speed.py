@@ -26,11 +26,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from govqa.config import load_config  # noqa: E402
-from index.context import retrieval_text  # noqa: E402
-from index.embedder import create_embedder  # noqa: E402
-from index.writer import document_meta  # noqa: E402
-from ingest import ingest_paths  # noqa: E402
-from ingest.sentences import sentence_spans  # noqa: E402
+from govqa.index.context import retrieval_text  # noqa: E402
+from govqa.index.embedder import create_embedder  # noqa: E402
+from govqa.index.writer import document_meta  # noqa: E402
+from govqa.ingest import ingest_paths  # noqa: E402
+from govqa.ingest.sentences import sentence_spans  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"

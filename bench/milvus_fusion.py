@@ -25,14 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker  # noqa: E402
 
-from eval.questions import load_questions  # noqa: E402
-from eval.runner import run_questions, summary_of  # noqa: E402
 from govqa.config import load_config  # noqa: E402
-from index import Index  # noqa: E402
-from index.backends.milvus_schema import CHUNKS  # noqa: E402
-from index.keyword import query_tokens  # noqa: E402
-from qa import fuse  # noqa: E402
-from qa.searcher import Searcher  # noqa: E402
+from govqa.eval.questions import load_questions  # noqa: E402
+from govqa.eval.runner import run_questions, summary_of  # noqa: E402
+from govqa.index import Index  # noqa: E402
+from govqa.index.backends.milvus_schema import CHUNKS  # noqa: E402
+from govqa.index.keyword import query_tokens  # noqa: E402
+from govqa.qa import fuse  # noqa: E402
+from govqa.qa.searcher import Searcher  # noqa: E402
 
 
 class QueryCapture:

@@ -70,7 +70,7 @@ def make_scan(path: Path, count: int, font_file: str) -> None:
 def read(path: Path) -> None:
     """The child: load the scan and print each page's recognised text and the meta as JSON."""
     from govqa.config import load_config
-    from ingest import load_file
+    from govqa.ingest import load_file
 
     (document,), _ = load_file(path, load_config().ocr)
     starts = [*document.page_starts, (len(document.text), None)]

@@ -40,9 +40,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from govqa.config import load_config  # noqa: E402
-from index import Index  # noqa: E402
-from index.keyword import match_expression  # noqa: E402
-from index.vectors import VectorIndex  # noqa: E402
+from govqa.index import Index  # noqa: E402
+from govqa.index.keyword import match_expression  # noqa: E402
+from govqa.index.vectors import VectorIndex  # noqa: E402
 
 NOISE = 0.025
 SWAP = 0.2
@@ -73,10 +73,10 @@ def children_rss() -> int:
 
 def real_chunks(index_dir: str) -> tuple[np.ndarray, list[list[str]]]:
     """The real chunk vectors (float32) and keyword tokens of a local index."""
-    from index.context import retrieval_text
-    from index.copy import as_chunk
-    from index.keyword import tokenize
-    from index.writer import document_meta
+    from govqa.index.context import retrieval_text
+    from govqa.index.copy import as_chunk
+    from govqa.index.keyword import tokenize
+    from govqa.index.writer import document_meta
 
     config = load_config()
     with Index.open(index_dir, config, create=False, check_model=False) as index:
@@ -161,9 +161,9 @@ def fts_row(texts, keyword_queries, folder: Path) -> dict:
 
 
 def milvus_row(vectors, texts, queries, keyword_queries, folder: Path) -> dict:
-    from index.backends.milvus import MilvusBackend
-    from index.backends.milvus_schema import CHUNKS
-    from index.settings import MilvusConfig
+    from govqa.index.backends.milvus import MilvusBackend
+    from govqa.index.backends.milvus_schema import CHUNKS
+    from govqa.index.settings import MilvusConfig
 
     before = children_rss()
     backend = MilvusBackend(

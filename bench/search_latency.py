@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from govqa.config import load_config  # noqa: E402
-from qa import open_searcher  # noqa: E402
+from govqa.qa import open_searcher  # noqa: E402
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "seed-dev.jsonl"
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.report import SUMMARY_KEYS
-from ingest.errors import GovqaError
+from govqa.errors import GovqaError
+from govqa.eval.report import SUMMARY_KEYS
 
 GAIN_AT = 5  # a question counts as answered when a passage within the first 5 answers (as the gate)
 _EPSILON = 1e-9

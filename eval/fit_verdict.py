@@ -1,6 +1,6 @@
 """Fit the verdict's similarity thresholds on dev questions, by the rule that first set them.
 
-    python -m eval.fit_verdict --set QUESTIONS DIR [--set QUESTIONS DIR …] [--lost 2] [--gap 0.01] [--json]
+    python -m govqa.eval.fit_verdict --set QUESTIONS DIR [--set QUESTIONS DIR …] [--lost 2] [--gap 0.01] [--json]
 
 ``found_similarity`` 0.89 and ``weak_similarity`` 0.88 were chosen on the
 seed-dev questions (docs/quality.md, *The not-found decision*): the lowest
@@ -45,10 +45,10 @@ class Observed:
 
 def observe(questions_path: Path, index_dir: Path) -> list[Observed]:
     """Ask each question of ``questions_path`` over ``index_dir`` with the verdict forced, recording its evidence."""
-    from eval.questions import load_questions
-    from eval.runner import exclusion_filters
     from govqa.config import load_config
-    from qa import open_searcher, verdict
+    from govqa.eval.questions import load_questions
+    from govqa.eval.runner import exclusion_filters
+    from govqa.qa import open_searcher, verdict
 
     config = load_config()
     question_set = load_questions(questions_path)
@@ -74,7 +74,7 @@ def observe(questions_path: Path, index_dir: Path) -> list[Observed]:
 
 def verdicts(observed: list[Observed], found_similarity: float, gap: float, base) -> tuple[int, int]:
     """(not-found on unanswerable, not-found on answerable) under ``found_similarity`` (weak = it − ``gap``)."""
-    from qa.verdict import is_found
+    from govqa.qa.verdict import is_found
 
     config = replace(base, found_similarity=found_similarity, weak_similarity=found_similarity - gap)
     caught = lost = 0

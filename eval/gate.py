@@ -1,6 +1,6 @@
 """CI quality gate: fail when a seed-dev run falls below the figures the project has reached.
 
-Usage: ``python -m eval.gate runs/DIR/summary.json`` (or the run folder).
+Usage: ``python -m govqa.eval.gate runs/DIR/summary.json`` (or the run folder).
 Exit 0 when every figure holds, 1 when one does not, 2 when the summary cannot
 be read. The figures: Recall@5 at least ``RECALL_AT_5_BASELINE - TOLERANCE``,
 MRR@10 at least ``MRR_AT_10_FLOOR`` (kept by ranking on the best sentence),
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     """Check the summary named on the command line; print the verdict; return the exit code."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m eval.gate runs/DIR/summary.json", file=sys.stderr)
+        print("usage: python -m govqa.eval.gate runs/DIR/summary.json", file=sys.stderr)
         return 2
     path = Path(args[0])
     if path.is_dir():

@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from eval.matching import evidence_prefix
-from ingest.errors import GovqaError
+from govqa.errors import GovqaError
+from govqa.eval.matching import evidence_prefix
 
 POLICY_QA_CORPUS = "corpus_599docs.jsonl"
 POLICY_QA_KEYS = ("qid", "question", "docid", "answer")

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from eval.metrics import DEPTH, first_rank
-from eval.questions import QuestionSet
-from eval.runner import Result, Run
+from govqa.eval.metrics import DEPTH, first_rank
+from govqa.eval.questions import QuestionSet
+from govqa.eval.runner import Result, Run
 
 TOP_PASSAGES = 3
 EXCERPT_CHARS = 120

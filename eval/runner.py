@@ -14,12 +14,12 @@ from typing import Any, Protocol
 
 from tqdm import tqdm
 
-from eval.matching import contains_evidence, normalize, same_doc
-from eval.metrics import Scored, grouped, recall_curve, summarise
-from eval.questions import Question, QuestionSet
 from govqa.config import Config
-from ingest import INGEST_VERSION, iter_files
-from qa.types import Filters
+from govqa.eval.matching import contains_evidence, normalize, same_doc
+from govqa.eval.metrics import Scored, grouped, recall_curve, summarise
+from govqa.eval.questions import Question, QuestionSet
+from govqa.ingest import INGEST_VERSION, iter_files
+from govqa.qa.types import Filters
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ _COMPLETE = "eval-index-complete.json"
 
 def corpus_fingerprint(corpus: Path, config: Config) -> dict:
     """What decides a corpus index: the files (path, size, mtime), the ingest version, the index format, the chunker, the model."""
-    from index.manifest import FORMAT_VERSION  # heavy (the index package): only when a corpus is to be indexed
+    from govqa.index.manifest import FORMAT_VERSION  # heavy (the index package): only when a corpus is to be indexed
 
     root = corpus.resolve()
     files = []
@@ -199,7 +199,7 @@ def ensure_corpus_index(
     A folder counts as built only once its completion marker is written, so an
     interrupted build is thrown away and redone, never evaluated half-made.
     """
-    from index import Index  # heavy (model, faiss): only when a corpus is to be indexed
+    from govqa.index import Index  # heavy (model, faiss): only when a corpus is to be indexed
 
     fingerprint = corpus_fingerprint(corpus, config)
     folder = _cache_folder(fingerprint, cache_root)

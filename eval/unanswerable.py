@@ -1,6 +1,6 @@
 """Generate unanswerable questions: each answerable question asked with its gold report left out.
 
-    python -m eval.unanswerable QUESTIONS --index DIR --out FILE [--verbose]
+    python -m govqa.eval.unanswerable QUESTIONS --index DIR --out FILE [--verbose]
 
 "2024年河南省粮食产量是多少" without the 2025 Henan report is (usually)
 unanswerable: no other report reviews Henan's 2024. Usually, not always: a
@@ -31,12 +31,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.matching import normalize
-from eval.questions import Question, load_questions
-from index.keyword import query_terms
-from ingest.sentences import sentence_spans
-from qa.question import content_terms, is_question_word, understand, years_in
-from qa.synonyms import comparable
+from govqa.eval.matching import normalize
+from govqa.eval.questions import Question, load_questions
+from govqa.index.keyword import query_terms
+from govqa.ingest.sentences import sentence_spans
+from govqa.qa.question import content_terms, is_question_word, understand, years_in
+from govqa.qa.synonyms import comparable
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="the JSONL file to write")
     parser.add_argument("--verbose", action="store_true", help="list each question left out and why")
     args = parser.parse_args(argv)
-    from qa import open_searcher
+    from govqa.qa import open_searcher
 
     index = open_searcher(args.index).index
     questions = list(load_questions(args.questions).questions)

@@ -19,7 +19,7 @@ from govqa.commands import ingest as ingest_cmd
 from govqa.commands import model as model_cmd
 from govqa.commands import search as search_cmd
 from govqa.commands import serve as serve_cmd
-from ingest.errors import GovqaError
+from govqa.errors import GovqaError
 
 
 class _Group(TyperGroup):

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_type_hints
 
-from index.settings import IndexConfig, ModelConfig
-from ingest.errors import ConfigError
-from ingest.settings import ChunkConfig, IngestConfig, OcrConfig
-from qa.settings import SearchConfig
-from web.settings import AppConfig
+from govqa.errors import ConfigError
+from govqa.index.settings import IndexConfig, ModelConfig
+from govqa.ingest.settings import ChunkConfig, IngestConfig, OcrConfig
+from govqa.qa.settings import SearchConfig
+from govqa.web.settings import AppConfig
 
 __all__ = [
     "AppConfig",

@@ -6,8 +6,8 @@
 ``embedder/`` (the model seam), ``model/`` (building the default e5 model).
 """
 
-from index.embedder import Embedder, create_embedder
-from index.errors import (
+from govqa.index.embedder import Embedder, create_embedder
+from govqa.index.errors import (
     IndexMismatchError,
     IndexNotFoundError,
     IndexReadOnlyError,
@@ -15,8 +15,8 @@ from index.errors import (
     ModelNotFoundError,
     VectorIndexError,
 )
-from index.index import Index
-from index.records import AddResult, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
+from govqa.index.index import Index
+from govqa.index.records import AddResult, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
 
 __all__ = [
     "AddResult",

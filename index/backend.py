@@ -19,8 +19,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from index.records import ChunkRecord, ChunkSentences, DocumentInfo
-from ingest.document import Chunk, Document
+from govqa.index.records import ChunkRecord, ChunkSentences, DocumentInfo
+from govqa.ingest.document import Chunk, Document
 
 # Per chunk: its sentence spans (offsets in the chunk's text) and their vectors: (2 * len(spans), dimension),
 # the bare sentences then the same in context (``ChunkSentences``, ``ChunkSentences.rows``); (len(spans), dimension)

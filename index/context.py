@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from index.simplified import to_simplified
-from ingest.sentences import sentence_spans
+from govqa.index.simplified import to_simplified
+from govqa.ingest.sentences import sentence_spans
 
 SECTION_SEPARATOR = " › "
 # Bump when the format below changes: indexes built with another version need `govqa index rebuild --reembed`.

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from index.context import SECTION_SEPARATOR, retrieval_text
-from index.errors import IndexMismatchError
-from index.records import AddResult, ChunkRecord
-from index.writer import deferred_interrupt, document_meta
-from ingest.document import Chunk
+from govqa.index.context import SECTION_SEPARATOR, retrieval_text
+from govqa.index.errors import IndexMismatchError
+from govqa.index.records import AddResult, ChunkRecord
+from govqa.index.writer import deferred_interrupt, document_meta
+from govqa.ingest.document import Chunk
 
 if TYPE_CHECKING:
-    from index.index import Index
+    from govqa.index.index import Index
 
 
 def as_chunk(record: ChunkRecord) -> Chunk:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-from ingest.errors import GovqaError
+from govqa.errors import GovqaError
 
 # What writing to a read-only mount, or to a folder without permission, fails with.
 READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})

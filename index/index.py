@@ -10,21 +10,21 @@ from pathlib import Path
 
 import numpy as np
 
-from index import maintenance
-from index.backend import Backend
-from index.backends import create_backend
-from index.copy import copy_documents
-from index.embedder import Embedder, create_embedder, model_identity
-from index.errors import IndexNotFoundError, IndexReadOnlyError
-from index.lock import WriteLock
-from index.manifest import MANIFEST_NAME, Manifest, sentence_kind
-from index.prefetch import prefetched
-from index.records import AddResult, ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo, Facet, PathReport
-from index.settings import IndexSettings
-from index.simplified import to_simplified
-from index.writer import Writer
-from ingest.document import Chunk, Document
-from ingest.settings import ChunkConfig
+from govqa.index import maintenance
+from govqa.index.backend import Backend
+from govqa.index.backends import create_backend
+from govqa.index.copy import copy_documents
+from govqa.index.embedder import Embedder, create_embedder, model_identity
+from govqa.index.errors import IndexNotFoundError, IndexReadOnlyError
+from govqa.index.lock import WriteLock
+from govqa.index.manifest import MANIFEST_NAME, Manifest, sentence_kind
+from govqa.index.prefetch import prefetched
+from govqa.index.records import AddResult, ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo, Facet, PathReport
+from govqa.index.settings import IndexSettings
+from govqa.index.simplified import to_simplified
+from govqa.index.writer import Writer
+from govqa.ingest.document import Chunk, Document
+from govqa.ingest.settings import ChunkConfig
 
 
 class Index:
@@ -205,7 +205,7 @@ class Index:
         A document over ``[index] max_document_chars`` or ``max_document_chunks`` is refused
         (the file's error, or a row error of a multi-document file) before anything is embedded.
         """
-        from ingest import ingest_paths
+        from govqa.ingest import ingest_paths
 
         reports: list[PathReport] = []
         owners: list[PathReport] = []
@@ -320,7 +320,7 @@ class Index:
         A server leaves a core to its questions: an upload embedding on every
         core made searches wait (bench/load.py, docs/api.md).
         """
-        from index.embedder.onnx_encoder import cores as usable
+        from govqa.index.embedder.onnx_encoder import cores as usable
 
         self.embedder.use_cores(cores or max(1, usable() - 1))
 

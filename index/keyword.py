@@ -16,7 +16,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 
-from index.simplified import to_simplified
+from govqa.index.simplified import to_simplified
 
 # Function words and question words: frequent in questions, useless as evidence in passages.
 STOPWORDS = frozenset(

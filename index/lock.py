@@ -7,7 +7,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from index.errors import READ_ONLY_ERRNOS, IndexReadOnlyError
+from govqa.index.errors import READ_ONLY_ERRNOS, IndexReadOnlyError
 
 log = logging.getLogger(__name__)
 

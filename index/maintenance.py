@@ -6,17 +6,17 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.backends import create_backend
-from index.context import RETRIEVAL_TEXT_VERSION
-from index.embedder import Embedder
-from index.errors import READ_ONLY_ERRNOS, IndexReadOnlyError
-from index.lock import WriteLock
-from index.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest, sentence_kind
-from index.settings import IndexSettings
-from index.vectors import VectorIndex
+from govqa.index.backends import create_backend
+from govqa.index.context import RETRIEVAL_TEXT_VERSION
+from govqa.index.embedder import Embedder
+from govqa.index.errors import READ_ONLY_ERRNOS, IndexReadOnlyError
+from govqa.index.lock import WriteLock
+from govqa.index.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest, sentence_kind
+from govqa.index.settings import IndexSettings
+from govqa.index.vectors import VectorIndex
 
 if TYPE_CHECKING:
-    from index.index import Index
+    from govqa.index.index import Index
 
 
 def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
@@ -47,8 +47,8 @@ def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
 
 def rebuild(index: Index, reembed: bool, progress: bool) -> dict:
     """Rebuild FAISS from stored vectors, or re-chunk and re-embed every document (needed after a model change)."""
-    from index.writer import Writer
-    from ingest.chunk import chunk_document
+    from govqa.index.writer import Writer
+    from govqa.ingest.chunk import chunk_document
 
     started = time.monotonic()
     config, manifest = index.config, index.manifest

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from index.context import RETRIEVAL_TEXT_VERSION
-from index.errors import IndexMismatchError, IndexNotFoundError
-from index.files import atomic_write_text
+from govqa.index.context import RETRIEVAL_TEXT_VERSION
+from govqa.index.errors import IndexMismatchError, IndexNotFoundError
+from govqa.index.files import atomic_write_text
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from ingest.settings import ChunkConfig
+from govqa.ingest.settings import ChunkConfig
 
 
 @dataclass(frozen=True)

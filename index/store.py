@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import IndexUnavailableError
-from index.manifest import now
-from index.records import ChunkSentences
-from index.store_queries import StoreQueries
-from ingest.document import Chunk, Document, Section
+from govqa.index.errors import IndexUnavailableError
+from govqa.index.manifest import now
+from govqa.index.records import ChunkSentences
+from govqa.index.store_queries import StoreQueries
+from govqa.ingest.document import Chunk, Document, Section
 
 STORE_NAME = "store.sqlite"
 

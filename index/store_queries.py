@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from index.records import ChunkRecord, DocumentInfo
+from govqa.index.records import ChunkRecord, DocumentInfo
 
 _RECORD_SQL = """
 SELECT c.id, d.name, d.title, d.year, d.region, d.region_path, c.text, c.section,

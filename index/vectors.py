@@ -11,8 +11,8 @@ logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # it logs which CPU
 import faiss  # noqa: E402
 import numpy as np  # noqa: E402 (after the logger setting above)
 
-from index.errors import VectorIndexError  # noqa: E402
-from index.files import atomic_write  # noqa: E402
+from govqa.index.errors import VectorIndexError  # noqa: E402
+from govqa.index.files import atomic_write  # noqa: E402
 
 VECTORS_NAME = "vectors.faiss"
 # Search breadth for approximate indexes: probe 16 IVF lists; explore 64 HNSW candidates (or 2k).

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm import tqdm
 
-from index.context import sentences_in_context
-from index.embedder.base import split_rows
-from index.records import AddResult
-from ingest.document import Chunk, Document
-from ingest.sentences import sentence_spans
+from govqa.index.context import sentences_in_context
+from govqa.index.embedder.base import split_rows
+from govqa.index.records import AddResult
+from govqa.ingest.document import Chunk, Document
+from govqa.ingest.sentences import sentence_spans
 
 if TYPE_CHECKING:
-    from index.index import Index
+    from govqa.index.index import Index
 
 log = logging.getLogger(__name__)
 

@@ -14,19 +14,19 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 _HOME = {
-    "chunk_document": "ingest.chunk",
-    "INGEST_VERSION": "ingest.document",
-    "Chunk": "ingest.document",
-    "Document": "ingest.document",
-    "IngestError": "ingest.document",
-    "Line": "ingest.document",
-    "RawDocument": "ingest.document",
-    "Section": "ingest.document",
-    "FileResult": "ingest.pipeline",
-    "check_limits": "ingest.pipeline",
-    "ingest_paths": "ingest.pipeline",
-    "iter_files": "ingest.pipeline",
-    "load_file": "ingest.pipeline",
+    "chunk_document": "govqa.ingest.chunk",
+    "INGEST_VERSION": "govqa.ingest.document",
+    "Chunk": "govqa.ingest.document",
+    "Document": "govqa.ingest.document",
+    "IngestError": "govqa.ingest.document",
+    "Line": "govqa.ingest.document",
+    "RawDocument": "govqa.ingest.document",
+    "Section": "govqa.ingest.document",
+    "FileResult": "govqa.ingest.pipeline",
+    "check_limits": "govqa.ingest.pipeline",
+    "ingest_paths": "govqa.ingest.pipeline",
+    "iter_files": "govqa.ingest.pipeline",
+    "load_file": "govqa.ingest.pipeline",
 }
 
 __all__ = [
@@ -46,9 +46,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from ingest.chunk import chunk_document
-    from ingest.document import INGEST_VERSION, Chunk, Document, IngestError, Line, RawDocument, Section
-    from ingest.pipeline import FileResult, check_limits, ingest_paths, iter_files, load_file
+    from govqa.ingest.chunk import chunk_document
+    from govqa.ingest.document import INGEST_VERSION, Chunk, Document, IngestError, Line, RawDocument, Section
+    from govqa.ingest.pipeline import FileResult, check_limits, ingest_paths, iter_files, load_file
 
 
 def __getattr__(name: str):

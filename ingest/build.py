@@ -6,8 +6,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from ingest import clean, metadata, structure
-from ingest.document import INGEST_VERSION, Document, IngestError, Line, RawDocument, Section
+from govqa.ingest import clean, metadata, structure
+from govqa.ingest.document import INGEST_VERSION, Document, IngestError, Line, RawDocument, Section
 
 # Where a "相关报道" style marker may start the page's tail: not in the first part of the page.
 _TAIL_FROM = 0.5

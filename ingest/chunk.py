@@ -6,8 +6,8 @@ import re
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ingest.document import Chunk, Document
-from ingest.settings import ChunkConfig
+from govqa.ingest.document import Chunk, Document
+from govqa.ingest.settings import ChunkConfig
 
 # Paragraphs first, then lines, then Chinese sentence ends (with their closing
 # quotes), then clause marks; a bare character cut only for a run of text with none.

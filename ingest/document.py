@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ingest.errors import IngestError  # noqa: F401  (re-exported: loaders raise it)
+from govqa.ingest.errors import IngestError  # noqa: F401  (re-exported: loaders raise it)
 
 
 @dataclass(frozen=True, slots=True)

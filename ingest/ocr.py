@@ -24,7 +24,7 @@ import numpy as np
 from PIL import ImageFilter
 from tqdm import tqdm
 
-from ingest.errors import IngestError
+from govqa.ingest.errors import IngestError
 
 # The detector sees the page scaled to at most this many pixels on its long side (recognition still
 # reads the full-resolution crops). On a 150-dpi A4 scan (1241 × 1754) this cut detection from 5.1 s

@@ -21,8 +21,8 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from ingest.loaders.pdf_wraps import Placed, column_edges
-from ingest.ocr import PageText, TextBox
+from govqa.ingest.loaders.pdf_wraps import Placed, column_edges
+from govqa.ingest.ocr import PageText, TextBox
 
 # A vertical gap between two lines of a column over this many line heights starts a new block.
 # Official documents set lines on a 1.5-2x pitch (GB/T 9704: a gap of 0.5-1 line height).

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from ingest.build import build_document
-from ingest.chunk import chunk_document
-from ingest.document import Chunk, Document, IngestError
-from ingest.errors import LimitError
-from ingest.loaders import loader_for, supported_suffixes
-from ingest.loaders.scan import scan_notes
-from ingest.settings import ChunkConfig, IngestConfig, OcrConfig
+from govqa.ingest.build import build_document
+from govqa.ingest.chunk import chunk_document
+from govqa.ingest.document import Chunk, Document, IngestError
+from govqa.ingest.errors import LimitError
+from govqa.ingest.loaders import loader_for, supported_suffixes
+from govqa.ingest.loaders.scan import scan_notes
+from govqa.ingest.settings import ChunkConfig, IngestConfig, OcrConfig
 
 # A folder's notes about itself, not reports.
 _FOLDER_NOTES = {"README", "LICENSE", "CHANGELOG"}

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index import Index
-from qa.question import QuestionError
-from qa.searcher import Searcher
-from qa.settings import QaSettings
-from qa.types import (
+from govqa.index import Index
+from govqa.qa.question import QuestionError
+from govqa.qa.searcher import Searcher
+from govqa.qa.settings import QaSettings
+from govqa.qa.types import (
     NOT_FOUND_MESSAGE,
     Answer,
     Citation,

@@ -15,12 +15,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index.context import SECTION_SEPARATOR
-from qa import answer_type, checks, facts, highlight, reasons, span, verdict
-from qa.question import Question, content_terms
-from qa.settings import SearchConfig
-from qa.synonyms import comparable
-from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult, Span
+from govqa.index.context import SECTION_SEPARATOR
+from govqa.qa import answer_type, checks, facts, highlight, reasons, span, verdict
+from govqa.qa.question import Question, content_terms
+from govqa.qa.settings import SearchConfig
+from govqa.qa.synonyms import comparable
+from govqa.qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult, Span
 
 # Passages whose sentences are weighed for the verdict.
 JUDGED_HITS = 5

@@ -21,8 +21,8 @@ import unicodedata
 from collections.abc import Iterator
 from enum import Enum
 
-from index.simplified import to_simplified
-from qa.question import YEAR_MENTION
+from govqa.index.simplified import to_simplified
+from govqa.qa.question import YEAR_MENTION
 
 
 class Wants(Enum):

@@ -30,13 +30,13 @@ import re
 import threading
 from dataclasses import dataclass
 
-from index.keyword import query_terms
-from index.simplified import to_simplified
-from qa import answer_type
-from qa.facts import Fact, Kind, years_text
-from qa.question import Question, content_terms, is_keyword_query, short_name
-from qa.synonyms import comparable
-from qa.value import values_in
+from govqa.index.keyword import query_terms
+from govqa.index.simplified import to_simplified
+from govqa.qa import answer_type
+from govqa.qa.facts import Fact, Kind, years_text
+from govqa.qa.question import Question, content_terms, is_keyword_query, short_name
+from govqa.qa.synonyms import comparable
+from govqa.qa.value import values_in
 
 # A question asking for a target, or for a result; a target word wins ("计划完成多少" asks for the plan).
 _TARGET_QUESTION = re.compile(

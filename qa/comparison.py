@@ -19,15 +19,15 @@ import functools
 import time
 from dataclasses import dataclass
 
-from index import Index
-from index.keyword import query_terms, query_tokens
-from ingest.metadata import NATIONAL
-from qa import checks, facts, fuse, highlight, span, verdict
-from qa.facts import Kind
-from qa.question import Question, about_years, content_terms, match_terms, understand, validate
-from qa.settings import SearchConfig
-from qa.types import Comparison, Filters, Row, citation_of
-from qa.value import asks_quantity, read_value
+from govqa.index import Index
+from govqa.index.keyword import query_terms, query_tokens
+from govqa.ingest.metadata import NATIONAL
+from govqa.qa import checks, facts, fuse, highlight, span, verdict
+from govqa.qa.facts import Kind
+from govqa.qa.question import Question, about_years, content_terms, match_terms, understand, validate
+from govqa.qa.settings import SearchConfig
+from govqa.qa.types import Comparison, Filters, Row, citation_of
+from govqa.qa.value import asks_quantity, read_value
 
 ORDERS = ("report", "region", "year")
 # Chunks of each report whose sentences are weighed (the best by fused score, after grounding).

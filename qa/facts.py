@@ -27,9 +27,9 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from index.context import SECTION_SEPARATOR
-from index.simplified import to_simplified
-from qa.question import YEAR_MENTION, years_in
+from govqa.index.context import SECTION_SEPARATOR
+from govqa.index.simplified import to_simplified
+from govqa.qa.question import YEAR_MENTION, years_in
 
 
 class Kind(Enum):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ingest.sentences import sentence_spans
-from qa.synonyms import comparable
-from qa.types import Span
+from govqa.ingest.sentences import sentence_spans
+from govqa.qa.synonyms import comparable
+from govqa.qa.types import Span
 
 
 def sentences(text: str) -> list[Span]:

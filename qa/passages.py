@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from index.context import SECTION_SEPARATOR
+from govqa.index.context import SECTION_SEPARATOR
 
 # Chunks of one section are contiguous but for the whitespace the splitter strips.
 _MAX_GAP = 2

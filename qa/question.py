@@ -7,12 +7,12 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.keyword import query_terms
-from index.simplified import to_simplified
-from ingest.clean import normalise_chars
-from ingest.errors import GovqaError
-from ingest.metadata import NATIONAL, PROVINCES
-from qa import synonyms
+from govqa.errors import GovqaError
+from govqa.index.keyword import query_terms
+from govqa.index.simplified import to_simplified
+from govqa.ingest.clean import normalise_chars
+from govqa.ingest.metadata import NATIONAL, PROVINCES
+from govqa.qa import synonyms
 
 
 class QuestionError(GovqaError):

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ingest.metadata import NATIONAL
-from qa.checks import Asked, Check
-from qa.facts import Fact, Kind
-from qa.question import Question
-from qa.value import read_value
-from qa.verdict import Reason
+from govqa.ingest.metadata import NATIONAL
+from govqa.qa.checks import Asked, Check
+from govqa.qa.facts import Fact, Kind
+from govqa.qa.question import Question
+from govqa.qa.value import read_value
+from govqa.qa.verdict import Reason
 
 Report = tuple[int | None, tuple[str, ...]]  # a report's year and region path
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import attrgetter, itemgetter
 
-from index import Index
-from index.records import Facet
-from qa import answer_type, checks, comparison, facts, fuse, highlight, passages, reasons, sentence_scores, span
-from qa.answer import Run, answer_filter, judge
-from qa.question import (
+from govqa.index import Index
+from govqa.index.records import Facet
+from govqa.qa import answer_type, checks, comparison, facts, fuse, highlight, passages, reasons, sentence_scores, span
+from govqa.qa.answer import Run, answer_filter, judge
+from govqa.qa.question import (
     Question,
     about_years,
     is_keyword_query,
@@ -24,8 +24,8 @@ from qa.question import (
     understand,
     validate,
 )
-from qa.settings import QaSettings, SearchConfig
-from qa.types import Answer, Citation, Comparison, Filters, Hit, SearchResult, Span, citation_of
+from govqa.qa.settings import QaSettings, SearchConfig
+from govqa.qa.types import Answer, Citation, Comparison, Filters, Hit, SearchResult, Span, citation_of
 
 
 @dataclass(frozen=True)

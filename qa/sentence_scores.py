@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index import ChunkSentences
-from qa import highlight
-from qa.types import Span
+from govqa.index import ChunkSentences
+from govqa.qa import highlight
+from govqa.qa.types import Span
 
 
 @dataclass(frozen=True)

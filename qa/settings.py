@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from index.settings import IndexSettings
+from govqa.index.settings import IndexSettings
 
 _WEIGHT = {"min": 0.0, "max": 1.0}
 _COSINE = {"min": -1.0, "max": 1.0}
@@ -49,7 +49,7 @@ class SearchConfig:
     # sentence of the top passages is at least `found_similarity` (cosine), or at
     # least `weak_similarity` with `found_coverage` of the question's terms present,
     # or all the terms are present (keyword queries); only sentences meeting the question's
-    # constraints count (qa/checks.py). Fitted by `python -m eval.fit_verdict --lost 1` on seed-dev,
+    # constraints count (qa/checks.py). Fitted by `python -m govqa.eval.fit_verdict --lost 1` on seed-dev,
     # reports-111 and its generated unanswerable set (reports-111-nogold) with the constraints in place
     # (0.889 / 0.879 before them, for the int8 encoder; 0.89 / 0.88 were fp32's).
     found_similarity: float = field(default=0.887, metadata=_COSINE)

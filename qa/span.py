@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from index.context import SECTION_SEPARATOR
+from govqa.index.context import SECTION_SEPARATOR
 
 # Where a sentence ends (with the closing quotes or brackets that may follow).
 SENTENCE_END = "。！？!?；;"

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from index.simplified import to_simplified
+from govqa.index.simplified import to_simplified
 
 _LATIN = re.compile(r"[A-Za-z0-9]")
 
@@ -39,7 +39,7 @@ def load_groups(text: str) -> tuple[tuple[str, ...], ...]:
 @lru_cache(maxsize=1)
 def groups() -> tuple[tuple[str, ...], ...]:
     """The shipped groups (``qa/data/synonyms.txt``)."""
-    return load_groups(resources.files("qa").joinpath("data", "synonyms.txt").read_text("utf-8"))
+    return load_groups(resources.files("govqa.qa").joinpath("data", "synonyms.txt").read_text("utf-8"))
 
 
 def _pattern(name: str) -> str:

@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from qa.question import QuestionError
+from govqa.qa.question import QuestionError
 
 SCHEMA_VERSION = 1
 NOT_FOUND_MESSAGE = "未找到相关内容"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.settings import SearchConfig
+from govqa.qa.settings import SearchConfig
 
 
 @dataclass(frozen=True)

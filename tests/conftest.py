@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedder.base import Embedder
+from govqa.index.embedder.base import Embedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -45,7 +45,7 @@ def minilm_dir() -> Path:
 def minilm_embedder(minilm_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     """One loaded MiniLM embedder for the whole session, on the default runtime (ONNX Runtime, fp32: MiniLM's int8
     vectors stray below cosine 0.99, docs/model.md)."""
-    from index.embedder.onnx import OnnxEmbedder
+    from govqa.index.embedder.onnx import OnnxEmbedder
 
     cache = os.environ.get("GOVQA_MODEL_CACHE") or tmp_path_factory.mktemp("model-cache")
     return OnnxEmbedder(str(minilm_dir), minilm_dir, cache, encoder="fp32", batch_size=4)
@@ -125,9 +125,9 @@ def make_doc() -> Callable[..., tuple]:
     """``make_doc(name, text, title=None, year=None, region=None, size=120, overlap=20)`` → (Document, chunks),
     through the real ingest cleaning, structure and chunking."""
     from govqa.config import ChunkConfig
-    from ingest.build import build_document
-    from ingest.chunk import chunk_document
-    from ingest.document import Line, RawDocument
+    from govqa.ingest.build import build_document
+    from govqa.ingest.chunk import chunk_document
+    from govqa.ingest.document import Line, RawDocument
 
     def make(
         name: str,

@@ -21,11 +21,11 @@ __all__ = ["Service", "create_app", "serve"]
 def __getattr__(name: str) -> Any:
     # Lazy, so that light users (``web.auth`` for --hash-password) do not load gradio.
     if name in ("create_app", "serve"):
-        from web import server
+        from govqa.web import server
 
         return getattr(server, name)
     if name == "Service":
-        from web.service import Service
+        from govqa.web.service import Service
 
         return Service
     raise AttributeError(f"module 'web' has no attribute {name!r}")

@@ -17,12 +17,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect
 
-from ingest.errors import GovqaError
-from qa import answer_to_json, search_to_json
-from web.auth import presented_key
-from web.middleware import BodyTooLarge
-from web.params import BODY_SCHEMA, QUERY_SCHEMA, question_params
-from web.service import Service
+from govqa.errors import GovqaError
+from govqa.qa import answer_to_json, search_to_json
+from govqa.web.auth import presented_key
+from govqa.web.middleware import BodyTooLarge
+from govqa.web.params import BODY_SCHEMA, QUERY_SCHEMA, question_params
+from govqa.web.service import Service
 
 MAX_JSON_BYTES = 64 * 1024
 MAX_FILES = 20

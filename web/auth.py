@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.errors import ConfigError
+from govqa.errors import ConfigError
 
 # scrypt cost: 2**14 * 8 * 128 bytes = 16 MiB of memory, ~50 ms per check.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
 
-from qa.types import NOT_FOUND_MESSAGE
+from govqa.qa.types import NOT_FOUND_MESSAGE
 
 # (chunk_id, start, end) -> (text before, text after)
 ContextFn = Callable[[int, int, int], tuple[str, str]]

@@ -16,10 +16,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from qa import comparison_to_json
-from web.api import Guard, json_body, query_dict
-from web.params import COMPARE_BODY_SCHEMA, COMPARE_QUERY_SCHEMA, CompareParams, compare_params
-from web.service import Service
+from govqa.qa import comparison_to_json
+from govqa.web.api import Guard, json_body, query_dict
+from govqa.web.params import COMPARE_BODY_SCHEMA, COMPARE_QUERY_SCHEMA, CompareParams, compare_params
+from govqa.web.service import Service
 
 
 def compare_router(service: Service, guard: Guard) -> APIRouter:

@@ -21,7 +21,7 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from qa.types import Comparison, Row  # noqa: E402
+from govqa.qa.types import Comparison, Row  # noqa: E402
 
 # The system's own CJK fonts, as on the page (web/ui.py); the first installed one is used.
 CJK_FONTS = (

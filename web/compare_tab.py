@@ -14,13 +14,13 @@ from typing import Any
 
 import gradio as gr
 
-from ingest.errors import GovqaError
-from qa import Filters
-from qa.types import Comparison, Row, comparison_to_csv, parse_years
-from web.cards import esc, render_message
-from web.compare_chart import draw
-from web.question_row import question_row
-from web.service import Service
+from govqa.errors import GovqaError
+from govqa.qa import Filters
+from govqa.qa.types import Comparison, Row, comparison_to_csv, parse_years
+from govqa.web.cards import esc, render_message
+from govqa.web.compare_chart import draw
+from govqa.web.question_row import question_row
+from govqa.web.service import Service
 
 EXAMPLES = ("2025年地区生产总值增长目标是多少", "国内生产总值增长目标", "地区生产总值增长目标")
 HEADERS = ["地区", "报告年份", "数据年份", "类型", "数值", "下限", "上限", "单位", "答案句", "出处", "置信度"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from web.settings import AppConfig
+from govqa.web.settings import AppConfig
 
 KEEP_ALIVE_S = 5  # uvicorn's default, stated here so that serve() and the tests' servers agree
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import GovqaError
+from govqa.errors import GovqaError
 
 KEEP = 200  # finished jobs kept for /api/jobs
 ENDED = ("done", "failed", "cancelled")

@@ -26,9 +26,9 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from ingest.errors import GovqaError
-from web.job_store import DocResult, FileRecord, JobRecord, JobStore
-from web.uploads import UploadStore
+from govqa.errors import GovqaError
+from govqa.web.job_store import DocResult, FileRecord, JobRecord, JobStore
+from govqa.web.uploads import UploadStore
 
 log = logging.getLogger("govqa.web")
 
@@ -244,7 +244,7 @@ class Jobs:
 
     def _load(self, job_id: str, file: FileRecord) -> _Loaded | None:
         """Read and chunk one stored file (no lock held); None when it failed as a whole (recorded)."""
-        from ingest import ingest_paths
+        from govqa.ingest import ingest_paths
 
         index, path = self._index, Path(file.path)
         if not path.is_file():

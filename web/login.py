@@ -13,8 +13,8 @@ from collections.abc import Callable
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from web.auth import Access, LoginThrottle
-from web.cards import esc
+from govqa.web.auth import Access, LoginThrottle
+from govqa.web.cards import esc
 
 COOKIE = "govqa_session"
 UserFn = Callable[[Request], str | None]

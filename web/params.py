@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ingest.errors import GovqaError
-from qa import Filters
-from qa.types import check_years, parse_years
+from govqa.errors import GovqaError
+from govqa.qa import Filters
+from govqa.qa.types import check_years, parse_years
 
 MAX_K = 50
 # One message per field whatever pydantic found wrong with it (type, range, fraction).

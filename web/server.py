@@ -26,15 +26,15 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Match, Mount
 
 from govqa.config import Config, load_config
-from ingest.errors import GovqaError
-from web.api import MAX_JSON_BYTES, ApiError, Guard, api_router, error_response
-from web.cards import esc
-from web.compare_api import compare_router
-from web.connections import connection_settings
-from web.login import COOKIE, login_routes, user_lookup
-from web.middleware import Admission, BodyLimit, SecurityHeaders, log_disconnect
-from web.service import Service
-from web.ui import Page, page_css, theme
+from govqa.errors import GovqaError
+from govqa.web.api import MAX_JSON_BYTES, ApiError, Guard, api_router, error_response
+from govqa.web.cards import esc
+from govqa.web.compare_api import compare_router
+from govqa.web.connections import connection_settings
+from govqa.web.login import COOKIE, login_routes, user_lookup
+from govqa.web.middleware import Admission, BodyLimit, SecurityHeaders, log_disconnect
+from govqa.web.service import Service
+from govqa.web.ui import Page, page_css, theme
 
 STATIC = Path(__file__).parent / "static"
 # The endpoints that answer questions: back-pressure and the small body limit apply to them.

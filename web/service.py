@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from govqa.config import Config
-from ingest.errors import GovqaError
-from web.auth import Access, load_access
-from web.job_store import FileRecord, JobRecord, JobStore
-from web.jobs import Jobs, new_job_id
-from web.refresher import Refresher
-from web.uploads import UploadError, UploadStore
+from govqa.errors import GovqaError
+from govqa.web.auth import Access, load_access
+from govqa.web.job_store import FileRecord, JobRecord, JobStore
+from govqa.web.jobs import Jobs, new_job_id
+from govqa.web.refresher import Refresher
+from govqa.web.uploads import UploadError, UploadStore
 
 log = logging.getLogger("govqa.web")
 # How often the index looks for what another process wrote (a few microseconds when nothing was: web.refresher).
@@ -115,9 +115,9 @@ class Service:
 
     def _open_or_build(self) -> None:
         try:
-            from index import Index
-            from index.manifest import IndexNotFoundError
-            from qa import Searcher
+            from govqa.index import Index
+            from govqa.index.manifest import IndexNotFoundError
+            from govqa.qa import Searcher
 
             self._set("starting", f"正在打开索引 {self.index_dir}…")
             try:
@@ -140,7 +140,7 @@ class Service:
             self._set("error", f"索引不可用：{exc}")
 
     def _build(self, index_cls: Any) -> Any:
-        from ingest import iter_files
+        from govqa.ingest import iter_files
 
         files = [p for p, problem in iter_files([self.corpus_dir]) if not problem]
         if not self.corpus_dir.is_dir():

@@ -12,15 +12,15 @@ from typing import Any
 
 import gradio as gr
 
-from ingest.errors import GovqaError
-from qa import Filters, answer_to_json, search_to_json
-from web.cards import esc, render_answer, render_message
-from web.compare_tab import CompareTab
-from web.jobs import SHOWN_DOCUMENTS
-from web.params import question_params
-from web.question_row import question_row
-from web.service import Service, ready_message
-from web.uploads import SUFFIXES
+from govqa.errors import GovqaError
+from govqa.qa import Filters, answer_to_json, search_to_json
+from govqa.web.cards import esc, render_answer, render_message
+from govqa.web.compare_tab import CompareTab
+from govqa.web.jobs import SHOWN_DOCUMENTS
+from govqa.web.params import question_params
+from govqa.web.question_row import question_row
+from govqa.web.service import Service, ready_message
+from govqa.web.uploads import SUFFIXES
 
 TITLE = "政府工作报告问答"
 EXAMPLES = ("大运会有哪些场馆", "2019年成都地区生产总值是多少", "青羊区重点抓好哪八个方面工作", "垃圾怎么处理")

@@ -16,11 +16,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.files import atomic_write
-from ingest.errors import GovqaError, IngestError, LimitError
-from ingest.loaders import supported_suffixes
-from ingest.pipeline import check_limits
-from ingest.settings import IngestConfig
+from govqa.errors import GovqaError
+from govqa.index.files import atomic_write
+from govqa.ingest.errors import IngestError, LimitError
+from govqa.ingest.loaders import supported_suffixes
+from govqa.ingest.pipeline import check_limits
+from govqa.ingest.settings import IngestConfig
 
 # The loaders own the list of file types, so the upload form takes what `govqa ingest` takes.
 SUFFIXES = supported_suffixes()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.errors import GovqaError
+from govqa.errors import GovqaError
 
 
 class UsageError(GovqaError):

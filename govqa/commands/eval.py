@@ -63,8 +63,8 @@ def eval_command(
 def _evaluate(
     questions_path: Path, index_dir: Path | None, corpus: Path | None, out: Path | None, k: int, as_json: bool
 ) -> int:
-    from eval.questions import load_questions, resolve_docs
-    from qa import open_searcher
+    from govqa.eval.questions import load_questions, resolve_docs
+    from govqa.qa import open_searcher
 
     config = load_config()
     policy_corpus = {"policy_corpus": corpus.name} if corpus and corpus.is_file() else {}
@@ -75,8 +75,8 @@ def _evaluate(
     index_path, extra = _index_for(index_dir, corpus, config)
     searcher = open_searcher(index_path, config)
 
-    from eval.report import provenance, write_report
-    from eval.runner import evaluate, index_info
+    from govqa.eval.report import provenance, write_report
+    from govqa.eval.runner import evaluate, index_info
 
     manifest, names = index_info(searcher)
     questions, warnings = resolve_docs(question_set.questions, names)
@@ -103,7 +103,7 @@ def _index_for(index_dir: Path | None, corpus: Path | None, config: Config) -> t
         return path, {}
     if not corpus.exists():
         raise UsageError(f"--corpus {corpus}: no such file or folder")
-    from eval.runner import ensure_corpus_index
+    from govqa.eval.runner import ensure_corpus_index
 
     path, reused = ensure_corpus_index(corpus, config)
     typer.echo(f"{'reusing' if reused else 'built'} index of {corpus} in {path}", err=True)
@@ -120,7 +120,7 @@ def _new_run_dir() -> Path:
 
 
 def _print_figures(summary: dict, folder: Path) -> None:
-    from eval.report import SUMMARY_KEYS
+    from govqa.eval.report import SUMMARY_KEYS
 
     for key in SUMMARY_KEYS:
         value, count = summary.get(key), summary["counts"].get(key)
@@ -130,7 +130,7 @@ def _print_figures(summary: dict, folder: Path) -> None:
 
 
 def _compare(run_a: Path, run_b: Path, as_json: bool) -> int:
-    from eval.compare import compare_runs, comparison_json, render_comparison
+    from govqa.eval.compare import compare_runs, comparison_json, render_comparison
 
     comparison = compare_runs(run_a, run_b)
     if as_json:

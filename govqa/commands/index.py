@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 
 from govqa.config import Config, load_config
-from ingest.errors import ConfigError
+from govqa.errors import ConfigError
 
 INDEX_OPTION = typer.Option(
     None, "--index", help="Index folder (default: config [index] path, $GOVQA_INDEX, .govqa/index)."
@@ -45,7 +45,7 @@ def index_path(index_dir: Path | None, config: Config) -> Path:
 
 def open_index(index_dir: Path | None, config: Config, create: bool = False, check_model: bool = True):
     """The index at ``--index`` (or the configured one); ``index.IndexUnavailableError`` says why not."""
-    from index import Index
+    from govqa.index import Index
 
     return Index.open(index_path(index_dir, config), config, create=create, check_model=check_model)
 
@@ -184,8 +184,8 @@ def copy_command(
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when a terminal)."),
 ) -> None:
     """Copy an index to another backend or place without re-embedding (e.g. local to a Milvus cluster)."""
-    from index import Index
-    from index.manifest import Manifest
+    from govqa.index import Index
+    from govqa.index.manifest import Manifest
 
     config = load_config()
     built = Manifest.load(source)

@@ -13,7 +13,7 @@ import typer
 from govqa.config import load_config
 
 if TYPE_CHECKING:
-    from ingest.pipeline import FileResult
+    from govqa.ingest.pipeline import FileResult
 
 
 def register(app: typer.Typer) -> None:
@@ -35,7 +35,7 @@ def ingest(
         from govqa.commands.index import add_paths  # the index stage owns adding
 
         raise typer.Exit(add_paths(paths, index_dir, config))
-    from ingest import ingest_paths  # the loaders and the splitter: only when reading files
+    from govqa.ingest import ingest_paths  # the loaders and the splitter: only when reading files
 
     results = list(ingest_paths(paths, config.chunk, config.ocr, config.ingest))
     if as_json:

@@ -28,8 +28,8 @@ def build_command(
     encoder's ONNX graph (once per machine; PyTorch is needed for this step only), and print both paths."""
     from dataclasses import replace
 
-    from index import create_embedder
-    from index.model import main_build
+    from govqa.index import create_embedder
+    from govqa.index.model import main_build
 
     config = load_config()
     cache = cache_dir or Path(config.model.cache_dir)

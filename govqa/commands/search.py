@@ -9,9 +9,9 @@ import typer
 
 from govqa.commands.index import INDEX_OPTION, open_index
 from govqa.config import load_config
-from qa import Filters, Searcher, answer_to_json, comparison_to_json, search_to_json
-from qa.comparison import ORDERS
-from qa.types import Comparison, Hit, comparison_to_csv, parse_years
+from govqa.qa import Filters, Searcher, answer_to_json, comparison_to_json, search_to_json
+from govqa.qa.comparison import ORDERS
+from govqa.qa.types import Comparison, Hit, comparison_to_csv, parse_years
 
 
 def register(app: typer.Typer) -> None:
@@ -97,7 +97,7 @@ def compare(
     if csv_file:
         csv_file.write_text(comparison_to_csv(result), encoding="utf-8-sig")  # with BOM: Excel reads it as UTF-8
     if chart_file:
-        from web.compare_chart import save_chart
+        from govqa.web.compare_chart import save_chart
 
         save_chart(result, chart_file)
     if as_json:

@@ -28,11 +28,11 @@ def serve(
 ) -> None:
     """Serve the question page, /api/* and /widget; builds the index from the corpus on first start."""
     if hash_password:
-        from web.auth import make_hash
+        from govqa.web.auth import make_hash
 
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
         typer.echo(make_hash(password))
         raise typer.Exit(0)
-    from web import serve as run_server
+    from govqa.web import serve as run_server
 
     run_server(load_config(), index_dir, host, port)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.backend import Backend
-from index.errors import IndexUnavailableError
-from index.settings import IndexConfig
+from govqa.index.backend import Backend
+from govqa.index.errors import IndexUnavailableError
+from govqa.index.settings import IndexConfig
 
 BACKENDS = ("local", "milvus")
 MILVUS_EXTRA = 'pip install -e ".[milvus]"'
@@ -23,12 +23,12 @@ def create_backend(directory: Path, config: IndexConfig, dimension: int, factory
     or the server cannot be reached (``index.backends.milvus``).
     """
     if config.backend == "local":
-        from index.backends.local import LocalBackend
+        from govqa.index.backends.local import LocalBackend
 
         return LocalBackend(directory, dimension, factory, create=create)
     if config.backend == "milvus":
         try:
-            from index.backends.milvus import MilvusBackend
+            from govqa.index.backends.milvus import MilvusBackend
         except ImportError as exc:
             raise IndexUnavailableError(
                 f'[index] backend = "milvus" needs pymilvus and milvus-lite ({exc.name} is not installed)',

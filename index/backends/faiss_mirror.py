@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import VectorIndexError
-from index.rwlock import RWLock
-from index.store import Store
-from index.vectors import VECTORS_NAME, VectorIndex
+from govqa.index.errors import VectorIndexError
+from govqa.index.rwlock import RWLock
+from govqa.index.store import Store
+from govqa.index.vectors import VECTORS_NAME, VectorIndex
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from index.backend import Backend, SentenceRows
-from index.backends.faiss_mirror import FaissMirror
-from index.keyword import index_text, match_expression, query_tokens
-from index.records import ChunkRecord, ChunkSentences, DocumentInfo
-from index.store import STORE_NAME, Store
-from index.vectors import VECTORS_NAME
-from ingest.document import Chunk, Document
+from govqa.index.backend import Backend, SentenceRows
+from govqa.index.backends.faiss_mirror import FaissMirror
+from govqa.index.keyword import index_text, match_expression, query_tokens
+from govqa.index.records import ChunkRecord, ChunkSentences, DocumentInfo
+from govqa.index.store import STORE_NAME, Store
+from govqa.index.vectors import VECTORS_NAME
+from govqa.ingest.document import Chunk, Document
 
 
 def _size(*paths: Path) -> int:

@@ -28,14 +28,14 @@ import numpy as np
 from pymilvus import MilvusClient
 from pymilvus.exceptions import MilvusException
 
-from index.backend import Backend, SentenceRows
-from index.backends.milvus_schema import CHUNKS, DOCUMENTS, PART_CHARS, SENTENCES, ensure_collections
-from index.errors import IndexMismatchError, IndexUnavailableError
-from index.keyword import index_text, query_tokens
-from index.manifest import now
-from index.records import ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo
-from index.settings import MilvusConfig
-from ingest.document import Chunk, Document, Section
+from govqa.index.backend import Backend, SentenceRows
+from govqa.index.backends.milvus_schema import CHUNKS, DOCUMENTS, PART_CHARS, SENTENCES, ensure_collections
+from govqa.index.errors import IndexMismatchError, IndexUnavailableError
+from govqa.index.keyword import index_text, query_tokens
+from govqa.index.manifest import now
+from govqa.index.records import ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo
+from govqa.index.settings import MilvusConfig
+from govqa.ingest.document import Chunk, Document, Section
 
 logging.getLogger("pymilvus").setLevel(logging.ERROR)  # its iterators warn about timestamps at every call
 

@@ -21,7 +21,7 @@ Sources: Milvus 2.5 docs, "Full Text Search" (BM25 function, ``enable_analyzer``
 
 from __future__ import annotations
 
-from index.errors import IndexMismatchError
+from govqa.index.errors import IndexMismatchError
 
 CHUNKS, SENTENCES, DOCUMENTS = "chunks", "sentences", "documents"
 PART_CHARS = 16_000  # 4 bytes per character at worst: within a VARCHAR's 65,535 bytes

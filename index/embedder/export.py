@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder.onnx_encoder import OnnxEncoder
-from index.files import atomic_write, atomic_write_text
+from govqa.index.embedder.onnx_encoder import OnnxEncoder
+from govqa.index.files import atomic_write, atomic_write_text
 
 log = logging.getLogger(__name__)
 

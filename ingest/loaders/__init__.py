@@ -1,6 +1,6 @@
 """File-format loaders behind one seam: ``loader_for(path).load(path)``."""
 
-from ingest.loaders.base import Loader
-from ingest.loaders.factory import loader_for, supported_suffixes
+from govqa.ingest.loaders.base import Loader
+from govqa.ingest.loaders.factory import loader_for, supported_suffixes
 
 __all__ = ["Loader", "loader_for", "supported_suffixes"]

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from ingest.document import RawDocument
-from ingest.settings import IngestConfig, OcrConfig
+from govqa.ingest.document import RawDocument
+from govqa.ingest.settings import IngestConfig, OcrConfig
 
 
 class Loader(ABC):

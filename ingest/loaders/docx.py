@@ -18,10 +18,10 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from ingest.document import IngestError, Line, RawDocument
-from ingest.errors import LimitError
-from ingest.loaders.base import Loader
-from ingest.settings import IngestConfig
+from govqa.ingest.document import IngestError, Line, RawDocument
+from govqa.ingest.errors import LimitError
+from govqa.ingest.loaders.base import Loader
+from govqa.ingest.settings import IngestConfig
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HEADING_STYLE = re.compile(r"(?:heading|标题)\s*([1-9])", re.IGNORECASE)

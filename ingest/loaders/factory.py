@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.document import IngestError
-from ingest.loaders.base import Loader
-from ingest.loaders.docx import DocxLoader
-from ingest.loaders.html import HtmlLoader
-from ingest.loaders.image import ImageLoader
-from ingest.loaders.pdf import PdfLoader
-from ingest.loaders.table import CsvLoader, JsonlLoader
-from ingest.loaders.text import TextLoader
-from ingest.settings import IngestConfig, OcrConfig
+from govqa.ingest.document import IngestError
+from govqa.ingest.loaders.base import Loader
+from govqa.ingest.loaders.docx import DocxLoader
+from govqa.ingest.loaders.html import HtmlLoader
+from govqa.ingest.loaders.image import ImageLoader
+from govqa.ingest.loaders.pdf import PdfLoader
+from govqa.ingest.loaders.table import CsvLoader, JsonlLoader
+from govqa.ingest.loaders.text import TextLoader
+from govqa.ingest.settings import IngestConfig, OcrConfig
 
 LOADERS: tuple[type[Loader], ...] = (TextLoader, PdfLoader, DocxLoader, HtmlLoader, CsvLoader, JsonlLoader, ImageLoader)
 

@@ -10,9 +10,9 @@ from typing import Any
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
-from ingest.document import IngestError, Line, RawDocument
-from ingest.loaders.base import Loader
-from ingest.loaders.text import bom_encoding, looks_binary
+from govqa.ingest.document import IngestError, Line, RawDocument
+from govqa.ingest.loaders.base import Loader
+from govqa.ingest.loaders.text import bom_encoding, looks_binary
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 _GB_ALIASES = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn"}

@@ -15,11 +15,11 @@ from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
-from ingest.document import RawDocument
-from ingest.errors import IngestError, LimitError
-from ingest.loaders.base import Loader
-from ingest.loaders.layout import document_lines
-from ingest.loaders.scan import read_scans
+from govqa.ingest.document import RawDocument
+from govqa.ingest.errors import IngestError, LimitError
+from govqa.ingest.loaders.base import Loader
+from govqa.ingest.loaders.layout import document_lines
+from govqa.ingest.loaders.scan import read_scans
 
 
 class ImageLoader(Loader):

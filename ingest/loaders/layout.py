@@ -8,9 +8,9 @@ when the next one continues its paragraph (``ingest.loaders.pdf_wraps``).
 
 from __future__ import annotations
 
-from ingest import furniture, metadata
-from ingest.document import Line
-from ingest.loaders.pdf_wraps import Placed, continues
+from govqa.ingest import furniture, metadata
+from govqa.ingest.document import Line
+from govqa.ingest.loaders.pdf_wraps import Placed, continues
 
 
 def document_lines(pages: list[list[Placed]]) -> tuple[list[Line], str]:

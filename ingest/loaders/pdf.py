@@ -23,14 +23,14 @@ from pdfminer.psexceptions import PSException
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
-from ingest import ocr
-from ingest.document import IngestError, Line, RawDocument
-from ingest.errors import LimitError
-from ingest.loaders.base import Loader
-from ingest.loaders.layout import document_lines
-from ingest.loaders.pdf_render import render_pages
-from ingest.loaders.pdf_wraps import Placed, column_edges
-from ingest.loaders.scan import read_scans
+from govqa.ingest import ocr
+from govqa.ingest.document import IngestError, Line, RawDocument
+from govqa.ingest.errors import LimitError
+from govqa.ingest.loaders.base import Loader
+from govqa.ingest.loaders.layout import document_lines
+from govqa.ingest.loaders.pdf_render import render_pages
+from govqa.ingest.loaders.pdf_wraps import Placed, column_edges
+from govqa.ingest.loaders.scan import read_scans
 
 # pdfminer groups lines into a text block while the gap between them is under
 # ``line_margin`` line heights; its default 0.5 splits the 1.5-2x line pitch of

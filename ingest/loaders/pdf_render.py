@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.errors import IngestError
-from ingest.ocr import NEEDS_EXTRA
+from govqa.ingest.errors import IngestError
+from govqa.ingest.ocr import NEEDS_EXTRA
 
 
 def render_pages(path: Path, numbers: list[int], dpi: int, max_pixels: int) -> Iterator[tuple[int, object]]:

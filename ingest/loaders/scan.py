@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ingest import ocr
-from ingest.loaders.pdf_wraps import Placed
-from ingest.ocr_layout import page_lines
-from ingest.settings import OcrConfig
+from govqa.ingest import ocr
+from govqa.ingest.loaders.pdf_wraps import Placed
+from govqa.ingest.ocr_layout import page_lines
+from govqa.ingest.settings import OcrConfig
 
 
 def read_scans(

@@ -12,11 +12,11 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from ingest.document import IngestError, Line, RawDocument
-from ingest.errors import LimitError
-from ingest.loaders.base import Loader
-from ingest.loaders.text import BLOCK, bom_encoding, guess_encoding, looks_binary, split_lines
-from ingest.settings import IngestConfig, OcrConfig
+from govqa.ingest.document import IngestError, Line, RawDocument
+from govqa.ingest.errors import LimitError
+from govqa.ingest.loaders.base import Loader
+from govqa.ingest.loaders.text import BLOCK, bom_encoding, guess_encoding, looks_binary, split_lines
+from govqa.ingest.settings import IngestConfig, OcrConfig
 
 TEXT_NAMES = ("full_text", "text", "content", "正文", "内容", "body")
 META_NAMES = {

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from ingest.document import IngestError, Line, RawDocument
-from ingest.errors import LimitError
-from ingest.loaders.base import Loader
+from govqa.ingest.document import IngestError, Line, RawDocument
+from govqa.ingest.errors import LimitError
+from govqa.ingest.loaders.base import Loader
 
 BLOCK = 1 << 16
 _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one

@@ -7,8 +7,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from ingest.loaders.table import CsvLoader
-from ingest.settings import IngestConfig
+from govqa.ingest.loaders.table import CsvLoader
+from govqa.ingest.settings import IngestConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 

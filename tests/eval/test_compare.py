@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from eval.compare import RunError, compare_runs, comparison_json, render_comparison
-from eval.report import per_question_header
+from govqa.eval.compare import RunError, compare_runs, comparison_json, render_comparison
+from govqa.eval.report import per_question_header
 
 
 def make_run(folder, figures, ranks, verdicts, sha="s1"):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from eval.fit_verdict import Observed, fit, verdicts
-from qa.settings import SearchConfig
-from qa.verdict import Evidence
+from govqa.eval.fit_verdict import Observed, fit, verdicts
+from govqa.qa.settings import SearchConfig
+from govqa.qa.verdict import Evidence
 
 
 def seen(answerable: bool, similarity: float, coverage: float = 0.0, answering: bool = True) -> Observed:

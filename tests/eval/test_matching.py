@@ -1,7 +1,7 @@
 """The matching rule: NFKC, whitespace and `*` removed on both sides, the 30-character policy-qa prefix, same doc."""
 
-from eval.matching import POLICY_QA_PREFIX, answers, contains_evidence, evidence_prefix, normalize
-from eval.questions import load_questions
+from govqa.eval.matching import POLICY_QA_PREFIX, answers, contains_evidence, evidence_prefix, normalize
+from govqa.eval.questions import load_questions
 
 DOC = "2021年成都市青羊区政府工作报告（一图读懂）.txt"
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from eval.metrics import (
+from govqa.eval.metrics import (
     Ratio,
     Scored,
     dcg,

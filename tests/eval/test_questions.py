@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.questions import Question, QuestionSetError, load_questions, resolve_docs
+from govqa.eval.questions import Question, QuestionSetError, load_questions, resolve_docs
 
 DOC = "2020年成都市政府工作报告（要点）.txt"
 SHARED = Path(__file__).resolve().parents[3] / "shared"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from eval import gate
-from eval.questions import Question, QuestionSet
-from eval.report import SUMMARY_KEYS, per_question_header, provenance, write_report
-from eval.runner import evaluate
+from govqa.eval import gate
+from govqa.eval.questions import Question, QuestionSet
+from govqa.eval.report import SUMMARY_KEYS, per_question_header, provenance, write_report
+from govqa.eval.runner import evaluate
 
 A, B = "a.txt", "b.txt"
 

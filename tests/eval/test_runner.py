@@ -15,8 +15,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 try:
-    import qa  # noqa: F401
-    from qa import open_searcher
+    from govqa import qa  # noqa: F401
+    from govqa.qa import open_searcher
 
     QA_MISSING = ""
 except ImportError as exc:  # the qa/index packages are written by other stages
@@ -60,7 +60,7 @@ def env(tmp_path_factory):
         mp.setenv("GOVQA_MODEL_CACHE", os.environ.get("GOVQA_MODEL_CACHE") or str(base / "models"))
         mp.setenv("GOVQA_INDEX", str(base / "no-index"))
         mp.delenv("GOVQA_CONFIG", raising=False)
-        import eval.runner
+        import govqa.eval.runner
 
         mp.setattr(eval.runner, "CACHE_ROOT", base / "eval-index")
         questions = base / "questions.jsonl"
@@ -70,8 +70,8 @@ def env(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def built(env):
-    from eval.runner import ensure_corpus_index
     from govqa.config import Config
+    from govqa.eval.runner import ensure_corpus_index
 
     base, _ = env
     config = Config()
@@ -81,15 +81,15 @@ def built(env):
 
 
 def test_cache_is_reused(built):
-    from eval.runner import ensure_corpus_index
+    from govqa.eval.runner import ensure_corpus_index
 
     folder, config = built
     assert ensure_corpus_index(CORPUS, config, progress=False) == (folder, True)
 
 
 def test_runner_over_real_searcher(built, env):
-    from eval.questions import load_questions, resolve_docs
-    from eval.runner import evaluate, index_info
+    from govqa.eval.questions import load_questions, resolve_docs
+    from govqa.eval.runner import evaluate, index_info
 
     folder, config = built
     searcher = open_searcher(folder, config)
@@ -164,8 +164,8 @@ def test_cli_eval_counts_a_gold_doc_named_by_its_file(env, tmp_path, monkeypatch
 def test_a_hit_citing_the_gold_document_in_also_in_counts_for_the_document_not_first_cited():
     from types import SimpleNamespace
 
-    from eval.questions import Question
-    from eval.runner import score
+    from govqa.eval.questions import Question
+    from govqa.eval.runner import score
 
     cite = lambda doc: SimpleNamespace(doc=doc)  # noqa: E731
     repost = SimpleNamespace(

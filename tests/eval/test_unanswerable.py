@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from eval.matching import normalize
-from eval.questions import Question
-from eval.unanswerable import Report, generate
-from qa.synonyms import comparable
+from govqa.eval.matching import normalize
+from govqa.eval.questions import Question
+from govqa.eval.unanswerable import Report, generate
+from govqa.qa.synonyms import comparable
 
 
 def report(name: str, year: int, places: tuple[str, ...], text: str) -> Report:

@@ -24,7 +24,7 @@ def test_a_file_overrides_settings_and_ints_become_floats(tmp_path):
 
 
 def test_ocr_settings_reach_the_loaders(tmp_path):
-    from ingest.loaders import loader_for
+    from govqa.ingest.loaders import loader_for
 
     path = tmp_path / "govqa.toml"
     path.write_text("[ocr]\ndpi = 300\nworkers = 1\n", encoding="utf-8")
@@ -34,7 +34,7 @@ def test_ocr_settings_reach_the_loaders(tmp_path):
 
 
 def test_ingest_limits_reach_the_loaders(tmp_path):
-    from ingest.loaders import loader_for
+    from govqa.ingest.loaders import loader_for
 
     path = tmp_path / "govqa.toml"
     path.write_text("[ingest]\nmax_rows = 50000\nmax_inflated_mb = 64\n", encoding="utf-8")

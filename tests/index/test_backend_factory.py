@@ -7,15 +7,15 @@ import sys
 import pytest
 
 from govqa.config import load_config
-from index.backends import create_backend
-from index.errors import IndexUnavailableError
-from index.settings import IndexConfig, MilvusConfig
-from ingest.errors import ConfigError
+from govqa.errors import ConfigError
+from govqa.index.backends import create_backend
+from govqa.index.errors import IndexUnavailableError
+from govqa.index.settings import IndexConfig, MilvusConfig
 
 
 def test_milvus_without_its_extra_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "pymilvus", None)  # import pymilvus now raises ImportError
-    monkeypatch.delitem(sys.modules, "index.backends.milvus", raising=False)
+    monkeypatch.delitem(sys.modules, "govqa.index.backends.milvus", raising=False)
     with pytest.raises(IndexUnavailableError, match=r'backend = "milvus" needs.*pip install -e "\.\[milvus\]"'):
         create_backend(tmp_path, IndexConfig(backend="milvus"), 384, "Flat", create=True)
 

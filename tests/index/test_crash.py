@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from index import Index
-from index.lock import WriteLock
+from govqa.index import Index
+from govqa.index.lock import WriteLock
 
 GOVQA = str(Path(sys.executable).parent / "govqa")
 
@@ -77,7 +77,7 @@ WRITER = """
 import logging, sys
 import numpy as np
 from govqa.config import ChunkConfig, Config, IndexConfig, ModelConfig
-from index import Embedder, Index
+from govqa.index import Embedder, Index
 
 class Tiny(Embedder):
     name, dimension = "test:tiny", 8

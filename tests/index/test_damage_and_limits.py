@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index import Index, IndexUnavailableError
+from govqa.index import Index, IndexUnavailableError
 
 TEXT = "示范市2024年政府工作报告\n\n全市新建口袋公园30个，新增养老床位1500张。\n\n城镇新增就业5.1万人。"
 
@@ -116,7 +116,7 @@ def nested_page(path: Path, depth: int = 100_000) -> Path:
 def test_a_deeply_nested_page_is_added_and_a_file_that_recurses_fails_alone(
     tmp_path, index_config, hash_embedder, monkeypatch
 ):
-    from ingest.loaders.html import HtmlLoader
+    from govqa.ingest.loaders.html import HtmlLoader
 
     folder, config = build(tmp_path, index_config, hash_embedder)
     batch = tmp_path / "batch"

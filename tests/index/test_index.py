@@ -9,10 +9,10 @@ from dataclasses import asdict
 import numpy as np
 import pytest
 
-from index import Index
-from index.context import retrieval_text
-from index.vectors import VECTORS_NAME
-from ingest.chunk import chunk_document
+from govqa.index import Index
+from govqa.index.context import retrieval_text
+from govqa.index.vectors import VECTORS_NAME
+from govqa.ingest.chunk import chunk_document
 
 SICHUAN = """二、2026年主要目标
 地区生产总值增长5%左右，城镇新增就业80万人以上。
@@ -140,7 +140,7 @@ def test_incremental_add_touches_only_what_changed(tmp_path, index_config, minil
 def test_same_text_with_new_metadata_or_ingest_version_is_replaced(
     tmp_path, index_config, hash_embedder, make_doc, monkeypatch
 ):
-    import ingest.build
+    import govqa.ingest.build
 
     path, embedder = tmp_path / "idx", hash_embedder()
     with Index.open(path, index_config(path, model=embedder.name), embedder) as index:

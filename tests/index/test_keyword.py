@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from index.keyword import STOPWORDS, index_text, match_expression, query_terms, query_tokens, tokenize
-from index.store import Store
+from govqa.index.keyword import STOPWORDS, index_text, match_expression, query_terms, query_tokens, tokenize
+from govqa.index.store import Store
 
 PASSAGE = "四川省人民政府工作报告提出，2026年地区生产总值增长5%左右。"
 
@@ -116,7 +116,7 @@ def store(tmp_path, make_doc):
     ],
 )
 def test_fts_syntax_characters_in_queries_are_safe(store, query):
-    from index.keyword import match_expression as expr
+    from govqa.index.keyword import match_expression as expr
 
     hits = store.keyword_search(expr(tokenize(query)), 5)
     assert isinstance(hits, list)

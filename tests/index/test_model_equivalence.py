@@ -324,14 +324,14 @@ _RACER = """
 import logging, sys
 logging.basicConfig(level=logging.WARNING, stream=sys.stdout, format="%(name)s %(message)s")
 logging.getLogger("govqa.model").setLevel(logging.INFO)
-from index.model import ensure_model
+from govqa.index.model import ensure_model
 print("DIR", ensure_model(sys.argv[1]))
 """
 
 
 @pytest.mark.slow
 def test_two_processes_build_once(tmp_path):
-    from index.model import MODEL_DIRNAME, is_current, main_build
+    from govqa.index.model import MODEL_DIRNAME, is_current, main_build
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     racers = [

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedder.onnx import OnnxEmbedder
-from index.embedder.onnx_encoder import OnnxEncoder
-from ingest.sentences import sentence_spans
+from govqa.index.embedder.onnx import OnnxEmbedder
+from govqa.index.embedder.onnx_encoder import OnnxEncoder
+from govqa.ingest.sentences import sentence_spans
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ["2019年成都地区生产总值是多少？", "大运会", "垃圾怎么处理", "GDP growth target", "两拆一增 " * 200]
@@ -31,7 +31,7 @@ def cache(e5_model_dir) -> str:
 @pytest.fixture(scope="module")
 def e5_fp32(cache):
     from govqa.config import ModelConfig
-    from index import create_embedder
+    from govqa.index import create_embedder
 
     return create_embedder(ModelConfig(cache_dir=cache, encoder="fp32"))
 
@@ -39,7 +39,7 @@ def e5_fp32(cache):
 @pytest.fixture(scope="module")
 def e5_int8(cache):
     from govqa.config import ModelConfig
-    from index import create_embedder
+    from govqa.index import create_embedder
 
     return create_embedder(ModelConfig(cache_dir=cache))  # the default encoder
 
@@ -132,7 +132,7 @@ def test_minilm_is_exported_once_and_a_damaged_or_unrecorded_graph_is_exported_a
 
 def test_minilm_int8_is_refused_with_its_figure_and_fp32_serves(minilm_dir, tmp_path):
     from govqa.config import ModelConfig
-    from index import ModelNotFoundError, create_embedder
+    from govqa.index import ModelNotFoundError, create_embedder
 
     with pytest.raises(ModelNotFoundError, match=r"least cosine 0\.9\d+.*encoder = \"fp32\""):
         create_embedder(ModelConfig(name=str(minilm_dir), cache_dir=str(tmp_path), encoder="int8"))
@@ -145,8 +145,8 @@ def test_a_model_of_another_layout_runs_on_pytorch(minilm_dir, tmp_path):
     import shutil
 
     from govqa.config import ModelConfig
-    from index import create_embedder
-    from index.embedder.sentence import SentenceTransformerEmbedder
+    from govqa.index import create_embedder
+    from govqa.index.embedder.sentence import SentenceTransformerEmbedder
 
     cls_pooled = tmp_path / "cls-model"
     shutil.copytree(minilm_dir, cls_pooled)

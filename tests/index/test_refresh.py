@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index import Index
-from index.rwlock import RWLock
+from govqa.index import Index
+from govqa.index.rwlock import RWLock
 
 TESTS = Path(__file__).resolve().parents[1]
 
@@ -22,7 +22,7 @@ import sys
 sys.path.insert(0, sys.argv[1])
 from conftest import HashEmbedder
 from govqa.config import ChunkConfig, Config, IndexConfig, ModelConfig
-from index import Index
+from govqa.index import Index
 
 action, path, args = sys.argv[2], sys.argv[3], sys.argv[4:]
 config = Config(chunk=ChunkConfig(80, 0), model=ModelConfig(name="test:hash"), index=IndexConfig(path=path))

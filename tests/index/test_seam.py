@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from govqa.config import ModelConfig
-from index import Index, IndexMismatchError, ModelNotFoundError, create_embedder
-from index.embedder.sentence import is_e5_like
-from index.manifest import Manifest
+from govqa.index import Index, IndexMismatchError, ModelNotFoundError, create_embedder
+from govqa.index.embedder.sentence import is_e5_like
+from govqa.index.manifest import Manifest
 
 SICHUAN = "二、2026年主要目标\n地区生产总值增长5%左右，城镇新增就业80万人以上。"
 
@@ -81,7 +81,7 @@ def test_an_interrupted_reembed_must_be_finished(built, index_config, hash_embed
 
 
 def test_ivf_with_too_few_vectors_keeps_documents_and_explains(tmp_path, index_config, hash_embedder, make_doc, caplog):
-    from index import VectorIndexError
+    from govqa.index import VectorIndexError
 
     embedder, path = hash_embedder(), tmp_path / "idx"
     with Index.open(path, index_config(path, model=embedder.name, factory="IVF64,Flat"), embedder) as index:

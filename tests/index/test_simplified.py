@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from index.context import retrieval_text
-from index.keyword import query_tokens, tokenize
-from index.simplified import to_simplified
+from govqa.index.context import retrieval_text
+from govqa.index.keyword import query_tokens, tokenize
+from govqa.index.simplified import to_simplified
 
 TRADITIONAL = "實施鄉村振興戰略，建成高標準農田12萬畝。"
 SIMPLIFIED = "实施乡村振兴战略，建成高标准农田12万亩。"

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from govqa.config import ChunkConfig
-from index.context import retrieval_text
-from index.keyword import index_text
-from index.store import Store
-from ingest.chunk import chunk_document
-from ingest.sentences import sentence_spans
+from govqa.index.context import retrieval_text
+from govqa.index.keyword import index_text
+from govqa.index.store import Store
+from govqa.ingest.chunk import chunk_document
+from govqa.ingest.sentences import sentence_spans
 
 REPORT = """一、2025年工作回顾
 过去一年，全省地区生产总值增长5.2%，城镇新增就业90万人。

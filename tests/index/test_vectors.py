@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.vectors import VectorIndex, VectorIndexError
+from govqa.index.vectors import VectorIndex, VectorIndexError
 
 
 def unit(n: int, d: int = 16, seed: int = 0) -> np.ndarray:

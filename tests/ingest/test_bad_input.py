@@ -15,10 +15,10 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import DependencyError
 
-from ingest.document import IngestError
-from ingest.loaders.factory import loader_for
-from ingest.loaders.text import BLOCK, TextLoader
-from ingest.settings import IngestConfig
+from govqa.ingest.document import IngestError
+from govqa.ingest.loaders.factory import loader_for
+from govqa.ingest.loaders.text import BLOCK, TextLoader
+from govqa.ingest.settings import IngestConfig
 
 
 def load(path: Path) -> list:
@@ -200,7 +200,7 @@ def test_csv_without_a_text_column(tmp_path: Path) -> None:
 
 
 def test_csv_named_text_column_missing(tmp_path: Path) -> None:
-    from ingest.loaders.table import CsvLoader
+    from govqa.ingest.loaders.table import CsvLoader
 
     path = tmp_path / "r.csv"
     path.write_text("id,text\n1,正文\n", encoding="utf-8")

@@ -1,9 +1,9 @@
 """Chunking: sentence boundaries, section boundaries, offsets, overlap, pages."""
 
 from govqa.config import ChunkConfig
-from ingest.build import build_document
-from ingest.chunk import chunk_document
-from ingest.document import Line, RawDocument
+from govqa.ingest.build import build_document
+from govqa.ingest.chunk import chunk_document
+from govqa.ingest.document import Line, RawDocument
 
 SENTENCE = "我们坚持以人民为中心的发展思想，持续改善民生福祉，不断增强人民群众获得感。"  # 37 chars
 

@@ -1,8 +1,8 @@
 """Cleaning rules: character normalisation, chrome lines, tails, trailing spam."""
 
-from ingest import clean
-from ingest.build import build_document
-from ingest.document import Line, RawDocument
+from govqa.ingest import clean
+from govqa.ingest.build import build_document
+from govqa.ingest.document import Line, RawDocument
 
 
 def raw(*lines: str, name: str = "2020年测试市政府工作报告.txt") -> RawDocument:
@@ -101,7 +101,7 @@ def test_blank_line_runs_collapse_to_one():
 
 
 def test_tool_written_titles_give_way_to_the_file_name():
-    from ingest.metadata import title_of
+    from govqa.ingest.metadata import title_of
 
     assert (
         title_of("2024年某市政府工作报告.pdf", [], {"title": "Microsoft Word - 报告终稿.doc"})

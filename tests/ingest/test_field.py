@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from govqa.config import ChunkConfig
-from ingest import chunk_document, load_file
-from ingest.furniture import is_page_number
+from govqa.ingest import chunk_document, load_file
+from govqa.ingest.furniture import is_page_number
 
 FIELD = Path(__file__).parents[1] / "fixtures" / "field"
 SENTENCE_END = "。！？；：:"

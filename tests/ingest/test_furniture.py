@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.furniture import furniture, is_page_number
+from govqa.ingest.furniture import furniture, is_page_number
 
 
 @pytest.mark.parametrize(

@@ -21,9 +21,9 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 
-from ingest import check_limits, ingest_paths, load_file
-from ingest.errors import IngestError, LimitError
-from ingest.settings import ChunkConfig, IngestConfig
+from govqa.ingest import check_limits, ingest_paths, load_file
+from govqa.ingest.errors import IngestError, LimitError
+from govqa.ingest.settings import ChunkConfig, IngestConfig
 
 FIX = "split the file, or raise the limit"
 

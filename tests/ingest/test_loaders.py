@@ -16,13 +16,13 @@ from fpdf import FPDF
 from lxml import etree
 from pypdf import PdfWriter
 
-from ingest.document import Line
-from ingest.loaders.docx import DocxLoader
-from ingest.loaders.factory import loader_for
-from ingest.loaders.html import HtmlLoader
-from ingest.loaders.pdf import PdfLoader
-from ingest.loaders.table import CsvLoader, JsonlLoader
-from ingest.loaders.text import TextLoader
+from govqa.ingest.document import Line
+from govqa.ingest.loaders.docx import DocxLoader
+from govqa.ingest.loaders.factory import loader_for
+from govqa.ingest.loaders.html import HtmlLoader
+from govqa.ingest.loaders.pdf import PdfLoader
+from govqa.ingest.loaders.table import CsvLoader, JsonlLoader
+from govqa.ingest.loaders.text import TextLoader
 
 
 def make_pdf(font: str, path: Path, pages: list[list[str]], title: str | None = None) -> Path:

@@ -24,9 +24,9 @@ from fpdf import FPDF  # noqa: E402
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 from govqa.config import Config, IndexConfig, ModelConfig  # noqa: E402
-from ingest import IngestError, ingest_paths, load_file  # noqa: E402
-from ingest.ocr import NEEDS_EXTRA  # noqa: E402
-from ingest.settings import ChunkConfig, OcrConfig  # noqa: E402
+from govqa.ingest import IngestError, ingest_paths, load_file  # noqa: E402
+from govqa.ingest.ocr import NEEDS_EXTRA  # noqa: E402
+from govqa.ingest.settings import ChunkConfig, OcrConfig  # noqa: E402
 
 # The source text of a three-page scan: a wrapped paragraph (page 1), facts on each page, a
 # page number at each page's foot (furniture, dropped like a text PDF's).
@@ -142,8 +142,8 @@ def scan_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
 @pytest.fixture(scope="module")
 def scan_searcher(scans: dict[str, Path], scan_config: Config):
     """A ``Searcher`` over an index of the three scanned files (SQLite, FAISS)."""
-    from index import Index
-    from qa import Searcher
+    from govqa.index import Index
+    from govqa.qa import Searcher
 
     index = Index.open(scan_config.index.path, scan_config, create=True)
     reports = index.add_paths(list(scans.values()))

@@ -9,9 +9,9 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
 from govqa.config import ChunkConfig
-from ingest.build import build_document
-from ingest.chunk import chunk_document
-from ingest.loaders.pdf import PdfLoader
+from govqa.ingest.build import build_document
+from govqa.ingest.chunk import chunk_document
+from govqa.ingest.loaders.pdf import PdfLoader
 
 LEFT, TOP, BOTTOM = 72.0, 100.0, 760.0
 PER_LINE = 30  # characters of 12-point CJK type per line: a 360-point column

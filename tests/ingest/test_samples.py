@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from govqa.config import ChunkConfig
-from ingest import ingest_paths
+from govqa.ingest import ingest_paths
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 CHENGDU = "2020年成都市政府工作报告（要点）.txt"
@@ -53,7 +53,7 @@ def test_qingyang_games_section_path(samples):
 
 
 def test_a_folder_walk_skips_its_readme_but_reads_nested_folders_and_links(tmp_path):
-    from ingest import iter_files
+    from govqa.ingest import iter_files
 
     (tmp_path / "README.md").write_text("# notes", encoding="utf-8")
     (tmp_path / "a" / "b").mkdir(parents=True)

@@ -1,8 +1,8 @@
 """Heading detection: numbered Chinese headings, emphasised lines, lists, poster-style short lines."""
 
-from ingest.build import build_document
-from ingest.document import Line, RawDocument
-from ingest.structure import classify
+from govqa.ingest.build import build_document
+from govqa.ingest.document import Line, RawDocument
+from govqa.ingest.structure import classify
 
 
 def doc_of(*lines: str, headings: dict[int, int] | None = None):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from govqa.config import ChunkConfig, Config, IndexConfig, ModelConfig
-from ingest import ingest_paths
+from govqa.ingest import ingest_paths
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -25,8 +25,8 @@ def seed_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
 @pytest.fixture(scope="session")
 def seed_searcher(seed_config: Config):
     """A ``Searcher`` over an index of corpus/, built once per session."""
-    from index import Index
-    from qa import Searcher
+    from govqa.index import Index
+    from govqa.qa import Searcher
 
     index = Index.open(seed_config.index.path, seed_config)
     reports = index.add_paths([CORPUS], seed_config.chunk)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.answer_type import Wants, can_answer, wants
+from govqa.qa.answer_type import Wants, can_answer, wants
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_quantities_beside_them_still_count(sentence):
 
 
 def test_quantity_text_blanks_non_quantities_and_keeps_offsets():
-    from qa.answer_type import non_quantities, quantity_text
+    from govqa.qa.answer_type import non_quantities, quantity_text
 
     sentence = "根据国办发〔2009〕3号，2009年全省新增就业52万人。"
     kept = quantity_text(sentence)

@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from govqa.config import ChunkConfig, IndexConfig
-from ingest import ingest_paths
+from govqa.ingest import ingest_paths
 
 REPORT_2024 = """某县2024年政府工作报告
 
@@ -34,8 +34,8 @@ TRADITIONAL = """某縣2023年政府工作報告
 @pytest.fixture
 def index_of(seed_searcher, seed_config, tmp_path):
     """``index_of({name: text}, chunk=ChunkConfig())`` → (Searcher, cleaned documents by name)."""
-    from index import Index
-    from qa import Searcher
+    from govqa.index import Index
+    from govqa.qa import Searcher
 
     def make(files: dict[str, str], chunk: ChunkConfig = ChunkConfig()):
         folder = tmp_path / "reports"

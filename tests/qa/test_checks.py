@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa import checks, reasons
-from qa.facts import Kind, section_frame, sentence_fact
-from qa.question import match_terms, understand
+from govqa.qa import checks, reasons
+from govqa.qa.facts import Kind, section_frame, sentence_fact
+from govqa.qa.question import match_terms, understand
 
 KNOWN = {"全国", "江苏省", "四川省", "成都市"}
 

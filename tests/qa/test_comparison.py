@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from govqa.config import Config, IndexConfig
-from ingest import ingest_paths
-from qa import Filters, QuestionError, comparison_to_json
-from qa.types import CSV_COLUMNS, comparison_to_csv
+from govqa.ingest import ingest_paths
+from govqa.qa import Filters, QuestionError, comparison_to_json
+from govqa.qa.types import CSV_COLUMNS, comparison_to_csv
 
 FILLER = "坚持稳中求进工作总基调，完整准确全面贯彻新发展理念，加快构建新发展格局，着力推动高质量发展。\n"
 
@@ -67,8 +67,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def searcher(folder: Path, seed_config: Config, tmp_path_factory: pytest.TempPathFactory):
-    from index import Index
-    from qa import Searcher
+    from govqa.index import Index
+    from govqa.qa import Searcher
 
     config = seed_config.replace(index=IndexConfig(path=str(tmp_path_factory.mktemp("compare") / "index")))
     index = Index.open(config.index.path, config)

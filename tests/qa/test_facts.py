@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.facts import Kind, plan_periods, plan_years, section_frame, sentence_fact
+from govqa.qa.facts import Kind, plan_periods, plan_years, section_frame, sentence_fact
 
 R, T, U = Kind.RESULT, Kind.TARGET, Kind.UNKNOWN
 

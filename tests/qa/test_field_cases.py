@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from govqa.config import ChunkConfig, IndexConfig
-from ingest import ingest_paths
+from govqa.ingest import ingest_paths
 
 FIELD = Path(__file__).resolve().parents[1] / "fixtures" / "field"
 CASES = json.loads((FIELD / "cases.json").read_text("utf-8"))
@@ -24,8 +24,8 @@ CASES = json.loads((FIELD / "cases.json").read_text("utf-8"))
 @pytest.fixture(scope="module")
 def case_index(seed_searcher, seed_config, tmp_path_factory):
     """``case_index(case)`` → (Searcher over the case's files alone, cleaned documents by name); built once per case."""
-    from index import Index
-    from qa import Searcher
+    from govqa.index import Index
+    from govqa.qa import Searcher
 
     built = {}
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.fuse import convex, grounding_factor, rrf
+from govqa.qa.fuse import convex, grounding_factor, rrf
 
 
 def test_rrf_sums_weighted_reciprocal_ranks():

@@ -1,6 +1,6 @@
 """Highlighting the answer sentence inside a passage."""
 
-from qa.highlight import best_sentences, sentences, term_overlap
+from govqa.qa.highlight import best_sentences, sentences, term_overlap
 
 PASSAGE = (
     "提升跨境贸易通关便利化水平,推广应用国际贸易“单一窗口”。\n\n全力推进大运会筹办。"

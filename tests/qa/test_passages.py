@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from qa.passages import Passage, clean_up, merge, near_duplicate
+from govqa.qa.passages import Passage, clean_up, merge, near_duplicate
 
 TEXT = "一二三四五六七八九十甲乙丙丁戊己庚辛壬癸"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.question import (
+from govqa.qa.question import (
     QuestionError,
     about_years,
     content_terms,
@@ -111,7 +111,7 @@ def test_relative_years_resolve_against_each_report_and_a_report_of_unknown_year
 
 
 def test_relative_year_words_are_searched_without_and_question_words_are_not_terms():
-    from qa.question import keyword_query, match_terms
+    from govqa.qa.question import keyword_query, match_terms
 
     q = understand("去年新开国际航线几条", set())
     assert "去年" not in keyword_query(q)

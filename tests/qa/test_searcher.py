@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from govqa.config import IndexConfig
-from qa import Filters, QuestionError, answer_to_json, search_to_json
+from govqa.qa import Filters, QuestionError, answer_to_json, search_to_json
 
 CHENGDU = "2020年成都市政府工作报告（要点）.txt"
 QINGYANG = "2021年成都市青羊区政府工作报告（一图读懂）.txt"
@@ -63,8 +63,8 @@ def test_filters_restrict_the_reports(seed_searcher, filters, expected):
 
 
 def test_a_passage_reposted_in_another_report_is_one_hit_citing_both(seed_searcher, seed_config, tmp_path):
-    from index import Index
-    from qa import Searcher
+    from govqa.index import Index
+    from govqa.qa import Searcher
 
     notice = (
         "各地民政部门要切实做好疫情防控期间困难群众基本生活保障工作，及时将符合条件的困难群众纳入低保、"
@@ -89,8 +89,8 @@ def test_a_passage_reposted_in_another_report_is_one_hit_citing_both(seed_search
 
 
 def test_the_section_says_which_year_a_passage_is_about(seed_searcher, seed_config, tmp_path):
-    from index import Index
-    from qa import Searcher
+    from govqa.index import Index
+    from govqa.qa import Searcher
 
     review = "全省粮食总产量达到1344亿斤，连续8年稳定在1300亿斤以上，耕地面积连续4年净增。"
     plans = "稳定粮食播种面积，粮食总产量稳定在1300亿斤以上，新建高标准农田800万亩。"

@@ -7,11 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from index import ChunkSentences
-from qa import Searcher, answer_type, fuse, highlight, sentence_scores
-from qa.fuse import Candidate
-from qa.question import is_keyword_query, understand
-from qa.sentence_scores import ChunkScores, passage_scores, score_chunks
+from govqa.index import ChunkSentences
+from govqa.qa import Searcher, answer_type, fuse, highlight, sentence_scores
+from govqa.qa.fuse import Candidate
+from govqa.qa.question import is_keyword_query, understand
+from govqa.qa.sentence_scores import ChunkScores, passage_scores, score_chunks
 
 
 def test_stored_sentence_vectors_match_embedding_the_sentences_now(seed_searcher):

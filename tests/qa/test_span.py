@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.span import echoes, is_heading, whole_sentences
+from govqa.qa.span import echoes, is_heading, whole_sentences
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa import synonyms
-from qa.highlight import term_overlap
-from qa.question import keyword_query, match_terms, understand
+from govqa.qa import synonyms
+from govqa.qa.highlight import term_overlap
+from govqa.qa.question import keyword_query, match_terms, understand
 
 
 def test_the_shipped_list_is_well_formed_each_name_in_one_group():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.value import Value, asks_quantity, read_value, values_in
+from govqa.qa.value import Value, asks_quantity, read_value, values_in
 
 GDP = ["地区", "生产总值", "增长", "目标"]
 

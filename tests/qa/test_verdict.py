@@ -5,9 +5,9 @@ from types import SimpleNamespace
 import pytest
 
 from govqa.config import SearchConfig
-from qa.question import understand
-from qa.searcher import Searcher, _Facet
-from qa.verdict import Evidence, confidence, is_found
+from govqa.qa.question import understand
+from govqa.qa.searcher import Searcher, _Facet
+from govqa.qa.verdict import Evidence, confidence, is_found
 
 CONFIG = SearchConfig()
 

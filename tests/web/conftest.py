@@ -67,7 +67,7 @@ def base_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
 @pytest.fixture(scope="session")
 def searcher(base_config: Config) -> Any:
     """The ``qa.Searcher`` over an index built from corpus/ by the server's own first-start path."""
-    from web.service import Service
+    from govqa.web.service import Service
 
     service = Service(base_config)
     service.start(background=False)
@@ -83,7 +83,7 @@ def config_with(base: Config, **app: Any) -> Config:
 @pytest.fixture
 def make_client(base_config: Config, searcher: Any, tmp_path: Path) -> Callable[..., TestClient]:
     """``make_client(api_key=…, allowed_origins=…, users_file=…)``: a TestClient over the shared index."""
-    from web import Service, create_app
+    from govqa.web import Service, create_app
 
     def make(**app: Any) -> TestClient:
         app.setdefault("data_dir", str(tmp_path / "data"))
@@ -133,7 +133,7 @@ def run_server(app: Any, port: int, settings: AppConfig | None = None) -> Callab
     with ``settings``; returns the function that stops it."""
     import uvicorn
 
-    from web.connections import connection_settings
+    from govqa.web.connections import connection_settings
 
     held = connection_settings(settings or AppConfig())
     server = uvicorn.Server(
@@ -156,7 +156,7 @@ def run_server(app: Any, port: int, settings: AppConfig | None = None) -> Callab
 @pytest.fixture(scope="session")
 def live_server(base_config: Config, searcher: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """uvicorn in a thread on a free port, plus a tiny static site on another port that frames /widget."""
-    from web import Service, create_app
+    from govqa.web import Service, create_app
 
     port, embed_port = free_port(), free_port()
     embed_origin = f"http://127.0.0.1:{embed_port}"
@@ -187,7 +187,7 @@ def live_server(base_config: Config, searcher: Any, tmp_path_factory: pytest.Tem
 @pytest.fixture
 def start_server(base_config: Config, searcher: Any, tmp_path: Path) -> Iterator[Callable[..., str]]:
     """``start_server(**app settings)``: another live server over the shared index; its URL. Stopped after the test."""
-    from web import Service, create_app
+    from govqa.web import Service, create_app
 
     stops: list[Callable[[], None]] = []
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from web.auth import make_hash
+from govqa.web.auth import make_hash
 
 SEARCH_KEYS = {"schema", "question", "took_ms", "hits"}
 ASK_KEYS = {"schema", "question", "verdict", "answer", "citation", "confidence", "took_ms", "hits", "reason", "checks"}
@@ -273,7 +273,7 @@ def test_login_guards_page_widget_and_writes(make_client, tmp_path) -> None:
 
 
 def test_a_session_cookie_copied_before_logout_is_refused_after_it(make_client, tmp_path) -> None:
-    from web.login import COOKIE
+    from govqa.web.login import COOKIE
 
     users = tmp_path / "users.toml"
     users.write_text(f'[users]\nalice = "{make_hash("pw-alice")}"\n', encoding="utf-8")
@@ -435,7 +435,7 @@ def test_the_openapi_schema_is_served_locally(client) -> None:
 def test_an_index_not_ready_is_503_json(base_config) -> None:
     from fastapi.testclient import TestClient
 
-    from web import Service, create_app
+    from govqa.web import Service, create_app
 
     service = Service(base_config)  # never started: the index is not open
     client = TestClient(create_app(base_config, service=service, start=False))

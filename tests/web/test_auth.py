@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from web.auth import Access, AuthConfigError, load_users, make_hash, presented_key, verify_password
+from govqa.web.auth import Access, AuthConfigError, load_users, make_hash, presented_key, verify_password
 
 
 @pytest.mark.parametrize("scheme", ["scrypt", "pbkdf2_sha256"])
@@ -101,7 +101,7 @@ def test_logout_ends_the_session_on_the_server() -> None:
 
 
 def test_failed_logins_are_throttled_per_user_and_address() -> None:
-    from web.auth import LoginThrottle
+    from govqa.web.auth import LoginThrottle
 
     throttle = LoginThrottle(attempts=3, window=60)
     for _ in range(3):

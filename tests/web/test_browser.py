@@ -250,7 +250,7 @@ def test_api_docs_page_stays_local(open_page: Callable[..., Any], live_server: A
 
 
 def test_login_then_ask(browser: Any, start_server: Callable[..., str], tmp_path: Path) -> None:
-    from web.auth import make_hash
+    from govqa.web.auth import make_hash
 
     users = tmp_path / "users.toml"
     users.write_text(f'[users]\nalice = "{make_hash("pw-alice")}"\n', encoding="utf-8")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult, Span
-from web.cards import card, highlighted, render_answer, render_search
+from govqa.qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult, Span
+from govqa.web.cards import card, highlighted, render_answer, render_search
 
 EVIL = '前文<script>window.gqpwned=1</script><img src=x onerror="alert(1)">${7*7}{{x}}后文'
 

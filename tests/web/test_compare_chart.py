@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from qa.types import Citation, Comparison, FilterError, Row
-from qa.value import read_value
-from web.compare_chart import chart_unit, draw, save_chart
-from web.compare_tab import compare_filters, table_rows
+from govqa.qa.types import Citation, Comparison, FilterError, Row
+from govqa.qa.value import read_value
+from govqa.web.compare_chart import chart_unit, draw, save_chart
+from govqa.web.compare_tab import compare_filters, table_rows
 
 
 def row(region: str, year: int, sentence: str | None) -> Row:

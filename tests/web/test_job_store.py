@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from web import job_store
-from web.job_store import DocResult, FileRecord, JobStore, JobStoreError
+from govqa.web import job_store
+from govqa.web.job_store import DocResult, FileRecord, JobStore, JobStoreError
 
 
 def test_a_store_not_yet_written_has_no_jobs_and_no_file(tmp_path) -> None:

@@ -157,7 +157,7 @@ def test_cancel_a_waiting_job_at_once_and_a_running_one_between_documents(make_c
 
 
 def test_the_pages_cancel_button_stops_the_pages_upload(make_client, tmp_path) -> None:
-    from web.ui import Page
+    from govqa.web.ui import Page
 
     client = make_client(data_dir=str(tmp_path / "data"))
     service = client.app.state.service

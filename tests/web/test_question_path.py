@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from qa import highlight
+from govqa.qa import highlight
 
 FILTERED = {"q": "2021年青羊区重点抓好哪几个方面的工作", "region": "青羊区", "year": "2021", "k": 5}
 OTHER = {"q": "成都如何发展夜间经济", "region": "成都市", "year": "2020", "k": 5}
@@ -100,7 +100,7 @@ def test_the_app_s_bm25_serves_as_many_questions_at_once_as_its_workers(searcher
 
 
 def test_one_bm25_thread_would_make_concurrent_questions_queue(searcher, base_config, monkeypatch) -> None:
-    from qa import Searcher
+    from govqa.qa import Searcher
 
     single = Searcher(searcher.index, base_config, concurrency=1)
     bm25_waiting_for(single, 2, 2, monkeypatch)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from govqa.cli import app
-from web.auth import verify_password
+from govqa.web.auth import verify_password
 
 REPO = Path(__file__).resolve().parents[2]
 

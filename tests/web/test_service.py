@@ -9,9 +9,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from govqa.config import Config, IndexConfig
-from web import create_app
-from web.service import Progress, Service, surrounding_text
-from web.ui import Page
+from govqa.web import create_app
+from govqa.web.service import Progress, Service, surrounding_text
+from govqa.web.ui import Page
 
 REPORT = "翠微区政府工作报告\n\n一、总体要求\n\n翠微区今年新建九所幼儿园，改造老旧小区二十个。\n"
 

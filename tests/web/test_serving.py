@@ -55,7 +55,7 @@ def test_questions_in_other_scripts_are_questions(client, question) -> None:
 def test_the_page_endpoints_validate_as_the_api_does(make_client) -> None:
     from gradio_client import Client  # noqa: F401  (the page's endpoints are plain functions of Page)
 
-    from web.ui import Page
+    from govqa.web.ui import Page
 
     client = make_client()
     page = Page(client.app.state.service)
@@ -71,7 +71,7 @@ def test_the_page_endpoints_validate_as_the_api_does(make_client) -> None:
 def test_beyond_the_queue_requests_get_503_at_once(make_client) -> None:
     from fastapi import FastAPI
 
-    from web.middleware import Admission
+    from govqa.web.middleware import Admission
 
     inner = FastAPI()
 
@@ -168,7 +168,7 @@ def test_sigterm_during_an_upload_stops_the_server_and_keeps_the_index_consisten
     finally:
         if server.poll() is None:
             server.kill()
-    from index import Index
+    from govqa.index import Index
 
     with Index.open(index, base_config, create=False) as reopened:
         names = {d.name for d in reopened.documents()}
@@ -177,7 +177,7 @@ def test_sigterm_during_an_upload_stops_the_server_and_keeps_the_index_consisten
         )  # FAISS agrees with SQLite
     assert {"2020年成都市政府工作报告（要点）.txt"} <= names  # nothing indexed before is lost
     if "大文件.txt" not in names:  # stopped mid-file: the job stays recorded with its file, for the restart
-        from web.job_store import JobStore
+        from govqa.web.job_store import JobStore
 
         [job] = JobStore(tmp_path / "data" / "jobs.sqlite3").unfinished()
         assert Path(job.files[0].path).is_file() and job.files[0].status == "pending"
@@ -341,7 +341,7 @@ def test_the_readme_curl_example_works(start_server) -> None:
 
 def test_a_spoofed_x_forwarded_for_does_not_escape_the_login_throttle(start_server, tmp_path) -> None:
     """The attack of issue 25: from localhost, a new X-Forwarded-For per guess once made every guess a new address."""
-    from web.auth import make_hash
+    from govqa.web.auth import make_hash
 
     users = tmp_path / "users.toml"
     users.write_text(f'[users]\nalice = "{make_hash("pw-alice")}"\n', encoding="utf-8")

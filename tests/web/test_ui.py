@@ -7,12 +7,12 @@ from types import SimpleNamespace
 import pytest
 
 from govqa.config import Config
-from ingest.errors import GovqaError
-from qa import Filters
-from qa.question import QuestionError, validate
-from web.auth import Access, make_hash
-from web.service import Service
-from web.ui import Page, filters_of
+from govqa.errors import GovqaError
+from govqa.qa import Filters
+from govqa.qa.question import QuestionError, validate
+from govqa.web.auth import Access, make_hash
+from govqa.web.service import Service
+from govqa.web.ui import Page, filters_of
 
 
 def test_filters_from_widgets() -> None:

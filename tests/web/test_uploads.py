@@ -9,10 +9,10 @@ import zipfile
 import pytest
 from PIL import Image
 
-from ingest.loaders import supported_suffixes
-from ingest.loaders.image import ImageLoader
-from ingest.settings import IngestConfig
-from web.uploads import UploadError, UploadStore, UploadTooLarge, choose_suffix, safe_stem, sniff
+from govqa.ingest.loaders import supported_suffixes
+from govqa.ingest.loaders.image import ImageLoader
+from govqa.ingest.settings import IngestConfig
+from govqa.web.uploads import UploadError, UploadStore, UploadTooLarge, choose_suffix, safe_stem, sniff
 
 
 def docx_bytes(with_document: bool = True) -> bytes:
