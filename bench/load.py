@@ -150,7 +150,10 @@ async def upload_and_wait(client: httpx.AsyncClient, payload: list, limit: float
     job = response.json()
     while time.monotonic() - started < limit:
         await asyncio.sleep(0.5)
-        state = await job_state(client, job)
+        try:
+            state = await job_state(client, job)
+        except httpx.TransportError:  # a kept-alive connection the server closed meanwhile: ask again
+            continue
         if state.get("state") in ENDED:
             return time.monotonic() - started, f"{state['state']}, {progress(state)}"
     seconds = time.monotonic() - started

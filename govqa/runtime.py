@@ -88,14 +88,16 @@ def open_runtime(
     build_from: str | Path | None = None,
     report: BuildReport | None = None,
     warm: bool = False,
+    concurrency: int = 1,
 ) -> Runtime:
     """A searcher over the index at ``index_dir`` (default: the configured one).
 
     ``config`` defaults to ``load_config()``. With ``create`` a missing index is created empty;
     with ``build_from`` (a corpus folder) a missing
     index is built from it first, ``report`` hearing of each file; with ``warm`` the model and
-    its fast path load now rather than on the first question. Raises as ``open_index``, and the
-    config loader's ``ConfigError``.
+    its fast path load now rather than on the first question; ``concurrency`` is how many questions
+    callers ask at once (the searcher's BM25 pool). Raises as ``open_index``, and the config loader's
+    ``ConfigError``.
     """
     from govqa.index.errors import IndexNotFoundError
     from govqa.qa import Searcher
@@ -109,7 +111,7 @@ def open_runtime(
         index = build_from_corpus(config, index_dir, Path(build_from), report)
     if warm:
         index.warm_up()
-    return Runtime(config, Searcher(index, config))
+    return Runtime(config, Searcher(index, config, concurrency=concurrency))
 
 
 def build_from_corpus(

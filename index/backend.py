@@ -125,6 +125,14 @@ class Backend(ABC):
     def facets(self) -> list[tuple[str, str, int | None, str]]:
         """(name, title, year, region_path) of every document, by name."""
 
+    def generation(self) -> int | None:
+        """A number that changes whenever anything may have been committed, by any process; None when unknown.
+
+        Cheap (no scan): readers ask it before reusing what they read (``Index.document_facets``).
+        The default, None, means "cannot tell": every read goes to the store.
+        """
+        return None
+
     @abstractmethod
     def stored_documents(self) -> Iterator[Document]:
         """Every stored document rebuilt as an ingest ``Document`` (to re-chunk and re-embed it)."""

@@ -19,7 +19,7 @@ from govqa.index.errors import IndexNotFoundError, IndexReadOnlyError
 from govqa.index.lock import WriteLock
 from govqa.index.manifest import MANIFEST_NAME, Manifest, sentence_kind
 from govqa.index.prefetch import prefetched
-from govqa.index.records import AddResult, ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo, PathReport
+from govqa.index.records import AddResult, ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo, Facet, PathReport
 from govqa.index.settings import IndexSettings
 from govqa.index.simplified import to_simplified
 from govqa.index.stats import IndexStats, RebuildResult
@@ -57,6 +57,7 @@ class Index:
         self._check = check_model
         self._lock = WriteLock(path)
         self._writer = threading.Lock()  # one writer thread at a time in this process
+        self._facets: tuple[int, list[Facet]] | None = None  # (backend generation, facets of that generation)
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -276,10 +277,12 @@ class Index:
             return maintenance.rebuild(self, reembed, progress)
 
     def refresh(self) -> None:
-        """Pick up FAISS changes saved by another process (for long-lived readers such as the app).
+        """Pick up what another process committed (for long-lived readers such as the app's ``web.refresher``).
 
-        Skipped while this process writes: its writer keeps FAISS in step itself.
-        (Milvus needs nothing: every reader asks the server.)
+        Costs a few microseconds when nothing was committed; otherwise reads the change
+        without holding the lock searches take, and applies it under that lock briefly
+        (``index.backends.faiss_mirror``). Skipped while this process writes: its writer
+        keeps FAISS in step itself. (Milvus needs nothing: every reader asks the server.)
         """
         if not self._writer.acquire(blocking=False):
             return
@@ -367,7 +370,11 @@ class Index:
 
         The set is a ``ChunkIds`` that also names those documents, so a backend can filter by them.
         """
-        names = self.documents_where(docs, regions, year_from, year_to)
+        return self.chunk_ids_of(self.documents_where(docs, regions, year_from, year_to))
+
+    def chunk_ids_of(self, names: Iterable[str]) -> set[int]:
+        """Ids of the chunks of the named documents, as a ``ChunkIds`` naming them (unknown names add nothing)."""
+        names = list(names)
         return ChunkIds(self.backend.chunk_ids_of(names), documents=frozenset(names))
 
     def documents_where(
@@ -376,16 +383,18 @@ class Index:
         regions: Iterable[str] | None = None,
         year_from: int | None = None,
         year_to: int | None = None,
+        facets: Sequence[Facet] | None = None,
     ) -> list[str]:
         """Names of the documents passing every given filter, by name.
 
         A region matches a place of the region path loosely (四川 ~ 四川省); a
-        year bound excludes documents of unknown year.
+        year bound excludes documents of unknown year. ``facets`` are the
+        ``document_facets()`` the caller already holds (read here otherwise).
         """
         docs = set(docs) if docs is not None else None
         regions = list(regions) if regions is not None else None
         names = []
-        for name, _title, year, region_path in self.backend.facets():
+        for name, _title, year, region_path in self.document_facets() if facets is None else facets:
             places = region_path.split()
             if docs is not None and name not in docs:
                 continue
@@ -402,6 +411,18 @@ class Index:
         """Chunk id → the name of its document, for the ids still stored (cheaper than ``chunk_records``)."""
         return self.backend.chunk_documents(list(ids))
 
-    def document_facets(self) -> list[tuple[str, str, int | None, str]]:
-        """(name, title, year, region_path) of every document, for grounding questions in years and places."""
-        return self.backend.facets()
+    def document_facets(self) -> list[Facet]:
+        """(name, title, year, region_path) of every document, for grounding questions in years and places.
+
+        Read once per generation of the index where the backend tells its generation
+        cheaply (``Backend.generation``: the local one does), so questions between two
+        writes share one read; else read on every call. Do not change the list.
+        """
+        generation = self.backend.generation()
+        cached = self._facets
+        if generation is not None and cached is not None and cached[0] == generation:
+            return cached[1]
+        facets = self.backend.facets()
+        if generation is not None:
+            self._facets = (generation, facets)
+        return facets

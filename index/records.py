@@ -31,6 +31,10 @@ class ChunkRecord:
     position: int
 
 
+# (name, title, year, region_path) of one document: what questions are grounded in (``Index.document_facets``).
+Facet = tuple[str, str, int | None, str]
+
+
 class ChunkIds(set):
     """A set of chunk ids that remembers the documents it was made of (``Index.chunk_ids_where``).
 

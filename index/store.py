@@ -82,6 +82,8 @@ class Store(StoreQueries):
             )
         self._lock = threading.RLock()
         self._readers = threading.local()
+        self._watch_lock = threading.Lock()
+        self._watch: sqlite3.Connection | None = None
         try:
             self._conn = self._connect()
             if create:
@@ -104,6 +106,22 @@ class Store(StoreQueries):
         """Close the writer's connection (readers' connections close with their threads)."""
         with self._lock:
             self._conn.close()
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+
+    def data_version(self) -> int:
+        """A number that changes whenever any other connection, of this process or another, commits.
+
+        SQLite's ``PRAGMA data_version`` on a connection kept for this alone: it never
+        writes, so every commit (this process's writer included) is another's, and it
+        is only ever compared with itself (the values of two connections are unrelated).
+        A few microseconds: a reader asks it before deciding to read anything else.
+        """
+        with self._watch_lock:
+            if self._watch is None:
+                self._watch = self._connect()
+            return self._watch.execute("PRAGMA data_version").fetchone()[0]
 
     def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
         """Run a read on this thread's own connection: reads run in parallel, and never wait for a write (WAL)."""
@@ -234,6 +252,21 @@ class Store(StoreQueries):
     def embedding_ids(self) -> np.ndarray:
         """Ids of every chunk that has a stored vector, as int64."""
         return np.array([r[0] for r in self._rows("SELECT chunk_id FROM embeddings")], dtype=np.int64)
+
+    def embedding_ids_after(self, after: int) -> tuple[int, np.ndarray]:
+        """(how many chunks are stored, the ids above ``after`` that have a stored vector, int64 ascending).
+
+        Ids are never reused, so the ids above the highest one a reader holds are
+        exactly the chunks added since: a range of the primary key, not a scan. The
+        count is of the small (document, position) index. One statement, so both are of one moment.
+        """
+        rows = self._rows(
+            "SELECT (SELECT COUNT(*) FROM chunks), NULL UNION ALL "
+            "SELECT NULL, chunk_id FROM embeddings WHERE chunk_id > ?",
+            (int(after),),
+        )
+        count = next(r[0] for r in rows if r[0] is not None)
+        return count, np.array(sorted(r[1] for r in rows if r[1] is not None), dtype=np.int64)
 
     def iter_embeddings(
         self, dimension: int, ids: Iterable[int] | None = None, batch: int = 20000

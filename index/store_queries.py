@@ -91,3 +91,17 @@ class StoreQueries:
     def facets(self) -> list[tuple[str, str, int | None, str]]:
         """(name, title, year, region_path) of every document."""
         return [tuple(r) for r in self._rows("SELECT name, title, year, region_path FROM documents ORDER BY name")]
+
+    def facets_after(self, after: int) -> tuple[int, int, list[tuple[str, str, int | None, str]]]:
+        """(how many documents are stored, the highest document id, the facets of the documents above id ``after``).
+
+        Document ids are never reused: those above the highest a reader has seen are the
+        documents added since. One statement, so the three are of one moment.
+        """
+        rows = self._rows(
+            "SELECT 1, (SELECT COUNT(*) FROM documents), (SELECT COALESCE(MAX(id), 0) FROM documents), NULL, NULL "
+            "UNION ALL SELECT 0, name, title, year, region_path FROM documents WHERE id > ?",
+            (int(after),),
+        )
+        _, count, top, _, _ = next(r for r in rows if r[0] == 1)
+        return count, top, [tuple(r[1:]) for r in rows if r[0] == 0]

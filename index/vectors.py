@@ -87,6 +87,11 @@ class VectorIndex:
     def is_trained(self) -> bool:
         return self.index.is_trained
 
+    @property
+    def removes_in_place(self) -> bool:
+        """Whether ``remove`` works on this index type (Flat, IVF: yes; HNSW: no, it must be rebuilt)."""
+        return not isinstance(self._inner, faiss.IndexHNSW)
+
     def ids(self) -> np.ndarray:
         """Every id held, int64."""
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)

@@ -44,8 +44,9 @@ class Run:
     sentences: tuple[tuple[tuple[Span, float], ...], ...]
     asked: checks.Asked | None = None  # the question's constraints (``qa.checks.ask``)
     reports: tuple[reasons.Report, ...] = ()  # (year, region path) of every report searched, for the reasons
-    # per hit: the section path each of its sentences lies under (``qa.headings``; empty: not known)
-    headings: tuple[tuple[str, ...], ...] = ()
+    # per hit: its sentences with their highlight scores (``highlight.score_sentences``), which its highlights
+    # were picked from: the answer sentence is picked from them too, not scored again
+    scored: tuple[tuple[highlight.Scored, ...], ...] = ()
 
 
 def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
@@ -84,18 +85,9 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
     target does not answer a question asking what 2019 achieved
     (``qa.checks``). Not found comes with its reason (``qa.reasons``).
     """
-    hits = list(run.result.hits)
+    hits = list(run.result.hits)  # highlighted by the search, with the same scores and filters as here
     judged = range(min(JUDGED_HITS, len(hits)))
     fits = [answer_filter(run.question, hits[h].citation.section) for h in judged]
-    dense = [[float(s) for p, s in zip(pieces, sims, strict=False) if p[0] == h] for h in judged]
-    under = [run.headings[h] if h < len(run.headings) else None for h in judged]
-    for h in judged:
-        hits[h] = replace(
-            hits[h],
-            highlights=highlight.best_sentences(
-                hits[h].text, run.terms, dense[h], can_answer=fits[h], headings=under[h]
-            ),
-        )
     grounded = [h for h in judged if run.grounded[h]]
     folded = [comparable(hits[h].text) for h in judged]  # each passage folded once, for every word check below
     met = _checked(run, hits, folded, pieces, config, document_slice)
@@ -121,14 +113,12 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
     chosen: tuple[Span, ...] = ()
     if found and answering:
         h = answering[0]
-        chosen = highlight.best_sentences(
-            hits[h].text,
-            run.terms,
-            dense[h],
-            max_sentences=1,
-            can_answer=lambda text: fits[h](text) and text in passes[h],
-            headings=under[h],
-        )
+        if h < len(run.scored):
+            scored = run.scored[h]
+        else:  # a run made without them
+            dense = [float(s) for p, s in zip(pieces, sims, strict=False) if p[0] == h]
+            scored = highlight.score_sentences(hits[h].text, run.terms, dense or None)
+        chosen = highlight.pick(scored, max_sentences=1, can_answer=lambda text: fits[h](text) and text in passes[h])
     if chosen:  # found, and a sentence meeting the constraints to give
         top, best = hits[h], chosen[0]
         # Only neighbours that meet the constraints too join the answer: not last year's result beside this year's goal.

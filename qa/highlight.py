@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from govqa.ingest.sentences import sentence_spans
 from govqa.qa.synonyms import comparable
@@ -27,6 +28,62 @@ def term_overlap(question_terms: Sequence[str], sentence: str) -> float:
     return sum(len(t) for t in question_terms if t in sentence) / total
 
 
+@dataclass(frozen=True)
+class Scored:
+    """One sentence of a passage (``span`` offsets in it, ``text``) with its highlight score."""
+
+    span: Span
+    text: str
+    score: float
+
+
+def score_sentences(
+    text: str,
+    question_terms: Sequence[str],
+    dense_scores: Sequence[float] | None = None,
+    dense_weight: float = 1.0,
+    headings: Sequence[str] | None = None,
+) -> tuple[Scored, ...]:
+    """Each sentence of ``text`` (``sentences``) scored: its term overlap with the question, plus its dense
+    similarity (``dense_weight`` × one of ``dense_scores``, one per sentence) when given.
+
+    ``headings`` (one per sentence) is the section path each sentence lies under: a question term its
+    heading names counts as the sentence's own ("完成超低排放改造的企业有5家" under "（二）水泥行业"
+    holds 水泥), so a passage spanning sibling sections answers from the one the question names
+    (``qa.headings``). The costly part of highlighting (each sentence folded by ``synonyms.comparable``):
+    done once per passage, and ``pick`` chooses from it as often as needed.
+    """
+    spans = sentences(text)
+    pieces = [text[s.start : s.end] for s in spans]
+    if headings is not None and len(headings) == len(pieces):
+        framed = [f"{heading}\n{piece}" for piece, heading in zip(pieces, headings, strict=True)]
+    else:
+        framed = pieces
+    scores = [term_overlap(question_terms, p) for p in framed]
+    if dense_scores is not None:
+        scores = [s + dense_weight * d for s, d in zip(scores, dense_scores, strict=False)]
+    return tuple(Scored(span, piece, score) for span, piece, score in zip(spans, pieces, scores, strict=False))
+
+
+def pick(
+    scored: Sequence[Scored], max_sentences: int = 2, can_answer: Callable[[str], bool] | None = None
+) -> tuple[Span, ...]:
+    """The highest-scoring sentence, plus a runner-up scoring within 10% of it, in text order.
+
+    When ``can_answer`` is given and accepts some sentence (one holding a number,
+    for "多少"), only the sentences it accepts are marked.
+    """
+    if not scored:
+        return ()
+    candidates: Sequence[int] = range(len(scored))
+    if can_answer is not None:
+        candidates = [i for i in candidates if can_answer(scored[i].text)] or candidates
+    order = sorted(candidates, key=lambda i: (-scored[i].score, i))
+    best = scored[order[0]].score
+    chosen = [order[0]] + [i for i in order[1:max_sentences] if best > 0 and scored[i].score >= 0.9 * best]
+    return tuple(scored[i].span for i in sorted(chosen))
+
+
 def best_sentences(
     text: str,
     question_terms: Sequence[str],
@@ -36,32 +93,8 @@ def best_sentences(
     can_answer: Callable[[str], bool] | None = None,
     headings: Sequence[str] | None = None,
 ) -> tuple[Span, ...]:
-    """The highest-scoring sentence, plus a runner-up scoring within 10% of it, in text order.
+    """``pick`` from ``score_sentences``: the best sentence of ``text`` (and a runner-up within 10%), in text order.
 
-    A sentence scores its term overlap with the question, plus its dense
-    similarity to the question when ``dense_scores`` (one per ``sentences(text)``) is given.
-    ``headings`` (one per sentence) is the section path each sentence lies under: a
-    question term its heading names counts as the sentence's own ("完成超低排放改造的企业有5家"
-    under "（二）水泥行业" holds 水泥), so a passage spanning sibling sections answers
-    from the one the question names (``qa.headings``).
-    When ``can_answer`` is given and accepts some sentence (one holding a number,
-    for "多少"), only the sentences it accepts are marked.
+    ``headings`` (one per sentence) is the section path each sentence lies under (``score_sentences``).
     """
-    spans = sentences(text)
-    if not spans:
-        return ()
-    pieces = [text[s.start : s.end] for s in spans]
-    if headings is not None and len(headings) == len(pieces):
-        framed = [f"{heading}\n{piece}" for piece, heading in zip(pieces, headings, strict=True)]
-    else:
-        framed = pieces
-    scores = [term_overlap(question_terms, p) for p in framed]
-    if dense_scores is not None:
-        scores = [s + dense_weight * d for s, d in zip(scores, dense_scores, strict=False)]
-    candidates: Sequence[int] = range(len(spans))
-    if can_answer is not None:
-        candidates = [i for i in candidates if can_answer(pieces[i])] or candidates
-    order = sorted(candidates, key=lambda i: (-scores[i], i))
-    best = scores[order[0]]
-    chosen = [order[0]] + [i for i in order[1:max_sentences] if best > 0 and scores[i] >= 0.9 * best]
-    return tuple(spans[i] for i in sorted(chosen))
+    return pick(score_sentences(text, question_terms, dense_scores, dense_weight, headings), max_sentences, can_answer)

@@ -6,12 +6,27 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from itertools import chain
+from operator import attrgetter, itemgetter
 
 import numpy as np
 
 from govqa.index import Index
-from govqa.qa import answer_type, checks, comparison, facts, fuse, headings, highlight, passages, sentence_scores, span
+from govqa.index.records import Facet
+from govqa.qa import (
+    answer_type,
+    checks,
+    comparison,
+    facts,
+    fuse,
+    headings,
+    highlight,
+    passages,
+    reasons,
+    sentence_scores,
+    span,
+)
 from govqa.qa.answer import Run, answer_filter, judge
 from govqa.qa.question import (
     Question,
@@ -32,17 +47,24 @@ class _Facet:
     title: str
     year: int | None
     places: tuple[str, ...]
+    report: reasons.Report = field(init=False)  # (year, places), for the not-found reasons
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "report", (self.year, self.places))
 
 
 class Searcher:
     """Answers questions from one index. ``search``/``ask`` delegate to their batch forms."""
 
-    def __init__(self, index: Index, config: QaSettings):
+    def __init__(self, index: Index, config: QaSettings, concurrency: int = 1):
+        """``concurrency``: how many questions callers run at once (the app's ``[app] workers``); each
+        gets its own thread for BM25, which runs while the question is embedded."""
         self.index = index
         self.config = config
         self.search_config: SearchConfig = config.search
         self._max_passage = 2 * config.chunk.size
-        self._keyword_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govqa-bm25")
+        self._keyword_worker = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="govqa-bm25")
+        self._derived: tuple | None = None  # (facet rows, by name, places, reports): ``_documents``
 
     # -- public API -------------------------------------------------------
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> SearchResult:
@@ -71,12 +93,10 @@ class Searcher:
         cfg = self.search_config
         texts = [validate(q, cfg.max_question_chars) for q in questions]
         started = time.perf_counter()
-        facets = self._facets()
-        known_places = {p for f in facets.values() for p in f.places}
+        rows, facets, known_places, reports = self._documents()
         parsed = [understand(t, known_places) for t in texts]
-        reports = tuple((f.year, f.places) for f in facets.values())
-        allowed_docs = self._allowed_docs(filters)
-        allowed_ids = self.index.chunk_ids_where(docs=allowed_docs) if allowed_docs is not None else None
+        allowed_docs = self._allowed_docs(filters, rows)
+        allowed_ids = self.index.chunk_ids_of(allowed_docs) if allowed_docs is not None else None
         # BM25 (SQLite, which releases the GIL) runs while the model embeds the questions.
         keyword_future = self._keyword_worker.submit(
             lambda: [self.index.keyword_search(keyword_query(q), cfg.keyword_depth, allowed_docs) for q in parsed]
@@ -112,10 +132,10 @@ class Searcher:
                 ranked = fuse.with_sentences(ranked, best, weight)
             # Sibling sections that repeat one sentence shape: the heading naming the question's term decides.
             ranked = headings.within_reports(ranked, records, content_terms(question, terms), cfg.heading_boost)
-            hits, chunk_ids, sentences, framing = self._hits(fits_in, ranked, records, scores, stored, vector, k, terms)
+            hits, chunk_ids, sentences, scored = self._hits(fits_in, ranked, records, scores, stored, vector, k, terms)
             grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
             result = SearchResult(question.text, tuple(hits), 0.0)
-            out.append(Run(question, vector, terms, result, grounded, chunk_ids, sentences, asked, reports, framing))
+            out.append(Run(question, vector, terms, result, grounded, chunk_ids, sentences, asked, reports, scored))
         took = (time.perf_counter() - started) * 1000 / max(1, len(texts))
         return [replace(run, result=replace(run.result, took_ms=took)) for run in out]
 
@@ -164,10 +184,11 @@ class Searcher:
         list[Hit],
         tuple[tuple[int, ...], ...],
         tuple[tuple[tuple[Span, float], ...], ...],
-        tuple[tuple[str, ...], ...],
+        tuple[tuple[highlight.Scored, ...], ...],
     ]:
-        """The hits, best first, and per hit the ids of the chunks its passage spans, its scored sentences
-        and the section path each sentence lies under (``_sentence_headings``).
+        """The hits, best first, and per hit the ids of the chunks its passage spans, its sentences with
+        their cosines to the question, and its sentences with their highlight scores (``highlight.score_sentences``,
+        each sentence framed by the section path it lies under: ``_sentence_headings``).
 
         ``fits_in(section)`` is the question's ``answer_filter`` for a passage under ``section``.
         ``scores`` (the ranked chunks' sentence scores) gains those of the hits' other chunks
@@ -184,19 +205,20 @@ class Searcher:
             found = {**stored, **self.index.chunk_sentences(absent)} if absent else stored
             scores.update(sentence_scores.score_chunks(found, missing, vector))
         by_id = {c.chunk_id: c for c in ranked}
-        hits, scored, framing = [], [], []
+        hits, cosines, highlighted = [], [], []
         for p in kept:
             sentences = sentence_scores.passage_scores(p.text, p.start, [scores[i] for i in p.chunk_ids if i in scores])
             dense = [score for _, score in sentences] if sentences else None
             under = _sentence_headings(p, [s for s, _ in sentences], records)
-            hits.append(self._hit(p, records, by_id[p.chunk_id], terms, fits_in(p.section), dense, under))
-            scored.append(tuple(sentences))
-            framing.append(under)
-        return hits, tuple(p.chunk_ids for p in kept), tuple(scored), tuple(framing)
+            # Once per passage: the verdict picks its answer sentence from these scores too.
+            scored = highlight.score_sentences(p.text, terms, dense, headings=under)
+            hits.append(self._hit(p, records, by_id[p.chunk_id], highlight.pick(scored, can_answer=fits_in(p.section))))
+            cosines.append(tuple(sentences))
+            highlighted.append(scored)
+        return hits, tuple(p.chunk_ids for p in kept), tuple(cosines), tuple(highlighted)
 
     @staticmethod
-    def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms, can_answer, dense, under) -> Hit:
-        spans = highlight.best_sentences(passage.text, terms, dense, can_answer=can_answer, headings=under)
+    def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, spans: tuple[Span, ...]) -> Hit:
         also_in = tuple(_citation(d, records[d.chunk_id], records) for d in passage.also_in)
         return Hit(
             passage.text,
@@ -229,20 +251,34 @@ class Searcher:
         return True
 
     # -- documents --------------------------------------------------------
-    def _facets(self) -> dict[str, _Facet]:
-        return {
-            name: _Facet(title, year, tuple(region_path.split()) if region_path else ())
-            for name, title, year, region_path in self.index.document_facets()
-        }
+    def _documents(self) -> tuple[Sequence[Facet], dict[str, _Facet], set[str], tuple[reasons.Report, ...]]:
+        """The index's facets (read once per question, cached per index generation by ``Index.document_facets``),
+        by document, every place they name, and (year, places) per report; derived once per generation too."""
+        rows = self.index.document_facets()
+        derived = self._derived
+        if derived is None or derived[0] is not rows:  # C-level loops: during an upload, every question is a new one
+            facets = dict(zip(map(itemgetter(0), rows), map(_facet, rows), strict=True))
+            places = set(chain.from_iterable(map(attrgetter("places"), facets.values())))
+            derived = self._derived = (rows, facets, places, tuple(map(attrgetter("report"), facets.values())))
+        return derived
 
-    def _allowed_docs(self, filters: Filters | None) -> set[str] | None:
+    def _allowed_docs(self, filters: Filters | None, facets: Sequence[Facet]) -> set[str] | None:
         if filters is None or filters.is_empty():
             return None
         return set(
             self.index.documents_where(
-                filters.docs or None, filters.regions or None, filters.year_from, filters.year_to
+                filters.docs or None, filters.regions or None, filters.year_from, filters.year_to, facets=facets
             )
         )
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _facet(row: Facet) -> _Facet:
+    """One document's facet row, read for grounding; made once per row (a cache: the rows of one document repeat
+    from one index generation to the next)."""
+    _name, title, year, region_path = row
+    places = tuple(region_path.split()) if region_path else ()
+    return _Facet(title, year, places)
 
 
 def _chunk_usable(fits_in, records, timely, scores: sentence_scores.ChunkScores) -> Callable[[int], bool]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -128,7 +127,7 @@ def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
 
 def workers(app_config: Any) -> int:
     """Questions answered at once: ``[app] workers``, or one per core when 0."""
-    return app_config.workers or os.cpu_count() or 1
+    return app_config.question_workers()
 
 
 def _version() -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,16 +21,19 @@ from govqa.errors import GovqaError
 from govqa.web.auth import Access, load_access
 from govqa.web.job_store import FileRecord, JobRecord, JobStore
 from govqa.web.jobs import Jobs, new_job_id
+from govqa.web.refresher import Refresher
 from govqa.web.uploads import UploadError, UploadStore
 
 if TYPE_CHECKING:  # the index and qa load numpy, FAISS and the model: imported when the index opens
+    from govqa.index.index import Index
     from govqa.index.records import ChunkRecord, DocumentInfo
     from govqa.index.stats import IndexStats
     from govqa.qa.searcher import Searcher
     from govqa.qa.types import Answer, Comparison, Filters, SearchResult
 
 log = logging.getLogger("govqa.web")
-REFRESH_SECONDS = 10.0
+# How often the index looks for what another process wrote (a few microseconds when nothing was: web.refresher).
+REFRESH_SECONDS = 2.0
 
 
 class ServiceError(GovqaError):
@@ -100,10 +102,10 @@ class Service:
         if searcher is not None:
             self.progress = Progress("ready", "索引就绪")
         self.jobs = Jobs(JobStore(Path(config.app.data_dir) / "jobs.sqlite3"), self.uploads)
-        if searcher is not None:
+        self._refresher: Refresher | None = None
+        if searcher is not None:  # whoever opened it keeps it up to date with other processes (``web.refresher``)
             self.jobs.start(searcher.index)
         self._thread: threading.Thread | None = None
-        self._refreshed = time.monotonic()
 
     # -- lifecycle --------------------------------------------------------
     def start(self, background: bool = True) -> None:
@@ -121,6 +123,8 @@ class Service:
 
         Unfinished uploads stay recorded and resume at the next start.
         """
+        if self._refresher is not None:
+            self._refresher.stop(timeout)
         self.jobs.stop(timeout)
 
     def wait_ready(self, timeout: float | None = None) -> bool:
@@ -140,11 +144,18 @@ class Service:
 
             self._set("starting", f"正在打开索引 {self.index_dir}…")
             runtime = open_runtime(
-                self.config, self.index_dir, build_from=self.corpus_dir, report=self._building, warm=True
+                self.config,
+                self.index_dir,
+                build_from=self.corpus_dir,
+                report=self._building,
+                warm=True,
+                concurrency=self.config.app.question_workers(),  # the BM25 pool serves as many as are admitted
             )
-            runtime.index.add_on_cores(self.config.app.upload_cores)  # after the first build, which had every core
+            index = runtime.index
+            index.add_on_cores(self.config.app.upload_cores)  # after the first build, which had every core
             self._searcher = runtime.searcher
-            self.jobs.start(runtime.index)  # uploads accepted before a stop or a crash go on
+            self.jobs.start(index)  # uploads accepted before a stop or a crash go on
+            self._start_refresher(index)
             stats = self.stats()
             self._set("ready", ready_message(stats))
         except GovqaError as exc:  # a known cause with its fix: one line, shown on the page and in /api/health
@@ -161,14 +172,14 @@ class Service:
         self.progress = Progress(state, message, done, total)
         log.info("%s", message)
 
+    def _start_refresher(self, index: Index) -> None:
+        """Pick up documents another process (e.g. `govqa index add`) adds, in a thread of its own."""
+        self._refresher = Refresher(index, REFRESH_SECONDS)
+        self._refresher.start()
+
     def _ready_searcher(self) -> Searcher:
         if self.progress.state != "ready" or self._searcher is None:
             raise NotReady(self.progress.message)
-        now = time.monotonic()
-        if now - self._refreshed > REFRESH_SECONDS:
-            # Pick up documents another process (e.g. `govqa index add`) added meanwhile.
-            self._refreshed = now
-            self._searcher.index.refresh()
         return self._searcher
 
     # -- questions (``qa`` refuses an empty, wordless or too long one) ------
@@ -193,7 +204,7 @@ class Service:
     def _check_filters(self, filters: Filters | None) -> None:
         if filters is None or not filters.docs:
             return
-        known = {d.name for d in self.documents()}
+        known = {facet[0] for facet in self._ready_searcher().index.document_facets()}  # the question reads the same
         unknown = [d for d in filters.docs if d not in known]
         if unknown:
             raise UnknownDocument(f"unknown document: {', '.join(unknown)}")

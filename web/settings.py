@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from dataclasses import dataclass, field
 
 
@@ -34,6 +35,10 @@ class AppConfig:
     # Addresses (or networks, "10.0.0.0/8") of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto
     # are believed; empty: none, so every client is its connection's own address (the login throttle's key).
     trusted_proxies: tuple[str, ...] = ()
+
+    def question_workers(self) -> int:
+        """Questions answered at once: ``workers``, or one per core when 0."""
+        return self.workers or os.cpu_count() or 1
 
     def check(self) -> None:
         """``ValueError`` naming the entry when ``trusted_proxies`` holds something not an IP address or network."""

@@ -5,13 +5,21 @@ only now and then, so a killed writer leaves FAISS behind, and the next
 ``sync`` repairs it. This object alone loads, changes, saves and rebuilds
 FAISS; readers search under its readers–writer lock, which a writer holds
 only for the moment it changes the vectors of one batch.
+
+``sync`` first asks SQLite whether anything was committed since FAISS was
+last known to hold exactly the stored vectors (``Store.data_version``, a few
+microseconds), and does nothing when not. When something was, it reads what
+changed (ids above the highest it holds; every id only when some were
+removed) and their vectors *outside* the write lock, and takes the lock only
+to apply that change, so a search waits for a memory copy, not for a scan.
 """
 
 from __future__ import annotations
 
 import logging
-import os
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +34,14 @@ log = logging.getLogger(__name__)
 TRAIN_SAMPLE = 100_000
 
 
-def file_stat(path: Path) -> tuple | None:
-    """Identity of a file's current version (inode, mtime, size), or None when it does not exist."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size
+@dataclass
+class _Change:
+    """What ``sync`` found to apply: ids to drop, ids and vectors to add, or a whole new index to swap in."""
+
+    stale: np.ndarray
+    missing: np.ndarray
+    vectors: list[tuple[np.ndarray, np.ndarray]]
+    replacement: VectorIndex | None = None
 
 
 class FaissMirror:
@@ -51,10 +60,11 @@ class FaissMirror:
         self.factory = factory
         self.vectors = VectorIndex.new(dimension, factory)
         self._lock = RWLock()
-        self._stat: tuple | None = None
         self._loaded = False
         self._stale = False
         self._warned = False
+        self._syncing = threading.Lock()  # one sync at a time (the app's refresher, a writer's start)
+        self._in_step: int | None = None  # Store.data_version when FAISS last held exactly the stored vectors
         self.deferred = False  # True while re-embedding: stored vectors mix two models until the rebuild
 
     # -- reading -------------------------------------------------------------
@@ -73,8 +83,18 @@ class FaissMirror:
         return self.vectors.ntotal
 
     # -- writing (the index's write lock is held) ----------------------------
-    def replace(self, old_ids: Sequence[int], new_ids: Sequence[int], vectors: np.ndarray | None) -> None:
-        """Drop ``old_ids`` and add ``vectors`` under ``new_ids`` (float32 or float16, unit length)."""
+    def in_step(self) -> bool:
+        """Whether FAISS holds exactly the stored vectors as of now (nothing committed since it last did)."""
+        return self._in_step is not None and self.store.data_version() == self._in_step
+
+    def replace(
+        self, old_ids: Sequence[int], new_ids: Sequence[int], vectors: np.ndarray | None, was_in_step: bool = False
+    ) -> None:
+        """Drop ``old_ids`` and add ``vectors`` under ``new_ids`` (float32 or float16, unit length).
+
+        Called just after the commit that made this change; ``was_in_step`` is ``in_step()``
+        asked just before it: then FAISS is in step again after it, and the next ``sync`` has nothing to read.
+        """
         if self.deferred:
             return
         with self._lock.write():
@@ -82,6 +102,8 @@ class FaissMirror:
                 self._stale = True
             if len(new_ids) and self.vectors.is_trained and not self._stale:
                 self.vectors.add(np.asarray(new_ids, dtype=np.int64), np.asarray(vectors, dtype=np.float32))
+        complete = was_in_step and self.vectors.is_trained and not self._stale
+        self._in_step = self.store.data_version() if complete else None
 
     def settle(self) -> None:
         """Rebuild from storage when a removal left FAISS stale (HNSW) or it could not be trained yet."""
@@ -89,11 +111,10 @@ class FaissMirror:
             self.rebuild(self.factory, quiet=True)
 
     def save(self) -> None:
-        """Write FAISS atomically and remember which file version this process holds."""
+        """Write FAISS atomically (what is searched meanwhile is the index in memory)."""
         if self.deferred:
             return
         self.vectors.save(self.path)
-        self._stat = file_stat(self.path)
         if not self.vectors.is_trained and not self._warned:
             self._warned = True
             log.warning(
@@ -102,44 +123,86 @@ class FaissMirror:
                 self.factory,
             )
 
-    def sync(self, persist: bool) -> None:
-        """Make FAISS hold exactly the stored vectors: reload it if its file changed, then repair from SQLite."""
-        with self._lock.write():
-            self._load()
-            stored = self.store.embedding_ids()
-            held = self.vectors.ids()
-            missing = np.setdiff1d(stored, held)
-            stale = np.setdiff1d(held, stored)
-            if not missing.size and not stale.size:
-                return
+    def sync(self, persist: bool) -> bool:
+        """Make FAISS hold exactly the stored vectors; True when it had to change.
+
+        Nothing is read when nothing was committed since FAISS was last in step.
+        Otherwise the change is read outside the write lock (the first time: the
+        saved file, then every stored id) and applied under it; with ``persist``
+        a repaired FAISS is saved. Callers keep other writers of this process out
+        (``Index`` holds its writer mutex), so FAISS changes only here meanwhile.
+        """
+        if self.deferred:  # stored vectors mix two models until the rebuild
+            return False
+        with self._syncing:
+            version = self.store.data_version()  # before reading: a commit after it is seen next time
+            if self._loaded and version == self._in_step:
+                return False
+            if not self._loaded:
+                self._load()  # at open, before any search
             try:
-                if not self.vectors.is_trained or not self.vectors.remove(stale):
-                    self.rebuild(self.factory)
-                else:
-                    for ids, vectors in self.store.iter_embeddings(self.dimension, missing):
-                        self.vectors.add(ids, vectors)
+                change = self._read_change(full=self._in_step is None)
             except VectorIndexError as exc:
                 log.warning("dense search is unavailable: %s", exc)
-                return
-        log.log(
-            logging.INFO if persist else logging.DEBUG,
-            "repaired the vector index at %s from stored embeddings: %d added, %d removed "
-            "(a writer stopped before saving it)",
-            self.path.parent,
-            missing.size,
-            stale.size,
-        )
+                return False
+            if change is None:
+                self._in_step = version
+                return False
+            with self._lock.write():  # a search waits for this much only
+                if change.replacement is not None:
+                    self.vectors, self._stale = change.replacement, False
+                else:
+                    self.vectors.remove(change.stale)
+                    for ids, vectors in change.vectors:
+                        self.vectors.add(ids, vectors)
+            self._in_step = version
         if persist:
+            log.info(
+                "repaired the vector index at %s from stored embeddings: %d added, %d removed "
+                "(a writer stopped before saving it)",
+                self.path.parent,
+                change.missing.size,
+                change.stale.size,
+            )
             self.save()
+        else:
+            log.debug(
+                "picked up what was committed: %d vectors added, %d removed", change.missing.size, change.stale.size
+            )
+        return True
+
+    def _read_change(self, full: bool) -> _Change | None:
+        """What FAISS lacks and holds too many, read without the write lock; None when it holds exactly the stored vectors.
+
+        Ids are never reused, so what was added since FAISS was last in step is
+        the ids above the highest it holds; and nothing was removed when the
+        stored count is the held count plus those. Otherwise (or when ``full``)
+        every stored id is compared. A change FAISS cannot apply in place (HNSW
+        cannot remove; an index not trained yet) is a whole new index, built here.
+        """
+        with self._lock.read():
+            held = self.vectors.ids()
+        top = int(held.max()) if held.size else -1
+        if full:
+            stored = self.store.embedding_ids()
+            missing, stale = np.setdiff1d(stored, held), np.setdiff1d(held, stored)
+        else:
+            count, missing = self.store.embedding_ids_after(top)
+            stale = np.zeros(0, dtype=np.int64)
+            if held.size + missing.size != count:  # some were removed: find which
+                stored = self.store.embedding_ids()
+                missing, stale = np.setdiff1d(stored, held), np.setdiff1d(held, stored)
+        if not missing.size and not stale.size:
+            return None
+        if not self.vectors.is_trained or (stale.size and not self.vectors.removes_in_place):
+            return _Change(stale, missing, [], self._built(self.factory))
+        return _Change(stale, missing, list(self.store.iter_embeddings(self.dimension, missing)))
 
     def _load(self) -> None:
-        stat = file_stat(self.path)
-        if self._loaded and stat == self._stat:
-            return
-        vectors = VectorIndex.load(self.path, self.factory) if stat else None
+        vectors = VectorIndex.load(self.path, self.factory) if self.path.exists() else None
         if vectors is None or vectors.dimension != self.dimension:
-            vectors = VectorIndex.new(self.dimension, self.factory)  # the repair in ``sync`` fills it
-        self.vectors, self._stat, self._loaded = vectors, stat, True
+            vectors = VectorIndex.new(self.dimension, self.factory)  # ``sync`` fills it
+        self.vectors, self._loaded, self._in_step = vectors, True, None
 
     def rebuild(self, factory: str, quiet: bool = False) -> None:
         """Swap in a FAISS index built with ``factory`` from every stored vector.
@@ -147,19 +210,26 @@ class FaissMirror:
         IVF/PQ factories are trained on (a sample of) the stored vectors; when
         those are too few, ``VectorIndexError`` (or, with ``quiet``, an empty untrained index).
         """
-        fresh = VectorIndex.new(self.dimension, factory)
+        version = self.store.data_version()
+        try:
+            fresh = self._built(factory)
+        except VectorIndexError:
+            if not quiet:
+                raise
+            fresh = VectorIndex.new(self.dimension, factory)
+        with self._lock.write():
+            self.vectors = fresh
         self.factory, self._stale, self.deferred, self._loaded = factory, False, False, True
+        self._in_step = version if fresh.is_trained else None
+
+    def _built(self, factory: str) -> VectorIndex:
+        """A new FAISS index of ``factory`` holding every stored vector (trained on them first if it must be)."""
+        fresh = VectorIndex.new(self.dimension, factory)
         if not fresh.is_trained:
-            try:
-                fresh.train(self._training_sample())
-            except VectorIndexError:
-                if not quiet:
-                    raise
-                self.vectors = fresh
-                return
+            fresh.train(self._training_sample())
         for ids, vectors in self.store.iter_embeddings(self.dimension):
             fresh.add(ids, vectors)
-        self.vectors = fresh
+        return fresh
 
     def _training_sample(self) -> np.ndarray:
         ids = self.store.embedding_ids()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,7 @@ class LocalBackend(Backend):
         self.store = Store(self.directory / STORE_NAME, create=create)
         self.dimension = dimension
         self.mirror = FaissMirror(self.directory, self.store, dimension, factory)
+        self._facets: tuple[int, int, list] | None = None  # (data_version, highest document id, facets by name)
 
     # -- writing -------------------------------------------------------------
     def replace_document(
@@ -46,13 +48,15 @@ class LocalBackend(Backend):
         sentences: SentenceRows,
     ) -> None:
         tokens = [index_text(t) for t in texts]
+        in_step = self.mirror.in_step()
         old_ids, new_ids = self.store.replace_document(document, chunks, vectors, tokens, sentences)
-        self.mirror.replace(old_ids, new_ids, vectors)
+        self.mirror.replace(old_ids, new_ids, vectors, was_in_step=in_step)
 
     def remove_documents(self, names: Sequence[str]) -> int:
+        in_step = self.mirror.in_step()
         found, chunk_ids = self.store.remove_documents(list(names))
         if found:
-            self.mirror.replace(chunk_ids, [], None)
+            self.mirror.replace(chunk_ids, [], None, was_in_step=in_step)
         return found
 
     def settle(self) -> None:
@@ -109,7 +113,25 @@ class LocalBackend(Backend):
         return self.store.documents()
 
     def facets(self) -> list[tuple[str, str, int | None, str]]:
-        return self.store.facets()
+        """By name; read whole once, then only the documents added since (unless some were removed).
+
+        During a long upload every question comes after another commit: reading every
+        document's row again each time made questions slower the more rows were in.
+        """
+        version = self.store.data_version()  # before reading: a commit after it is seen next time
+        seen = self._facets
+        if seen is not None and seen[0] == version:
+            return seen[2]
+        count, top, added = self.store.facets_after(seen[1] if seen is not None else 0)
+        if seen is not None and len(seen[2]) + len(added) == count:
+            rows = sorted(seen[2] + added, key=itemgetter(0)) if added else seen[2]
+        else:  # the first read, or some were removed or replaced
+            rows = self.store.facets()
+        self._facets = (version, top, rows)
+        return rows
+
+    def generation(self) -> int | None:
+        return self.store.data_version()
 
     def stored_documents(self) -> Iterator[Document]:
         return self.store.stored_documents()
