@@ -193,7 +193,7 @@ def test_open_repairs_faiss_from_stored_vectors(tmp_path, index_config, hash_emb
             np.array([10**9]), np.ones((1, 16), np.float32) / 4
         )  # a vector SQLite does not know
         index.backend.save()
-    with caplog.at_level(logging.INFO, logger="index"), Index.open(path, config, embedder) as index:
+    with caplog.at_level(logging.INFO, logger="govqa.index"), Index.open(path, config, embedder) as index:
         assert assert_consistent(index) == expected
     assert sum("repaired the vector index" in m for m in caplog.messages) == 1
     (path / VECTORS_NAME).unlink()
