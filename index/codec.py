@@ -16,10 +16,12 @@ from govqa.ingest.document import Document, Section
 
 
 def structure(document: Document) -> dict[str, list]:
-    """What re-chunking needs besides the text: the sections (level, title, start) and page starts, JSON-ready."""
+    """What re-chunking needs besides the text: the sections (level, title, start), page starts and
+    the records (table rows, notes: each chunked on its own), JSON-ready."""
     return {
         "sections": [[s.level, s.title, s.start] for s in document.sections],
         "page_starts": [list(p) for p in document.page_starts],
+        "records": [list(r) for r in document.records],
     }
 
 
@@ -53,6 +55,7 @@ def stored_document(fields: Mapping[str, Any], text: str) -> Document:
         content_hash=fields["content_hash"],
         sections=[Section(*s) for s in shape.get("sections", [])],
         page_starts=[tuple(p) for p in shape.get("page_starts", [])],
+        records=[tuple(r) for r in shape.get("records", [])],
         meta=fields.get("meta") or {},
     )
 

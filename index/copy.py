@@ -8,18 +8,15 @@ with the same content hash is left as it is, so an interrupted copy resumes.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from govqa.index.context import SECTION_SEPARATOR, retrieval_text
 from govqa.index.errors import IndexMismatchError
+from govqa.index.parts import IndexParts
 from govqa.index.records import AddResult, ChunkRecord
 from govqa.index.writer import deferred_interrupt, document_meta
 from govqa.ingest.document import Chunk
-
-if TYPE_CHECKING:
-    from govqa.index.index import Index
 
 
 def as_chunk(record: ChunkRecord) -> Chunk:
@@ -28,7 +25,7 @@ def as_chunk(record: ChunkRecord) -> Chunk:
     return Chunk(record.position, record.text, record.start, record.end, section, record.page, record.page_end)
 
 
-def check_compatible(source: Index, target: Index) -> None:
+def check_compatible(source: IndexParts, target: IndexParts) -> None:
     """``IndexMismatchError`` unless both indexes hold vectors of one model, encoder, retrieval text and sentence kind."""
     a, b = source.manifest, target.manifest
     if (a.model, a.dimension, a.encoder, a.retrieval_text_version, a.sentences) != (
@@ -46,7 +43,7 @@ def check_compatible(source: Index, target: Index) -> None:
         )
 
 
-def copy_documents(source: Index, target: Index, progress: bool = False) -> list[AddResult]:
+def copy_documents(source: IndexParts, target: IndexParts, progress: bool = False) -> list[AddResult]:
     """Write every document of ``source`` into ``target`` (whose write lock is held); results by document.
 
     Stored vectors are copied as they are (float16), keyword text is made

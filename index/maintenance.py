@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from govqa.index.backends import backend_class
 from govqa.index.context import RETRIEVAL_TEXT_VERSION
@@ -12,11 +11,9 @@ from govqa.index.embedder import Embedder
 from govqa.index.errors import READ_ONLY_ERRNOS, IndexReadOnlyError
 from govqa.index.lock import WriteLock
 from govqa.index.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest, sentence_kind
+from govqa.index.parts import IndexParts
 from govqa.index.settings import IndexSettings
 from govqa.index.vectors import VectorIndex
-
-if TYPE_CHECKING:
-    from govqa.index.index import Index
 
 
 def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
@@ -48,7 +45,7 @@ def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
         ).save(path)
 
 
-def rebuild(index: Index, reembed: bool, progress: bool) -> dict:
+def rebuild(index: IndexParts, reembed: bool, progress: bool) -> dict:
     """Rebuild FAISS from stored vectors, or re-chunk and re-embed every document (needed after a model change)."""
     from govqa.index.writer import Writer
     from govqa.ingest.chunk import chunk_document
@@ -97,7 +94,7 @@ def rebuild(index: Index, reembed: bool, progress: bool) -> dict:
     }
 
 
-def stats(index: Index) -> dict:
+def stats(index: IndexParts) -> dict:
     """Counts, model, settings, times, and the backend's own figures (where, vectors indexed, sizes)."""
     m = index.manifest
     counts = index.backend.counts()

@@ -9,19 +9,16 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
 
 from govqa.index.context import sentences_in_context
 from govqa.index.embedder.base import split_rows
+from govqa.index.parts import IndexParts
 from govqa.index.records import AddResult
 from govqa.ingest.document import Chunk, Document
 from govqa.ingest.sentences import sentence_spans
-
-if TYPE_CHECKING:
-    from govqa.index.index import Index
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +73,7 @@ class Writer:
 
     def __init__(
         self,
-        index: Index,
+        index: IndexParts,
         progress: bool = False,
         force: bool = False,
         cancel: Callable[[], bool] | None = None,

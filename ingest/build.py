@@ -19,10 +19,15 @@ class _Row:
     page: int | None
     heading: int | None
     continues: bool = False  # the next row goes on with this row's paragraph
+    record: bool = False  # a table row or a note: never a heading, chunked alone
+    bold: bool = False  # set in bold as a whole: a numbered line is a heading even with a full stop
 
 
 def _clean_rows(lines: list[Line]) -> list[_Row]:
-    rows = [_Row(clean.clean_line(line.text), line.page, line.heading, line.continues) for line in lines]
+    rows = [
+        _Row(clean.clean_line(line.text), line.page, line.heading, line.continues, line.record, line.bold)
+        for line in lines
+    ]
     rows = _join_titles(_drop_footer([r for r in rows if not clean.is_chrome(r.text)]))
     cut = next((i for i, r in enumerate(rows) if i >= len(rows) * _TAIL_FROM and clean.is_tail_marker(r.text)), None)
     if cut is not None:
@@ -61,7 +66,8 @@ def _join_titles(rows: list[_Row]) -> list[_Row]:
     out: list[_Row] = []
     for row in rows:
         last = next((i for i in range(len(out) - 1, -1, -1) if out[i].text), None)
-        if row.text and last is not None and clean.title_goes_on(out[last].text, row.text):
+        joins = row.text and last is not None and not (row.record or out[last].record)
+        if joins and clean.title_goes_on(out[last].text, row.text):
             out[last].text += row.text
             del out[last + 1 :]
             continue
@@ -72,13 +78,24 @@ def _join_titles(rows: list[_Row]) -> list[_Row]:
 def _headings(rows: list[_Row]) -> dict[int, structure.HeadingCandidate]:
     """Row index → heading for rows that head a section."""
     found: dict[int, structure.HeadingCandidate] = {}
+    titles: set[int] = set()  # rows that complete an attachment mark's title
     for i, row in enumerate(rows):
-        if i and rows[i - 1].continues:  # the rest of a wrapped line, not a line of its own
+        if row.record or i in titles or (i and rows[i - 1].continues):  # a table row; the rest of a wrapped line
+            continue
+        mark = structure.attachment(row.text) if row.text else None
+        if mark:
+            nxt = next((j for j in range(i + 1, len(rows)) if rows[j].text), None)
+            named = structure.titled(mark, rows[nxt].text) if nxt is not None and not rows[nxt].record else None
+            if named:
+                titles.add(nxt)
+            found[i] = named or mark
             continue
         if row.heading:
             found[i] = structure.HeadingCandidate(f"h{row.heading}", clean.strip_emphasis(row.text))
             continue
         candidate = structure.classify(row.text) if row.text else None
+        if candidate is None and row.bold and row.text:
+            candidate = structure.classify_bold(row.text)
         if candidate:
             found[i] = candidate
     # Adjacent lines of the same numbered kind, none with body text, are a list, not headings.
@@ -99,14 +116,21 @@ def _headings(rows: list[_Row]) -> dict[int, structure.HeadingCandidate]:
                 inside_numbered = True
                 continue
             alone = (i == 0 or not rows[i - 1].text) and (i + 1 < len(rows) and not rows[i + 1].text)
-            if not inside_numbered and alone and structure.is_plain_heading(clean.strip_emphasis(row.text)):
+            if (
+                not inside_numbered
+                and alone
+                and not row.record
+                and structure.is_plain_heading(clean.strip_emphasis(row.text))
+            ):
                 found[i] = structure.HeadingCandidate("plain", clean.strip_emphasis(row.text))
     return found
 
 
 def _levels(found: dict[int, structure.HeadingCandidate]) -> dict[str, int]:
+    """Level of each heading kind: attachments outermost, then format headings, then numbered kinds by depth."""
     kinds = {c.kind for c in found.values()}
-    styled = sorted(k for k in kinds if k.startswith("h"))
+    top = ["attachment"] if "attachment" in kinds else []
+    styled = top + sorted(k for k in kinds if k.startswith("h"))
     levels = {k: n + 1 for n, k in enumerate(styled)}
     for kind, level in structure.assign_levels(kinds - set(styled)).items():
         levels[kind] = level + len(styled)
@@ -123,6 +147,7 @@ def build_document(raw: RawDocument) -> Document:
     parts: list[str] = []
     sections: list[Section] = []
     page_starts: list[tuple[int, int]] = []
+    records: list[tuple[int, int]] = []
     offset = 0
     for i, row in enumerate(rows):
         text = clean.strip_emphasis(row.text)
@@ -131,6 +156,8 @@ def build_document(raw: RawDocument) -> Document:
         if i in found:
             sections.append(Section(levels[found[i].kind], found[i].title, offset))
         parts.append(text)
+        if row.record and text:
+            records.append((offset, offset + len(text)))
         offset += len(text)
         if i + 1 < len(rows):
             parts.append(_joint(row, rows[i + 1]))
@@ -154,6 +181,7 @@ def build_document(raw: RawDocument) -> Document:
         sections=sections,
         page_starts=page_starts,
         meta=meta,
+        records=records,
     )
 
 

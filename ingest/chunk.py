@@ -70,13 +70,33 @@ def paragraph_groups(body: str, size: int) -> list[tuple[int, int]]:
     return groups
 
 
+def unit_groups(body: str, base: int, records: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """``paragraph_groups`` of ``body`` (at offset ``base`` of its document), each record a group of its own.
+
+    ``records`` are (start, end) document offsets of records (table rows, notes); the text between
+    them is grouped by paragraphs as usual, so a record is never packed with its neighbours.
+    """
+    inside = [
+        (max(a, base) - base, min(b, base + len(body)) - base) for a, b in records if a < base + len(body) and b > base
+    ]
+    groups: list[tuple[int, int]] = []
+    cursor = 0
+    for start, end in [*inside, (len(body), len(body))]:
+        between = body[cursor:start]
+        groups += [(cursor + a, cursor + b) for a, b in paragraph_groups(between, size)]
+        if end > start:
+            groups.append((start, end))
+        cursor = max(cursor, end)
+    return groups
+
+
 def chunk_document(document: Document, config: ChunkConfig) -> list[Chunk]:
-    """Cut a document into chunks that carry their section path, pages and offsets."""
+    """Cut a document into chunks that carry their section path, pages and offsets; each record is a chunk alone."""
     splitter = make_splitter(config)
     chunks: list[Chunk] = []
     for span_start, span_end in section_spans(document):
         section_text = document.text[span_start:span_end]
-        for group_start, group_end in paragraph_groups(section_text, config.size):
+        for group_start, group_end in unit_groups(section_text, span_start, document.records, config.size):
             body = section_text[group_start:group_end]
             base = span_start + group_start
             cursor = 0

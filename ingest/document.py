@@ -16,12 +16,18 @@ class Line:
     an HTML ``<h2>``, a markdown ``#``), or None to let the text decide;
     ``continues`` says the next line goes on with the same paragraph (a layout
     wrap, possibly across a page break): the two are joined without a line break.
+    ``record`` marks a unit that stands alone: a table row made a record
+    (``ingest/table_records.py``) or a footnote; it is never a heading and is chunked on its own.
+    ``bold`` says the whole line is set in bold (a .docx paragraph): a numbered bold line is a
+    heading even when it closes with a full stop ("（一）钢铁行业。").
     """
 
     text: str
     page: int | None = None
     heading: int | None = None
     continues: bool = False
+    record: bool = False
+    bold: bool = False
 
 
 @dataclass
@@ -51,7 +57,7 @@ class Section:
 # Bump when cleaning, structure, metadata or chunking change what a file yields:
 # it is part of every document's content hash, so `govqa index add` re-ingests
 # documents made by an older version, and evaluation caches are keyed on it.
-INGEST_VERSION = 3
+INGEST_VERSION = 4
 
 
 @dataclass
@@ -70,6 +76,8 @@ class Document:
     # (start offset in text, page number) for each page start; empty without pages.
     page_starts: list[tuple[int, int]] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    # (start, end) offsets of records (table rows, notes): each is chunked on its own.
+    records: list[tuple[int, int]] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
         """The page that holds the character at ``offset`` (None without pages)."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from govqa.index.context import SECTION_SEPARATOR
 from govqa.qa import answer_type, checks, facts, highlight, reasons, span, verdict
-from govqa.qa.question import Question, content_terms
+from govqa.qa.question import Question
 from govqa.qa.settings import SearchConfig
 from govqa.qa.synonyms import comparable
 from govqa.qa.types import NOT_FOUND_MESSAGE, Answer, Citation, Hit, SearchResult, Span
@@ -44,11 +44,13 @@ class Run:
     sentences: tuple[tuple[tuple[Span, float], ...], ...]
     asked: checks.Asked | None = None  # the question's constraints (``qa.checks.ask``)
     reports: tuple[reasons.Report, ...] = ()  # (year, region path) of every report searched, for the reasons
+    # per hit: the section path each of its sentences lies under (``qa.headings``; empty: not known)
+    headings: tuple[tuple[str, ...], ...] = ()
 
 
 def answer_filter(question: Question, section: str) -> Callable[[str], bool]:
     """Can a sentence of a passage under ``section`` answer ``question``? The right kind, not a heading, not an echo."""
-    wanted = answer_type.wants(question.text)
+    wanted = answer_type.wants(question.asking)
     return lambda sentence: (
         answer_type.can_answer(sentence, wanted)
         and not span.is_heading(sentence, section)
@@ -86,12 +88,15 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
     judged = range(min(JUDGED_HITS, len(hits)))
     fits = [answer_filter(run.question, hits[h].citation.section) for h in judged]
     dense = [[float(s) for p, s in zip(pieces, sims, strict=False) if p[0] == h] for h in judged]
+    under = [run.headings[h] if h < len(run.headings) else None for h in judged]
     for h in judged:
         hits[h] = replace(
-            hits[h], highlights=highlight.best_sentences(hits[h].text, run.terms, dense[h], can_answer=fits[h])
+            hits[h],
+            highlights=highlight.best_sentences(
+                hits[h].text, run.terms, dense[h], can_answer=fits[h], headings=under[h]
+            ),
         )
     grounded = [h for h in judged if run.grounded[h]]
-    content = content_terms(run.question, run.terms)
     folded = [comparable(hits[h].text) for h in judged]  # each passage folded once, for every word check below
     met = _checked(run, hits, folded, pieces, config, document_slice)
     # A sentence that cannot give the kind of answer asked for (no number, for "多少") is no evidence;
@@ -105,12 +110,7 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
         reverse=True,
     )
     passing = [(s, i) for s, i in candidates if all(c.met for c in met[i][1])]
-    evidence = verdict.Evidence(
-        top_similarity=passing[0][0] if passing else 0.0,
-        coverage=max((highlight.term_overlap(run.terms, hits[h].text) for h in grounded), default=0.0),
-        grounded=bool(grounded),
-        anchored=not content or any(t in folded[h] for h in grounded for t in content),
-    )
+    evidence = verdict.gather(_item_similarity(run, pieces, sims, passing), run.question, [folded[h] for h in grounded])
     found = verdict.is_found(evidence, config) and bool(passing)
     confidence = verdict.confidence(evidence, config)
     result = run.result
@@ -127,6 +127,7 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
             dense[h],
             max_sentences=1,
             can_answer=lambda text: fits[h](text) and text in passes[h],
+            headings=under[h],
         )
     if chosen:  # found, and a sentence meeting the constraints to give
         top, best = hits[h], chosen[0]
@@ -139,7 +140,7 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
         return Answer(
             result.question, "found", text, citation, tuple(hits), max(confidence, 0.5), result.took_ms, checks=shown
         )
-    reason, failed = _reason(run, pieces, candidates, met, evidence, content, config)
+    reason, failed = _reason(run, pieces, candidates, met, evidence, config)
     return Answer(
         result.question,
         "not_found",
@@ -151,6 +152,23 @@ def _answer(run: Run, pieces, sims: np.ndarray, config: SearchConfig, document_s
         reason=reason,
         checks=failed,
     )
+
+
+def _item_similarity(run: Run, pieces, sims: np.ndarray, passing: list[tuple[float, int]]) -> float:
+    """The closest passing sentence's similarity; for a part asked by its place ("第七件", "附件2"), that of its frame.
+
+    "7. 建成口袋公园70个" shares little with "十件民生实事的第七件是什么" but its place: the list's
+    lead-in ("今年办好十件民生实事：") and the items before it, in the same passage, say what list it is of;
+    an attachment's mark line ("附件2", an echo of the question, so never the answer) says which it is.
+    The checks have already held the sentence to the place asked.
+    """
+    if not passing:
+        return 0.0
+    best, i = passing[0]
+    if run.asked is None or (run.asked.item is None and run.asked.attachment is None):
+        return best
+    hit, at = pieces[i][0], pieces[i][1].start
+    return max([best, *(float(s) for p, s in zip(pieces, sims, strict=False) if p[0] == hit and p[1].start <= at)])
 
 
 def _checked(
@@ -200,7 +218,7 @@ def _cut_head(hit: Hit, document_slice: DocumentSlice) -> str:
     return before[max(ends) + 1 :]
 
 
-def _reason(run: Run, pieces, candidates, met, evidence: verdict.Evidence, content, config: SearchConfig):
+def _reason(run: Run, pieces, candidates, met, evidence: verdict.Evidence, config: SearchConfig):
     """Why not found, and the checks of the closest sentence that failed one (or none)."""
     missing = reasons.no_report(run.question, run.reports)
     if missing is not None:  # whatever the passages say, no report is of the year or place asked
@@ -208,7 +226,7 @@ def _reason(run: Run, pieces, candidates, met, evidence: verdict.Evidence, conte
     if not evidence.grounded:
         return reasons.not_grounded(run.question, run.reports), ()
     if not evidence.anchored:
-        return reasons.not_mentioned(content), ()
+        return reasons.not_mentioned(run.question.content), ()
     for score, i in candidates:
         if score < config.weak_similarity:
             break

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from enum import Enum
 
 from govqa.index.simplified import to_simplified
+from govqa.qa import numerals
 from govqa.qa.question import YEAR_MENTION
 
 
@@ -45,9 +46,9 @@ _MONEY_QUESTION = re.compile(
 _TIME_QUESTION = re.compile(r"哪一?年|何年|何时|什么时候|什么时间|哪天|哪一天|几月|几号|哪个月")
 _CHINESE_NUMERAL = "〇零一二三四五六七八九十百千万亿两"
 _NUMERAL = rf"[{_CHINESE_NUMERAL}0-9]"
-# Chinese numerals count in runs ("一千一百零八万", "九十四"): a lone 千 or 百 is
-# mostly an idiom (千方百计).
-_NUMBER = re.compile(rf"[0-9%]|[{_CHINESE_NUMERAL}]{{2,}}|[一两二三四五六七八九十]倍|一半|过半|半数")
+# Arabic digits, a percentage in words, a half; Chinese-numeral amounts are ``numerals.amounts``
+# ("一千一百零八万", "六点二", "三成"; not 一些, 一二三产业 or a lone 千 of 千方百计).
+_NUMBER = re.compile(r"[0-9%]|百分之|一半|过半|半数")
 # An amount of money: a numeral then (a magnitude and) a currency, or free of charge.
 _MONEY = re.compile(
     rf"(?:[0-9]|{_NUMERAL}{{2,}}|[一两二三四五六七八九十半])\s*[多余]?\s*[十百千万亿]*\s*(?:元|块钱|美元|欧元)|免费"
@@ -122,7 +123,11 @@ def has_quantity(text: str) -> bool:
     """Does ``text`` state a quantity: a number that is not a year, date, name, ordinal or document number?"""
     text = unicodedata.normalize("NFKC", to_simplified(text))
     # Blanking the non-quantities only removes numbers: a text without one needs no blanking.
-    return bool(_NUMBER.search(text)) and bool(_NUMBER.search(quantity_text(text)))
+    return _has_number(text) and _has_number(quantity_text(text))
+
+
+def _has_number(text: str) -> bool:
+    return bool(_NUMBER.search(text)) or bool(numerals.amounts(text))
 
 
 def can_answer(sentence: str, wanted: Wants) -> bool:

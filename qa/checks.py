@@ -16,7 +16,11 @@ each constraint the question sets, read from the question's words:
   in people or in yuan, not by "6.8级" or "4%";
 - **subject**: a sentence answering a quantity question holds enough of the
   question's content words (the metric: 最低工资, 遇难), with synonyms and
-  繁簡 folded.
+  繁簡 folded;
+- **item**: a question asking for an item by its place ("第15项", "第七件") is
+  answered by the sentence that is that item (``qa.ordinal``);
+- **attachment**: a question about "附件2" is answered from a passage of, or
+  naming, attachment 2 (ingest titles each attachment's section by its 附件 line).
 
 Each check met or failed is part of the answer (``Answer.checks``), and the
 first one failed by the closest sentence is the not-found reason.
@@ -32,7 +36,7 @@ from dataclasses import dataclass
 
 from govqa.index.keyword import query_terms
 from govqa.index.simplified import to_simplified
-from govqa.qa import answer_type
+from govqa.qa import answer_type, ordinal
 from govqa.qa.facts import Fact, Kind, years_text
 from govqa.qa.question import Question, content_terms, is_keyword_query, short_name
 from govqa.qa.synonyms import comparable
@@ -102,7 +106,8 @@ class Asked:
     ("冰雪大世界", "大运会 场馆"), each to be found whole in the passage. ``kind`` is the kind asked for (``Kind.UNKNOWN``: either); ``unit`` the
     answer's unit ("人", "元", "%": "" for none); ``subject`` the content words
     a quantity's sentence must hold (empty: not checked); ``outside`` the places
-    named that no report is of.
+    named that no report is of; ``item`` the place in a list asked for ("第15项": 15), or None;
+    ``attachment`` the number of the attachment asked about ("附件2": 2), or None.
     """
 
     kind: Kind
@@ -111,6 +116,8 @@ class Asked:
     outside: tuple[str, ...]
     figure: bool = True
     keywords: tuple[str, ...] = ()
+    item: int | None = None
+    attachment: int | None = None
 
 
 @dataclass(frozen=True)
@@ -178,7 +185,7 @@ def places_outside(question: Question, known_places: set[str]) -> tuple[str, ...
     """
     known = {form for place in known_places | set(question.places) for form in (place, short_name(place))}
     out = []
-    for place in named_places(to_simplified(question.text)):
+    for place in named_places(question.simplified):
         if place in _NOT_PLACES or _GENERIC_PLACE.search(place) or not _PLACE_NAME.search(place):
             continue
         if any(place in k or k in place for k in known):
@@ -194,7 +201,7 @@ def subject_terms(question: Question, terms: list[str]) -> tuple[str, ...]:
     modifiers (上调, 平均, 能活) say how it is asked, and two-character nouns
     (老人, 单位) are as often the asker's words as the report's.
     """
-    text = to_simplified(question.text)
+    text = question.simplified
     nouns = [comparable(w) for w, flag in tagged(text) if flag in _SUBJECT_TAGS]
     return tuple(
         t for t in content_terms(question, terms) if len(t) >= _TERM_CHARS and any(t in noun for noun in nouns)
@@ -208,7 +215,7 @@ def ask(question: Question, terms: list[str], known_places: set[str], this_year:
     current one), or of 去年, asked without a word of the plan, asks for the
     result: "2016年国内生产总值是多少" is not answered by the 2016 target.
     """
-    text = to_simplified(question.text)  # a 繁體 question: 達到 asks what 达到 asks
+    text = question.simplified  # a 繁體 question: 達到 asks what 达到 asks
     wanted = answer_type.wants(text)
     quantity = wanted in (answer_type.Wants.NUMBER, answer_type.Wants.MONEY)
     kind = asked_kind(text)
@@ -216,7 +223,7 @@ def ask(question: Question, terms: list[str], known_places: set[str], this_year:
     past = (question.years and max(question.years) < this_year) or any(o < 0 for o in question.relative_years)
     if quantity and kind is Kind.UNKNOWN and past:
         kind = Kind.RESULT
-    keywords = tuple(comparable(part) for part in question.text.split()) if is_keyword_query(question) else ()
+    keywords = tuple(comparable(part) for part in question.asking.split()) if is_keyword_query(question) else ()
     # A year's figure is stated under its indicator's name (地区生产总值, 最低工资); the wording of a
     # measure without a year (热线电话, 可延长多久) varies from notice to notice.
     stated = quantity and bool(question.years or question.relative_years)
@@ -227,6 +234,8 @@ def ask(question: Question, terms: list[str], known_places: set[str], this_year:
         places_outside(question, known_places),
         quantity,
         keywords,
+        ordinal.asked_item(text),
+        ordinal.asked_attachment(text),
     )
 
 
@@ -279,6 +288,11 @@ def check(
     if asked.subject:
         share = subject_share(asked.subject, sentence)
         checks.append(Check("subject", share >= min_subject, f"{share:.2f}"))
+    if asked.attachment is not None:
+        named = ordinal.names_attachment(passage, asked.attachment)
+        checks.append(Check("attachment", named, f"附件{asked.attachment}"))
+    if asked.item is not None:
+        checks.append(Check("item", ordinal.item_number(sentence) == asked.item, f"第{asked.item}项"))
     return tuple(checks)
 
 

@@ -20,12 +20,13 @@ import time
 from dataclasses import dataclass
 
 from govqa.index import Index
-from govqa.index.keyword import query_terms, query_tokens
+from govqa.index.keyword import query_tokens
 from govqa.ingest.metadata import NATIONAL
 from govqa.qa import checks, facts, fuse, highlight, span, verdict
 from govqa.qa.facts import Kind
-from govqa.qa.question import Question, about_years, content_terms, match_terms, understand, validate
+from govqa.qa.question import Question, about_years, content_terms, understand, validate
 from govqa.qa.settings import SearchConfig
+from govqa.qa.synonyms import comparable
 from govqa.qa.types import ORDERS, Comparison, Filters, Row, citation_of
 from govqa.qa.value import asks_quantity, read_value
 
@@ -105,7 +106,7 @@ def compare(
     places = {p for r in reports.values() for p in r.places}
     parsed = understand(text, places)
     # The year and kind asked (qa.checks): a question about 2019's result is not answered by the 2019 target.
-    asked = checks.ask(parsed, match_terms(parsed), places)
+    asked = checks.ask(parsed, list(parsed.terms), places)
     compared = _grounded(parsed, asked, list(reports.values()))
     rows = _rows(index, config, parsed, asked, compared) if compared else []
     by = by or _default_order(compared)
@@ -159,15 +160,15 @@ def _rows(
         {r.name: r for r in reports},
         config.grounding_boost,
     )
-    terms = query_terms(question.text)
-    # The longest forms only: 生产总值 counts once, not again as 生产 and 总值.
-    content = content_terms(question, query_tokens(question.text))
-    quantity = asks_quantity(question.text)
+    # A sentence's share of the question's words counts the longest forms only: 生产总值 once, not again as
+    # 生产 and 总值. Words and sentences are compared in ``synonyms.comparable`` form, as ``ask`` compares them.
+    content = content_terms(question, query_tokens(comparable(question.asking)))
+    quantity = asks_quantity(question.asking)
     rows = []
     for report in reports:
         years = question.years_in_report(report.year)
         pick = _best_sentence(best_of.get(report.name, []), content, quantity, asked, years)
-        rows.append(_row(report, pick, terms, content, quantity, config))
+        rows.append(_row(report, pick, question, content, quantity, config))
     return rows
 
 
@@ -177,24 +178,17 @@ def _ranking(
     """Every chunk of the reports, scored as search fuses them: one dense and one keyword search in all."""
     names = {r.name for r in reports}
     allowed = index.chunk_ids_where(docs=names)
-    dense = index.dense_search(index.encode_queries([question.text]), len(allowed), allowed)[0]
-    keyword = index.keyword_search(question.text, len(allowed), names)
-    if config.fusion == "rrf":
-        return fuse.rrf(dense, keyword, config.rrf_k, config.dense_weight, config.keyword_weight)
-    return fuse.convex(dense, keyword, config.dense_weight, config.keyword_weight)
+    dense = index.dense_search(index.encode_queries([question.asking]), len(allowed), allowed)[0]
+    keyword = index.keyword_search(question.asking, len(allowed), names)
+    return fuse.fused(dense, keyword, config)
 
 
-def _row(report: _Report, pick, terms: list[str], content: list[str], quantity: bool, config: SearchConfig) -> Row:
+def _row(report: _Report, pick, question: Question, content: list[str], quantity: bool, config: SearchConfig) -> Row:
     """The report's row: found with its sentence, citation and value, or not found."""
     if pick is None:
         return _not_found(report)
     (record, grounded, similarity), sentence, where, value, fact = pick
-    evidence = verdict.Evidence(
-        top_similarity=similarity,
-        coverage=highlight.term_overlap(terms, record.text),
-        grounded=grounded,
-        anchored=not content or any(t in record.text for t in content),
-    )
+    evidence = verdict.gather(similarity, question, [comparable(record.text)] if grounded else [])
     confidence = verdict.confidence(evidence, config)
     answers = (
         verdict.is_found(evidence, config)
@@ -271,8 +265,10 @@ def _best_sentence(chunks, content: list[str], quantity: bool, asked: checks.Ask
             if not (fact.about(years) and checks.kind_fits(asked, fact)):
                 continue
             sentence = record.text[where.start : where.end]
+            # The value is read from the sentence as written (its offsets bold it on the page), near the
+            # question's words it holds as written; the share of words is counted on its folded form.
             value = read_value(sentence, _present(content, sentence)) if quantity else None
-            covered = coverage(content, sentence)
+            covered = coverage(content, comparable(sentence))
             key = (grounded, covered >= ANSWER_COVERAGE, value is not None, covered, -rank)
             if best_key is None or key > best_key:
                 best, best_key = (chunk, sentence, where, value, fact), key
@@ -280,7 +276,10 @@ def _best_sentence(chunks, content: list[str], quantity: bool, asked: checks.Ask
 
 
 def coverage(content: list[str], sentence: str) -> float:
-    """Share of the content words (by length) in ``sentence``, a word also counting by its ``SAME_AS`` forms."""
+    """Share of the content words (by length) in ``sentence``, a word also counting by its ``SAME_AS`` forms.
+
+    Both in ``synonyms.comparable`` form.
+    """
     total = sum(len(t) for t in content)
     return sum(len(t) for t in _present(content, sentence)) / total if total else 1.0
 
@@ -292,8 +291,14 @@ def _present(content: list[str], sentence: str) -> list[str]:
         if term in sentence:
             present.append(term)
         else:
-            present.extend(form for form in SAME_AS.get(term, ()) if form in sentence)
+            present.extend(form for form in _same_as(term) if form in sentence)
     return present
+
+
+@functools.cache
+def _same_as(term: str) -> tuple[str, ...]:
+    """``SAME_AS`` forms of ``term`` in ``synonyms.comparable`` form."""
+    return tuple(dict.fromkeys(comparable(form) for form in SAME_AS.get(term, ())))
 
 
 def _not_found(report: _Report, confidence: float = 0.0) -> Row:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from govqa.qa.settings import SearchConfig
+
 
 @dataclass
 class Candidate:
@@ -21,6 +23,18 @@ class Candidate:
     @property
     def grounded_score(self) -> float:
         return self.score * self.grounding
+
+
+def fused(
+    dense: Sequence[tuple[int, float]], keyword: Sequence[tuple[int, float]], config: SearchConfig
+) -> dict[int, Candidate]:
+    """The two rankings fused as ``[search] fusion`` says (``convex`` or ``rrf``), with its weights.
+
+    The one dispatch of search, ask and compare: (chunk id, score) lists, best first, in; candidates by chunk id out.
+    """
+    if config.fusion == "rrf":
+        return rrf(dense, keyword, config.rrf_k, config.dense_weight, config.keyword_weight)
+    return convex(dense, keyword, config.dense_weight, config.keyword_weight)
 
 
 def rrf(

@@ -34,11 +34,16 @@ def best_sentences(
     max_sentences: int = 2,
     dense_weight: float = 1.0,
     can_answer: Callable[[str], bool] | None = None,
+    headings: Sequence[str] | None = None,
 ) -> tuple[Span, ...]:
     """The highest-scoring sentence, plus a runner-up scoring within 10% of it, in text order.
 
     A sentence scores its term overlap with the question, plus its dense
     similarity to the question when ``dense_scores`` (one per ``sentences(text)``) is given.
+    ``headings`` (one per sentence) is the section path each sentence lies under: a
+    question term its heading names counts as the sentence's own ("完成超低排放改造的企业有5家"
+    under "（二）水泥行业" holds 水泥), so a passage spanning sibling sections answers
+    from the one the question names (``qa.headings``).
     When ``can_answer`` is given and accepts some sentence (one holding a number,
     for "多少"), only the sentences it accepts are marked.
     """
@@ -46,7 +51,11 @@ def best_sentences(
     if not spans:
         return ()
     pieces = [text[s.start : s.end] for s in spans]
-    scores = [term_overlap(question_terms, p) for p in pieces]
+    if headings is not None and len(headings) == len(pieces):
+        framed = [f"{heading}\n{piece}" for piece, heading in zip(pieces, headings, strict=True)]
+    else:
+        framed = pieces
+    scores = [term_overlap(question_terms, p) for p in framed]
     if dense_scores is not None:
         scores = [s + dense_weight * d for s, d in zip(scores, dense_scores, strict=False)]
     candidates = range(len(spans))

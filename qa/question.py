@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from govqa.errors import GovqaError
 from govqa.index.keyword import query_terms
@@ -13,6 +14,7 @@ from govqa.index.simplified import to_simplified
 from govqa.ingest.clean import normalise_chars
 from govqa.ingest.metadata import NATIONAL, PROVINCES
 from govqa.qa import synonyms
+from govqa.qa.asking import asking_part
 
 
 class QuestionError(GovqaError):
@@ -78,12 +80,38 @@ _ADMIN_SUFFIX = re.compile(r"(?:省|市|区|县|州|盟|旗|自治区|壮族自�
 
 @dataclass(frozen=True)
 class Question:
-    """A validated question with the grounding it names."""
+    """A validated question with the grounding it names, read once and handed to every stage.
+
+    What later stages derive from the words is computed on first use and kept on the question
+    (``simplified``, ``terms``, ``content``), so that search, ask and compare read one reading of it
+    rather than each folding and cutting the text again.
+    """
 
     text: str
     years: tuple[int, ...]
     places: tuple[str, ...]  # names as they appear in documents' region paths, e.g. "成都市", "四川省", "全国"
     relative_years: tuple[int, ...] = ()  # offsets from a report's year: 去年 → -1, 近3年 → -3…0
+    asking_part: str = ""  # a long question's part that asks (``qa.asking``); "" when it is all asking
+
+    @property
+    def asking(self) -> str:
+        """What the question asks, without the asker's background: its years, terms and kind are read from this."""
+        return self.asking_part or self.text
+
+    @cached_property
+    def simplified(self) -> str:
+        """What it asks (``asking``) in simplified characters (a 繁體 question's 達到 is 达到)."""
+        return to_simplified(self.asking)
+
+    @cached_property
+    def terms(self) -> tuple[str, ...]:
+        """Its words to look for in passages, in ``synonyms.comparable`` form (``match_terms``)."""
+        return tuple(match_terms(self))
+
+    @cached_property
+    def content(self) -> tuple[str, ...]:
+        """Of ``terms``, those that say what it asks about (``content_terms``): not places, years, question words."""
+        return tuple(content_terms(self, list(self.terms)))
 
     def years_in_report(self, report_year: int | None) -> tuple[int, ...]:
         """The years asked about of a report of ``report_year``: the written ones and the relative ones resolved.
@@ -121,18 +149,23 @@ def understand(text: str, known_places: set[str]) -> Question:
     """Read the years (in digits or Chinese numerals) and places named in a (validated) question.
 
     ``known_places`` are the region names of the indexed documents; a place
-    is named when its full or short form occurs in the question.
+    is named when its full or short form occurs in the question. Years are
+    read from the part that asks (``qa.asking``), places from the whole: the
+    place an asker names in their background is mostly the one they ask about.
     """
-    years = tuple(sorted(years_in(text)))
+    # A long question's background ("2023年的时候申请过一次") names no year asked about: read what asks.
+    part = asking_part(text)
+    years = tuple(sorted(years_in(part)))
     # A written year says which year is meant; a relative word beside it only compares.
-    relative = () if years else relative_years(text)
+    relative = () if years else relative_years(part)
     places = []
     if any(word in text for word in _NATIONAL_WORDS):
         places.append(NATIONAL)
     for place in sorted(known_places | set(PROVINCES.values()), key=len, reverse=True):
         if place != NATIONAL and (place in text or short_name(place) in text) and place not in places:
             places.append(place)
-    return Question(text=text, years=years, places=tuple(places), relative_years=relative)
+    asking = "" if part == text else part
+    return Question(text=text, years=years, places=tuple(places), relative_years=relative, asking_part=asking)
 
 
 def relative_years(text: str) -> tuple[int, ...]:
@@ -185,7 +218,7 @@ def keyword_query(question: Question) -> str:
 
     "去年GDP是多少" → "GDP是多少 地区生产总值 国内生产总值 生产总值" (``qa.synonyms``).
     """
-    return " ".join([without_relative_years(question.text), *synonyms.expansions(question.text)])
+    return " ".join([without_relative_years(question.asking), *synonyms.expansions(question.asking)])
 
 
 def match_terms(question: Question) -> list[str]:
@@ -194,7 +227,7 @@ def match_terms(question: Question) -> list[str]:
     Question words (多少, 几条) are left out: no passage answers with them.
     """
     return [
-        t for t in query_terms(synonyms.comparable(without_relative_years(question.text))) if not is_question_word(t)
+        t for t in query_terms(synonyms.comparable(without_relative_years(question.asking))) if not is_question_word(t)
     ]
 
 
@@ -205,7 +238,7 @@ def is_keyword_query(question: Question) -> bool:
     punctuation and no question word. Such a query names what to find; it does
     not say something a sentence could say in other words.
     """
-    text = "".join(question.text.split())
+    text = "".join(question.asking.split())
     return len(text) <= _KEYWORD_QUERY_CHARS and not _NOT_KEYWORDS.search(to_simplified(text))
 
 

@@ -97,6 +97,8 @@ def unmet(asked: Asked, question: Question, sentence: str, fact: Fact, checks: S
         return Reason("place_not_mentioned", f"报告中没有提到{failed.detail}")
     if failed.name == "term":
         return Reason("subject_not_mentioned", f"报告中没有提到“{failed.detail}”")
+    if failed.name in ("item", "attachment"):
+        return Reason("item_not_found", f"报告中没有找到{failed.detail}")
     if failed.name == "unit":
         unit = "百分比" if failed.detail == "%" else f"以“{failed.detail}”计的数"
         return Reason("no_value_in_unit", f"报告中相近的句子没有给出{unit}")

@@ -8,15 +8,17 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from govqa.index import Index
-from govqa.qa import answer_type, checks, comparison, facts, fuse, highlight, passages, sentence_scores, span
+from govqa.qa import answer_type, checks, comparison, facts, fuse, headings, highlight, passages, sentence_scores, span
 from govqa.qa.answer import Run, answer_filter, judge
 from govqa.qa.question import (
     Question,
     about_years,
+    content_terms,
     is_keyword_query,
     keyword_query,
-    match_terms,
     short_name,
     understand,
     validate,
@@ -79,7 +81,7 @@ class Searcher:
         keyword_future = self._keyword_worker.submit(
             lambda: [self.index.keyword_search(keyword_query(q), cfg.keyword_depth, allowed_docs) for q in parsed]
         )
-        vectors = self.index.encode_queries(texts)
+        vectors = self._embed(parsed)
         dense_all = self.index.dense_search(vectors, cfg.dense_depth, allowed_ids)
         keyword_all = keyword_future.result()
         fused_all = [
@@ -92,11 +94,11 @@ class Searcher:
         out = []
         for question, vector, (ranked, records), top in zip(parsed, vectors, fused_all, tops, strict=False):
             scores = sentence_scores.score_chunks(stored, (c.chunk_id for c in top), vector)
-            asks_for_list = answer_type.asks_for_list(question.text)
+            asks_for_list = answer_type.asks_for_list(question.asking)
             n = cfg.list_sentences if asks_for_list else 1
             # One answer filter per section for this question (it reads the question's wanted kind once).
             fits_in = functools.cache(functools.partial(answer_filter, question))
-            terms = match_terms(question)
+            terms = list(question.terms)
             asked = checks.ask(question, terms, known_places)
             if is_keyword_query(question):
                 weight = 0.0  # a term or two: BM25 finds it; a sentence's cosine to two words is noise
@@ -108,20 +110,34 @@ class Searcher:
                     scores, n, functools.partial(_chunk_usable, fits_in, records, timely)
                 )
                 ranked = fuse.with_sentences(ranked, best, weight)
-            hits, chunk_ids, sentences = self._hits(fits_in, ranked, records, scores, stored, vector, k, terms)
+            # Sibling sections that repeat one sentence shape: the heading naming the question's term decides.
+            ranked = headings.within_reports(ranked, records, content_terms(question, terms), cfg.heading_boost)
+            hits, chunk_ids, sentences, framing = self._hits(fits_in, ranked, records, scores, stored, vector, k, terms)
             grounded = tuple(self._grounded(question, hit, facets) for hit in hits)
             result = SearchResult(question.text, tuple(hits), 0.0)
-            out.append(Run(question, vector, terms, result, grounded, chunk_ids, sentences, asked, reports))
+            out.append(Run(question, vector, terms, result, grounded, chunk_ids, sentences, asked, reports, framing))
         took = (time.perf_counter() - started) * 1000 / max(1, len(texts))
         return [replace(run, result=replace(run.result, took_ms=took)) for run in out]
+
+    def _embed(self, parsed: Sequence[Question]) -> np.ndarray:
+        """The question vectors, shape (len(parsed), dimension), unit length, one model call for all.
+
+        A long question's part that asks (``qa.asking``) weighs ``asking_weight`` in its vector, the
+        whole question the rest: embedded whole, the asker's background draws it away from the answer.
+        """
+        long = [i for i, q in enumerate(parsed) if q.asking_part]
+        encoded = self.index.encode_queries([q.text for q in parsed] + [parsed[i].asking for i in long])
+        vectors = np.array(encoded[: len(parsed)], dtype=np.float32)
+        weight = self.search_config.asking_weight
+        for n, i in enumerate(long):
+            mixed = weight * encoded[len(parsed) + n] + (1 - weight) * vectors[i]
+            vectors[i] = mixed / (np.linalg.norm(mixed) or 1.0)
+        return vectors
 
     def _fuse(self, question: Question, dense, keyword, facets) -> tuple[list[fuse.Candidate], dict]:
         """The fused candidates, best first (by ``grounded_score``), and their chunk records."""
         cfg = self.search_config
-        if cfg.fusion == "rrf":
-            fused = fuse.rrf(dense, keyword, cfg.rrf_k, cfg.dense_weight, cfg.keyword_weight)
-        else:
-            fused = fuse.convex(dense, keyword, cfg.dense_weight, cfg.keyword_weight)
+        fused = fuse.fused(dense, keyword, cfg)
         records = self.index.chunk_records(list(fused))
         for chunk_id, candidate in fused.items():
             record = records[chunk_id]
@@ -144,8 +160,14 @@ class Searcher:
         vector,
         k: int,
         terms: list[str],
-    ) -> tuple[list[Hit], tuple[tuple[int, ...], ...], tuple[tuple[tuple[Span, float], ...], ...]]:
-        """The hits, best first, and per hit the ids of the chunks its passage spans and its scored sentences.
+    ) -> tuple[
+        list[Hit],
+        tuple[tuple[int, ...], ...],
+        tuple[tuple[tuple[Span, float], ...], ...],
+        tuple[tuple[str, ...], ...],
+    ]:
+        """The hits, best first, and per hit the ids of the chunks its passage spans, its scored sentences
+        and the section path each sentence lies under (``_sentence_headings``).
 
         ``fits_in(section)`` is the question's ``answer_filter`` for a passage under ``section``.
         ``scores`` (the ranked chunks' sentence scores) gains those of the hits' other chunks
@@ -162,17 +184,19 @@ class Searcher:
             found = {**stored, **self.index.chunk_sentences(absent)} if absent else stored
             scores.update(sentence_scores.score_chunks(found, missing, vector))
         by_id = {c.chunk_id: c for c in ranked}
-        hits, scored = [], []
+        hits, scored, framing = [], [], []
         for p in kept:
             sentences = sentence_scores.passage_scores(p.text, p.start, [scores[i] for i in p.chunk_ids if i in scores])
             dense = [score for _, score in sentences] if sentences else None
-            hits.append(self._hit(p, records, by_id[p.chunk_id], terms, fits_in(p.section), dense))
+            under = _sentence_headings(p, [s for s, _ in sentences], records)
+            hits.append(self._hit(p, records, by_id[p.chunk_id], terms, fits_in(p.section), dense, under))
             scored.append(tuple(sentences))
-        return hits, tuple(p.chunk_ids for p in kept), tuple(scored)
+            framing.append(under)
+        return hits, tuple(p.chunk_ids for p in kept), tuple(scored), tuple(framing)
 
     @staticmethod
-    def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms, can_answer, dense) -> Hit:
-        spans = highlight.best_sentences(passage.text, terms, dense, can_answer=can_answer)
+    def _hit(passage: passages.Passage, records, candidate: fuse.Candidate, terms, can_answer, dense, under) -> Hit:
+        spans = highlight.best_sentences(passage.text, terms, dense, can_answer=can_answer, headings=under)
         also_in = tuple(_citation(d, records[d.chunk_id], records) for d in passage.also_in)
         return Hit(
             passage.text,
@@ -243,6 +267,21 @@ def _timely(question: Question, asked: checks.Asked, record, spans) -> list[bool
     found = facts.passage_facts(record.text, list(spans), record.section, record.year, is_heading)
     years = question.years_in_report(record.year)
     return [fact.about(years) for fact in found]
+
+
+def _sentence_headings(passage: passages.Passage, spans: Sequence[Span], records) -> tuple[str, ...]:
+    """Per sentence of ``passage`` (``spans``, offsets in its text), the section path of the chunk it starts in.
+
+    A passage merged from sibling subsections ("（一）钢铁行业", "（二）水泥行业") holds
+    sentences under different headings; one chunk's passage has one.
+    """
+    chunks = sorted((records[i] for i in passage.chunk_ids if i in records), key=lambda r: r.start)
+    out = []
+    for s in spans:
+        at = passage.start + s.start
+        holding = next((r for r in chunks if r.start <= at < r.end), None)
+        out.append(holding.section if holding is not None else passage.section)
+    return tuple(out)
 
 
 def _passage(record, score: float) -> passages.Passage:

@@ -31,6 +31,9 @@ class SearchConfig:
     rrf_k: int = field(default=10, metadata={"min": 0})
     # A report known to be of another year or place than the question names is demoted by 1 / (1 + boost).
     grounding_boost: float = field(default=1.0, metadata={"min": 0.0})
+    # A chunk whose section path names a question term that tells its report's sections apart
+    # (水泥 in "（二）水泥行业", not the shared parent's words) is lifted by 1 + heading_boost (qa/headings.py).
+    heading_boost: float = field(default=0.5, metadata={"min": 0.0})
     # Sentence signal (qa/sentence_scores.py, fuse.with_sentences): the first `sentence_depth`
     # fused candidates are re-ranked by mixing their passage score with the cosine of the
     # question and their best stored sentence, `sentence_weight` toward the sentence; the
@@ -59,6 +62,9 @@ class SearchConfig:
     # holds at least this share (by length) of the question's content words.
     subject_share: float = field(default=0.5, metadata=_WEIGHT)
     max_question_chars: int = field(default=2000, metadata={"min": 1})
+    # A long question's part that asks (qa/asking.py) weighs this much in its embedding, the whole question
+    # the rest (docs/questions.md, *Long questions*).
+    asking_weight: float = field(default=0.8, metadata=_WEIGHT)
 
 
 class QaSettings(IndexSettings, Protocol):

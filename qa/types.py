@@ -253,7 +253,7 @@ def comparison_to_json(comparison: Comparison) -> dict[str, Any]:
 
 
 def row_to_json(row: Row) -> dict[str, Any]:
-    """One row of a comparison as JSON; ``value`` is null or {text, low, high, unit, qualifier}."""
+    """One row of a comparison as JSON; ``value`` is null or {text, figure, low, high, unit, qualifier}."""
     value = row.value
     return {
         "doc": row.doc,
@@ -267,6 +267,7 @@ def row_to_json(row: Row) -> dict[str, Any]:
         if value is None
         else {
             "text": value.text,
+            "figure": value.figure,
             "low": value.low,
             "high": value.high,
             "unit": value.unit,
@@ -286,6 +287,7 @@ CSV_COLUMNS = (
     "title",
     "found",
     "value",
+    "figure",
     "low",
     "high",
     "unit",
@@ -314,6 +316,7 @@ def comparison_to_csv(comparison: Comparison) -> str:
                 row.title,
                 "yes" if row.found else "no",
                 v.text if v else "",
+                v.figure if v else "",
                 v.low if v else "",
                 v.high if v else "",
                 v.unit if v else "",

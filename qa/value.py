@@ -19,37 +19,22 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from govqa.qa import answer_type
+from govqa.qa import answer_type, numerals
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％．－～", "0123456789%.-~")
-_CN_DIGITS = {
-    "〇": 0,
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUMERAL = "〇零一二两三四五六七八九十百千"
 
 # Digits may stand one space apart ("7 4 7 7 2 亿元"): some converted reports space them out.
 _ARABIC = r"\d(?: ?\d)*(?:,\d{3})*(?:\.\d+)?"
-# A Chinese numeral counts only with a place word or two digits ("一百二十", "十四"), or before 倍:
-# a lone 一 is mostly a word (一般, 统一, 进一步).
-_CHINESE = rf"[{_CN_NUMERAL}]*[十百千][{_CN_NUMERAL}]*|[{_CN_NUMERAL}]{{2,}}|[一两二三四五六七八九](?=倍)"
-_NUMBER = rf"(?:{_ARABIC}|{_CHINESE})"
+# A Chinese numeral ("二百零六亿", "一万二千", "六点二", "两倍"): which runs count is ``numerals.counts``.
+_NUMBER = rf"(?:{_ARABIC}|{numerals.AMOUNT})"
 _MAGNITUDE = r"(?:万亿|亿|万|千)"
 # Units as reports write them, longest first where one starts another.
 _UNIT_WORDS = (
     "个百分点|百分点|%|‰|美元|元|人次|人|平方公里|平方米|立方米|公里|千米|米|亩|公顷|吨|公斤|千克|斤|"
-    "千瓦时|千瓦|户|辆|个月|个|家|所|项|倍|座|套|件|台|次|天|条|处|艘|架|头|张|名|位|批|种|场|份|床|岁|年"
+    "千瓦时|千瓦|户|辆|个月|个|家|所|项|倍|"
+    + numerals.SHARE
+    + "|座|套|件|台|次|天|条|处|艘|架|头|张|名|位|批|种|场|份|床|岁|年"
 )
 _UNIT = rf"(?:{_MAGNITUDE}?(?:{_UNIT_WORDS})|{_MAGNITUDE})"
 _QUALIFIER_AFTER = r"(?:左右|以上|以下|以内|之内|上下|多|余)"
@@ -65,6 +50,8 @@ _PERCENT_WORDS = re.compile(
     rf"(?P<before>{_QUALIFIER_BEFORE})?百分之(?P<low>{_WORD_NUMBER})"
     rf"(?:{_RANGE_JOIN}(?:百分之)?(?P<high>{_WORD_NUMBER}))?(?P<after>{_QUALIFIER_AFTER})?"
 )
+# A digit in words (not a magnitude: "1,200万元" is written in digits).
+_HAS_CHINESE_NUMERAL = re.compile("[〇零一二两三四五六七八九十]")
 _YEAR = r"(?:1 ?9 ?[4-9] ?\d|2 ?0 ?\d ?\d)"
 
 # Stretches whose numbers are never values. Each rule is written once, here.
@@ -114,6 +101,22 @@ class Value:
     start: int
     end: int
 
+    @property
+    def figure(self) -> str:
+        """The value in Arabic digits, as a report would write it: "二百零六亿元" → "206亿元",
+        "百分之六点二" → "6.2%", "约二十亿元" → "约20亿元"; a value written in digits is ``text`` itself."""
+        if not _HAS_CHINESE_NUMERAL.search(self.text):
+            return self.text
+        number = _digits(self.low) if self.low == self.high else f"{_digits(self.low)}—{_digits(self.high)}"
+        if re.fullmatch(_QUALIFIER_AFTER, self.qualifier):
+            return f"{number}{self.unit}{self.qualifier}"
+        return f"{self.qualifier}{number}{self.unit}"
+
+
+def _digits(number: float) -> str:
+    """1763.0 → "1763", 17.63 → "17.63" (no exponent, no trailing zeros)."""
+    return f"{number:.6f}".rstrip("0").rstrip(".")
+
 
 def asks_quantity(question: str) -> bool:
     """Does ``question`` ask for a quantity (多少, 几个, or words such as 目标, 增长, 比重, 产量)?"""
@@ -124,8 +127,7 @@ def asks_quantity(question: str) -> bool:
 def values_in(sentence: str) -> list[Value]:
     """Every value written in ``sentence``, in text order (years, dates, document numbers and names left out)."""
     plain = sentence.translate(_FULL_WIDTH)  # one character for one: offsets stay valid
-    # answer_type does not yet count 百分之六 as a number: a percentage in words passes on its own.
-    if not (answer_type.can_answer(sentence, answer_type.Wants.NUMBER) or _PERCENT_WORDS.search(plain)):
+    if not answer_type.can_answer(sentence, answer_type.Wants.NUMBER):
         return []
     blocked = [m.span() for m in _NOT_VALUES.finditer(plain)]
     enumeration = _ENUMERATION.match(plain)
@@ -137,7 +139,7 @@ def values_in(sentence: str) -> list[Value]:
         blocked.append(match.span())
     for match in _VALUE.finditer(plain):
         start, end = match.start("low"), match.end()
-        if any(s < end and start < e for s, e in blocked) or _is_name(match):
+        if any(s < end and start < e for s, e in blocked) or _is_name(match) or not _counts(match, plain):
             continue
         found.append(_value(sentence, match))
     return sorted((v for v in found if v is not None), key=lambda v: v.start)
@@ -196,13 +198,24 @@ def _is_name(match: re.Match) -> bool:
     )
 
 
+def _counts(match: re.Match, text: str) -> bool:
+    """A Chinese low (and high) must be an amount, not a word such as 一些 or 一个 (``numerals.counts``)."""
+    for group in ("low", "high"):
+        numeral = match.group(group)
+        if numeral and not numeral[0].isdigit() and not numerals.counts(numeral, text[match.end(group) :][:2]):
+            return False
+    return True
+
+
 def _value(sentence: str, match: re.Match, unit: str = "") -> Value | None:
-    low = _number(match.group("low"))
-    high = _number(match.group("high")) if match.group("high") else low
+    low, low_magnitude = _number(match.group("low"))
+    high, high_magnitude = _number(match.group("high")) if match.group("high") else (low, low_magnitude)
     if low is None or high is None:
         return None
     groups = match.groupdict()
-    unit = unit or groups.get("unit2") or groups.get("unit1") or ""
+    # "二百零六亿元": the numeral's magnitude (亿) belongs to the unit, as in "206亿元".
+    magnitude = high_magnitude or low_magnitude
+    unit = unit or magnitude + (groups.get("unit2") or groups.get("unit1") or "")
     if (
         not unit
         and not match.group("after")
@@ -217,26 +230,13 @@ def _value(sentence: str, match: re.Match, unit: str = "") -> Value | None:
     return Value(sentence[start:end], low, high, unit, qualifier, start, end)
 
 
-def _number(text: str) -> float | None:
-    """An Arabic or Chinese numeral as a float: "5.5" → 5.5, "1,200" → 1200, "一百二十" → 120, "六点七" → 6.7."""
+def _number(text: str) -> tuple[float | None, str]:
+    """An Arabic or Chinese numeral as a float in its magnitude, and that magnitude.
+
+    "5.5" → (5.5, ""), "1,200" → (1200, ""), "一百二十" → (120, ""), "六点七" → (6.7, ""),
+    "二百零六亿" → (206, "亿") (``numerals.in_magnitude``).
+    """
     if text[0].isdigit():
-        return float(text.replace(",", "").replace(" ", ""))
-    whole, point, decimals = text.partition("点")
-    if point:
-        integer = _number(whole) if whole else 0.0
-        digits = "".join(str(_CN_DIGITS[c]) for c in decimals if c in _CN_DIGITS)
-        return None if integer is None or not digits else float(f"{int(integer)}.{digits}")
-    total, digit = 0, None
-    for ch in text:
-        if ch in "零〇" and total:  # "一百零五": a placeholder between places
-            continue
-        if ch in _CN_DIGITS:
-            if digit is not None:  # digit by digit: "二〇二五", "三五"
-                return float(int("".join(str(_CN_DIGITS[c]) for c in text if c in _CN_DIGITS)))
-            digit = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            total += (1 if digit is None else digit) * _CN_UNITS[ch]
-            digit = None
-        else:
-            return None
-    return float(total + (digit or 0))
+        return float(text.replace(",", "").replace(" ", "")), ""
+    read = numerals.in_magnitude(text)
+    return read if read is not None else (None, "")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from govqa.qa.question import Question
 from govqa.qa.settings import SearchConfig
 
 
@@ -15,6 +17,23 @@ class Evidence:
     coverage: float  # share of the question's terms (length-weighted) found in one grounded top passage
     grounded: bool  # some top passage's report or text matches the years/places the question names
     anchored: bool = True  # some grounded top passage holds a content word of the question (or it has none)
+
+
+def gather(top_similarity: float, question: Question, grounded: Sequence[str]) -> Evidence:
+    """The evidence for ``question`` of its grounded passages: the one builder of ``ask`` and ``compare``.
+
+    ``grounded`` are the passages about the years and places asked, each in ``synonyms.comparable``
+    form (繁體 folded, synonyms named by their canonical name), folded once by the caller, as the
+    question's ``terms`` and ``content`` are. ``top_similarity`` is the cosine of the closest sentence.
+    """
+    total = sum(len(t) for t in question.terms)
+    coverage = max((sum(len(t) for t in question.terms if t in passage) / total for passage in grounded), default=0.0)
+    return Evidence(
+        top_similarity=top_similarity,
+        coverage=coverage if total else 0.0,
+        grounded=bool(grounded),
+        anchored=not question.content or any(t in passage for passage in grounded for t in question.content),
+    )
 
 
 def is_found(evidence: Evidence, config: SearchConfig) -> bool:

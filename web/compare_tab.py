@@ -59,7 +59,7 @@ def _table_row(row: Row) -> list[Any]:
         row.year,
         row.figure_year,
         KINDS.get(row.kind, row.kind),
-        v.text if v else "—",
+        v.figure if v else "—",
         v.low if v else None,
         v.high if v else None,
         v.unit if v else "",

@@ -128,7 +128,7 @@ def _print_comparison(result: Comparison) -> None:
         if not row.found:
             typer.echo(f"{label}\t未找到\t{row.title}")
             continue
-        value = row.value.text if row.value else "—"
+        value = row.value.figure if row.value else "—"  # in digits: the answer shows it as written (二百零六亿元)
         figure = " ".join(x for x in (row.figure_year, {"result": "实际", "target": "目标"}.get(row.kind, "")) if x)
         if figure:
             value += f"（{figure}）"

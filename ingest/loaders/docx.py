@@ -1,4 +1,4 @@
-"""Word .docx via python-docx: paragraphs and tables in body order, headings from styles."""
+"""Word .docx via python-docx: paragraphs, tables and notes in body order, headings from styles, numbers computed."""
 
 from __future__ import annotations
 
@@ -12,15 +12,20 @@ from typing import BinaryIO
 
 import docx
 from docx.document import Document as WordDocument
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from govqa.ingest import table_records
 from govqa.ingest.document import IngestError, Line, RawDocument
 from govqa.ingest.errors import LimitError
 from govqa.ingest.loaders.base import Loader
+from govqa.ingest.loaders.docx_notes import Notes
+from govqa.ingest.loaders.docx_numbering import Numbering
+from govqa.ingest.loaders.docx_tables import caption, read_table
 from govqa.ingest.settings import IngestConfig
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -151,27 +156,6 @@ class _Headings:
         return level if sets else by_style_outline
 
 
-def _paragraph_lines(paragraph: Paragraph, headings: _Headings) -> Iterator[Line]:
-    parts = [p for p in paragraph.text.split("\n") if p.strip()]
-    level = headings.level(paragraph) if parts else None
-    if level is not None:
-        yield Line(" ".join(p.strip() for p in parts), heading=level)
-    else:
-        yield from (Line(p) for p in parts)
-
-
-def _table_lines(table: Table) -> Iterator[Line]:
-    for row in table.rows:
-        cells, seen = [], set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:  # a merged cell is returned once per grid column it spans
-                continue
-            seen.add(id(cell._tc))
-            cells.append(" ".join(cell.text.split("\n")).strip())
-        if any(cells):
-            yield Line(" | ".join(cells))
-
-
 # Text boxes and shapes hold their text in w:txbxContent. Word writes a modern
 # box twice, in mc:AlternateContent's mc:Choice (DrawingML) and again in its
 # mc:Fallback (VML) for older readers (ECMA-376 Part 3, 10.2): the fallback copy is skipped.
@@ -189,30 +173,91 @@ def _text_boxes(paragraph) -> Iterator:
             yield box
 
 
-def _body_lines(document: WordDocument, container, headings: _Headings) -> Iterator[Line]:
-    """Lines of the block items under ``container``, in order.
+class _Body:
+    """Reads the block items of a Word body in order into lines.
 
-    Content controls are descended into; a paragraph's text boxes follow the
-    paragraph that anchors them (their own text boxes are read in turn).
+    Paragraphs carry their automatic number (``docx_numbering``) and are followed by the notes
+    they cite (``docx_notes``); tables become records (``ingest/table_records.py``) titled by their
+    own title row or by the paragraph just before them when it reads like a caption.
     """
-    for child in container.iterchildren():
-        if child.tag == qn("w:p"):
-            yield from _paragraph_lines(Paragraph(child, document), headings)
-            for box in _text_boxes(child):
-                yield from _body_lines(document, box, headings)
-        elif child.tag == qn("w:tbl"):
-            yield from _table_lines(Table(child, document))
-        elif child.tag == qn("w:sdt"):
-            content = child.find(qn("w:sdtContent"))
-            if content is not None:
-                yield from _body_lines(document, content, headings)
+
+    def __init__(self, document: WordDocument, headings: _Headings, numbering: Numbering, notes: Notes) -> None:
+        self.document = document
+        self.headings = headings
+        self.numbering = numbering
+        self.notes = notes
+        self._last = ""  # the text of the last paragraph read: a table's caption when short
+        self._style_bold: dict[str | None, bool] = {}  # a paragraph style's id → does it set bold (resolved once)
+
+    def lines(self, container) -> Iterator[Line]:
+        """Lines of the block items under ``container``, in order.
+
+        Content controls are descended into; a paragraph's text boxes follow the
+        paragraph that anchors them (their own text boxes are read in turn).
+        """
+        for child in container.iterchildren():
+            if child.tag == qn("w:p"):
+                yield from self._paragraph(Paragraph(child, self.document))
+                for box in _text_boxes(child):
+                    yield from self.lines(box)
+            elif child.tag == qn("w:tbl"):
+                table = Table(child, self.document)
+                yield from table_records.record_lines(read_table(table, caption(self._last)))
+                for paragraph in child.iter(qn("w:p")):
+                    yield from (Line(note, record=True) for note in self.notes.cited(paragraph))
+                self._last = ""
+            elif child.tag == qn("w:sdt"):
+                content = child.find(qn("w:sdtContent"))
+                if content is not None:
+                    yield from self.lines(content)
+
+    def _paragraph(self, paragraph: Paragraph) -> Iterator[Line]:
+        label = self.numbering.label(paragraph._p)
+        parts = [p for p in paragraph.text.split("\n") if p.strip()]
+        if parts and label:
+            parts[0] = label + parts[0].lstrip()
+        self._last = " ".join(parts)
+        level = self.headings.level(paragraph) if parts else None
+        if level is not None:
+            yield Line(" ".join(p.strip() for p in parts), heading=level)
+        else:
+            bold = len(parts) == 1 and self._bold(paragraph)
+            yield from (Line(p, bold=bold) for p in parts)
+        yield from (Line(note, record=True) for note in self.notes.cited(paragraph._p))
+
+    def _bold(self, paragraph: Paragraph) -> bool:
+        """Is every run with text bold, by its own formatting or else its paragraph style's?"""
+        runs = [run for run in paragraph.runs if run.text.strip()]
+        if not runs:
+            return False
+        key = paragraph._p.style
+        if any(run.bold is None for run in runs) and key not in self._style_bold:
+            style = paragraph.style
+            while style is not None and style.font.bold is None:
+                style = style.base_style
+            self._style_bold[key] = bool(style is not None and style.font.bold)
+        return all(run.bold or (run.bold is None and self._style_bold[key]) for run in runs)
+
+
+def _body(document: WordDocument) -> _Body:
+    """A body reader with the document's numbering definitions, styles and notes."""
+    part = document.part
+    numbering = part.numbering_part.element if _has_part(part, RT.NUMBERING) else None
+    return _Body(document, _Headings(), Numbering(numbering, part.styles.element), Notes(part))
+
+
+def _has_part(part, reltype: str) -> bool:
+    return any(rel.reltype == reltype for rel in part.rels.values())
 
 
 class DocxLoader(Loader):
-    """Reads Word ``.docx``: body paragraphs, text boxes and table rows (cells joined with `` | ``) in order.
+    """Reads Word ``.docx``: body paragraphs, text boxes, tables and notes, in order.
 
     Heading levels come from ``Heading N`` / ``Title`` styles (``标题 N`` too) or an
-    outline level; page headers and footers, footnotes and comments are not read.
+    outline level; automatic numbers are written into their paragraphs ("一、", "（三）");
+    each table row is a record (``ingest/table_records.py``); footnotes and endnotes follow
+    the paragraph that cites them as lines of their own. Page headers and footers and
+    comments are not read.
     """
 
     suffixes = (".docx",)
@@ -231,7 +276,7 @@ class DocxLoader(Loader):
         try:
             _measure_parts(path, self.limits)
             document = docx.Document(str(path))
-            lines = list(_body_lines(document, document.element.body, _Headings()))
+            lines = list(_body(document).lines(document.element.body))
             title = (document.core_properties.title or "").strip()
         except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise IngestError(f"not a Word .docx file: {_reason(exc)}") from None

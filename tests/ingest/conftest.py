@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,5 +35,37 @@ def placed_pdf(cjk_font_file: str, tmp_path: Path) -> Callable[..., Path]:
         path = tmp_path / name
         pdf.output(str(path))
         return path
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def e5_embedder(tmp_path_factory: pytest.TempPathFactory):
+    """The default embedding model (e5-small, from the shared model cache), loaded once for the session."""
+    from govqa.config import Config, IndexConfig, ModelConfig
+    from govqa.index.embedder import create_embedder
+
+    cache = os.environ.get("GOVQA_MODEL_CACHE") or str(tmp_path_factory.mktemp("model-cache"))
+    config = Config(model=ModelConfig(cache_dir=cache), index=IndexConfig(path=str(tmp_path_factory.mktemp("e5"))))
+    return create_embedder(config.model)
+
+
+@pytest.fixture
+def searcher_of(e5_embedder, tmp_path: Path) -> Callable[..., object]:
+    """``searcher_of(*files)`` → a ``Searcher`` over an index (real e5, SQLite, FAISS) of the files, each loaded
+    through the real ingest; fails the test when a file does not load."""
+    from govqa.config import Config, IndexConfig, ModelConfig
+    from govqa.index import Index
+    from govqa.qa import Searcher
+
+    def make(*files: Path):
+        config = Config(
+            model=ModelConfig(cache_dir=os.environ.get("GOVQA_MODEL_CACHE") or str(tmp_path / "model-cache")),
+            index=IndexConfig(path=str(tmp_path / "index")),
+        )
+        index = Index.open(config.index.path, config, embedder=e5_embedder)
+        reports = index.add_paths(list(files), config.chunk)
+        assert [r.status for r in reports] == ["ok"] * len(files), [(r.path, r.error) for r in reports]
+        return Searcher(index, config)
 
     return make

@@ -169,9 +169,9 @@ def test_docx_body_order_headings_and_tables(tmp_path: Path) -> None:
         Line("一、2024年工作回顾", heading=1),
         Line("经济运行稳中有进。"),
         Line("全年地区生产总值增长5%。"),
-        Line("指标 | 2024年 | 增长"),
-        Line("GDP | 5.2万亿元 | 5.0%"),
-        Line("合并单元格 | 右"),
+        # Each body row a record under its header; a one-row table has no header; a merged cell once.
+        Line("表格第1行：指标：GDP，2024年：5.2万亿元，增长：5.0%。", record=True),
+        Line("表格第1行：合并单元格，右。", record=True),
         Line("（一）稳增长", heading=2),
         Line("1. 扩大内需", heading=3),
         Line("二、2025年工作安排", heading=1),

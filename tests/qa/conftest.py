@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,23 @@ def seed_searcher(seed_config: Config):
 def seed_documents() -> dict:
     """The cleaned sample documents by name, to check citation offsets against."""
     return {d.name: d for r in ingest_paths([CORPUS], ChunkConfig()) for d, _ in r.documents}
+
+
+@pytest.fixture
+def index_of(seed_searcher, seed_config, tmp_path):
+    """``index_of({name: text}, chunk=ChunkConfig())`` → (Searcher, cleaned documents by name)."""
+    from govqa.index import Index
+    from govqa.qa import Searcher
+
+    def make(files: dict[str, str], chunk: ChunkConfig = ChunkConfig()):
+        folder = tmp_path / "reports"
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text, "utf-8")
+        config = replace(seed_config, chunk=chunk, index=IndexConfig(path=str(tmp_path / "index")))
+        index = Index.open(config.index.path, config, embedder=seed_searcher.index.embedder)
+        index.add_paths([folder], config.chunk)
+        documents = {d.name: d for r in ingest_paths([folder], chunk) for d, _ in r.documents}
+        return Searcher(index, config), documents
+
+    return make

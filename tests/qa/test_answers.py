@@ -6,12 +6,10 @@ Real model, SQLite and FAISS; each test indexes its own small reports.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pytest
 
-from govqa.config import ChunkConfig, IndexConfig
-from govqa.ingest import ingest_paths
+from govqa.config import ChunkConfig
 
 REPORT_2024 = """某县2024年政府工作报告
 
@@ -29,26 +27,6 @@ TRADITIONAL = """某縣2023年政府工作報告
 全縣城鎮新增就業2.4萬人，新建標準化廠房36萬平方米，新開通公交線路7條。
 實施鄉村振興戰略，完成農村危房改造1200戶。
 """
-
-
-@pytest.fixture
-def index_of(seed_searcher, seed_config, tmp_path):
-    """``index_of({name: text}, chunk=ChunkConfig())`` → (Searcher, cleaned documents by name)."""
-    from govqa.index import Index
-    from govqa.qa import Searcher
-
-    def make(files: dict[str, str], chunk: ChunkConfig = ChunkConfig()):
-        folder = tmp_path / "reports"
-        folder.mkdir()
-        for name, text in files.items():
-            (folder / name).write_text(text, "utf-8")
-        config = replace(seed_config, chunk=chunk, index=IndexConfig(path=str(tmp_path / "index")))
-        index = Index.open(config.index.path, config, embedder=seed_searcher.index.embedder)
-        index.add_paths([folder], config.chunk)
-        documents = {d.name: d for r in ingest_paths([folder], chunk) for d, _ in r.documents}
-        return Searcher(index, config), documents
-
-    return make
 
 
 def _verbatim(answer, documents) -> bool:

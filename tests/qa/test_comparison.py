@@ -183,7 +183,14 @@ def test_json_and_csv_forms(searcher):
         "kind",
         "found",
     }
-    assert row["value"] == {"text": "5.0%—5.5%", "low": 5.0, "high": 5.5, "unit": "%", "qualifier": ""}
+    assert row["value"] == {
+        "text": "5.0%—5.5%",
+        "figure": "5.0%—5.5%",
+        "low": 5.0,
+        "high": 5.5,
+        "unit": "%",
+        "qualifier": "",
+    }
     # The 2025 report's goal for 2025, said so beside the report's year.
     assert (row["year"], row["figure_year"], row["kind"]) == (2025, "2025", "target")
     lines = list(csv.reader(io.StringIO(comparison_to_csv(result))))
@@ -207,3 +214,21 @@ def test_a_target_asked_is_never_answered_by_a_result(searcher):
     assert all(r.kind == "target" for r in rows.values() if r.found)
     # Tibet's report states the 2024 result (比上年增长6.3%) and no 2025 goal for 生产总值.
     assert not rows["2025年西藏自治区政府工作报告.txt"].found
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "2025年四川地区生产总值增长目标是多少",
+        "2025年四川地區生產總值增長目標是多少",  # 繁體: compare folds it as ask does
+        "2025年四川GDP增长目标是多少",  # a synonym: GDP is 地区生产总值 in the reports
+    ],
+)
+def test_compare_and_ask_give_the_same_evidence(searcher, question):
+    answer = searcher.ask(question)
+    rows = {r.doc: r for r in searcher.compare(question).rows}
+    row = rows["2025年四川省政府工作报告.txt"]
+    assert answer.verdict == "found" and answer.citation.doc == row.doc
+    assert row.found and row.value.text == "5.5%以上"
+    assert row.answer[row.value.start : row.value.end] == "5.5%以上"
+    assert "5.5%以上" in answer.answer and row.answer in answer.answer

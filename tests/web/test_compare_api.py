@@ -18,7 +18,7 @@ ROW_KEYS = {
     "kind",
     "found",
 }
-VALUE_KEYS = {"text", "low", "high", "unit", "qualifier"}
+VALUE_KEYS = {"text", "figure", "low", "high", "unit", "qualifier"}
 CHENGDU = "2020年成都市政府工作报告（要点）.txt"
 
 
