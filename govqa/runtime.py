@@ -139,6 +139,7 @@ def build_from_corpus(
 
 def corpus_fingerprint(corpus: Path, config: Config) -> dict[str, Any]:
     """What decides a corpus index: the files (path, size, mtime), the ingest version, the index format, the chunker, the model."""
+    from govqa.index.backends import backend_class
     from govqa.index.manifest import FORMAT_VERSION
     from govqa.ingest import INGEST_VERSION, iter_files
 
@@ -158,12 +159,8 @@ def corpus_fingerprint(corpus: Path, config: Config) -> dict[str, Any]:
         "model": config.model.name,
         "encoder": config.model.encoder,
         "faiss_factory": config.index.faiss_factory,
-        # Only another backend changes the key: local corpus indexes cached before the seam stay valid.
-        **(
-            {"backend": config.index.backend, "collection": config.index.milvus.collection}
-            if config.index.backend != "local"
-            else {}
-        ),
+        # What the backend says decides its indexes (``Backend.cache_key``: nothing more for the local one).
+        **backend_class(config.index.backend).cache_key(config.index),
     }
 
 

@@ -2,10 +2,13 @@
 
 ``Index`` (the facade) owns the manifest, the model and the write lock; a
 ``Backend`` owns where documents, chunks, their vectors and their sentences
-live and how they are searched. Two backends implement it:
+live and how they are searched. govqa ships two:
 ``index.backends.local`` (SQLite + FTS5 + FAISS in the index folder, the
 default) and ``index.backends.milvus`` (Milvus 2.5: a cluster, or Milvus Lite
-in a file). ``index.backends.create_backend`` picks one by ``[index] backend``.
+in a file). A backend is a class registered by name (``govqa.registry.backends``:
+the entry-point group ``govqa.backends``, or ``register`` from code);
+``index.backends.create_backend`` opens the one ``[index] backend`` names.
+``govqa.index.testing`` holds the contract every backend must pass.
 
 Writes come only from the holder of the index's write lock; reads may come
 from any thread at any time and never wait for a writer's embedding. A
@@ -16,10 +19,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from govqa.index.records import ChunkRecord, ChunkSentences, DocumentInfo
+from govqa.index.settings import IndexConfig
 from govqa.index.stats import BackendStats, Counts
 from govqa.ingest.document import Chunk, Document
 
@@ -32,8 +38,38 @@ SentenceRows = Sequence[tuple[Sequence[tuple[int, int]], np.ndarray]]
 class Backend(ABC):
     """Documents, chunks, dense vectors, keyword search and stored sentence vectors of one index."""
 
-    #: "local" or "milvus": recorded in the manifest by ``index.maintenance.create``.
+    #: The name it is registered under ("local", "milvus"…): recorded in the manifest by ``index.maintenance.create``.
     name: str
+    #: True when the dense index is FAISS built by ``[index] faiss_factory`` (the manifest records the factory).
+    uses_faiss: bool = False
+
+    # -- opening -------------------------------------------------------------
+    @classmethod
+    @abstractmethod
+    def from_config(
+        cls, directory: Path, config: IndexConfig, dimension: int, faiss_factory: str, create: bool = False
+    ) -> Backend:
+        """Open the backend of the index folder ``directory`` for vectors of ``dimension``.
+
+        ``create`` makes its empty storage. ``faiss_factory`` is the manifest's (or, at
+        creation, the configured) factory string, for a backend that ``uses_faiss``.
+        Raises ``IndexUnavailableError`` when its storage cannot be reached or used.
+        """
+
+    @classmethod
+    def location(cls, config: IndexConfig) -> str:
+        """Where inside the backend's storage this index lives, recorded in the manifest ("": the index folder)."""
+        return ""
+
+    @classmethod
+    def at_location(cls, config: IndexConfig, location: str) -> IndexConfig:
+        """``config`` pointed at ``location`` (a manifest's record of ``location``), to open the index built there."""
+        return config
+
+    @classmethod
+    def cache_key(cls, config: IndexConfig) -> dict[str, Any]:
+        """What of ``config`` decides an index this backend holds, for caches keyed by settings (``govqa eval``)."""
+        return {"backend": cls.name, "location": cls.location(config)}
 
     # -- writing (the caller holds the index's write lock) -------------------
     @abstractmethod

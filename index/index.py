@@ -12,7 +12,7 @@ import numpy as np
 
 from govqa.index import maintenance
 from govqa.index.backend import Backend
-from govqa.index.backends import create_backend
+from govqa.index.backends import backend_class
 from govqa.index.copy import copy_documents
 from govqa.index.embedder import Embedder, create_embedder, model_identity
 from govqa.index.errors import IndexNotFoundError, IndexReadOnlyError
@@ -93,9 +93,11 @@ class Index:
                 embedder.encoder if embedder else config.model.encoder,
                 sentence_kind(embedder.sentence_method, config.index.bare_sentences) if embedder else None,
             )
-        manifest.check_backend(path, config.index.backend, config.index.milvus.collection)
-        manifest.warn_settings(path, config.chunk.size, config.chunk.overlap, config.index.faiss_factory)
-        backend = create_backend(path, config.index, manifest.dimension, manifest.faiss_factory)
+        kind = backend_class(config.index.backend)
+        manifest.check_backend(path, kind.name, kind.location(config.index))
+        factory = config.index.faiss_factory if kind.uses_faiss else None
+        manifest.warn_settings(path, config.chunk.size, config.chunk.overlap, factory)
+        backend = kind.from_config(path, config.index, manifest.dimension, manifest.faiss_factory or "")
         index = cls(path, config, manifest, backend, embedder, check_model)
         if manifest.rebuild_pending:  # stored vectors may mix two models: only `rebuild` may use them
             backend.defer_vectors(manifest.dimension)

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govqa.index.backends import create_backend
+from govqa.index.backends import backend_class
 from govqa.index.context import RETRIEVAL_TEXT_VERSION
 from govqa.index.embedder import Embedder
 from govqa.index.errors import READ_ONLY_ERRNOS, IndexReadOnlyError
@@ -28,21 +28,24 @@ def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
         if exc.errno not in READ_ONLY_ERRNOS:
             raise
         raise IndexReadOnlyError(path, exc.strerror) from None
-    VectorIndex.new(embedder.dimension, config.index.faiss_factory)  # a bad factory string fails here, not later
+    kind = backend_class(config.index.backend)
+    factory = config.index.faiss_factory if kind.uses_faiss else None
+    if factory is not None:
+        VectorIndex.new(embedder.dimension, factory)  # a bad factory string fails here, not later
     with WriteLock(path):
         if (path / MANIFEST_NAME).exists():
             return
-        create_backend(path, config.index, embedder.dimension, config.index.faiss_factory, create=True).close()
+        kind.from_config(path, config.index, embedder.dimension, factory or "", create=True).close()
         Manifest(
             model=embedder.name,
             dimension=embedder.dimension,
             chunk_size=config.chunk.size,
             chunk_overlap=config.chunk.overlap,
-            faiss_factory=config.index.faiss_factory,
+            faiss_factory=factory,
             encoder=embedder.encoder,
             sentences=sentence_kind(embedder.sentence_method, config.index.bare_sentences),
-            backend=config.index.backend,
-            collection=config.index.milvus.collection if config.index.backend == "milvus" else "",
+            backend=kind.name,
+            collection=kind.location(config.index),
         ).save(path)
 
 
@@ -77,8 +80,9 @@ def rebuild(index: IndexParts, reembed: bool, progress: bool) -> RebuildResult:
         manifest.save(index.path)
         items = ((doc, chunk_document(doc, config.chunk)) for doc in backend.stored_documents())
         results = Writer(index, progress, force=True).run(items)
-    manifest.faiss_factory = config.index.faiss_factory
-    backend.rebuild_vectors(manifest.faiss_factory)
+    if backend.uses_faiss:
+        manifest.faiss_factory = config.index.faiss_factory
+    backend.rebuild_vectors(manifest.faiss_factory or "")
     manifest.rebuild_pending = False
     manifest.save(index.path)
     counts = backend.counts()
@@ -110,7 +114,6 @@ def stats(index: IndexParts) -> IndexStats:
         "model": m.model,
         "encoder": m.encoder,
         "dimension": m.dimension,
-        "faiss_factory": m.faiss_factory,
         "sentences_stored": counts["sentences"],
         "sentence_vectors": m.sentences,
         "chunk_size": m.chunk_size,

@@ -55,7 +55,8 @@ class Manifest:
     dimension: int
     chunk_size: int
     chunk_overlap: int
-    faiss_factory: str = "Flat"
+    # The FAISS factory string, for a backend that builds FAISS (``Backend.uses_faiss``); None for others.
+    faiss_factory: str | None = "Flat"
     encoder: str = "fp32"  # how the model was run (index/embedder/onnx_encoder.py): its vectors only match its own
     # How sentence vectors were made (``sentence_kind``); a format-3 index embedded each sentence twice.
     sentences: str = "bare+context"
@@ -66,7 +67,8 @@ class Manifest:
     versions: dict[str, str] = field(default_factory=package_versions)
     # Set while `rebuild --reembed` runs: stored vectors may mix two models until it completes.
     rebuild_pending: bool = False
-    # Where the index's data lives (index/backends): "local", or "milvus" with its collection prefix.
+    # Where the index's data lives: the backend's registered name (index/backends), and where inside its
+    # storage (``Backend.location``: Milvus's collection prefix; "" for the index folder).
     backend: str = "local"
     collection: str = ""
 
@@ -139,10 +141,10 @@ class Manifest:
                 f"run `govqa index rebuild --reembed --index {directory}`"
             )
 
-    def check_backend(self, directory: Path, backend: str, collection: str) -> None:
-        """``IndexMismatchError`` unless the index was built by ``backend`` (and, for Milvus, ``collection``)."""
-        wanted = backend if backend == "local" else f"{backend} (collection {collection})"
-        built = self.backend if self.backend == "local" else f"{self.backend} (collection {self.collection})"
+    def check_backend(self, directory: Path, backend: str, location: str) -> None:
+        """``IndexMismatchError`` unless the index was built by ``backend`` at ``location`` (``Backend.location``)."""
+        wanted = f"{backend} (collection {location})" if location else backend
+        built = f"{self.backend} (collection {self.collection})" if self.collection else self.backend
         if wanted != built:
             raise IndexMismatchError(
                 f"index at {directory} was built with the {built} backend, config says {wanted}: "
@@ -150,7 +152,7 @@ class Manifest:
                 "(no re-embedding), or point --index at another folder"
             )
 
-    def warn_settings(self, directory: Path, chunk_size: int, chunk_overlap: int, faiss_factory: str) -> None:
+    def warn_settings(self, directory: Path, chunk_size: int, chunk_overlap: int, faiss_factory: str | None) -> None:
         """Log (never fail) when the chunker, retrieval text or faiss settings differ from the configuration."""
         if (chunk_size, chunk_overlap) != (self.chunk_size, self.chunk_overlap):
             log.warning(
@@ -170,7 +172,7 @@ class Manifest:
                 self.retrieval_text_version,
                 RETRIEVAL_TEXT_VERSION,
             )
-        if faiss_factory != self.faiss_factory:
+        if faiss_factory is not None and self.faiss_factory is not None and faiss_factory != self.faiss_factory:
             log.warning(
                 "index at %s uses faiss %r, config says %r: `govqa index rebuild` switches it",
                 directory,

@@ -10,9 +10,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, get_args
+from typing import Literal, Protocol
 
 from govqa.ingest.settings import ChunkConfig, IngestConfig, OcrConfig
+from govqa.registry import backends, embedders
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,15 @@ class ModelConfig:
     # quantised per channel; within cosine 0.99 of fp32, about 3x as fast) or "fp32" (its exact ONNX copy).
     # An index records the encoder that built it; queries must use the same (docs/model.md).
     encoder: Literal["fp32", "int8"] = "int8"
+    # Which embedder runs the model (govqa.registry.embedders: an entry point of govqa.embedders, or
+    # "package.module:factory"): "auto" picks ONNX Runtime for a local folder, else sentence-transformers;
+    # "onnx" and "sentence-transformers" insist on one.
+    embedder: str = "auto"
+
+    def check(self) -> None:
+        """``ValueError`` for an embedder name nothing is registered under (the message lists those that are)."""
+        if not embedders.knows(self.embedder):
+            raise ValueError(str(embedders.unknown(self.embedder)))
 
 
 @dataclass(frozen=True)
@@ -71,27 +81,16 @@ class MilvusConfig:
             )
 
 
-BackendName = Literal["local", "milvus"]
-BACKEND_NAMES: tuple[BackendName, ...] = get_args(BackendName)
-
-
-def backend_name(value: str) -> BackendName:
-    """``value`` (a command-line option, a manifest's record) as a backend name; ``ValueError`` naming the known ones."""
-    for name in BACKEND_NAMES:
-        if value == name:
-            return name
-    raise ValueError(f"unknown backend {value!r}: use one of {', '.join(map(repr, BACKEND_NAMES))}")
-
-
 @dataclass(frozen=True)
 class IndexConfig:
     """Where the index lives and how its vector part is built."""
 
     path: str = field(default_factory=lambda: os.environ.get("GOVQA_INDEX", ".govqa/index"))
-    # Where documents, chunks and vectors are kept: "local" (SQLite + FAISS in the index folder) or
-    # "milvus" (a Milvus 2.5 server or cluster, or Milvus Lite: [index.milvus]; pip install -e ".[milvus]").
-    # The folder keeps the manifest either way, which records the backend.
-    backend: BackendName = "local"
+    # Where documents, chunks and vectors are kept: "local" (SQLite + FAISS in the index folder),
+    # "milvus" (a Milvus 2.5 server or cluster, or Milvus Lite: [index.milvus]; pip install -e ".[milvus]"),
+    # or any backend registered in govqa.registry.backends (an entry point of govqa.backends, or
+    # "package.module:Class"). The folder keeps the manifest either way, which records the backend.
+    backend: str = "local"
     milvus: MilvusConfig = field(default_factory=MilvusConfig)
     # A faiss.index_factory string; "Flat" is exact inner product. "HNSW32" or
     # "IVF256,PQ32" suit corpora of millions of chunks.
@@ -105,6 +104,11 @@ class IndexConfig:
     # 10^4-10^5 characters and tens to hundreds of chunks; a zip bomb of a .docx is millions).
     max_document_chars: int = field(default=3_000_000, metadata={"min": 1})
     max_document_chunks: int = field(default=10_000, metadata={"min": 1})
+
+    def check(self) -> None:
+        """``ValueError`` for a backend name nothing is registered under (the message lists those that are)."""
+        if not backends.knows(self.backend):
+            raise ValueError(str(backends.unknown(self.backend)))
 
 
 class IndexSettings(Protocol):

@@ -46,7 +46,6 @@ class IndexStats(TypedDict):
     model: str
     encoder: str
     dimension: int
-    faiss_factory: str
     sentences_stored: int
     sentence_vectors: str
     chunk_size: int
@@ -57,6 +56,7 @@ class IndexStats(TypedDict):
     uri: NotRequired[str]
     collection: NotRequired[str]
     vectors_indexed: int
+    faiss_factory: NotRequired[str]  # a FAISS backend's (local): the index actually loaded
     bytes: dict[str, int]
     versions: dict[str, str]  # package → version that built the index
 
@@ -71,4 +71,4 @@ class RebuildResult(TypedDict):
     seconds: float
     model: str
     dimension: int
-    faiss_factory: str
+    faiss_factory: str | None  # None for a backend without FAISS

@@ -16,14 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
+from govqa.index.codec import document_fields, stored_document
 from govqa.index.errors import IndexUnavailableError
 from govqa.index.manifest import now
 from govqa.index.records import ChunkSentences
 from govqa.index.stats import Counts
 from govqa.index.store_queries import StoreQueries
-from govqa.ingest.document import Chunk, Document, Section
+from govqa.ingest.document import Chunk, Document
 
 STORE_NAME = "store.sqlite"
+# The columns of ``documents`` written as they are (``index.codec.document_fields``), in the INSERT's order.
+_PLAIN_FIELDS = ("name", "source", "title", "year", "region", "region_path", "content_hash", "chars")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -157,11 +160,7 @@ class Store(StoreQueries):
         bare, or (2 * len(spans), dimension), the bare ones then those in context.
         Returns (ids of the chunks it replaced, ids of its new chunks).
         """
-        structure = {
-            "sections": [[s.level, s.title, s.start] for s in document.sections],
-            "page_starts": [list(p) for p in document.page_starts],
-            "records": [list(r) for r in document.records],
-        }
+        fields = document_fields(document)
         vectors = np.ascontiguousarray(vectors, dtype=np.float16)
         with self.transaction() as conn:
             old_ids = self._delete(conn, [document.name])
@@ -169,16 +168,9 @@ class Store(StoreQueries):
                 "INSERT INTO documents (name, source, title, year, region, region_path, content_hash, chars, "
                 "meta, structure, text, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    document.name,
-                    document.source,
-                    document.title,
-                    document.year,
-                    document.region,
-                    document.meta.get("region_path", ""),
-                    document.content_hash,
-                    len(document.text),
-                    json.dumps(document.meta, ensure_ascii=False),
-                    json.dumps(structure, ensure_ascii=False),
+                    *(fields[f] for f in _PLAIN_FIELDS),
+                    json.dumps(fields["meta"], ensure_ascii=False),
+                    json.dumps(fields["structure"], ensure_ascii=False),
                     document.text,
                     now(),
                 ),
@@ -333,20 +325,9 @@ class Store(StoreQueries):
             if not rows:
                 continue
             name, source, title, year, region, text, content_hash, meta, structure = rows[0]
-            shape = json.loads(structure)
-            yield Document(
-                name=name,
-                source=source,
-                title=title,
-                year=year,
-                region=region,
-                text=text,
-                content_hash=content_hash,
-                sections=[Section(*s) for s in shape.get("sections", [])],
-                page_starts=[tuple(p) for p in shape.get("page_starts", [])],
-                records=[tuple(r) for r in shape.get("records", [])],
-                meta=json.loads(meta),
-            )
+            fields = {"name": name, "source": source, "title": title, "year": year, "region": region}
+            fields |= {"content_hash": content_hash, "meta": json.loads(meta), "structure": json.loads(structure)}
+            yield stored_document(fields, text)
 
     def tokens_of(self, chunk_id: int) -> str | None:
         """The FTS tokens stored for a chunk (for inspection and tests)."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from govqa.index.codec import chunk_record
 from govqa.index.records import ChunkRecord, DocumentInfo
 
+_RECORD_FIELDS = tuple(ChunkRecord.__dataclass_fields__)
 _RECORD_SQL = """
 SELECT c.id, d.name, d.title, d.year, d.region, d.region_path, c.text, c.section,
        c.page, c.page_end, c.start, c."end", c.position
@@ -41,7 +43,7 @@ class StoreQueries:
         rows = self._rows(
             _RECORD_SQL + " WHERE c.id IN (SELECT value FROM json_each(?))", (json.dumps([int(i) for i in ids]),)
         )
-        return {row[0]: ChunkRecord(*row) for row in rows}
+        return {row[0]: chunk_record(dict(zip(_RECORD_FIELDS, row, strict=True))) for row in rows}
 
     def neighbours(self, chunk_id: int, before: int = 1, after: int = 1) -> list[ChunkRecord]:
         """The chunk and up to ``before``/``after`` chunks around it in its document, in order."""
@@ -50,7 +52,7 @@ class StoreQueries:
             "AND c.position BETWEEN x.position - ? AND x.position + ? ORDER BY c.position",
             (chunk_id, before, after),
         )
-        return [ChunkRecord(*row) for row in rows]
+        return [chunk_record(dict(zip(_RECORD_FIELDS, row, strict=True))) for row in rows]
 
     def document_slice(self, name: str, start: int, end: int) -> str:
         """Characters ``start``…``end`` (offsets, end exclusive) of a document's cleaned text; "" for an unknown one."""

@@ -23,7 +23,7 @@ from govqa.ingest.loaders import supported_suffixes
 from govqa.ingest.pipeline import check_limits
 from govqa.ingest.settings import IngestConfig
 
-# The loaders own the list of file types, so the upload form takes what `govqa ingest` takes.
+# The registered loaders (govqa.registry.loaders) own the list of file types: the form takes what `govqa ingest` takes.
 SUFFIXES = supported_suffixes()
 ACCEPT = ", ".join(s for s in SUFFIXES if s != ".htm")
 MAX_NAME_CHARS = 80

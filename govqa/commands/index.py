@@ -158,7 +158,8 @@ def rebuild_command(
     what = "re-embedded" if result["reembedded"] else "rebuilt FAISS for"
     typer.echo(
         f"{what} {result['documents']} documents, {result['chunks']} chunks in {result['seconds']} s "
-        f"(model {result['model']}, dim {result['dimension']}, faiss {result['faiss_factory']})"
+        f"(model {result['model']}, dim {result['dimension']}"
+        + (f", faiss {result['faiss_factory']})" if result["faiss_factory"] else ")")
     )
 
 
@@ -166,35 +167,36 @@ def copy_command(
     source: Path = typer.Argument(..., help="The index folder to copy from (its manifest says which backend)."),
     target: Path = typer.Argument(..., help="The index folder to copy into (created with the [index] settings)."),
     backend: str = typer.Option(
-        None, "--backend", help='Target backend, "local" or "milvus" (default: [index] backend).'
+        None,
+        "--backend",
+        help='Target backend: a registered name ("local", "milvus", or one a package registers) '
+        "(default: [index] backend).",
     ),
-    uri: str = typer.Option(None, "--uri", help="Target Milvus URI (default: [index.milvus] uri)."),
-    collection: str = typer.Option(None, "--collection", help="Target Milvus collection prefix."),
+    uri: str = typer.Option(
+        None, "--uri", help="Target Milvus URI, for --backend milvus (default: [index.milvus] uri)."
+    ),
+    collection: str = typer.Option(None, "--collection", help="Target Milvus collection prefix, for --backend milvus."),
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when a terminal)."),
 ) -> None:
     """Copy an index to another backend or place without re-embedding (e.g. local to a Milvus cluster)."""
     from govqa.index import Index
+    from govqa.index.backends import backend_class
     from govqa.index.manifest import Manifest
-    from govqa.index.settings import backend_name
 
     config = load_config()
     built = Manifest.load(source)
-    try:
-        built_backend = backend_name(built.backend)
-    except ValueError as exc:
-        raise ConfigError(f"{source}: the manifest names an {exc}") from None
-    try:
-        target_backend = backend_name(backend or config.index.backend)
-    except ValueError as exc:
-        raise ConfigError(f"--backend: {exc}") from None
-    milvus = replace(config.index.milvus, collection=built.collection or config.index.milvus.collection)
-    source_config = config.replace(index=replace(config.index, backend=built_backend, milvus=milvus))
+    source_index = backend_class(built.backend).at_location(
+        replace(config.index, backend=built.backend), built.collection
+    )
+    source_config = config.replace(index=source_index)
     wanted = replace(
         config.index.milvus,
         uri=config.index.milvus.uri if uri is None else uri,
         collection=collection or config.index.milvus.collection,
     )
-    target_config = config.replace(index=replace(config.index, path=str(target), backend=target_backend, milvus=wanted))
+    target_config = config.replace(
+        index=replace(config.index, path=str(target), backend=backend or config.index.backend, milvus=wanted)
+    )
     try:
         wanted.check()
     except ValueError as exc:

@@ -1,7 +1,9 @@
-"""Index backends behind the ``index.backend.Backend`` seam, picked by ``[index] backend``.
+"""Index backends behind the ``index.backend.Backend`` seam, opened by the name ``[index] backend`` gives.
 
-``local``: SQLite + FTS5 + FAISS in the index folder (``local.py``, the default).
-``milvus``: Milvus 2.5, a cluster or Milvus Lite (``milvus.py``; ``pip install -e ".[milvus]"``).
+A backend is a ``Backend`` class registered in ``govqa.registry.backends``: govqa's own by the entry
+points of ``pyproject.toml`` (``local``: SQLite + FTS5 + FAISS in the index folder, the default;
+``milvus``: Milvus 2.5, a cluster or Milvus Lite, ``pip install -e ".[milvus]"``), any other by an
+entry point of the group ``govqa.backends``, ``register`` from code, or a dotted path.
 """
 
 from __future__ import annotations
@@ -11,30 +13,39 @@ from pathlib import Path
 from govqa.index.backend import Backend
 from govqa.index.errors import IndexUnavailableError
 from govqa.index.settings import IndexConfig
+from govqa.registry import UnknownNameError, backends
 
-BACKENDS = ("local", "milvus")
-MILVUS_EXTRA = 'pip install -e ".[milvus]"'
+# How to install what govqa's own backends import beyond its core.
+EXTRAS = {"milvus": 'pip install -e ".[milvus]"'}
 
 
-def create_backend(directory: Path, config: IndexConfig, dimension: int, factory: str, create: bool = False) -> Backend:
+def backend_class(name: str) -> type[Backend]:
+    """The ``Backend`` class registered under ``name`` (or a dotted path's).
+
+    ``IndexUnavailableError`` for an unknown name (listing the registered ones), a backend whose
+    packages are not installed (naming the extra), or a target that is not a ``Backend`` class.
+    """
+    try:
+        target = backends.load(name)
+    except UnknownNameError as exc:
+        raise IndexUnavailableError(exc.message, exc.fix) from None
+    except ImportError as exc:
+        missing = exc.name or str(exc)
+        raise IndexUnavailableError(
+            f'[index] backend = "{name}" needs {missing}, which is not installed',
+            f"install it with `{EXTRAS[name]}`" if name in EXTRAS else "install the package that provides it",
+        ) from None
+    if not (isinstance(target, type) and issubclass(target, Backend)):
+        raise IndexUnavailableError(f"[index] backend {name!r} names {target!r}, which is not a Backend class")
+    return target
+
+
+def create_backend(
+    directory: Path, config: IndexConfig, dimension: int, faiss_factory: str, create: bool = False
+) -> Backend:
     """The backend ``config.backend`` names over the index at ``directory``; ``create`` makes its empty storage.
 
-    Raises ``IndexUnavailableError`` when the Milvus packages are not installed
-    or the server cannot be reached (``index.backends.milvus``).
+    Raises ``IndexUnavailableError`` as ``backend_class`` does, and when its storage cannot be
+    reached (a Milvus server down).
     """
-    if config.backend == "local":
-        from govqa.index.backends.local import LocalBackend
-
-        return LocalBackend(directory, dimension, factory, create=create)
-    if config.backend == "milvus":
-        try:
-            from govqa.index.backends.milvus import MilvusBackend
-        except ImportError as exc:
-            raise IndexUnavailableError(
-                f'[index] backend = "milvus" needs pymilvus and milvus-lite ({exc.name} is not installed)',
-                f"install them with `{MILVUS_EXTRA}`",
-            ) from None
-        return MilvusBackend(directory, config.milvus, dimension, create=create)
-    raise IndexUnavailableError(
-        f"unknown [index] backend {config.backend!r}", f"set it to one of {', '.join(map(repr, BACKENDS))}"
-    )
+    return backend_class(config.backend).from_config(Path(directory), config, dimension, faiss_factory, create)

@@ -12,6 +12,7 @@ from govqa.index.backend import Backend, SentenceRows
 from govqa.index.backends.faiss_mirror import FaissMirror
 from govqa.index.keyword import index_text, match_expression, query_tokens
 from govqa.index.records import ChunkRecord, ChunkSentences, DocumentInfo
+from govqa.index.settings import IndexConfig
 from govqa.index.stats import BackendStats, Counts
 from govqa.index.store import STORE_NAME, Store
 from govqa.index.vectors import VECTORS_NAME
@@ -30,6 +31,17 @@ class LocalBackend(Backend):
     """
 
     name = "local"
+    uses_faiss = True
+
+    @classmethod
+    def from_config(
+        cls, directory: Path, config: IndexConfig, dimension: int, faiss_factory: str, create: bool = False
+    ) -> LocalBackend:
+        return cls(directory, dimension, faiss_factory, create=create)
+
+    @classmethod
+    def cache_key(cls, config: IndexConfig) -> dict:
+        return {}  # the default backend adds nothing: corpus indexes cached before the seam stay valid
 
     def __init__(self, directory: Path, dimension: int, factory: str, create: bool = False):
         self.directory = Path(directory)

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,13 +31,14 @@ from pymilvus.exceptions import MilvusException
 
 from govqa.index.backend import Backend, SentenceRows
 from govqa.index.backends.milvus_schema import CHUNKS, DOCUMENTS, PART_CHARS, SENTENCES, ensure_collections
+from govqa.index.codec import chunk_record, document_fields, document_info, stored_document
 from govqa.index.errors import IndexMismatchError, IndexUnavailableError
 from govqa.index.keyword import index_text, query_tokens
 from govqa.index.manifest import now
 from govqa.index.records import ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo
-from govqa.index.settings import MilvusConfig
+from govqa.index.settings import IndexConfig, MilvusConfig
 from govqa.index.stats import BackendStats, Counts
-from govqa.ingest.document import Chunk, Document, Section
+from govqa.ingest.document import Chunk, Document
 
 logging.getLogger("pymilvus").setLevel(logging.ERROR)  # its iterators warn about timestamps at every call
 
@@ -85,24 +87,6 @@ def is_lite(uri: str) -> bool:
     return uri.endswith(".db") and "://" not in uri
 
 
-def _record(row: dict) -> ChunkRecord:
-    return ChunkRecord(
-        id=int(row["id"]),
-        doc=row["doc"],
-        title=row["title"],
-        year=row["year"] or None,
-        region=row["region"] or None,
-        region_path=row["region_path"],
-        text=row["text"],
-        section=row["section"],
-        page=row["page"] or None,
-        page_end=row["page_end"] or None,
-        start=row["start"],
-        end=row["end"],
-        position=row["position"],
-    )
-
-
 class MilvusBackend(Backend):
     """An index whose data lives in Milvus collections ``{collection}_chunks``, ``_sentences``, ``_documents``.
 
@@ -113,6 +97,25 @@ class MilvusBackend(Backend):
     """
 
     name = "milvus"
+
+    @classmethod
+    def from_config(
+        cls, directory: Path, config: IndexConfig, dimension: int, faiss_factory: str, create: bool = False
+    ) -> MilvusBackend:
+        return cls(directory, config.milvus, dimension, create=create)
+
+    @classmethod
+    def location(cls, config: IndexConfig) -> str:
+        """The collection prefix: one Milvus holds many indexes."""
+        return config.milvus.collection
+
+    @classmethod
+    def at_location(cls, config: IndexConfig, location: str) -> IndexConfig:
+        return replace(config, milvus=replace(config.milvus, collection=location or config.milvus.collection))
+
+    @classmethod
+    def cache_key(cls, config: IndexConfig) -> dict:
+        return {"backend": cls.name, "collection": config.milvus.collection}  # the key it had before the seam
 
     def __init__(self, directory: Path, config: MilvusConfig, dimension: int, create: bool = False):
         self.uri = lite_uri(directory, config)
@@ -216,24 +219,9 @@ class MilvusBackend(Backend):
 
     def _document_rows(self, document: Document, chunks: int) -> list[dict]:
         text = document.text
-        structure = {
-            "sections": [[s.level, s.title, s.start] for s in document.sections],
-            "page_starts": [list(p) for p in document.page_starts],
-            "records": [list(r) for r in document.records],
-        }
-        first: dict[str, object] = {
-            "source": document.source,
-            "title": document.title,
-            "year": document.year or 0,
-            "region": document.region or "",
-            "region_path": document.meta.get("region_path", ""),
-            "content_hash": document.content_hash,
-            "chars": len(text),
-            "chunks": chunks,
-            "meta": document.meta,
-            "structure": structure,
-            "added_at": now(),
-        }
+        first: dict[str, object] = {**document_fields(document), "chunks": chunks, "added_at": now()}
+        del first["name"]
+        first.update(year=document.year or 0, region=document.region or "")  # Milvus fields are not nullable
         blank: dict[str, object] = {key: "" if isinstance(value, str) else 0 for key, value in first.items()}
         blank.update(meta={}, structure={})
         return [
@@ -326,7 +314,7 @@ class MilvusBackend(Backend):
             yield from self._query(CHUNKS, f"id in {quoted(part)}", fields, limit=len(part))
 
     def chunk_records(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
-        return {int(r["id"]): _record(r) for r in self._chunk_rows(ids, _RECORD_FIELDS)}
+        return {int(r["id"]): chunk_record(r) for r in self._chunk_rows(ids, _RECORD_FIELDS)}
 
     def chunk_sentences(self, ids: Sequence[int]) -> dict[int, ChunkSentences]:
         starts = {int(r["id"]): r["start"] for r in self._chunk_rows(ids, ["id", "start"])}
@@ -365,7 +353,7 @@ class MilvusBackend(Backend):
             f"doc == {literal(doc)} and position >= {position - before} and position <= {position + after}",
             _RECORD_FIELDS,
         )
-        return sorted((_record(r) for r in found), key=lambda r: r.position)
+        return sorted((chunk_record(r) for r in found), key=lambda r: r.position)
 
     def document_slice(self, name: str, start: int, end: int) -> str:
         start, end = max(0, start), max(start, end)
@@ -392,12 +380,7 @@ class MilvusBackend(Backend):
         return sorted(self._scan(DOCUMENTS, "part == 0", fields), key=lambda r: r["name"])
 
     def documents(self) -> list[DocumentInfo]:
-        return [
-            DocumentInfo(
-                **{f: r[f] for f in _DOCUMENT_FIELDS} | {"year": r["year"] or None, "region": r["region"] or None}
-            )
-            for r in self._document_rows_all(_DOCUMENT_FIELDS)
-        ]
+        return [document_info(r, r["chunks"]) for r in self._document_rows_all([*_DOCUMENT_FIELDS, "meta"])]
 
     def facets(self) -> list[tuple[str, str, int | None, str]]:
         rows = self._document_rows_all(["name", "title", "year", "region_path"])
@@ -407,20 +390,7 @@ class MilvusBackend(Backend):
         fields = ["name", "source", "title", "year", "region", "content_hash", "meta", "structure"]
         for row in self._document_rows_all(fields):
             parts = self._query(DOCUMENTS, f"name == {literal(row['name'])}", ["part", "text"])
-            shape = row["structure"] or {}
-            yield Document(
-                name=row["name"],
-                source=row["source"],
-                title=row["title"],
-                year=row["year"] or None,
-                region=row["region"] or None,
-                text="".join(p["text"] for p in sorted(parts, key=lambda p: p["part"])),
-                content_hash=row["content_hash"],
-                sections=[Section(*s) for s in shape.get("sections", [])],
-                page_starts=[tuple(p) for p in shape.get("page_starts", [])],
-                records=[tuple(r) for r in shape.get("records", [])],
-                meta=row["meta"] or {},
-            )
+            yield stored_document(row, "".join(p["text"] for p in sorted(parts, key=lambda p: p["part"])))
 
     def stored_chunks(self, name: str) -> tuple[list[ChunkRecord], np.ndarray, list[ChunkSentences]]:
         rows = sorted(
@@ -430,7 +400,7 @@ class MilvusBackend(Backend):
         starts = {int(r["id"]): r["start"] for r in rows}
         sentence_rows = list(self._scan(SENTENCES, f"doc == {literal(name)}", _SENTENCE_FIELDS))
         sentences = self._sentences(sentence_rows, starts)
-        return [_record(r) for r in rows], vectors, [sentences[int(r["id"])] for r in rows]
+        return [chunk_record(r) for r in rows], vectors, [sentences[int(r["id"])] for r in rows]
 
     def counts(self) -> Counts:
         chunks = self._count(CHUNKS)

