@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 from fpdf import FPDF
 
+from bench import made_pdfs
 from govqa.config import ChunkConfig
 from govqa.ingest.build import build_document
 from govqa.ingest.chunk import chunk_document
 from govqa.ingest.loaders.pdf import PdfLoader
 
-ROOT = Path(__file__).resolve().parents[2]
 LEFT, TOP, PITCH = 72.0, 100.0, 24.0
 
 
-def made_pdfs():
-    spec = importlib.util.spec_from_file_location("made_pdfs", ROOT / "bench" / "made_pdfs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MADE = made_pdfs()
+MADE = made_pdfs  # the files the tests make are bench/made_pdfs.py's, which bench/pdf_tables.py measures
 CROSSING, NOTE_1, NOTE_2, BEFORE, AFTER = MADE.CROSSING, MADE.NOTE_1, MADE.NOTE_2, MADE.BEFORE, MADE.AFTER
 
 

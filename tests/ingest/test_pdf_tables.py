@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
 
+from bench import made_pdfs
 from govqa.config import ChunkConfig
 from govqa.ingest.build import build_document
 from govqa.ingest.chunk import chunk_document
 from govqa.ingest.loaders.pdf import PdfLoader
 from govqa.ingest.loaders.pdf_tables import cell_text, merge_continued, record
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def made_pdfs():
-    spec = importlib.util.spec_from_file_location("made_pdfs", ROOT / "bench" / "made_pdfs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MADE = made_pdfs()
+MADE = made_pdfs  # the files the tests make are bench/made_pdfs.py's, which bench/pdf_tables.py measures
 
 
 def chunks_of(path: Path):
