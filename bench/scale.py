@@ -81,8 +81,8 @@ def real_chunks(index_dir: str) -> tuple[np.ndarray, list[list[str]]]:
     config = load_config()
     with Index.open(index_dir, config, create=False, check_model=False) as index:
         vectors, tokens = [], []
-        for document in index.backend.stored_documents():
-            records, own, _ = index.backend.stored_chunks(document.name)
+        for document in index.backend.store.stored_documents():
+            records, own, _ = index.backend.store.stored_chunks(document.name)
             meta = document_meta(document)
             tokens += [tokenize(retrieval_text(meta, as_chunk(r))) for r in records]
             vectors.append(own.astype(np.float32))

@@ -1,8 +1,20 @@
-"""The storage seam: what the search and the writer need of an index backend.
+"""The storage seam, split by role: a document store, a dense index and a keyword index, held by a backend.
 
 ``Index`` (the facade) owns the manifest, the model and the write lock; a
 ``Backend`` owns where documents, chunks, their vectors and their sentences
-live and how they are searched. govqa ships two:
+live and how they are searched, as three roles (Haystack 2.x's document store
+protocol and txtai's ANN / scoring split):
+
+- ``DocumentStore`` (``backend.store``): documents, chunks, stored vectors and
+  sentences, what is read to show, cite, judge and copy them;
+- ``DenseIndex`` (``backend.dense``): nearest chunks to a query vector;
+- ``KeywordIndex`` (``backend.keyword``): BM25 over the chunks' jieba tokens.
+
+Both searches take a ``ChunkFilter`` (``index.records``), never a set of ids,
+so each role filters the way its engine does best. Writes go through the
+backend, which keeps its roles in step (one transaction where it can).
+The local backend composes three objects (SQLite, FTS5 inside it, a FAISS
+mirror); the Milvus backend is one class playing all three roles. govqa ships two:
 ``index.backends.local`` (SQLite + FTS5 + FAISS in the index folder, the
 default) and ``index.backends.milvus`` (Milvus 2.5: a cluster, or Milvus Lite
 in a file). A backend is a class registered by name (``govqa.registry.backends``:
@@ -24,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from govqa.index.records import ChunkRecord, ChunkSentences, DocumentInfo
+from govqa.index.records import ChunkFilter, ChunkRecord, ChunkSentences, DocumentInfo
 from govqa.index.settings import IndexConfig
 from govqa.index.stats import BackendStats, Counts
 from govqa.ingest.document import Chunk, Document
@@ -35,13 +47,98 @@ from govqa.ingest.document import Chunk, Document
 SentenceRows = Sequence[tuple[Sequence[tuple[int, int]], np.ndarray]]
 
 
+class DocumentStore(ABC):
+    """Documents, chunks, their stored vectors and sentences: every read that is not a search."""
+
+    @abstractmethod
+    def content_hash(self, name: str) -> str | None:
+        """The stored content hash of document ``name``, or None when it is not indexed."""
+
+    @abstractmethod
+    def chunk_records(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
+        """Records of the chunks with these ids (ids no longer stored are left out)."""
+
+    @abstractmethod
+    def chunk_sentences(self, ids: Sequence[int]) -> dict[int, ChunkSentences]:
+        """The stored sentences of these chunks with float32 vectors (ids no longer stored are left out)."""
+
+    @abstractmethod
+    def neighbours(self, chunk_id: int, before: int, after: int) -> list[ChunkRecord]:
+        """The chunk and up to ``before``/``after`` chunks around it in its document, in text order."""
+
+    @abstractmethod
+    def document_slice(self, name: str, start: int, end: int) -> str:
+        """Characters ``start``…``end`` of a document's cleaned text; "" for an unknown document."""
+
+    @abstractmethod
+    def chunk_ids_of(self, doc_names: Sequence[str]) -> set[int]:
+        """Ids of every chunk of the named documents."""
+
+    @abstractmethod
+    def chunk_documents(self, ids: Sequence[int]) -> dict[int, str]:
+        """Chunk id → its document's name, for the ids still stored."""
+
+    @abstractmethod
+    def documents(self) -> list[DocumentInfo]:
+        """Every document with its chunk count, by name."""
+
+    @abstractmethod
+    def facets(self) -> list[tuple[str, str, int | None, str]]:
+        """(name, title, year, region_path) of every document, by name."""
+
+    def generation(self) -> int | None:
+        """A number that changes whenever anything may have been committed, by any process; None when unknown.
+
+        Cheap (no scan): readers ask it before reusing what they read (``Index.document_facets``).
+        The default, None, means "cannot tell": every read goes to the store.
+        """
+        return None
+
+    @abstractmethod
+    def stored_documents(self) -> Iterator[Document]:
+        """Every stored document rebuilt as an ingest ``Document`` (to re-chunk and re-embed it)."""
+
+    @abstractmethod
+    def stored_chunks(self, name: str) -> tuple[list[ChunkRecord], np.ndarray, list[ChunkSentences]]:
+        """A document's chunks in order with their float16 vectors and their sentences (``index copy``)."""
+
+    @abstractmethod
+    def counts(self) -> Counts:
+        """Numbers of documents, chunks, stored chunk vectors and stored sentence vectors."""
+
+
+class DenseIndex(ABC):
+    """Nearest chunks to query vectors."""
+
+    @abstractmethod
+    def dense_search(
+        self, vectors: np.ndarray, k: int, where: ChunkFilter | None = None
+    ) -> list[list[tuple[int, float]]]:
+        """Per query vector (rows of ``vectors``, float32 unit length), the ``k`` most similar chunks
+        ``where`` allows as (chunk id, inner product), best first. A selective filter still yields
+        up to ``k`` hits; one that allows nothing yields none."""
+
+
+class KeywordIndex(ABC):
+    """BM25 over the chunks' retrieval texts, cut into govqa's own jieba tokens (``index.keyword``)."""
+
+    @abstractmethod
+    def keyword_search(self, query: str, k: int, where: ChunkFilter | None = None) -> list[tuple[int, float]]:
+        """(chunk id, score, higher better) of the ``k`` best chunks ``where`` allows, best first;
+        [] for a query without words. Scores compare within one engine only."""
+
+
 class Backend(ABC):
-    """Documents, chunks, dense vectors, keyword search and stored sentence vectors of one index."""
+    """One index's storage: its three roles (``store``, ``dense``, ``keyword``) and the writes that keep them in step."""
 
     #: The name it is registered under ("local", "milvus"…): recorded in the manifest by ``index.maintenance.create``.
     name: str
     #: True when the dense index is FAISS built by ``[index] faiss_factory`` (the manifest records the factory).
     uses_faiss: bool = False
+
+    store: DocumentStore
+    dense: DenseIndex
+    keyword: KeywordIndex
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -114,73 +211,7 @@ class Backend(ABC):
     def close(self) -> None:  # noqa: B027 (a default: nothing to do)
         """Release connections."""
 
-    # -- reading -------------------------------------------------------------
-    @abstractmethod
-    def content_hash(self, name: str) -> str | None:
-        """The stored content hash of document ``name``, or None when it is not indexed."""
-
-    @abstractmethod
-    def dense_search(
-        self, vectors: np.ndarray, k: int, allowed_chunk_ids: set[int] | None = None
-    ) -> list[list[tuple[int, float]]]:
-        """Per query vector, the ``k`` most similar chunks as (chunk id, inner product), best first."""
-
-    @abstractmethod
-    def keyword_search(self, query: str, k: int, allowed_doc_names: set[str] | None = None) -> list[tuple[int, float]]:
-        """BM25 over the retrieval texts: (chunk id, score, higher better), best first; [] for a query without words."""
-
-    @abstractmethod
-    def chunk_records(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
-        """Records of the chunks with these ids (ids no longer stored are left out)."""
-
-    @abstractmethod
-    def chunk_sentences(self, ids: Sequence[int]) -> dict[int, ChunkSentences]:
-        """The stored sentences of these chunks with float32 vectors (ids no longer stored are left out)."""
-
-    @abstractmethod
-    def neighbours(self, chunk_id: int, before: int, after: int) -> list[ChunkRecord]:
-        """The chunk and up to ``before``/``after`` chunks around it in its document, in text order."""
-
-    @abstractmethod
-    def document_slice(self, name: str, start: int, end: int) -> str:
-        """Characters ``start``…``end`` of a document's cleaned text; "" for an unknown document."""
-
-    @abstractmethod
-    def chunk_ids_of(self, doc_names: Sequence[str]) -> set[int]:
-        """Ids of every chunk of the named documents."""
-
-    @abstractmethod
-    def chunk_documents(self, ids: Sequence[int]) -> dict[int, str]:
-        """Chunk id → its document's name, for the ids still stored."""
-
-    @abstractmethod
-    def documents(self) -> list[DocumentInfo]:
-        """Every document with its chunk count, by name."""
-
-    @abstractmethod
-    def facets(self) -> list[tuple[str, str, int | None, str]]:
-        """(name, title, year, region_path) of every document, by name."""
-
-    def generation(self) -> int | None:
-        """A number that changes whenever anything may have been committed, by any process; None when unknown.
-
-        Cheap (no scan): readers ask it before reusing what they read (``Index.document_facets``).
-        The default, None, means "cannot tell": every read goes to the store.
-        """
-        return None
-
-    @abstractmethod
-    def stored_documents(self) -> Iterator[Document]:
-        """Every stored document rebuilt as an ingest ``Document`` (to re-chunk and re-embed it)."""
-
-    @abstractmethod
-    def stored_chunks(self, name: str) -> tuple[list[ChunkRecord], np.ndarray, list[ChunkSentences]]:
-        """A document's chunks in order with their float16 vectors and their sentences (``index copy``)."""
-
-    @abstractmethod
-    def counts(self) -> Counts:
-        """Numbers of documents, chunks, stored chunk vectors and stored sentence vectors."""
-
+    # -- describing ----------------------------------------------------------
     @abstractmethod
     def stats(self) -> BackendStats:
         """What this backend adds to ``govqa index stats``: where it is, vectors indexed, sizes."""

@@ -53,13 +53,13 @@ def copy_documents(source: IndexParts, target: IndexParts, progress: bool = Fals
     results = []
     documents = source.documents()
     bar = tqdm(total=len(documents), desc="copying", unit=" docs", file=sys.stderr, disable=not progress)
-    for document in source.backend.stored_documents():
-        stored = target.backend.content_hash(document.name)
+    for document in source.backend.store.stored_documents():
+        stored = target.backend.store.content_hash(document.name)
         if stored == document.content_hash:
             results.append(AddResult(document.name, "unchanged", 0))
             bar.update(1)
             continue
-        records, vectors, sentences = source.backend.stored_chunks(document.name)
+        records, vectors, sentences = source.backend.store.stored_chunks(document.name)
         chunks = [as_chunk(r) for r in records]
         meta = document_meta(document)
         texts = [retrieval_text(meta, c) for c in chunks]

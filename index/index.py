@@ -19,7 +19,7 @@ from govqa.index.errors import IndexNotFoundError, IndexReadOnlyError
 from govqa.index.lock import WriteLock
 from govqa.index.manifest import MANIFEST_NAME, Manifest, sentence_kind
 from govqa.index.prefetch import prefetched
-from govqa.index.records import AddResult, ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo, Facet, PathReport
+from govqa.index.records import AddResult, ChunkFilter, ChunkRecord, ChunkSentences, DocumentInfo, Facet, PathReport
 from govqa.index.settings import IndexSettings
 from govqa.index.simplified import to_simplified
 from govqa.index.stats import IndexStats, RebuildResult
@@ -296,11 +296,11 @@ class Index:
     # -- reading -------------------------------------------------------------
     def content_hash(self, name: str) -> str | None:
         """The content hash of the named document as committed, or None when the index does not hold it."""
-        return self.backend.content_hash(name)
+        return self.backend.store.content_hash(name)
 
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document, by name."""
-        return self.backend.documents()
+        return self.backend.store.documents()
 
     def stats(self) -> IndexStats:
         """Counts, model, dimension, backend, FAISS factory, sizes on disk, creation and update times."""
@@ -328,25 +328,26 @@ class Index:
         self.embedder.use_cores(cores or max(1, usable() - 1))
 
     def dense_search(
-        self, vectors: np.ndarray, k: int, allowed_chunk_ids: set[int] | None = None
+        self, vectors: np.ndarray, k: int, where: ChunkFilter | None = None
     ) -> list[list[tuple[int, float]]]:
-        """Per query vector, the ``k`` most similar chunks as (chunk id, cosine similarity), best first."""
-        return self.backend.dense_search(vectors, k, allowed_chunk_ids)
+        """Per query vector, the ``k`` most similar chunks ``where`` allows as (chunk id, cosine similarity), best first."""
+        return self.backend.dense.dense_search(vectors, k, where)
 
-    def keyword_search(self, query: str, k: int, allowed_doc_names: set[str] | None = None) -> list[tuple[int, float]]:
+    def keyword_search(self, query: str, k: int, where: ChunkFilter | None = None) -> list[tuple[int, float]]:
         """BM25 over jieba tokens: (chunk id, score, higher better), best first; [] when the query has no words.
 
-        Scores are comparable within one backend only (FTS5's and Milvus's BM25 differ in scale).
+        Only chunks ``where`` allows. Scores are comparable within one backend only
+        (FTS5's and Milvus's BM25 differ in scale).
         """
-        return self.backend.keyword_search(query, k, allowed_doc_names)
+        return self.backend.keyword.keyword_search(query, k, where)
 
     def chunk_records(self, ids: Iterable[int]) -> dict[int, ChunkRecord]:
         """Records for chunk ids (ids removed since the search are left out)."""
-        return self.backend.chunk_records(list(ids))
+        return self.backend.store.chunk_records(list(ids))
 
     def document_slice(self, name: str, start: int, end: int) -> str:
         """``text[start:end]`` of the named document's cleaned text (clipped to it); "" for an unknown document."""
-        return self.backend.document_slice(name, start, end)
+        return self.backend.store.document_slice(name, start, end)
 
     def chunk_sentences(self, ids: Iterable[int]) -> dict[int, ChunkSentences]:
         """The sentences of these chunks with their vectors stored at index time, by chunk id.
@@ -355,11 +356,11 @@ class Index:
         are float32 (sentences, dimension), unit length, comparable with
         ``encode_queries``. Ids removed since the search are left out.
         """
-        return self.backend.chunk_sentences(list(ids))
+        return self.backend.store.chunk_sentences(list(ids))
 
     def neighbours(self, chunk_id: int, before: int = 1, after: int = 1) -> list[ChunkRecord]:
         """The chunk with up to ``before``/``after`` neighbours of its document, in text order."""
-        return self.backend.neighbours(chunk_id, before, after)
+        return self.backend.store.neighbours(chunk_id, before, after)
 
     def chunk_ids_where(
         self,
@@ -368,16 +369,12 @@ class Index:
         year_from: int | None = None,
         year_to: int | None = None,
     ) -> set[int]:
-        """Ids of the chunks of documents passing every given filter (see ``documents_where``).
-
-        The set is a ``ChunkIds`` that also names those documents, so a backend can filter by them.
-        """
+        """Ids of the chunks of documents passing every given filter (see ``documents_where``)."""
         return self.chunk_ids_of(self.documents_where(docs, regions, year_from, year_to))
 
     def chunk_ids_of(self, names: Iterable[str]) -> set[int]:
-        """Ids of the chunks of the named documents, as a ``ChunkIds`` naming them (unknown names add nothing)."""
-        names = list(names)
-        return ChunkIds(self.backend.chunk_ids_of(names), documents=frozenset(names))
+        """Ids of the chunks of the named documents (unknown names add nothing)."""
+        return self.backend.store.chunk_ids_of(list(names))
 
     def documents_where(
         self,
@@ -411,7 +408,7 @@ class Index:
 
     def chunk_documents(self, ids: Iterable[int]) -> dict[int, str]:
         """Chunk id → the name of its document, for the ids still stored (cheaper than ``chunk_records``)."""
-        return self.backend.chunk_documents(list(ids))
+        return self.backend.store.chunk_documents(list(ids))
 
     def document_facets(self) -> list[Facet]:
         """(name, title, year, region_path) of every document, for grounding questions in years and places.
@@ -420,11 +417,11 @@ class Index:
         cheaply (``Backend.generation``: the local one does), so questions between two
         writes share one read; else read on every call. Do not change the list.
         """
-        generation = self.backend.generation()
+        generation = self.backend.store.generation()
         cached = self._facets
         if generation is not None and cached is not None and cached[0] == generation:
             return cached[1]
-        facets = self.backend.facets()
+        facets = self.backend.store.facets()
         if generation is not None:
             self._facets = (generation, facets)
         return facets

@@ -78,14 +78,14 @@ def rebuild(index: IndexParts, reembed: bool, progress: bool) -> RebuildResult:
         manifest.retrieval_text_version = RETRIEVAL_TEXT_VERSION
         manifest.rebuild_pending = True
         manifest.save(index.path)
-        items = ((doc, chunk_document(doc, config.chunk)) for doc in backend.stored_documents())
+        items = ((doc, chunk_document(doc, config.chunk)) for doc in backend.store.stored_documents())
         results = Writer(index, progress, force=True).run(items)
     if backend.uses_faiss:
         manifest.faiss_factory = config.index.faiss_factory
     backend.rebuild_vectors(manifest.faiss_factory or "")
     manifest.rebuild_pending = False
     manifest.save(index.path)
-    counts = backend.counts()
+    counts = backend.store.counts()
     return {
         "reembedded": reembed,
         "documents": counts["documents"],
@@ -101,7 +101,7 @@ def rebuild(index: IndexParts, reembed: bool, progress: bool) -> RebuildResult:
 def stats(index: IndexParts) -> IndexStats:
     """Counts, model, settings, times, and the backend's own figures (where, vectors indexed, sizes)."""
     m = index.manifest
-    counts = index.backend.counts()
+    counts = index.backend.store.counts()
     own = index.backend.stats()
     sizes = dict(own.get("bytes", {}))
     manifest_file = index.path / MANIFEST_NAME

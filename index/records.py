@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,16 +36,31 @@ class ChunkRecord:
 Facet = tuple[str, str, int | None, str]
 
 
-class ChunkIds(set):
-    """A set of chunk ids that remembers the documents it was made of (``Index.chunk_ids_where``).
+@dataclass(frozen=True)
+class ChunkFilter:
+    """Which chunks a search may return: those of the named ``documents`` (None: every document).
 
-    ``documents`` lets a backend filter a search by document (Milvus:
-    ``doc in [...]``) instead of by a long list of ids; None when unknown.
+    Questions filter by document, year and region; ``qa`` resolves the last two to
+    document names with ``Index.documents_where``, so one field carries them all.
+    Each search role applies it the way its engine does best (FAISS: the chunk ids
+    of those documents; FTS5: a join on the document; Milvus: ``doc in [...]``).
     """
 
-    def __init__(self, ids=(), documents: frozenset[str] | None = None):
-        super().__init__(ids)
-        self.documents = documents
+    documents: frozenset[str] | None = None
+
+    @classmethod
+    def of(cls, documents: Iterable[str] | None) -> ChunkFilter | None:
+        """A filter to those documents, or None (no filter) for None."""
+        return None if documents is None else cls(frozenset(documents))
+
+    @property
+    def allows_nothing(self) -> bool:
+        """True when no chunk can pass (an empty list of documents)."""
+        return self.documents is not None and not self.documents
+
+    def allows(self, document: str) -> bool:
+        """True when chunks of ``document`` pass."""
+        return self.documents is None or document in self.documents
 
 
 @dataclass(frozen=True)

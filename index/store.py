@@ -12,14 +12,16 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
 
+from govqa.index.backend import DocumentStore
 from govqa.index.codec import document_fields, stored_document
 from govqa.index.errors import IndexUnavailableError
 from govqa.index.manifest import now
-from govqa.index.records import ChunkSentences
+from govqa.index.records import ChunkRecord, ChunkSentences, Facet
 from govqa.index.stats import Counts
 from govqa.index.store_queries import StoreQueries
 from govqa.ingest.document import Chunk, Document
@@ -73,11 +75,18 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(tokens, tokenize = 'unicode61 
 """
 
 
-class Store(StoreQueries):
-    """One SQLite database in WAL mode: readers never wait for the (single, locked) writer."""
+class Store(StoreQueries, DocumentStore):
+    """One SQLite database in WAL mode: readers never wait for the (single, locked) writer.
 
-    def __init__(self, path: Path, create: bool = False):
+    The local backend's document store (``DocumentStore``), and the source of truth
+    its FTS5 table and FAISS mirror are kept equal to. ``dimension`` is the stored
+    vectors' (the model's); the local backend changes it when the model changes.
+    """
+
+    def __init__(self, path: Path, dimension: int, create: bool = False):
         self.path = Path(path)
+        self.dimension = dimension
+        self._facets: tuple[int, int, list[Facet]] | None = None  # (data_version, highest document id, by name)
         if not create and not self.path.exists():
             raise IndexUnavailableError(
                 f"{self.path} is missing: the index is damaged",
@@ -126,7 +135,7 @@ class Store(StoreQueries):
                 self._watch = self._connect()
             return self._watch.execute("PRAGMA data_version").fetchone()[0]
 
-    def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+    def read(self, sql: str, params: Sequence = ()) -> list[tuple]:
         """Run a read on this thread's own connection: reads run in parallel, and never wait for a write (WAL)."""
         conn = getattr(self._readers, "conn", None)
         if conn is None:
@@ -238,12 +247,12 @@ class Store(StoreQueries):
     # -- reads ---------------------------------------------------------------
     def content_hash(self, name: str) -> str | None:
         """The stored content hash of document ``name``, or None when it is not indexed."""
-        rows = self._rows("SELECT content_hash FROM documents WHERE name = ?", (name,))
+        rows = self.read("SELECT content_hash FROM documents WHERE name = ?", (name,))
         return rows[0][0] if rows else None
 
     def embedding_ids(self) -> np.ndarray:
         """Ids of every chunk that has a stored vector, as int64."""
-        return np.array([r[0] for r in self._rows("SELECT chunk_id FROM embeddings")], dtype=np.int64)
+        return np.array([r[0] for r in self.read("SELECT chunk_id FROM embeddings")], dtype=np.int64)
 
     def embedding_ids_after(self, after: int) -> tuple[int, np.ndarray]:
         """(how many chunks are stored, the ids above ``after`` that have a stored vector, int64 ascending).
@@ -252,7 +261,7 @@ class Store(StoreQueries):
         exactly the chunks added since: a range of the primary key, not a scan. The
         count is of the small (document, position) index. One statement, so both are of one moment.
         """
-        rows = self._rows(
+        rows = self.read(
             "SELECT (SELECT COUNT(*) FROM chunks), NULL UNION ALL "
             "SELECT NULL, chunk_id FROM embeddings WHERE chunk_id > ?",
             (int(after),),
@@ -268,14 +277,14 @@ class Store(StoreQueries):
         last = -1
         while True:
             if wanted is None:
-                rows = self._rows(
+                rows = self.read(
                     "SELECT chunk_id, vector FROM embeddings WHERE chunk_id > ? ORDER BY chunk_id LIMIT ?",
                     (last, batch),
                 )
             else:
                 part, wanted = wanted[:batch], wanted[batch:]
                 rows = (
-                    self._rows(
+                    self.read(
                         "SELECT chunk_id, vector FROM embeddings WHERE chunk_id IN "
                         "(SELECT value FROM json_each(?)) ORDER BY chunk_id",
                         (json.dumps(part),),
@@ -289,9 +298,9 @@ class Store(StoreQueries):
             matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), dimension)
             yield np.array([r[0] for r in rows], dtype=np.int64), matrix.astype(np.float32)
 
-    def chunk_sentences(self, ids: Sequence[int], dimension: int) -> dict[int, ChunkSentences]:
+    def chunk_sentences(self, ids: Sequence[int]) -> dict[int, ChunkSentences]:
         """The stored sentences of the chunks with these ids (ids no longer stored are left out)."""
-        rows = self._rows(
+        rows = self.read(
             "SELECT s.chunk_id, c.start, s.spans, s.vectors FROM chunk_sentences s "
             "JOIN chunks c ON c.id = s.chunk_id WHERE s.chunk_id IN (SELECT value FROM json_each(?))",
             (json.dumps([int(i) for i in ids]),),
@@ -299,14 +308,48 @@ class Store(StoreQueries):
         out = {}
         for chunk_id, start, spans, blob in rows:
             spans = tuple((a, b) for a, b in json.loads(spans))
-            vectors = np.frombuffer(blob, dtype=np.float16).reshape(-1, dimension).astype(np.float32)
+            vectors = np.frombuffer(blob, dtype=np.float16).reshape(-1, self.dimension).astype(np.float32)
             bare, context = vectors[: len(spans)], vectors[len(spans) :]
             out[chunk_id] = ChunkSentences(chunk_id, start, spans, bare, context if len(context) else None)
         return out
 
+    def generation(self) -> int | None:
+        return self.data_version()
+
+    def facets(self) -> list[Facet]:
+        """By name; read whole once, then only the documents added since (unless some were removed).
+
+        During a long upload every question comes after another commit: reading every
+        document's row again each time made questions slower the more rows were in.
+        """
+        version = self.data_version()  # before reading: a commit after it is seen next time
+        seen = self._facets
+        if seen is not None and seen[0] == version:
+            return seen[2]
+        count, top, added = self.facets_after(seen[1] if seen is not None else 0)
+        if seen is not None and len(seen[2]) + len(added) == count:
+            rows = sorted(seen[2] + added, key=itemgetter(0)) if added else seen[2]
+        else:  # the first read, or some were removed or replaced
+            rows = self.all_facets()
+        self._facets = (version, top, rows)
+        return rows
+
+    def stored_chunks(self, name: str) -> tuple[list[ChunkRecord], np.ndarray, list[ChunkSentences]]:
+        ids = sorted(self.chunk_ids_of([name]))
+        records = sorted(self.chunk_records(ids).values(), key=lambda r: r.position)
+        ordered = [r.id for r in records]
+        by_id = {
+            int(i): v
+            for ids, batch in self.iter_embeddings(self.dimension, ordered)
+            for i, v in zip(ids, batch, strict=True)
+        }
+        vectors = np.array([by_id[i] for i in ordered], dtype=np.float16).reshape(len(ordered), self.dimension)
+        sentences = self.chunk_sentences(ordered)
+        return records, vectors, [sentences[i] for i in ordered]
+
     def counts(self) -> Counts:
         """Numbers of documents, chunks, stored chunk vectors and stored sentence vectors."""
-        docs, chunks, vectors, sentences = self._rows(
+        docs, chunks, vectors, sentences = self.read(
             "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks), "
             "(SELECT COUNT(*) FROM embeddings), "
             "(SELECT COALESCE(SUM(json_array_length(spans)), 0) FROM chunk_sentences)"
@@ -315,9 +358,9 @@ class Store(StoreQueries):
 
     def stored_documents(self) -> Iterator[Document]:
         """Every stored document rebuilt as an ingest ``Document`` (to re-chunk and re-embed it)."""
-        names = [r[0] for r in self._rows("SELECT name FROM documents ORDER BY id")]
+        names = [r[0] for r in self.read("SELECT name FROM documents ORDER BY id")]
         for name in names:
-            rows = self._rows(
+            rows = self.read(
                 "SELECT name, source, title, year, region, text, content_hash, meta, structure "
                 "FROM documents WHERE name = ?",
                 (name,),
@@ -331,5 +374,5 @@ class Store(StoreQueries):
 
     def tokens_of(self, chunk_id: int) -> str | None:
         """The FTS tokens stored for a chunk (for inspection and tests)."""
-        rows = self._rows("SELECT tokens FROM fts WHERE rowid = ?", (chunk_id,))
+        rows = self.read("SELECT tokens FROM fts WHERE rowid = ?", (chunk_id,))
         return rows[0][0] if rows else None

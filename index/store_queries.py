@@ -1,4 +1,4 @@
-"""Read queries over the store: chunk records, neighbours, documents and keyword search."""
+"""Read queries over the store: chunk records, neighbours, documents (FTS5 keyword search is ``backends.fts5``)."""
 
 from __future__ import annotations
 
@@ -19,35 +19,19 @@ FROM chunks c JOIN documents d ON d.id = c.doc_id
 class StoreQueries:
     """The reads ``Index`` serves to ``qa`` and the CLI (mixed into ``Store``, which provides ``_rows``)."""
 
-    def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+    def read(self, sql: str, params: Sequence = ()) -> list[tuple]:
         raise NotImplementedError
-
-    def keyword_search(self, match: str, k: int, allowed_doc_names: set[str] | None = None) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score, higher better) for an FTS5 MATCH expression, best first."""
-        if not match or k <= 0:
-            return []
-        if allowed_doc_names is None:
-            sql = "SELECT rowid, -bm25(fts) FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?"
-            params: tuple = (match, k)
-        else:
-            sql = (
-                "SELECT fts.rowid, -bm25(fts) FROM fts JOIN chunks c ON c.id = fts.rowid "
-                "JOIN documents d ON d.id = c.doc_id WHERE fts MATCH ? AND d.name IN "
-                "(SELECT value FROM json_each(?)) ORDER BY bm25(fts) LIMIT ?"
-            )
-            params = (match, json.dumps(sorted(allowed_doc_names)), k)
-        return [(int(i), float(s)) for i, s in self._rows(sql, params)]
 
     def chunk_records(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
         """Records of the chunks with these ids (ids no longer stored are left out)."""
-        rows = self._rows(
+        rows = self.read(
             _RECORD_SQL + " WHERE c.id IN (SELECT value FROM json_each(?))", (json.dumps([int(i) for i in ids]),)
         )
         return {row[0]: chunk_record(dict(zip(_RECORD_FIELDS, row, strict=True))) for row in rows}
 
     def neighbours(self, chunk_id: int, before: int = 1, after: int = 1) -> list[ChunkRecord]:
         """The chunk and up to ``before``/``after`` chunks around it in its document, in order."""
-        rows = self._rows(
+        rows = self.read(
             _RECORD_SQL + " JOIN chunks x ON x.id = ? WHERE c.doc_id = x.doc_id "
             "AND c.position BETWEEN x.position - ? AND x.position + ? ORDER BY c.position",
             (chunk_id, before, after),
@@ -59,12 +43,12 @@ class StoreQueries:
         start, end = max(0, start), max(start, end)
         # SQLite reads substr's length as a 32-bit int: a larger one (an end "past any text") gave "".
         length = min(end - start, 2**31 - 1)
-        rows = self._rows("SELECT substr(text, ?, ?) FROM documents WHERE name = ?", (start + 1, length, name))
+        rows = self.read("SELECT substr(text, ?, ?) FROM documents WHERE name = ?", (start + 1, length, name))
         return rows[0][0] if rows else ""
 
     def chunk_ids_of(self, doc_names: Sequence[str]) -> set[int]:
         """Ids of every chunk of the named documents."""
-        rows = self._rows(
+        rows = self.read(
             "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id "
             "WHERE d.name IN (SELECT value FROM json_each(?))",
             (json.dumps(list(doc_names)),),
@@ -73,7 +57,7 @@ class StoreQueries:
 
     def chunk_documents(self, ids: Sequence[int]) -> dict[int, str]:
         """Chunk id → its document's name, for the ids still stored."""
-        rows = self._rows(
+        rows = self.read(
             "SELECT c.id, d.name FROM chunks c JOIN documents d ON d.id = c.doc_id "
             "WHERE c.id IN (SELECT value FROM json_each(?))",
             (json.dumps([int(i) for i in ids]),),
@@ -82,7 +66,7 @@ class StoreQueries:
 
     def documents(self) -> list[DocumentInfo]:
         """Every document with its chunk count, by name."""
-        rows = self._rows(
+        rows = self.read(
             "SELECT d.name, d.title, d.year, d.region, d.region_path, "
             "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id), d.chars, d.added_at, d.content_hash, d.source, "
             "CAST(json_extract(d.meta, '$.ocr_confidence') AS REAL) "
@@ -90,9 +74,9 @@ class StoreQueries:
         )
         return [DocumentInfo(*row) for row in rows]
 
-    def facets(self) -> list[tuple[str, str, int | None, str]]:
-        """(name, title, year, region_path) of every document."""
-        return [tuple(r) for r in self._rows("SELECT name, title, year, region_path FROM documents ORDER BY name")]
+    def all_facets(self) -> list[tuple[str, str, int | None, str]]:
+        """(name, title, year, region_path) of every document, by name, read whole."""
+        return [tuple(r) for r in self.read("SELECT name, title, year, region_path FROM documents ORDER BY name")]
 
     def facets_after(self, after: int) -> tuple[int, int, list[tuple[str, str, int | None, str]]]:
         """(how many documents are stored, the highest document id, the facets of the documents above id ``after``).
@@ -100,7 +84,7 @@ class StoreQueries:
         Document ids are never reused: those above the highest a reader has seen are the
         documents added since. One statement, so the three are of one moment.
         """
-        rows = self._rows(
+        rows = self.read(
             "SELECT 1, (SELECT COUNT(*) FROM documents), (SELECT COALESCE(MAX(id), 0) FROM documents), NULL, NULL "
             "UNION ALL SELECT 0, name, title, year, region_path FROM documents WHERE id > ?",
             (int(after),),

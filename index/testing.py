@@ -31,11 +31,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from govqa.index.backend import Backend
+from govqa.index.backend import Backend, DenseIndex, DocumentStore, KeywordIndex
 from govqa.index.context import sentences_in_context
 from govqa.index.embedder.base import Embedder
 from govqa.index.errors import IndexMismatchError
 from govqa.index.index import Index
+from govqa.index.records import ChunkFilter
 from govqa.ingest.build import build_document
 from govqa.ingest.chunk import chunk_document
 from govqa.ingest.document import Chunk, Document, Line, RawDocument
@@ -151,6 +152,20 @@ class BackendContract:
         assert ("faiss_factory" in stats) == built.backend.uses_faiss
         assert (built.manifest.faiss_factory is not None) == built.backend.uses_faiss
 
+    def test_the_backend_plays_three_roles(self, built):
+        backend = built.backend
+        assert isinstance(backend.store, DocumentStore)
+        assert isinstance(backend.dense, DenseIndex) and isinstance(backend.keyword, KeywordIndex)
+
+    def test_a_filter_to_one_small_document_still_returns_its_chunks(self, built, reports):
+        """A selective filter: the best chunks of the one allowed document come back, up to k, none other."""
+        small = min(reports, key=lambda r: len(r[1]))[0].name
+        where, own = ChunkFilter(frozenset({small})), built.chunk_ids_where(docs=[small])
+        query = built.encode_queries(["数字经济核心产业增加值增长多少"])  # another report's subject
+        hits = built.dense_search(query, len(own) + 5, where)[0]
+        assert {i for i, _ in hits} == own
+        assert {i for i, _ in built.keyword_search("地区生产总值 发展", 50, where)} <= own
+
     def test_search_finds_the_passage_by_meaning_and_by_keyword(self, built):
         hit = built.keyword_search("成渝地区双城经济圈", 3)[0][0]
         assert "成渝" in built.chunk_records([hit])[hit].text
@@ -162,7 +177,7 @@ class BackendContract:
 
     def test_stored_documents_come_back_as_they_were_given(self, built, reports):
         given = {d.name: d for d, _ in reports}
-        back = {d.name: d for d in built.backend.stored_documents()}
+        back = {d.name: d for d in built.backend.store.stored_documents()}
         assert set(back) == set(given)
         for name, document in given.items():
             assert back[name] == replace(document, meta=back[name].meta)
@@ -209,7 +224,7 @@ class BackendContract:
             assert index.stats()["sentence_vectors"] == embedder.sentence_method
             ids = sorted(index.chunk_ids_where(docs=["sc.txt"]))
             records, got = index.chunk_records(ids), index.chunk_sentences(ids)
-            stored_records, stored_vectors, _ = index.backend.stored_chunks("sc.txt")
+            stored_records, stored_vectors, _ = index.backend.store.stored_chunks("sc.txt")
             stored = {r.id: v.astype(np.float32) for r, v in zip(stored_records, stored_vectors, strict=True)}
             for chunk_id in ids:
                 record, sentences = records[chunk_id], got[chunk_id]
@@ -224,13 +239,15 @@ class BackendContract:
         assert sichuan and set(built.chunk_documents(sichuan).values()) == {"sc.txt"}
         assert set(built.documents_where(year_from=2026)) == {"sc.txt", "js.txt"}
         query = built.encode_queries(["地区生产总值增长目标"])
-        allowed = built.chunk_ids_where(year_to=2025)
-        hits = built.dense_search(query, 10, allowed)[0]
+        before_2026 = ChunkFilter.of(built.documents_where(year_to=2025))
+        hits = built.dense_search(query, 10, before_2026)[0]
         assert hits and {built.chunk_documents([i])[i] for i, _ in hits} == {"zj.txt"}
-        assert {i for i, _ in built.keyword_search("地区生产总值", 10, {"js.txt"})} <= built.chunk_ids_where(
+        jiangsu = ChunkFilter(frozenset({"js.txt"}))
+        assert {i for i, _ in built.keyword_search("地区生产总值", 10, jiangsu)} <= built.chunk_ids_where(
             docs=["js.txt"]
         )
-        assert built.dense_search(query, 5, set()) == [[]]
+        assert built.dense_search(query, 5, ChunkFilter(frozenset())) == [[]]
+        assert built.keyword_search("地区生产总值", 5, ChunkFilter(frozenset())) == []
         facets = {name: (year, path) for name, _, year, path in built.document_facets()}
         assert facets["zj.txt"][0] == 2025
 

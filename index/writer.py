@@ -119,7 +119,7 @@ class Writer:
     def _take(self, seq: int, document: Document, chunks: list[Chunk]) -> None:
         if any(p[1].name == document.name for p in self.pending):
             self._flush()  # the same name twice in one run: the later one wins, in order
-        stored = self.backend.content_hash(document.name)
+        stored = self.backend.store.content_hash(document.name)
         if stored is not None and stored == document.content_hash and not self.force:
             self.results[seq] = AddResult(document.name, "unchanged", len(chunks))
             self._advance_documents()

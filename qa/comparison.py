@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from govqa.index import Index
 from govqa.index.keyword import query_tokens
+from govqa.index.records import ChunkFilter
 from govqa.ingest.metadata import NATIONAL
 from govqa.qa import checks, facts, fuse, highlight, span, verdict
 from govqa.qa.facts import Kind
@@ -176,10 +177,10 @@ def _ranking(
     index: Index, config: SearchConfig, question: Question, reports: list[_Report]
 ) -> dict[int, fuse.Candidate]:
     """Every chunk of the reports, scored as search fuses them: one dense and one keyword search in all."""
-    names = {r.name for r in reports}
-    allowed = index.chunk_ids_where(docs=names)
-    dense = index.dense_search(index.encode_queries([question.asking]), len(allowed), allowed)[0]
-    keyword = index.keyword_search(question.asking, len(allowed), names)
+    names = frozenset(r.name for r in reports)
+    where, every = ChunkFilter(names), len(index.chunk_ids_of(names))
+    dense = index.dense_search(index.encode_queries([question.asking]), every, where)[0]
+    keyword = index.keyword_search(question.asking, every, where)
     return fuse.fused(dense, keyword, config)
 
 

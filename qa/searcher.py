@@ -13,7 +13,7 @@ from operator import attrgetter, itemgetter
 import numpy as np
 
 from govqa.index import Index
-from govqa.index.records import Facet
+from govqa.index.records import ChunkFilter, Facet
 from govqa.qa import (
     answer_type,
     checks,
@@ -95,14 +95,13 @@ class Searcher:
         started = time.perf_counter()
         rows, facets, known_places, reports = self._documents()
         parsed = [understand(t, known_places) for t in texts]
-        allowed_docs = self._allowed_docs(filters, rows)
-        allowed_ids = self.index.chunk_ids_of(allowed_docs) if allowed_docs is not None else None
+        where = ChunkFilter.of(self._allowed_docs(filters, rows))
         # BM25 (SQLite, which releases the GIL) runs while the model embeds the questions.
         keyword_future = self._keyword_worker.submit(
-            lambda: [self.index.keyword_search(keyword_query(q), cfg.keyword_depth, allowed_docs) for q in parsed]
+            lambda: [self.index.keyword_search(keyword_query(q), cfg.keyword_depth, where) for q in parsed]
         )
         vectors = self._embed(parsed)
-        dense_all = self.index.dense_search(vectors, cfg.dense_depth, allowed_ids)
+        dense_all = self.index.dense_search(vectors, cfg.dense_depth, where)
         keyword_all = keyword_future.result()
         fused_all = [
             self._fuse(question, dense, keyword, facets)

@@ -29,13 +29,13 @@ import numpy as np
 from pymilvus import MilvusClient
 from pymilvus.exceptions import MilvusException
 
-from govqa.index.backend import Backend, SentenceRows
+from govqa.index.backend import Backend, DenseIndex, DocumentStore, KeywordIndex, SentenceRows
 from govqa.index.backends.milvus_schema import CHUNKS, DOCUMENTS, PART_CHARS, SENTENCES, ensure_collections
 from govqa.index.codec import chunk_record, document_fields, document_info, stored_document
 from govqa.index.errors import IndexMismatchError, IndexUnavailableError
 from govqa.index.keyword import index_text, query_tokens
 from govqa.index.manifest import now
-from govqa.index.records import ChunkIds, ChunkRecord, ChunkSentences, DocumentInfo
+from govqa.index.records import ChunkFilter, ChunkRecord, ChunkSentences, DocumentInfo
 from govqa.index.settings import IndexConfig, MilvusConfig
 from govqa.index.stats import BackendStats, Counts
 from govqa.ingest.document import Chunk, Document
@@ -87,7 +87,7 @@ def is_lite(uri: str) -> bool:
     return uri.endswith(".db") and "://" not in uri
 
 
-class MilvusBackend(Backend):
+class MilvusBackend(Backend, DocumentStore, DenseIndex, KeywordIndex):
     """An index whose data lives in Milvus collections ``{collection}_chunks``, ``_sentences``, ``_documents``.
 
     ``IndexUnavailableError`` when the server cannot be reached. A document
@@ -97,6 +97,9 @@ class MilvusBackend(Backend):
     """
 
     name = "milvus"
+    store: MilvusBackend
+    dense: MilvusBackend
+    keyword: MilvusBackend
 
     @classmethod
     def from_config(
@@ -121,6 +124,7 @@ class MilvusBackend(Backend):
         self.uri = lite_uri(directory, config)
         self.prefix = config.collection
         self.dimension = dimension
+        self.store = self.dense = self.keyword = self  # one class plays the three roles
         try:
             self.client = MilvusClient(uri=self.uri, token=config.token, timeout=config.timeout)
             self.names = ensure_collections(
@@ -270,39 +274,39 @@ class MilvusBackend(Backend):
         rows = self._query(DOCUMENTS, f"part == 0 and name == {literal(name)}", ["content_hash"], limit=1)
         return rows[0]["content_hash"] if rows else None
 
-    def _id_filter(self, allowed: set[int] | None) -> str:
-        if allowed is None:
+    @staticmethod
+    def _filter(where: ChunkFilter | None) -> str:
+        """A filter as a Milvus boolean expression ("" for none): by the chunks' ``doc`` field."""
+        if where is None or where.documents is None:
             return ""
-        if isinstance(allowed, ChunkIds) and allowed.documents is not None:
-            return f"doc in {quoted(sorted(allowed.documents))}"
-        return f"id in {quoted(sorted(allowed))}"
+        return f"doc in {quoted(sorted(where.documents))}"
 
     def dense_search(
-        self, vectors: np.ndarray, k: int, allowed_chunk_ids: set[int] | None = None
+        self, vectors: np.ndarray, k: int, where: ChunkFilter | None = None
     ) -> list[list[tuple[int, float]]]:
         queries = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension)
-        if k <= 0 or (allowed_chunk_ids is not None and not allowed_chunk_ids) or not len(queries):
+        if k <= 0 or (where is not None and where.allows_nothing) or not len(queries):
             return [[] for _ in range(len(queries))]
         hits = self.client.search(
             self.names[CHUNKS],
             data=queries.tolist(),
             anns_field="vector",
             limit=min(k, MAX_WINDOW),
-            filter=self._id_filter(allowed_chunk_ids),
+            filter=self._filter(where),
             search_params={"metric_type": "IP"},
         )
         return [[(int(h["id"]), float(h["distance"])) for h in row] for row in hits]
 
-    def keyword_search(self, query: str, k: int, allowed_doc_names: set[str] | None = None) -> list[tuple[int, float]]:
+    def keyword_search(self, query: str, k: int, where: ChunkFilter | None = None) -> list[tuple[int, float]]:
         words = " ".join(query_tokens(query))
-        if not words or k <= 0 or (allowed_doc_names is not None and not allowed_doc_names):
+        if not words or k <= 0 or (where is not None and where.allows_nothing):
             return []
         hits = self.client.search(
             self.names[CHUNKS],
             data=[words],
             anns_field="sparse",
             limit=min(k, MAX_WINDOW),
-            filter="" if allowed_doc_names is None else f"doc in {quoted(sorted(allowed_doc_names))}",
+            filter=self._filter(where),
             search_params={"metric_type": "BM25"},
         )
         return [(int(h["id"]), float(h["distance"])) for h in hits[0]]

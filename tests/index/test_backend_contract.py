@@ -101,8 +101,8 @@ def test_copy_moves_an_index_to_the_other_backend_without_embedding(
         query = a.encode_queries(["地区生产总值增长目标"])
         texts = [[index.chunk_records([i])[i].text for i, _ in index.dense_search(query, 5)[0]] for index in (a, b)]
         assert texts[0] == texts[1]
-        assert sorted(d.name for d in a.backend.stored_documents()) == sorted(
-            d.name for d in b.backend.stored_documents()
+        assert sorted(d.name for d in a.backend.store.stored_documents()) == sorted(
+            d.name for d in b.backend.store.stored_documents()
         )
         hit = b.keyword_search("长江经济带", 1)[0][0]
         assert b.chunk_documents([hit]) == {hit: "js.txt"}

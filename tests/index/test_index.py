@@ -11,6 +11,7 @@ import pytest
 
 from govqa.index import Index
 from govqa.index.context import retrieval_text
+from govqa.index.records import ChunkFilter
 from govqa.index.vectors import VECTORS_NAME
 from govqa.ingest.chunk import chunk_document
 
@@ -106,11 +107,12 @@ def test_add_then_search_by_keyword_and_by_meaning(tmp_path, index_config, minil
 
         jiangsu = index.chunk_ids_where(regions=["江苏"])
         assert {index.chunk_records(jiangsu)[i].doc for i in jiangsu} == {"js.txt"}
-        assert all(i in jiangsu for i, _ in index.dense_search(vector, 10, jiangsu)[0])
+        assert all(i in jiangsu for i, _ in index.dense_search(vector, 10, ChunkFilter(frozenset({"js.txt"})))[0])
         assert index.chunk_ids_where(year_from=2026) == index.chunk_ids_where(docs=["sc.txt", "js.txt"])
-        assert {index.chunk_records([i])[i].doc for i, _ in index.keyword_search("重点工作", 10, {"zj.txt"})} == {
-            "zj.txt"
-        }
+        assert {
+            index.chunk_records([i])[i].doc
+            for i, _ in index.keyword_search("重点工作", 10, ChunkFilter(frozenset({"zj.txt"})))
+        } == {"zj.txt"}
         assert ("sc.txt", "2026年四川省政府工作报告", 2026, "四川省") in index.document_facets()
         assert [r.position for r in index.neighbours(record.id)][:2] == [0, 1]
 

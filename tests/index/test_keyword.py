@@ -6,7 +6,9 @@ import sqlite3
 
 import pytest
 
+from govqa.index.backends.fts5 import Fts5Keywords
 from govqa.index.keyword import STOPWORDS, index_text, match_expression, query_terms, query_tokens, tokenize
+from govqa.index.records import ChunkFilter
 from govqa.index.store import Store
 
 PASSAGE = "四川省人民政府工作报告提出，2026年地区生产总值增长5%左右。"
@@ -47,7 +49,7 @@ def no_sentences(chunks):
 def test_a_pruned_query_still_matches_the_word_but_not_its_pieces_elsewhere(tmp_path, make_doc):
     import numpy as np
 
-    store = Store(tmp_path / "store.sqlite", create=True)
+    store = Store(tmp_path / "store.sqlite", 4, create=True)
     for name, text in (("gdp.txt", "成都地区生产总值突破1.7万亿元。"), ("duty.txt", "安全生产和总值班制度落实到位。")):
         document, chunks = make_doc(name, text)
         store.replace_document(
@@ -58,7 +60,7 @@ def test_a_pruned_query_still_matches_the_word_but_not_its_pieces_elsewhere(tmp_
             no_sentences(chunks),
         )
     docs = lambda tokens: {
-        store.chunk_records([c])[c].doc for c, _ in store.keyword_search(match_expression(tokens), 5)
+        store.chunk_records([c])[c].doc for c, _ in Fts5Keywords(store).search_match(match_expression(tokens), 5)
     }
     assert docs(tokenize("地区生产总值")) == {"gdp.txt", "duty.txt"}  # 生产 and 总值 alone match the duty roster
     assert docs(query_tokens("地区生产总值")) == {"gdp.txt"}
@@ -86,7 +88,7 @@ def test_fts5_alone_misses_a_word_inside_a_hanzi_run_jieba_tokens_find_it():
 def store(tmp_path, make_doc):
     import numpy as np
 
-    store = Store(tmp_path / "store.sqlite", create=True)
+    store = Store(tmp_path / "store.sqlite", 4, create=True)
     for name, text in (("sc.txt", PASSAGE), ("js.txt", "江苏省推进制造业高质量发展，新增就业120万人。")):
         document, chunks = make_doc(name, text)
         vectors = np.ones((len(chunks), 4), dtype=np.float16)
@@ -118,19 +120,21 @@ def store(tmp_path, make_doc):
 def test_fts_syntax_characters_in_queries_are_safe(store, query):
     from govqa.index.keyword import match_expression as expr
 
-    hits = store.keyword_search(expr(tokenize(query)), 5)
+    hits = Fts5Keywords(store).search_match(expr(tokenize(query)), 5)
     assert isinstance(hits, list)
     if "四川" in query:
         assert hits and hits[0][1] > 0
 
 
 def test_keyword_search_scores_positive_best_first_and_filters_by_document(store):
-    hits = store.keyword_search(match_expression(tokenize("四川 就业")), 5)
+    hits = Fts5Keywords(store).search_match(match_expression(tokenize("四川 就业")), 5)
     assert len(hits) == 2 and hits[0][1] >= hits[1][1] > 0
-    only_js = store.keyword_search(match_expression(tokenize("四川 就业")), 5, {"js.txt"})
+    only_js = Fts5Keywords(store).search_match(
+        match_expression(tokenize("四川 就业")), 5, ChunkFilter(frozenset({"js.txt"}))
+    )
     assert len(only_js) == 1
     assert store.chunk_records([only_js[0][0]])[only_js[0][0]].doc == "js.txt"
 
 
 def test_a_query_without_words_has_no_keyword_hits(store):
-    assert store.keyword_search(match_expression(tokenize("的了吗？？！")), 5) == []
+    assert Fts5Keywords(store).search_match(match_expression(tokenize("的了吗？？！")), 5) == []

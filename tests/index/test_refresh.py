@@ -187,8 +187,8 @@ def test_facets_are_read_whole_once_then_only_what_was_added(tmp_path, index_con
         index.add_paths([reports(tmp_path / "b", 3, "乙")])
         store = index.backend.store
         whole = []
-        original = store.facets
-        store.facets = lambda: whole.append(1) or original()
+        original = store.all_facets
+        store.all_facets = lambda: whole.append(1) or original()
         assert [f[0] for f in index.document_facets()] == ["乙000.txt", "乙001.txt", "乙002.txt"]
         assert index.document_facets() is index.document_facets()  # one read per generation
         index.add_paths([reports(tmp_path / "a", 2, "甲")])  # added: only they are read, merged by name

@@ -34,7 +34,7 @@ def rows(db, sql: str) -> list[tuple]:
 
 @pytest.fixture
 def store(tmp_path):
-    store = Store(tmp_path / "store.sqlite", create=True)
+    store = Store(tmp_path / "store.sqlite", 8, create=True)
     yield store
     store.close()
 
@@ -127,7 +127,7 @@ def test_a_failed_transaction_leaves_nothing(store, make_doc):
 def test_chunk_sentences_come_back_with_their_spans_offsets_and_float16_vectors(store, make_doc):
     document, chunks = make_doc("sc.txt", REPORT, size=60, overlap=10)
     _, ids = put(store, document, chunks)
-    stored = store.chunk_sentences([ids[1], ids[0], 10_000], 8)
+    stored = store.chunk_sentences([ids[1], ids[0], 10_000])
     assert sorted(stored) == sorted(ids[:2])  # an unknown id is left out
     expected = sentences_of(chunks)
     for chunk_id, chunk, (spans, vectors) in zip(ids[:2], chunks, expected, strict=False):

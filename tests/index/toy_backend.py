@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from govqa import registry
-from govqa.index.backend import Backend, SentenceRows
+from govqa.index.backend import Backend, DenseIndex, DocumentStore, KeywordIndex, SentenceRows
 from govqa.index.codec import document_fields, document_info, stored_document
 from govqa.index.embedder.base import Embedder
 from govqa.index.errors import IndexUnavailableError
 from govqa.index.keyword import index_text, query_tokens
 from govqa.index.manifest import now
-from govqa.index.records import ChunkRecord, ChunkSentences, DocumentInfo
+from govqa.index.records import ChunkFilter, ChunkRecord, ChunkSentences, DocumentInfo
 from govqa.index.settings import IndexConfig, ModelConfig
 from govqa.ingest.document import Chunk, Document
 
@@ -102,10 +102,16 @@ _SHELVES: dict[str, _Shelf] = {}
 _SHELVES_LOCK = threading.Lock()
 
 
-class ToyBackend(Backend):
-    """An in-memory index: numpy inner products for dense search, BM25 (k1 1.2, b 0.75) over ``index_text`` tokens."""
+class ToyBackend(Backend, DocumentStore, DenseIndex, KeywordIndex):
+    """An in-memory index: numpy inner products for dense search, BM25 (k1 1.2, b 0.75) over ``index_text`` tokens.
+
+    One class plays the three roles, as the Milvus backend does.
+    """
 
     name = BACKEND_NAME
+    store: ToyBackend
+    dense: ToyBackend
+    keyword: ToyBackend
     K1, B = 1.2, 0.75
 
     @classmethod
@@ -122,6 +128,7 @@ class ToyBackend(Backend):
 
     def __init__(self, shelf: _Shelf, dimension: int):
         self.shelf, self.dimension = shelf, dimension
+        self.store = self.dense = self.keyword = self
 
     # -- writing -------------------------------------------------------------
     def replace_document(
@@ -178,10 +185,10 @@ class ToyBackend(Backend):
         return entry[0]["content_hash"] if entry else None
 
     def dense_search(
-        self, vectors: np.ndarray, k: int, allowed_chunk_ids: set[int] | None = None
+        self, vectors: np.ndarray, k: int, where: ChunkFilter | None = None
     ) -> list[list[tuple[int, float]]]:
         queries = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension)
-        chunks = [c for c in self._snapshot() if allowed_chunk_ids is None or c.record.id in allowed_chunk_ids]
+        chunks = [c for c in self._snapshot() if where is None or where.allows(c.record.doc)]
         if not chunks or k <= 0:
             return [[] for _ in queries]
         ids = np.array([c.record.id for c in chunks])
@@ -192,7 +199,7 @@ class ToyBackend(Backend):
             out.append([(int(ids[i]), float(row[i])) for i in best])
         return out
 
-    def keyword_search(self, query: str, k: int, allowed_doc_names: set[str] | None = None) -> list[tuple[int, float]]:
+    def keyword_search(self, query: str, k: int, where: ChunkFilter | None = None) -> list[tuple[int, float]]:
         words = query_tokens(query)
         chunks = self._snapshot()
         if not words or not chunks or k <= 0:
@@ -202,7 +209,7 @@ class ToyBackend(Backend):
         frequency = {w: sum(1 for n in counts if w in n) for w in set(words)}
         scored = []
         for chunk, n in zip(chunks, counts, strict=True):
-            if allowed_doc_names is not None and chunk.record.doc not in allowed_doc_names:
+            if where is not None and not where.allows(chunk.record.doc):
                 continue
             norm = self.K1 * (1 - self.B + self.B * len(chunk.tokens) / mean_length)
             score = sum(

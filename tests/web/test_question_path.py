@@ -20,7 +20,7 @@ OTHER = {"q": "成都如何发展夜间经济", "region": "成都市", "year": "
 def counted(searcher: Any, monkeypatch: pytest.MonkeyPatch) -> Counter:
     """Counts of the backend's facet reads and of the sentence scoring and picking of the highlight."""
     calls: Counter = Counter()
-    backend = searcher.index.backend
+    backend = searcher.index.backend.store
 
     def facets(_original=backend.facets):
         calls["facets"] += 1
@@ -59,7 +59,7 @@ def test_facets_are_read_once_per_index_generation(client, searcher, counted, tm
 def test_facets_are_read_once_per_question_where_the_backend_cannot_tell_its_generation(
     client, searcher, counted, monkeypatch
 ) -> None:
-    monkeypatch.setattr(searcher.index.backend, "generation", lambda: None)  # as Milvus
+    monkeypatch.setattr(searcher.index.backend.store, "generation", lambda: None)  # as Milvus
     # (a doc= filter is one read more here: the service checks the names it is given before the question runs)
     for number, params in enumerate((FILTERED, OTHER, FILTERED), 1):
         client.get("/api/ask", params=params).raise_for_status()
