@@ -3,9 +3,10 @@
 One pass over the index ranks every chunk of the compared reports (one dense
 search and one keyword search, fused as in search); the chunks are then
 grouped by report, so 111 reports cost one query, not 111. In each report the
-best few chunks are split into sentences; the sentence that holds the
-question's words (and, for a quantity question, a value) is the report's
-answer. The report answers only when that sentence holds at least half the
+best few chunks are split into sentences; among those meeting the question's
+constraints as ``ask`` checks them (``checks.check``: year, kind, place, unit,
+list item), the sentence that holds the question's words (and, for a quantity
+question, a value) is the report's answer. The report answers only when that sentence holds at least half the
 question's content words (``ANSWER_COVERAGE``), states a value when one is
 asked for, and the verdict of ``ask`` (``qa/verdict.py``) over its chunk
 agrees; the chunk's similarity comes from the dense pass, so no sentence is
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from govqa.index import Index
 from govqa.index.keyword import query_tokens
@@ -165,10 +166,13 @@ def _rows(
     # 生产 and 总值. Words and sentences are compared in ``synonyms.comparable`` form, as ``ask`` compares them.
     content = content_terms(question, query_tokens(comparable(question.asking)))
     quantity = asks_quantity(question.asking)
+    # ask's constraints on an answer sentence (qa.checks.check); the subject is held by ``coverage`` below,
+    # which also counts the words reports use for one another's (SAME_AS).
+    constraints = replace(asked, subject=())
     rows = []
     for report in reports:
         years = question.years_in_report(report.year)
-        pick = _best_sentence(best_of.get(report.name, []), content, quantity, asked, years)
+        pick = _best_sentence(best_of.get(report.name, []), content, quantity, constraints, years, config)
         rows.append(_row(report, pick, question, content, quantity, config))
     return rows
 
@@ -249,11 +253,14 @@ def _best_chunks(
     return best
 
 
-def _best_sentence(chunks, content: list[str], quantity: bool, asked: checks.Asked, years: tuple[int, ...]):
-    """The chunk, sentence, span, value and fact that best answer, weighing in order: grounded, of the year
-    and kind asked (``Fact.about``, ``checks.kind_fits``), holding enough of the question's words, holding a value (when one
-    is asked for), more of the question's words, best chunk. None when no sentence is of the year and kind
-    asked: 2019's target does not answer a question about 2019's result, nor the reverse."""
+def _best_sentence(
+    chunks, content: list[str], quantity: bool, asked: checks.Asked, years: tuple[int, ...], config: SearchConfig
+):
+    """The chunk, sentence, span, value and fact that best answer, weighing in order: grounded, meeting the
+    question's constraints as ``ask`` checks them (``checks.check``: year, kind, place, unit, list item…),
+    holding enough of the question's words, holding a value (when one is asked for), more of the question's
+    words, best chunk. None when no sentence meets the constraints: 2019's target does not answer a question
+    about 2019's result, nor the reverse."""
     best, best_key = None, None
     for rank, chunk in enumerate(chunks):
         record, grounded = chunk[0], chunk[1]
@@ -262,10 +269,17 @@ def _best_sentence(chunks, content: list[str], quantity: bool, asked: checks.Ask
         found = facts.passage_facts(
             record.text, [(s.start, s.end) for s in spans], record.section, record.year, is_heading
         )
+        passage = None
         for where, fact in zip(spans, found, strict=True):
+            # A row's figure is of the year asked even where ask reads no year (a question not of a quantity).
             if not (fact.about(years) and checks.kind_fits(asked, fact)):
                 continue
             sentence = record.text[where.start : where.end]
+            if passage is None:
+                passage = f"{comparable(record.title)} {comparable(record.section)} {comparable(record.text)}"
+            met = checks.check(asked, years, sentence, fact, passage, config.subject_share, bool(record.region))
+            if not all(c.met for c in met):
+                continue
             # The value is read from the sentence as written (its offsets bold it on the page), near the
             # question's words it holds as written; the share of words is counted on its folded form.
             value = read_value(sentence, _present(content, sentence)) if quantity else None

@@ -232,3 +232,12 @@ def test_compare_and_ask_give_the_same_evidence(searcher, question):
     assert row.found and row.value.text == "5.5%以上"
     assert row.answer[row.value.start : row.value.end] == "5.5%以上"
     assert "5.5%以上" in answer.answer and row.answer in answer.answer
+
+
+def test_a_place_no_report_is_of_is_checked_as_ask_checks_it(searcher):
+    # No report is of 成都: a province's target is not the city's, in compare as in ask (checks.check: place).
+    question = "2025年成都市地区生产总值增长目标是多少"
+    assert searcher.ask(question).verdict == "not_found"
+    rows = searcher.compare(question).rows
+    assert rows and not any(r.found for r in rows)
+    assert any(r.found for r in searcher.compare("2025年地区生产总值增长目标是多少").rows)
