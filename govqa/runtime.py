@@ -94,8 +94,8 @@ def open_runtime(
 
     ``config`` defaults to ``load_config()``. With ``create`` a missing index is created empty;
     with ``build_from`` (a corpus folder) a missing
-    index is built from it first, ``report`` hearing of each file; with ``warm`` the model and
-    its fast path load now rather than on the first question; ``concurrency`` is how many questions
+    index is built from it first, ``report`` hearing of each file; with ``warm`` the model, its
+    fast path and the tokenizers load now rather than on the first question (``Searcher.warm_up``); ``concurrency`` is how many questions
     callers ask at once (the searcher's BM25 pool). Raises as ``open_index``, and the config loader's
     ``ConfigError``.
     """
@@ -109,9 +109,10 @@ def open_runtime(
         if build_from is None:
             raise
         index = build_from_corpus(config, index_dir, Path(build_from), report)
+    searcher = Searcher(index, config, concurrency=concurrency)
     if warm:
-        index.warm_up()
-    return Runtime(config, Searcher(index, config, concurrency=concurrency))
+        searcher.warm_up()
+    return Runtime(config, searcher)
 
 
 def build_from_corpus(

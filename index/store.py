@@ -317,7 +317,7 @@ class Store(StoreQueries, DocumentStore):
         return self.data_version()
 
     def facets(self) -> list[Facet]:
-        """By name; read whole once, then only the documents added since (unless some were removed).
+        """By name; read whole once (one scan), then only the documents added since (unless some were removed).
 
         During a long upload every question comes after another commit: reading every
         document's row again each time made questions slower the more rows were in.
@@ -327,9 +327,11 @@ class Store(StoreQueries, DocumentStore):
         if seen is not None and seen[0] == version:
             return seen[2]
         count, top, added = self.facets_after(seen[1] if seen is not None else 0)
-        if seen is not None and len(seen[2]) + len(added) == count:
+        if seen is None and len(added) == count:  # the first read: every row came
+            rows = sorted(added, key=itemgetter(0))
+        elif seen is not None and len(seen[2]) + len(added) == count:
             rows = sorted(seen[2] + added, key=itemgetter(0)) if added else seen[2]
-        else:  # the first read, or some were removed or replaced
+        else:  # some were removed or replaced
             rows = self.all_facets()
         self._facets = (version, top, rows)
         return rows

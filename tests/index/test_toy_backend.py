@@ -104,3 +104,14 @@ def test_the_toy_backend_answers_through_the_searcher(tmp_path, toy_config):
         assert filtered.hits and {h.citation.doc for h in filtered.hits} == {"zj.txt"}
         jiangsu = runtime.searcher.search("地区生产总值增长", k=5, filters=Filters(regions=("江苏",)))
         assert jiangsu.hits and {h.citation.doc for h in jiangsu.hits} == {"js.txt"}
+
+
+def test_a_warm_runtime_loads_the_tokenizers_before_the_first_question(tmp_path, toy_config, monkeypatch):
+    from govqa.qa import checks, searcher
+
+    loaded = []
+    monkeypatch.setattr(searcher, "query_tokens", lambda text: loaded.append("jieba") or [])
+    monkeypatch.setattr(checks, "tagged", lambda text: loaded.append("posseg") or ())
+    path = tmp_path / "warm"
+    with open_runtime(toy_config(path), path, create=True, warm=True):
+        assert loaded == ["jieba", "posseg"]  # the first question no longer waits ~2.5 s for them
