@@ -1,4 +1,5 @@
-"""Fixtures shared across the test packages: a CJK font, a small real embedding model, configs and documents."""
+"""Fixtures shared across the test packages: a CJK font, a small real embedding model, the sample corpus's index
+built once, configs and documents."""
 
 from __future__ import annotations
 
@@ -16,7 +17,42 @@ from govqa.index.embedder.base import Embedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
 CJK_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The folder of built models: ``$GOVQA_MODEL_CACHE`` (tests/run.sh sets it), else one for the session."""
+    return os.environ.get("GOVQA_MODEL_CACHE") or str(tmp_path_factory.mktemp("model-cache"))
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(model_cache: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of corpus/ (the real e5 model, default settings) built once per session, by the server's
+    first-start path (``runtime.open_runtime(build_from=…)``). Read-only: copy it (``copy_seed_index``)
+    to open or change it; the qa, web and ingest packages each start from a copy instead of a build of
+    their own (each build took 30–60 s)."""
+    from govqa.config import Config, IndexConfig, ModelConfig
+    from govqa.runtime import open_runtime
+
+    folder = tmp_path_factory.mktemp("seed") / "index"
+    config = Config(model=ModelConfig(cache_dir=model_cache), index=IndexConfig(path=str(folder)))
+    with open_runtime(config, folder, build_from=CORPUS) as runtime:
+        assert runtime.index.documents(), "corpus/ gave no document"
+    return folder
+
+
+@pytest.fixture(scope="session")
+def copy_seed_index(seed_index_dir: Path) -> Callable[[str | Path], Path]:
+    """``copy_seed_index(folder)``: the session's seed index copied to ``folder`` (which must not exist)."""
+
+    def copy(folder: str | Path) -> Path:
+        shutil.copytree(seed_index_dir, folder)
+        return Path(folder)
+
+    return copy
 
 
 @pytest.fixture(scope="session")

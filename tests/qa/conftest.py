@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,23 +14,20 @@ CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
 @pytest.fixture(scope="session")
-def seed_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+def seed_config(model_cache: str, tmp_path_factory: pytest.TempPathFactory) -> Config:
     """Default settings, with a session index folder and the shared model cache."""
-    cache = os.environ.get("GOVQA_MODEL_CACHE") or str(tmp_path_factory.mktemp("model-cache"))
     return Config(
-        model=ModelConfig(cache_dir=cache), index=IndexConfig(path=str(tmp_path_factory.mktemp("qa") / "index"))
+        model=ModelConfig(cache_dir=model_cache), index=IndexConfig(path=str(tmp_path_factory.mktemp("qa") / "index"))
     )
 
 
 @pytest.fixture(scope="session")
-def seed_searcher(seed_config: Config):
-    """A ``Searcher`` over an index of corpus/, built once per session."""
+def seed_searcher(seed_config: Config, copy_seed_index):
+    """A ``Searcher`` over an index of corpus/: a copy of the session's one build (tests/conftest.py)."""
     from govqa.runtime import open_runtime
 
-    runtime = open_runtime(seed_config, create=True)
-    reports = runtime.index.add_paths([CORPUS], seed_config.chunk)
-    assert all(r.status == "ok" for r in reports), [(r.path, r.error) for r in reports]
-    return runtime.searcher
+    copy_seed_index(seed_config.index.path)
+    return open_runtime(seed_config, seed_config.index.path).searcher
 
 
 @pytest.fixture(scope="session")

@@ -53,22 +53,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def base_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+def base_config(model_cache: str, tmp_path_factory: pytest.TempPathFactory) -> Config:
     """Settings pointing at a session index folder, data folder and the model cache."""
     root = tmp_path_factory.mktemp("web")
-    cache = os.environ.get("GOVQA_MODEL_CACHE") or str(tmp_path_factory.mktemp("model-cache"))
     return Config(
-        model=ModelConfig(cache_dir=cache),
+        model=ModelConfig(cache_dir=model_cache),
         index=IndexConfig(path=str(root / "index")),
         app=AppConfig(corpus_dir=str(CORPUS), data_dir=str(root / "data")),
     )
 
 
 @pytest.fixture(scope="session")
-def searcher(base_config: Config) -> Any:
-    """The ``qa.Searcher`` over an index built from corpus/ by the server's own first-start path."""
+def searcher(base_config: Config, copy_seed_index) -> Any:
+    """The ``qa.Searcher`` over a copy of the session's index of corpus/, which the server's own first-start
+    path built (tests/conftest.py), opened by the server's start."""
     from govqa.web.service import Service
 
+    copy_seed_index(base_config.index.path)
     service = Service(base_config)
     service.start(background=False)
     assert service.ready, service.progress.message
