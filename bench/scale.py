@@ -209,6 +209,8 @@ def milvus_row(vectors, texts, queries, keyword_queries, folder: Path) -> dict:
 
 
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] in DENSE_MODES:  # the dense modes (issue 27): their own flags
+        return dense_main(sys.argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", required=True, help="a local index whose chunks seed the synthetic ones")
     parser.add_argument("--sizes", default="10000,100000,1000000")
@@ -264,6 +266,269 @@ def _line(row: dict) -> str:
         f"keyword p50 {f('keyword_p50_ms')} p95 {f('keyword_p95_ms')} ms | memory {f('memory_mb', '{:8.0f}')} MB"
         f" | fts {f('fts_file_mb', '{:6.0f}')} MB | recall@10 {f('recall@10_vs_flat', '{:5.3f}')} | build {row['build_s']:.0f} s"
     )
+
+
+# -- dense modes (issue 27): HNSW parameters on real question vectors, selective filters, search during a refresh --
+#
+#     python bench/scale.py hnsw --index DIR [--sizes 10000,100000,1000000] [--variants HNSW32:40,HNSW32_SQfp16:40]
+#                           [--efs 32,64,128,256] [--timed 200] [--out DIR] [--json]
+#     python bench/scale.py filters --index DIR [--sizes …] [--variant HNSW32_SQfp16:40] [--fractions …]
+#     python bench/scale.py refresh --index DIR [--size 1000000] [--adds 20000] [--removes 2000]
+#
+# ``hnsw``: per size, Flat (the exact answers) and each HNSW variant (factory:efConstruction) built
+# once, then searched at each efSearch: latency p50/p95/p99 of k = 50 searches one at a time (c=1) and
+# from 4 threads at once (c=4), recall@10 (the top 10 of those k = 50 searches, as qa uses them)
+# against Flat for the real questions of eval/sets embedded by the index's model, and for perturbed
+# chunk vectors; build time; the saved file's size (what the index takes in memory, about).
+# ``filters``: per size and allowed fraction (whole synthetic "documents" of 100 chunks), the
+# time, hits and recall of HNSW + IDSelector, Flat + IDSelector and the exact scan of the allowed
+# vectors (reconstructed), to place the crossover. ``refresh``: see ``refresh_bench``.
+
+DENSE_MODES = ("hnsw", "filters", "refresh")
+QUESTION_SETS = (
+    "eval/sets/reports-111.jsonl",
+    "eval/sets/reports-111-nogold.jsonl",
+    "eval/sets/seed-dev-long.jsonl",
+    "eval/sets/seed-dev-long-heldout.jsonl",
+)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def real_vectors(index_dir: str) -> np.ndarray:
+    """The stored chunk vectors of a local index, float32 (no tokenizing: the dense modes need only these)."""
+    from govqa.index.store import STORE_NAME, Store
+
+    store = Store(Path(index_dir) / STORE_NAME)
+    dimension = json.loads((Path(index_dir) / "manifest.json").read_text())["dimension"]
+    parts = [v for _, v in store.iter_embeddings(dimension)]
+    store.close()
+    return np.concatenate(parts)
+
+
+def question_vectors(index_dir: str, cache: Path) -> np.ndarray:
+    """The questions of ``QUESTION_SETS`` embedded as queries by the index's model (cached in ``cache``)."""
+    questions = [
+        json.loads(line)["question"]
+        for name in QUESTION_SETS
+        for line in (ROOT / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    if cache.exists():
+        vectors = np.load(cache)
+        if len(vectors) == len(questions):
+            return vectors
+    with Index.open(index_dir, load_config(), create=False) as index:
+        vectors = np.asarray(index.encode_queries(questions), dtype=np.float32)
+    np.save(cache, vectors)
+    return vectors
+
+
+def synthetic_vectors(vectors: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` synthetic chunk vectors, chunk j a perturbed copy of real chunk j mod len (as ``synthetic``), float16-rounded as stored."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, vectors.shape[1]), dtype=np.float32)
+    for at in range(0, n, 100_000):
+        rows = np.arange(at, min(n, at + 100_000)) % len(vectors)
+        out[at : at + len(rows)] = perturbed(vectors, rows, rng).astype(np.float16)
+    return out
+
+
+def latencies(run, queries: np.ndarray, concurrency: int) -> list[float]:
+    """Seconds per query: one at a time, or ``concurrency`` threads each running every query (rotated)."""
+    import threading
+
+    for q in queries[:10]:
+        run(q)
+    if concurrency == 1:
+        times = []
+        for q in queries:
+            started = time.perf_counter()
+            run(q)
+            times.append(time.perf_counter() - started)
+        return times
+    out: list[list[float]] = [[] for _ in range(concurrency)]
+
+    def worker(t: int) -> None:
+        for q in np.roll(queries, t * len(queries) // concurrency, axis=0):
+            started = time.perf_counter()
+            run(q)
+            out[t].append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [t for own in out for t in own]
+
+
+def spread(times: list[float]) -> dict:
+    ordered = np.sort(np.asarray(times)) * 1000
+    return {p: float(np.percentile(ordered, q)) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))}
+
+
+def raw_search(index: VectorIndex, queries: np.ndarray, k: int, ef: int | None) -> np.ndarray:
+    """``VectorIndex.search``'s FAISS call with efSearch set, on one OpenMP thread for a single query; ids (n, k)."""
+    import faiss
+
+    from govqa.index.vectors import _omp_threads
+
+    params = faiss.SearchParametersHNSW(efSearch=ef) if ef else None
+    with _omp_threads(1 if len(queries) < 20 else None):
+        _, ids = index.index.search(np.ascontiguousarray(queries, dtype=np.float32), k, params=params)
+    return ids
+
+
+def recall_at_10(ids: np.ndarray, exact: np.ndarray) -> float:
+    return float(np.mean([len(set(a[:10]) & set(e[:10])) / 10 for a, e in zip(ids, exact, strict=True)]))
+
+
+def built(factory: str, efc: int | None, vectors: np.ndarray) -> tuple[VectorIndex, float]:
+    import faiss
+
+    index = VectorIndex.new(vectors.shape[1], factory)
+    inner = faiss.downcast_index(index.index.index)
+    if efc and isinstance(inner, faiss.IndexHNSW):
+        inner.hnsw.efConstruction = efc
+    started = time.perf_counter()
+    for at in range(0, len(vectors), 100_000):
+        index.add(np.arange(at, min(len(vectors), at + 100_000), dtype=np.int64), vectors[at : at + 100_000])
+    return index, time.perf_counter() - started
+
+
+def saved_mb(index: VectorIndex, folder: Path) -> float:
+    path = folder / "probe.faiss"
+    index.save(path)
+    size = path.stat().st_size / 2**20
+    path.unlink()
+    return size
+
+
+def hnsw_grid(args, folder: Path, emit) -> None:
+    vectors = real_vectors(args.index)
+    real = question_vectors(args.index, folder / "questions.npy")
+    rng = np.random.default_rng(1)
+    pert = perturbed(vectors, rng.integers(len(vectors), size=200), rng)
+    timed = np.concatenate([real, pert])[np.random.default_rng(2).permutation(len(real) + len(pert))][: args.timed]
+    print(f"# {len(vectors)} real chunks, {len(real)} real questions, {len(pert)} perturbed", file=sys.stderr)
+    for n in (int(s) for s in args.sizes.split(",")):
+        synth = synthetic_vectors(vectors, n)
+        flat, seconds = built("Flat", None, synth)
+        exact_real, exact_pert = raw_search(flat, real, K, None), raw_search(flat, pert, K, None)
+        row = {"chunks": n, "engine": "Flat", "build_s": seconds, "file_mb": saved_mb(flat, folder)}
+        for c in (1, 4):
+            row |= {f"{p}_c{c}": v for p, v in spread(latencies(lambda q: flat.search(q[None, :], K), timed, c)).items()}
+        emit(row)
+        del flat
+        for variant in args.variants.split(","):
+            factory, _, efc = variant.partition(":")
+            index, seconds = built(factory, int(efc or 40), synth)
+            size = saved_mb(index, folder)
+            for ef in (int(e) for e in args.efs.split(",")):
+                row = {"chunks": n, "engine": f"{factory} efC{efc or 40} ef{ef}", "build_s": seconds, "file_mb": size}
+                row["recall_real"] = recall_at_10(raw_search(index, real, K, ef), exact_real)
+                row["recall_pert"] = recall_at_10(raw_search(index, pert, K, ef), exact_pert)
+                for c in (1, 4):
+                    times = latencies(lambda q, ef=ef: raw_search(index, q[None, :], K, ef), timed, c)
+                    row |= {f"{p}_c{c}": v for p, v in spread(times).items()}
+                emit(row)
+            del index
+        del synth
+
+
+def documents_allowed(n: int, fraction: float, rng: np.random.Generator, size: int = 100) -> set[int]:
+    """Whole synthetic documents (runs of ``size`` consecutive ids, neighbours in the real corpus) making up ``fraction`` of ``n``."""
+    starts = rng.choice(n // size, size=max(1, round(fraction * n / size)), replace=False) * size
+    return {int(i) for s in starts for i in range(s, min(n, s + size))}
+
+
+def filter_grid(args, folder: Path, emit) -> None:
+    import faiss
+
+    vectors = real_vectors(args.index)
+    real = question_vectors(args.index, folder / "questions.npy")[: args.timed]
+    factory, _, efc = args.variant.partition(":")
+    for n in (int(s) for s in args.sizes.split(",")):
+        synth = synthetic_vectors(vectors, n)
+        hnsw, _ = built(factory, int(efc or 40), synth)
+        flat, _ = built("Flat", None, synth)
+        for fraction in (float(f) for f in args.fractions.split(",")):
+            allowed = documents_allowed(n, fraction, np.random.default_rng(3))
+
+            def exact(q, allowed=allowed):
+                ids = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+                scores = hnsw.index.reconstruct_batch(ids) @ q
+                top = np.argpartition(-scores, min(K, len(ids)) - 1)[:K]
+                return ids[top[np.argsort(-scores[top])]]
+
+            def selected(index, q, ef, allowed=allowed):
+                ids = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+                params = faiss.SearchParametersHNSW(efSearch=ef) if ef else faiss.SearchParameters()
+                params.sel = faiss.IDSelectorBatch(ids)
+                with __import__("govqa.index.vectors", fromlist=["_omp_threads"])._omp_threads(1):
+                    _, found = index.index.search(q[None, :].astype(np.float32), K, params=params)
+                return found[0][found[0] != -1]
+
+            truth = [exact(q) for q in real]
+            methods = {"exact (reconstruct)": exact, "Flat+selector": lambda q: selected(flat, q, None)}
+            for ef in (64, 100, 256):
+                methods[f"{factory}+selector ef{ef}"] = lambda q, ef=ef: selected(hnsw, q, ef)
+            for name, run in methods.items():
+                answers = [run(q) for q in real]
+                row = {
+                    "chunks": n,
+                    "fraction": fraction,
+                    "allowed": len(allowed),
+                    "method": name,
+                    "hits_min": int(min(len(a) for a in answers)),
+                    "hits_mean": float(np.mean([len(a) for a in answers])),
+                    "recall10": float(
+                        np.mean([len(set(a[:10].tolist()) & set(t[:10].tolist())) / 10 for a, t in zip(answers, truth)])
+                    ),
+                }
+                row |= {f"{p}_c1": v for p, v in spread(latencies(run, real, 1)).items()}
+                emit(row)
+        del hnsw, flat, synth
+
+
+def dense_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="bench/scale.py " + argv[0], description="dense search (issue 27)")
+    parser.add_argument("--index", required=True)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--variants", default="HNSW32:40,HNSW32_SQfp16:40")
+    parser.add_argument("--variant", default="HNSW32_SQfp16:40")
+    parser.add_argument("--efs", default="32,64,128,256")
+    parser.add_argument("--fractions", default="0.001,0.003,0.01,0.03,0.1,0.3")
+    parser.add_argument("--timed", type=int, default=200, help="queries timed (a mix of real and perturbed)")
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--adds", type=int, default=20_000)
+    parser.add_argument("--removes", type=int, default=2_000)
+    parser.add_argument("--out", default="/tmp/govqa-scale")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv[1:])
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
+        f"k={K}",
+        file=sys.stderr,
+    )
+
+    def emit(row: dict) -> None:
+        row = {k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+
+    if argv[0] == "hnsw":
+        hnsw_grid(args, folder, emit)
+    elif argv[0] == "filters":
+        filter_grid(args, folder, emit)
+    else:
+        refresh_bench(args, folder, emit)
+    return 0
+
+
+def refresh_bench(args, folder: Path, emit) -> None:
+    raise SystemExit("refresh: not yet")
 
 
 if __name__ == "__main__":
