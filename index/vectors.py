@@ -15,9 +15,21 @@ from govqa.index.errors import VectorIndexError  # noqa: E402
 from govqa.index.files import atomic_write  # noqa: E402
 
 VECTORS_NAME = "vectors.faiss"
-# Search breadth for approximate indexes: probe 16 IVF lists; explore 64 HNSW candidates (or 2k).
+# Search breadth for approximate indexes: probe 16 IVF lists; explore HNSW_EF_SEARCH HNSW candidates (or 2k).
 IVF_NPROBE = 16
 HNSW_EF_SEARCH = 64
+# How many candidates an HNSW graph links while it is built (FAISS's default is 40).
+HNSW_EF_CONSTRUCTION = 40
+# The factory "auto" (``FaissMirror``): exact (Flat) below AUTO_HNSW_FROM vectors; from there on
+# AUTO_HNSW_FACTORY, built aside and swapped in. A rebuild goes back to Flat below AUTO_FLAT_BELOW
+# (hysteresis: an index hovering at the threshold is not rebuilt back and forth). docs/scale.md.
+AUTO = "auto"
+AUTO_HNSW_FROM = 50_000
+AUTO_FLAT_BELOW = 25_000
+AUTO_HNSW_FACTORY = "HNSW32_SQfp16"
+# A filtered search over a frozen (HNSW) index with at most this many allowed ids scans them exactly
+# (their vectors reconstructed): HNSW with an IDSelector misses hits when few ids pass it.
+EXACT_FILTER_MAX = 20_000
 # Fewer queries than this are searched on one thread: OpenMP's start-up for one query costs
 # more than the scan (11k vectors: 0.4 ms on one thread, 1.9 ms p50 and 24 ms p95 on two).
 SINGLE_THREAD_QUERIES = 20
@@ -53,7 +65,9 @@ class VectorIndex:
 
     @classmethod
     def new(cls, dimension: int, factory: str = "Flat") -> VectorIndex:
-        """An empty index of ``dimension`` built by ``factory``."""
+        """An empty index of ``dimension`` built by ``factory`` ("auto" starts as Flat: ``FaissMirror`` switches it)."""
+        if factory == AUTO:
+            factory = "Flat"
         try:
             inner = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
         except RuntimeError as exc:
@@ -61,6 +75,8 @@ class VectorIndex:
                 f"faiss cannot build {factory!r} for dimension {dimension} ({str(exc).splitlines()[0]}): "
                 'set [index] faiss_factory to "Flat", "HNSW32" or e.g. "IVF256,PQ32"'
             ) from None
+        if isinstance(inner, faiss.IndexHNSW):
+            inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         return cls(faiss.IndexIDMap2(inner), factory)
 
     @classmethod
@@ -92,9 +108,21 @@ class VectorIndex:
         """Whether ``remove`` works on this index type (Flat, IVF: yes; HNSW: no, it must be rebuilt)."""
         return not isinstance(self._inner, faiss.IndexHNSW)
 
+    @property
+    def frozen(self) -> bool:
+        """HNSW: FAISS cannot remove from it, and adding to a large graph is slow (``TieredIndex`` keeps it as built)."""
+        return isinstance(self._inner, faiss.IndexHNSW)
+
     def ids(self) -> np.ndarray:
         """Every id held, int64."""
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+
+    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+        """The vectors held under ``ids`` (every one must be held), float32 (n, dimension)."""
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if not len(ids):
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.index.reconstruct_batch(ids)
 
     def train(self, vectors: np.ndarray) -> None:
         """Train an IVF/PQ index on ``vectors``; ``VectorIndexError`` when they are too few."""
@@ -124,8 +152,17 @@ class VectorIndex:
             return False
         return True
 
-    def search(self, queries: np.ndarray, k: int, allowed: set[int] | None = None) -> list[list[tuple[int, float]]]:
-        """The ``k`` nearest ids with similarities, per query, optionally only among ``allowed`` ids."""
+    def search(
+        self,
+        queries: np.ndarray,
+        k: int,
+        allowed: set[int] | None = None,
+        excluded: faiss.IDSelector | None = None,
+    ) -> list[list[tuple[int, float]]]:
+        """The ``k`` nearest ids with similarities, per query, optionally only among ``allowed`` ids.
+
+        ``excluded`` (without ``allowed``): a selector of the ids to leave out (``TieredIndex``'s hidden ids).
+        """
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
         if not self.is_trained:
             raise VectorIndexError(
@@ -136,17 +173,19 @@ class VectorIndex:
             return [[] for _ in range(len(queries))]
         k = min(k, self.ntotal)
         with _omp_threads(1 if len(queries) < SINGLE_THREAD_QUERIES else None):
-            scores, ids = self.index.search(queries, k, params=self._params(allowed, k))
+            scores, ids = self.index.search(queries, k, params=self._params(allowed, k, excluded))
         return [
             [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=False) if i != -1]
             for row_ids, row_scores in zip(ids, scores, strict=False)
         ]
 
-    def _params(self, allowed: set[int] | None, k: int) -> faiss.SearchParameters | None:
+    def _params(
+        self, allowed: set[int] | None, k: int, excluded: faiss.IDSelector | None = None
+    ) -> faiss.SearchParameters | None:
         inner = self._inner
-        if allowed is None and not isinstance(inner, (faiss.IndexIVF, faiss.IndexHNSW)):
+        if allowed is None and excluded is None and not isinstance(inner, (faiss.IndexIVF, faiss.IndexHNSW)):
             return None  # exact search, no filter: the defaults
-        selector = None
+        selector = excluded
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
         # faiss's bundled stubs lag its SWIG classes: they alias SearchParametersIVF to the old
@@ -163,3 +202,167 @@ class VectorIndex:
         # The selector must outlive the search: keep a reference on the params object (an attribute of ours).
         params._selector = selector  # type: ignore[attr-defined]
         return params
+
+
+def _merged(parts: list[list[list[tuple[int, float]]]], k: int) -> list[list[tuple[int, float]]]:
+    """Per query, the ``k`` best of several hit lists (ids are disjoint between them)."""
+    return [sorted((hit for part in rows for hit in part), key=lambda h: -h[1])[:k] for rows in zip(*parts, strict=True)]
+
+
+class TieredIndex:
+    """What the local backend searches: a main index, and, when it is frozen (HNSW), what changed since it was built.
+
+    A Flat or IVF main takes every addition and removal in place, and this is
+    only a wrapper. A frozen main is never changed after it is built, so it can
+    be read, cloned or saved by another thread without a lock: vectors added
+    later go to ``delta`` (a small Flat index, searched exactly beside it), and
+    ids removed from main are hidden (left out of every search by an
+    IDSelector) until ``FaissMirror`` builds a new main aside. Callers hold the
+    mirror's write lock to change it and its read lock to search it.
+    """
+
+    def __init__(self, main: VectorIndex):
+        self.main = main
+        self.delta = VectorIndex.new(main.dimension, "Flat")
+        self.hidden: set[int] = set()  # ids of main removed since it was built
+        self._main_ids = np.sort(main.ids()) if main.frozen else None  # a frozen main never changes
+        self._excluded: faiss.IDSelector | None = None  # built from ``hidden`` at the first search after a change
+
+    @property
+    def frozen(self) -> bool:
+        return self.main.frozen
+
+    @property
+    def factory(self) -> str:
+        return self.main.factory
+
+    @property
+    def dimension(self) -> int:
+        return self.main.dimension
+
+    @property
+    def is_trained(self) -> bool:
+        return self.main.is_trained
+
+    @property
+    def removes_in_place(self) -> bool:
+        return True  # in main (Flat, IVF) or by hiding (HNSW)
+
+    @property
+    def ntotal(self) -> int:
+        """How many ids a search can return."""
+        if self._main_ids is None:
+            return self.main.ntotal
+        return len(self._main_ids) - len(self.hidden) + self.delta.ntotal
+
+    @property
+    def main_ids(self) -> np.ndarray:
+        """The ids a frozen main was built with, sorted (hidden ones included); ``ids()`` for another."""
+        return self._main_ids if self._main_ids is not None else np.sort(self.main.ids())
+
+    def ids(self) -> np.ndarray:
+        """Every id a search can return, int64."""
+        if self._main_ids is None:
+            return self.main.ids()
+        shown = self._main_ids
+        if self.hidden:
+            shown = shown[~np.isin(shown, self._hidden_array())]
+        return np.concatenate([shown, self.delta.ids()])
+
+    def _hidden_array(self) -> np.ndarray:
+        return np.fromiter(self.hidden, dtype=np.int64, count=len(self.hidden))
+
+    def _in_main(self, ids: np.ndarray) -> np.ndarray:
+        """Which of ``ids`` a frozen main holds (hidden or not), as a mask."""
+        held = self._main_ids
+        if held is None or not len(held) or not len(ids):
+            return np.zeros(len(ids), dtype=bool)
+        at = np.minimum(np.searchsorted(held, ids), len(held) - 1)
+        return held[at] == ids
+
+    def shows(self, ids: np.ndarray) -> np.ndarray:
+        """Which of ``ids`` a search can return, as a mask."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if self._main_ids is None:
+            return np.isin(ids, self.main.ids())
+        mask = self._in_main(ids)
+        if self.hidden:
+            mask &= ~np.isin(ids, self._hidden_array())
+        if self.delta.ntotal:
+            mask |= np.isin(ids, self.delta.ids())
+        return mask
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors under new ids: into main, or beside a frozen one."""
+        (self.delta if self.frozen else self.main).add(ids, vectors)
+
+    def remove(self, ids: np.ndarray | list[int]) -> bool:
+        """Remove ids (absent ones are ignored): in place, or from ``delta`` and by hiding them in a frozen main."""
+        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        if not self.frozen:
+            return self.main.remove(ids)
+        if self.delta.ntotal:
+            self.delta.remove(ids)
+        hide = ids[self._in_main(ids)]
+        if len(hide):
+            self.hidden.update(hide.tolist())
+            self._excluded = None
+        return True
+
+    def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the ids of ``ids`` held and not hidden, their vectors) from main and ``delta``."""
+        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        if self._main_ids is None:
+            held = ids[np.isin(ids, self.main.ids())]
+            return held, self.main.reconstruct(held)
+        mask = self._in_main(ids)
+        if self.hidden:
+            mask &= ~np.isin(ids, self._hidden_array())
+        mine = ids[mask]
+        rest = ids[~mask]
+        rest = rest[np.isin(rest, self.delta.ids())] if self.delta.ntotal else rest[:0]
+        return np.concatenate([mine, rest]), np.concatenate([self.main.reconstruct(mine), self.delta.reconstruct(rest)])
+
+    def search(self, queries: np.ndarray, k: int, allowed: set[int] | None = None) -> list[list[tuple[int, float]]]:
+        """``VectorIndex.search`` over main (less its hidden ids) and ``delta``."""
+        if not self.frozen:
+            return self.main.search(queries, k, allowed)
+        queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
+        if allowed is not None:
+            if self.hidden:
+                allowed = allowed - self.hidden
+            if len(allowed) <= EXACT_FILTER_MAX:
+                return self._exact(queries, k, allowed)
+            parts = [self.main.search(queries, k, allowed)]
+        else:
+            parts = [self.main.search(queries, k, None, self._excluded_selector())]
+        if self.delta.ntotal:
+            parts.append(self.delta.search(queries, k, allowed))
+        return parts[0] if len(parts) == 1 else _merged(parts, k)
+
+    def _excluded_selector(self) -> faiss.IDSelector | None:
+        if not self.hidden:
+            return None
+        excluded = self._excluded
+        if excluded is None:  # two searches may both build it: the same selector, one kept
+            batch = faiss.IDSelectorBatch(self._hidden_array())
+            excluded = faiss.IDSelectorNot(batch)
+            excluded._batch = batch  # the inner selector must outlive the outer one
+            self._excluded = excluded
+        return excluded
+
+    def _exact(self, queries: np.ndarray, k: int, allowed: set[int]) -> list[list[tuple[int, float]]]:
+        """Every allowed vector scored: a few thousand dot products beat a graph walk that most ids fail."""
+        if not allowed or k <= 0:
+            return [[] for _ in range(len(queries))]
+        ids, vectors = self.vectors_of(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+        if not len(ids):
+            return [[] for _ in range(len(queries))]
+        scores = queries @ vectors.T
+        k = min(k, len(ids))
+        out = []
+        for row in scores:
+            top = np.argpartition(-row, k - 1)[:k] if k < len(row) else np.arange(len(row))
+            top = top[np.argsort(-row[top], kind="stable")]
+            out.append([(int(ids[i]), float(row[i])) for i in top])
+        return out
