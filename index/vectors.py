@@ -35,6 +35,18 @@ EXACT_FILTER_MAX = 20_000
 SINGLE_THREAD_QUERIES = 20
 
 
+def _described(inner: faiss.Index) -> str:
+    """The factory string of the index types "auto" builds (others: their class name)."""
+    if isinstance(inner, faiss.IndexFlat):
+        return "Flat"
+    if isinstance(inner, faiss.IndexHNSW):
+        m = inner.hnsw.nb_neighbors(1)
+        if isinstance(inner, faiss.IndexHNSWSQ):
+            return f"HNSW{m}_SQ{'fp16' if faiss.downcast_index(inner.storage).sq.qtype == faiss.ScalarQuantizer.QT_fp16 else '8'}"
+        return f"HNSW{m}"
+    return type(inner).__name__
+
+
 @contextmanager
 def _omp_threads(count: int | None):
     """Run the block with ``count`` OpenMP threads (None: unchanged); the setting is per calling thread."""
@@ -85,6 +97,8 @@ class VectorIndex:
         index = faiss.read_index(str(path))
         if not isinstance(index, faiss.IndexIDMap2):
             raise VectorIndexError(f"{path} is not a govqa vector index: run `govqa index rebuild`")
+        if factory == AUTO:  # named by what the file holds
+            factory = _described(faiss.downcast_index(index.index))
         return cls(index, factory)
 
     def save(self, path: Path) -> None:
