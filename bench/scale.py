@@ -284,7 +284,7 @@ def _line(row: dict) -> str:
 # time, hits and recall of HNSW + IDSelector, Flat + IDSelector and the exact scan of the allowed
 # vectors (reconstructed), to place the crossover. ``refresh``: see ``refresh_bench``.
 
-DENSE_MODES = ("hnsw", "filters", "refresh")
+DENSE_MODES = ("hnsw", "filters", "refresh", "_writer")
 QUESTION_SETS = (
     "eval/sets/reports-111.jsonl",
     "eval/sets/reports-111-nogold.jsonl",
@@ -492,6 +492,8 @@ def filter_grid(args, folder: Path, emit) -> None:
 
 
 def dense_main(argv: list[str]) -> int:
+    if argv[0] == "_writer":
+        return refresh_writer(argv[1:])
     parser = argparse.ArgumentParser(prog="bench/scale.py " + argv[0], description="dense search (issue 27)")
     parser.add_argument("--index", required=True)
     parser.add_argument("--sizes", default="10000,100000,1000000")
@@ -527,8 +529,167 @@ def dense_main(argv: list[str]) -> int:
     return 0
 
 
+def fill_store(store, vectors: np.ndarray, first_doc: int, per_doc: int = 100) -> None:
+    """Commit ``vectors`` as documents of ``per_doc`` chunks (rows only: no text, tokens or sentences), a commit per 100 documents."""
+    for at in range(0, len(vectors), per_doc * 100):
+        with store.transaction() as conn:
+            for start in range(at, min(len(vectors), at + per_doc * 100), per_doc):
+                name = f"synthetic-{first_doc + start // per_doc}"
+                doc = conn.execute(
+                    "INSERT INTO documents (name, source, title, content_hash, chars, text, added_at) "
+                    "VALUES (?, ?, ?, ?, 0, '', '')",
+                    (name, name, name, name),
+                ).lastrowid
+                for position, vector in enumerate(vectors[start : start + per_doc]):
+                    chunk = conn.execute(
+                        'INSERT INTO chunks (doc_id, position, text, start, "end") VALUES (?, ?, \'\', 0, 0)',
+                        (doc, position),
+                    ).lastrowid
+                    conn.execute("INSERT INTO embeddings VALUES (?, ?)", (chunk, vector.astype(np.float16).tobytes()))
+
+
+def refresh_writer(argv: list[str]) -> int:
+    """Another process's writes: ``--adds`` chunks in documents of 100 (a commit per 10 documents), then ``--removes`` chunks' documents."""
+    from govqa.index.store import Store
+
+    path, adds, removes, first = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
+    store = Store(Path(path))
+    vectors = np.load(Path(path).parent / "source.npy")
+    rng = np.random.default_rng(7)
+    fresh = perturbed(vectors, rng.integers(len(vectors), size=adds), rng)
+    for at in range(0, adds, 1000):
+        fill_store(store, fresh[at : at + 1000], first + at // 100, per_doc=100)
+    doomed = [f"synthetic-{i}" for i in rng.choice(first, size=max(1, removes // 100), replace=False)]
+    for at in range(0, len(doomed), 5):
+        store.remove_documents(doomed[at : at + 5])
+    store.close()
+    return 0
+
+
 def refresh_bench(args, folder: Path, emit) -> None:
-    raise SystemExit("refresh: not yet")
+    """Searches during another process's writes at ``--size`` chunks, an HNSW index ("auto").
+
+    Phases: ``idle`` (searches alone), ``refresh`` (a second process commits ``--adds`` chunks and
+    removes ``--removes`` while this one runs ``FaissMirror.sync`` every 0.2 s, as the app's refresher
+    does every 2 s), ``merge`` (the background merge of what was added, started by the refresh). For
+    each: search latency p50/p95/p99/max (one searching thread, k = 50, the real questions, every
+    fourth one filtered to 1% of the documents), the longest hold of the write lock, the slowest sync.
+    The store (rows only) and its HNSW file are made once in ``--out``/refresh-N and reused.
+    """
+    import subprocess
+    import threading
+
+    from govqa.index.backends import faiss_mirror
+    from govqa.index.backends.faiss_mirror import FaissMirror
+    from govqa.index.rwlock import RWLock
+    from govqa.index.store import STORE_NAME, Store
+
+    n = args.size
+    place = folder / f"refresh-{n}"
+    vectors = real_vectors(args.index)
+    real = question_vectors(args.index, folder / "questions.npy")
+    ready = place / "ready"
+    if not ready.exists():
+        shutil.rmtree(place, ignore_errors=True)
+        place.mkdir(parents=True)
+        np.save(place / "source.npy", vectors)
+        started = time.perf_counter()
+        store = Store(place / STORE_NAME, create=True)
+        fill_store(store, synthetic_vectors(vectors, n), 0)
+        print(f"# store of {n} chunks in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        mirror = FaissMirror(place, store, vectors.shape[1], "auto")
+        mirror.background = False
+        mirror.sync(persist=False)
+        faiss_mirror.BUILD_THREADS = None  # the set-up may use both cores
+        started = time.perf_counter()
+        mirror.build_now()
+        print(f"# {mirror.active_factory} built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        mirror.save()
+        store.close()
+        ready.touch()
+        faiss_mirror.BUILD_THREADS = 1
+
+    class Timed(RWLock):
+        def __init__(self):
+            super().__init__()
+            self.longest = 0.0
+
+        def write(self):
+            lock = super()
+
+            class Hold:
+                def __enter__(hold):
+                    hold.cm = lock.write()
+                    hold.cm.__enter__()
+                    hold.started = time.perf_counter()
+
+                def __exit__(hold, *exc):
+                    self.longest = max(self.longest, time.perf_counter() - hold.started)
+                    return hold.cm.__exit__(*exc)
+
+            return Hold()
+
+    store = Store(place / STORE_NAME)
+    mirror = FaissMirror(place, store, vectors.shape[1], "auto")
+    started = time.perf_counter()
+    mirror.sync(persist=False)  # loads the saved HNSW and compares ids with storage
+    print(f"# opened {mirror.active_factory} ({mirror.ntotal} vectors) in {time.perf_counter() - started:.1f} s, "
+          f"rss {rss_bytes() / 2**30:.2f} GiB", file=sys.stderr)
+    lock = mirror._lock = Timed()
+    rng = np.random.default_rng(5)
+    filters = [documents_allowed(n, 0.01, rng) for _ in range(8)]
+    times: list[tuple[str, float]] = []
+    phase = ["idle"]
+    stop = threading.Event()
+
+    def search() -> None:
+        at = 0
+        while not stop.is_set():
+            q = real[at % len(real)][None, :]
+            allowed = filters[at % len(filters)] if at % 4 == 3 else None
+            begun = time.perf_counter()
+            mirror.search(q, K, allowed)
+            times.append((phase[0], time.perf_counter() - begun))
+            at += 1
+
+    searching = threading.Thread(target=search)
+    searching.start()
+    time.sleep(10)
+    phase[0] = "refresh"
+    top = int(store.embedding_ids().max()) // 100 + 10
+    writer = subprocess.Popen(
+        [sys.executable, __file__, "_writer", str(place / STORE_NAME), str(args.adds), str(args.removes), str(top)]
+    )
+    syncs = []
+    while True:
+        done = writer.poll() is not None
+        begun = time.perf_counter()
+        mirror.sync(persist=False)
+        syncs.append(time.perf_counter() - begun)
+        if done:
+            break
+        time.sleep(0.2)
+    refresh_lock = lock.longest
+    phase[0] = "merge" if mirror.building else "after"
+    begun = time.perf_counter()
+    mirror.wait_built()
+    merge_seconds = time.perf_counter() - begun
+    phase[0] = "after"
+    time.sleep(5)
+    stop.set()
+    searching.join()
+    for name in ("idle", "refresh", "merge", "after"):
+        own = [t for p, t in times if p == name]
+        if own:
+            emit({"chunks": n, "phase": name, "searches": len(own), **spread(own), "max": max(own) * 1000})
+    emit({
+        "chunks": n, "adds": args.adds, "removes": args.removes, "writer_rc": writer.returncode,
+        "syncs": len(syncs), "slowest_sync_s": max(syncs), "longest_write_lock_ms": refresh_lock * 1000,
+        "longest_write_lock_merge_ms": lock.longest * 1000, "merge_s": merge_seconds,
+        "factory": mirror.active_factory, "vectors": mirror.ntotal, "delta": mirror.vectors.delta.ntotal,
+        "hidden": len(mirror.vectors.hidden), "rss_gib": rss_bytes() / 2**30,
+    })  # fmt: skip
+    store.close()
 
 
 if __name__ == "__main__":

@@ -175,7 +175,7 @@ class VectorIndex:
     ) -> list[list[tuple[int, float]]]:
         """The ``k`` nearest ids with similarities, per query, optionally only among ``allowed`` ids.
 
-        ``excluded`` (without ``allowed``): a selector of the ids to leave out (``TieredIndex``'s hidden ids).
+        ``excluded``: a selector passing every id but those to leave out (``TieredIndex``'s hidden ids).
         """
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
         if not self.is_trained:
@@ -202,6 +202,10 @@ class VectorIndex:
         selector = excluded
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+            if excluded is not None:
+                both = faiss.IDSelectorAnd(selector, excluded)
+                both._parts = (selector, excluded)  # the parts must outlive it
+                selector = both
         # faiss's bundled stubs lag its SWIG classes: they alias SearchParametersIVF to the old
         # IVFSearchParameters (no keyword fields) and lack SearchParametersHNSW, which faiss 1.15 has.
         params: faiss.SearchParameters
@@ -342,14 +346,9 @@ class TieredIndex:
         if not self.frozen:
             return self.main.search(queries, k, allowed)
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
-        if allowed is not None:
-            if self.hidden:
-                allowed = allowed - self.hidden
-            if len(allowed) <= EXACT_FILTER_MAX:
-                return self._exact(queries, k, allowed)
-            parts = [self.main.search(queries, k, allowed)]
-        else:
-            parts = [self.main.search(queries, k, None, self._excluded_selector())]
+        if allowed is not None and len(allowed) <= EXACT_FILTER_MAX:
+            return self._exact(queries, k, allowed)  # hidden ids are left out by ``vectors_of``
+        parts = [self.main.search(queries, k, allowed, self._excluded_selector())]
         if self.delta.ntotal:
             parts.append(self.delta.search(queries, k, allowed))
         return parts[0] if len(parts) == 1 else _merged(parts, k)

@@ -52,7 +52,11 @@ HIDDEN_REBUILD = 0.1
 HIDDEN_MIN = 1_000
 # OpenMP threads of a background build: one, so that searches keep the other core.
 BUILD_THREADS = 1
-ADD_BATCH = 20_000  # vectors added to a graph under construction at a time
+ADD_BATCH = 5_000  # vectors added to an index under construction at a time (``close`` waits for one batch at most)
+
+
+class _Cancelled(Exception):
+    """``close`` stopped a build aside."""
 
 
 def auto_factory(count: int, current: str = "Flat") -> str:
@@ -101,6 +105,7 @@ class FaissMirror:
         self._journal: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] | None = None  # changes during a build
         self._builder: threading.Thread | None = None
         self._build_lock = threading.Lock()
+        self._closing = threading.Event()
         self._saving = threading.Lock()
         self._saved_main: VectorIndex | None = None  # a frozen main already on disk is not written again
 
@@ -300,11 +305,17 @@ class FaissMirror:
         return auto_factory(self.vectors.ntotal if count is None else count, self.vectors.factory)
 
     def _built(self, factory: str) -> VectorIndex:
-        """A new FAISS index of ``factory`` holding every stored vector (trained on them first if it must be)."""
+        """A new FAISS index of ``factory`` holding every stored vector (trained on them first if it must be).
+
+        In the builder thread, ``close`` stops it between two batches (``_Cancelled``).
+        """
         fresh = VectorIndex.new(self.dimension, factory)
         if not fresh.is_trained:
             fresh.train(self._training_sample())
+        aside = threading.current_thread() is self._builder
         for ids, vectors in self.store.iter_embeddings(self.dimension, batch=ADD_BATCH):
+            if aside and self._closing.is_set():
+                raise _Cancelled
             fresh.add(ids, vectors)
         return fresh
 
@@ -338,7 +349,7 @@ class FaissMirror:
 
     def _maybe_build(self) -> None:
         """Start the builder thread when ``plan`` says so and none runs."""
-        if not self.background or self._builder is not None:
+        if not self.background or self._builder is not None or self._closing.is_set():
             return
         with self._build_lock:
             step = self.plan() if self._builder is None else None
@@ -370,10 +381,23 @@ class FaissMirror:
                 return False
         return True
 
+    def close(self, finish: bool = False) -> None:
+        """Before the store closes: let a background build finish and save (``finish``), or stop it soon.
+
+        Stopped, it is started again by the next process that opens the index (``sync``
+        finds the index past the threshold, or with what was added beside it).
+        """
+        if finish:
+            self.wait_built()
+        self._closing.set()
+        self.wait_built()
+
     def _build_logged(self, kind: str, factory: str, chain: bool = True) -> None:
         started = time.monotonic()
         try:
             swapped = self._build(kind, factory)
+        except _Cancelled:
+            swapped = False
         except Exception:  # a failed build leaves the current index searched, as it is
             log.exception("building the vector index %r aside failed; the current one stays", factory)
             swapped = False
@@ -413,7 +437,10 @@ class FaissMirror:
         with _omp_threads(BUILD_THREADS):
             if kind == "merge":  # a frozen main is never changed: it is copied without a lock
                 merged = VectorIndex(faiss.clone_index(current.main.index), current.main.factory)
-                merged.add(delta_ids, delta_vectors)  # not searched by anyone yet
+                for at in range(0, len(delta_ids), ADD_BATCH):  # not searched by anyone yet
+                    if self._closing.is_set():
+                        raise _Cancelled
+                    merged.add(delta_ids[at : at + ADD_BATCH], delta_vectors[at : at + ADD_BATCH])
                 fresh = TieredIndex(merged)
                 fresh.remove(hidden)
             else:

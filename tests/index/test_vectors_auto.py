@@ -251,3 +251,31 @@ def test_another_process_s_bulk_add_goes_beside_hnsw_under_a_short_lock_then_is_
     queries = bulk[:10]
     assert [row[0][0] for row in mirror.search(queries, 1, None)] == ids[:10].tolist()
     other.close()
+
+
+def test_close_stops_a_build_aside_and_the_next_open_starts_it_again(tmp_path, low_thresholds, monkeypatch):
+    monkeypatch.setattr(faiss_mirror, "ADD_BATCH", 50)
+    corpus = Corpus(tmp_path)
+    mirror = corpus.mirror
+    for seed in range(5):
+        corpus.add(100, seed)
+    mirror.save()
+    original, batches = Store.iter_embeddings, []
+
+    def slow(self, *args, **kwargs):
+        for batch in original(self, *args, **kwargs):
+            batches.append(len(batch[0]))
+            time.sleep(0.05)
+            yield batch
+
+    monkeypatch.setattr(Store, "iter_embeddings", slow)
+    corpus.add(100, 5)  # the switch starts
+    time.sleep(0.1)
+    mirror.close()
+    assert not mirror.building and mirror.active_factory == "Flat" and len(batches) < 12  # stopped midway
+    monkeypatch.setattr(Store, "iter_embeddings", original)
+    mirror.save()
+    again = corpus.reopen()  # past the threshold at open: built aside again
+    assert again.wait_built(60) and again.active_factory == vector_settings.AUTO_HNSW_FACTORY
+    assert sorted(again.ids().tolist()) == sorted(corpus.vectors)
+    again.close(finish=True)
