@@ -383,9 +383,13 @@ def recall_at_10(ids: np.ndarray, exact: np.ndarray) -> float:
     return float(np.mean([len(set(a[:10]) & set(e[:10])) / 10 for a, e in zip(ids, exact, strict=True)]))
 
 
-def built(factory: str, efc: int | None, vectors: np.ndarray) -> tuple[VectorIndex, float]:
+def built(factory: str, efc: int | None, vectors: np.ndarray, cache: Path | None = None) -> tuple[VectorIndex, float]:
+    """``factory`` (with ``efc`` for HNSW) holding ``vectors`` under ids 0…n-1; with ``cache``, saved there and reused."""
     import faiss
 
+    saved = cache / f"{factory}-{efc}-{len(vectors)}.faiss" if cache else None
+    if saved is not None and saved.exists():
+        return VectorIndex.load(saved, factory), float(json.loads(saved.with_suffix(".json").read_text()))
     index = VectorIndex.new(vectors.shape[1], factory)
     inner = faiss.downcast_index(index.index.index)
     if efc and isinstance(inner, faiss.IndexHNSW):
@@ -393,7 +397,11 @@ def built(factory: str, efc: int | None, vectors: np.ndarray) -> tuple[VectorInd
     started = time.perf_counter()
     for at in range(0, len(vectors), 100_000):
         index.add(np.arange(at, min(len(vectors), at + 100_000), dtype=np.int64), vectors[at : at + 100_000])
-    return index, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    if saved is not None and factory != "Flat":
+        index.save(saved)
+        saved.with_suffix(".json").write_text(json.dumps(seconds))
+    return index, seconds
 
 
 def saved_mb(index: VectorIndex, folder: Path) -> float:
@@ -411,8 +419,9 @@ def hnsw_grid(args, folder: Path, emit) -> None:
     pert = perturbed(vectors, rng.integers(len(vectors), size=200), rng)
     timed = np.concatenate([real, pert])[np.random.default_rng(2).permutation(len(real) + len(pert))][: args.timed]
     print(f"# {len(vectors)} real chunks, {len(real)} real questions, {len(pert)} perturbed", file=sys.stderr)
-    for n in (int(s) for s in args.sizes.split(",")):
-        synth = synthetic_vectors(vectors, n)
+    for size in args.sizes.split(","):  # "real": the real chunks themselves, no synthetic ones
+        synth = vectors if size == "real" else synthetic_vectors(vectors, int(size))
+        n = len(synth)
         flat, seconds = built("Flat", None, synth)
         exact_real, exact_pert = raw_search(flat, real, K, None), raw_search(flat, pert, K, None)
         row = {"chunks": n, "engine": "Flat", "build_s": seconds, "file_mb": saved_mb(flat, folder)}
@@ -422,7 +431,7 @@ def hnsw_grid(args, folder: Path, emit) -> None:
         del flat
         for variant in args.variants.split(","):
             factory, _, efc = variant.partition(":")
-            index, seconds = built(factory, int(efc or 40), synth)
+            index, seconds = built(factory, int(efc or 40), synth, folder if args.keep else None)
             size = saved_mb(index, folder)
             for ef in (int(e) for e in args.efs.split(",")):
                 row = {"chunks": n, "engine": f"{factory} efC{efc or 40} ef{ef}", "build_s": seconds, "file_mb": size}
@@ -450,7 +459,7 @@ def filter_grid(args, folder: Path, emit) -> None:
     factory, _, efc = args.variant.partition(":")
     for n in (int(s) for s in args.sizes.split(",")):
         synth = synthetic_vectors(vectors, n)
-        hnsw, _ = built(factory, int(efc or 40), synth)
+        hnsw, _ = built(factory, int(efc or 40), synth, folder)
         flat, _ = built("Flat", None, synth)
         for fraction in (float(f) for f in args.fractions.split(",")):
             allowed = documents_allowed(n, fraction, np.random.default_rng(3))
@@ -507,6 +516,7 @@ def dense_main(argv: list[str]) -> int:
     parser.add_argument("--removes", type=int, default=2_000)
     parser.add_argument("--out", default="/tmp/govqa-scale")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="hnsw: save each built HNSW in --out for the filters mode")
     args = parser.parse_args(argv[1:])
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
