@@ -270,8 +270,8 @@ def _line(row: dict) -> str:
 
 # -- dense modes (issue 27): HNSW parameters on real question vectors, selective filters, search during a refresh --
 #
-#     python bench/scale.py hnsw --index DIR [--sizes 10000,100000,1000000] [--variants HNSW32:40,HNSW32_SQfp16:40]
-#                           [--efs 32,64,128,256] [--timed 200] [--out DIR] [--json]
+#     python bench/scale.py hnsw --index DIR [--sizes real,10000,100000,1000000] [--variants "HNSW32:40;HNSW32_SQfp16:40;IVF1024,SQfp16"]
+#                           [--efs 32,64,128,256] [--nprobes 16,32,64,128] [--timed 200] [--out DIR] [--keep]
 #     python bench/scale.py filters --index DIR [--sizes …] [--variant HNSW32_SQfp16:40] [--fractions …]
 #     python bench/scale.py refresh --index DIR [--size 1000000] [--adds 20000] [--removes 2000]
 #
@@ -373,7 +373,13 @@ def raw_search(index: VectorIndex, queries: np.ndarray, k: int, ef: int | None) 
 
     from govqa.index.vectors import _omp_threads
 
-    params = faiss.SearchParametersHNSW(efSearch=ef) if ef else None
+    params = None
+    if ef and isinstance(index._inner, faiss.IndexRefine):
+        params = faiss.IndexRefineSearchParameters(k_factor=ef)  # ``ef`` is k_factor for a refined index
+    elif ef and isinstance(index._inner, faiss.IndexIVF):
+        params = faiss.SearchParametersIVF(nprobe=ef)  # ``ef`` is nprobe for IVF
+    elif ef:
+        params = faiss.SearchParametersHNSW(efSearch=ef)
     with _omp_threads(1 if len(queries) < 20 else None):
         _, ids = index.index.search(np.ascontiguousarray(queries, dtype=np.float32), k, params=params)
     return ids
@@ -395,6 +401,9 @@ def built(factory: str, efc: int | None, vectors: np.ndarray, cache: Path | None
     if efc and isinstance(inner, faiss.IndexHNSW):
         inner.hnsw.efConstruction = efc
     started = time.perf_counter()
+    if not index.is_trained:  # IVF: trained on a sample as FaissMirror does
+        sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), 100_000), replace=False)
+        index.train(vectors[np.sort(sample)])
     for at in range(0, len(vectors), 100_000):
         index.add(np.arange(at, min(len(vectors), at + 100_000), dtype=np.int64), vectors[at : at + 100_000])
     seconds = time.perf_counter() - started
@@ -429,12 +438,16 @@ def hnsw_grid(args, folder: Path, emit) -> None:
             row |= {f"{p}_c{c}": v for p, v in spread(latencies(lambda q: flat.search(q[None, :], K), timed, c)).items()}
         emit(row)
         del flat
-        for variant in args.variants.split(","):
+        for variant in args.variants.split(";"):
             factory, _, efc = variant.partition(":")
             index, seconds = built(factory, int(efc or 40), synth, folder if args.keep else None)
             size = saved_mb(index, folder)
-            for ef in (int(e) for e in args.efs.split(",")):
-                row = {"chunks": n, "engine": f"{factory} efC{efc or 40} ef{ef}", "build_s": seconds, "file_mb": size}
+            ivf, refined = factory.startswith("IVF"), "Refine" in factory or "RFlat" in factory
+            for ef in (int(e) for e in (args.nprobes if ivf else args.factors if refined else args.efs).split(",")):
+                name = (
+                    f"{factory} nprobe{ef}" if ivf else f"{factory} k_factor{ef}" if refined else f"{factory} efC{efc or 40} ef{ef}"
+                )
+                row = {"chunks": n, "engine": name, "build_s": seconds, "file_mb": size}
                 row["recall_real"] = recall_at_10(raw_search(index, real, K, ef), exact_real)
                 row["recall_pert"] = recall_at_10(raw_search(index, pert, K, ef), exact_pert)
                 for c in (1, 4):
@@ -506,9 +519,11 @@ def dense_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench/scale.py " + argv[0], description="dense search (issue 27)")
     parser.add_argument("--index", required=True)
     parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--variants", default="HNSW32:40,HNSW32_SQfp16:40")
+    parser.add_argument("--variants", default="HNSW32:40;HNSW32_SQfp16:40", help="factory:efConstruction, separated by ;")
     parser.add_argument("--variant", default="HNSW32_SQfp16:40")
     parser.add_argument("--efs", default="32,64,128,256")
+    parser.add_argument("--nprobes", default="16,32,64,128", help="IVF variants: the nprobe values swept")
+    parser.add_argument("--factors", default="2,4,8,16", help="refined variants (…,Refine(SQfp16)): k_factor values")
     parser.add_argument("--fractions", default="0.001,0.003,0.01,0.03,0.1,0.3")
     parser.add_argument("--timed", type=int, default=200, help="queries timed (a mix of real and perturbed)")
     parser.add_argument("--size", type=int, default=1_000_000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,6 +19,9 @@ VECTORS_NAME = "vectors.faiss"
 # Search breadth for approximate indexes: probe 16 IVF lists; explore HNSW_EF_SEARCH HNSW candidates (or 2k).
 IVF_NPROBE = 16
 HNSW_EF_SEARCH = 64
+# A refined index (e.g. "PQ192x4fs,Refine(SQfp16)") re-ranks REFINE_K_FACTOR x k candidates of its
+# fast scan with the exact vectors.
+REFINE_K_FACTOR = 32
 # How many candidates an HNSW graph links while it is built (FAISS's default is 40).
 HNSW_EF_CONSTRUCTION = 40
 # The factory "auto" (``FaissMirror``): exact (Flat) below AUTO_HNSW_FROM vectors; from there on
@@ -44,6 +48,12 @@ def _described(inner: faiss.Index) -> str:
         if isinstance(inner, faiss.IndexHNSWSQ):
             return f"HNSW{m}_SQ{'fp16' if faiss.downcast_index(inner.storage).sq.qtype == faiss.ScalarQuantizer.QT_fp16 else '8'}"
         return f"HNSW{m}"
+    if isinstance(inner, faiss.IndexRefine):
+        base = faiss.downcast_index(inner.base_index)
+        refine = faiss.downcast_index(inner.refine_index)
+        refined = "RFlat" if isinstance(refine, faiss.IndexFlat) else "Refine(SQfp16)"
+        if isinstance(base, faiss.IndexPQFastScan):
+            return f"PQ{base.pq.M}x{base.pq.nbits}fs,{refined}"
     return type(inner).__name__
 
 
@@ -124,8 +134,14 @@ class VectorIndex:
 
     @property
     def frozen(self) -> bool:
-        """HNSW: FAISS cannot remove from it, and adding to a large graph is slow (``TieredIndex`` keeps it as built)."""
-        return isinstance(self._inner, faiss.IndexHNSW)
+        """HNSW, fast-scan PQ and refined indexes: FAISS cannot remove from them, nor add while one searches
+        (``TieredIndex`` keeps them as built)."""
+        return isinstance(self._inner, (faiss.IndexHNSW, faiss.IndexRefine, faiss.IndexFastScan))
+
+    @property
+    def selects(self) -> bool:
+        """Whether FAISS can restrict this index's search to an IDSelector (fast-scan and refined ones cannot)."""
+        return not isinstance(self._inner, (faiss.IndexRefine, faiss.IndexFastScan))
 
     def ids(self) -> np.ndarray:
         """Every id held, int64."""
@@ -185,6 +201,8 @@ class VectorIndex:
             )
         if not self.ntotal or k <= 0 or (allowed is not None and not allowed):
             return [[] for _ in range(len(queries))]
+        if allowed is not None and not self.selects:
+            return self.search_kept(queries, k, lambda ids: np.isin(ids, list(allowed)), len(allowed) / self.ntotal)
         k = min(k, self.ntotal)
         with _omp_threads(1 if len(queries) < SINGLE_THREAD_QUERIES else None):
             scores, ids = self.index.search(queries, k, params=self._params(allowed, k, excluded))
@@ -193,10 +211,37 @@ class VectorIndex:
             for row_ids, row_scores in zip(ids, scores, strict=False)
         ]
 
+    def search_kept(
+        self, queries: np.ndarray, k: int, keep: Callable[[np.ndarray], np.ndarray], share: float = 1.0
+    ) -> list[list[tuple[int, float]]]:
+        """The ``k`` nearest ids that ``keep`` (ids -> mask) passes, for an index that cannot take an IDSelector.
+
+        Asks for more neighbours than ``k`` (about ``k / share``: ``share`` is the part
+        of the ids expected to pass) and widens the search until every query has ``k`` or all were seen.
+        """
+        queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
+        wanted = min(k, self.ntotal)
+        asked = min(self.ntotal, max(2 * k, int(1.5 * k / max(share, 1e-6))))
+        while True:
+            with _omp_threads(1 if len(queries) < SINGLE_THREAD_QUERIES else None):
+                scores, ids = self.index.search(queries, asked, params=self._params(None, asked, None, k))
+            kept = keep(ids) & (ids != -1)
+            if asked >= self.ntotal or all(row.sum() >= wanted for row in kept):
+                break
+            asked = min(self.ntotal, asked * 4)
+        return [
+            [(int(i), float(s)) for i, s in zip(row_ids[mask][:k], row_scores[mask][:k], strict=True)]
+            for row_ids, row_scores, mask in zip(ids, scores, kept, strict=True)
+        ]
+
     def _params(
-        self, allowed: set[int] | None, k: int, excluded: faiss.IDSelector | None = None
+        self, allowed: set[int] | None, k: int, excluded: faiss.IDSelector | None = None, wanted: int | None = None
     ) -> faiss.SearchParameters | None:
         inner = self._inner
+        if isinstance(inner, faiss.IndexRefine):  # no selector (see ``selects``): how many candidates to re-rank
+            # About REFINE_K_FACTOR x the ``wanted`` hits, and at least twice those asked for.
+            factor = max(2.0, REFINE_K_FACTOR * (wanted or k) / k)
+            return faiss.IndexRefineSearchParameters(k_factor=factor)  # type: ignore[call-arg]
         if allowed is None and excluded is None and not isinstance(inner, (faiss.IndexIVF, faiss.IndexHNSW)):
             return None  # exact search, no filter: the defaults
         selector = excluded
@@ -245,6 +290,7 @@ class TieredIndex:
         self.hidden: set[int] = set()  # ids of main removed since it was built
         self._main_ids = np.sort(main.ids()) if main.frozen else None  # a frozen main never changes
         self._excluded: faiss.IDSelector | None = None  # built from ``hidden`` at the first search after a change
+        self._sorted_hidden: np.ndarray | None = None  # the same, for indexes without selectors
 
     @property
     def frozen(self) -> bool:
@@ -348,10 +394,38 @@ class TieredIndex:
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
         if allowed is not None and len(allowed) <= EXACT_FILTER_MAX:
             return self._exact(queries, k, allowed)  # hidden ids are left out by ``vectors_of``
-        parts = [self.main.search(queries, k, allowed, self._excluded_selector())]
+        if self.main.selects:
+            parts = [self.main.search(queries, k, allowed, self._excluded_selector())]
+        else:  # neighbours filtered after the search, asked for in number enough
+            parts = [self.main.search_kept(queries, k, self._keeper(allowed), self._share(allowed))]
         if self.delta.ntotal:
             parts.append(self.delta.search(queries, k, allowed))
         return parts[0] if len(parts) == 1 else _merged(parts, k)
+
+    def _keeper(self, allowed: set[int] | None) -> Callable[[np.ndarray], np.ndarray]:
+        hidden = self._hidden_sorted() if self.hidden else None
+        wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed)) if allowed is not None else None
+
+        def keep(ids: np.ndarray) -> np.ndarray:
+            mask = np.ones(ids.shape, dtype=bool) if wanted is None else np.isin(ids, wanted)
+            if hidden is not None:
+                at = np.minimum(np.searchsorted(hidden, ids), len(hidden) - 1)
+                mask &= hidden[at] != ids
+            return mask
+
+        return keep
+
+    def _hidden_sorted(self) -> np.ndarray:
+        cached = self._sorted_hidden
+        if cached is None or len(cached) != len(self.hidden):  # hidden only grows: its size tells a change
+            cached = self._sorted_hidden = np.sort(self._hidden_array())
+        return cached
+
+    def _share(self, allowed: set[int] | None) -> float:
+        """The part of main's ids a search may return (``allowed`` and not hidden), about."""
+        held = max(1, len(self._main_ids) if self._main_ids is not None else self.main.ntotal)
+        share = (held - len(self.hidden)) / held
+        return share if allowed is None else min(share, len(allowed) / held)
 
     def _excluded_selector(self) -> faiss.IDSelector | None:
         if not self.hidden:

@@ -82,9 +82,13 @@ class Corpus:
         return mirror
 
 
-@pytest.fixture
-def low_thresholds(monkeypatch):
-    """HNSW from 600 vectors, Flat again below 300; merges and rebuilds after a few changes."""
+UPPER = ["HNSW32_SQfp16", "PQ8x4fs,Refine(SQfp16)"]  # what "auto" may switch to: a graph, or a fast scan re-ranked
+
+
+@pytest.fixture(params=UPPER)
+def low_thresholds(monkeypatch, request):
+    """The upper factory from 600 vectors, Flat again below 300; merges and rebuilds after a few changes."""
+    monkeypatch.setattr(vector_settings, "AUTO_HNSW_FACTORY", request.param)
     monkeypatch.setattr(vector_settings, "AUTO_HNSW_FROM", 600)
     monkeypatch.setattr(vector_settings, "AUTO_FLAT_BELOW", 300)
     monkeypatch.setattr(faiss_mirror, "DELTA_MERGE", 150)
@@ -210,9 +214,12 @@ def test_removed_ids_are_never_returned_before_after_and_across_the_switch(tmp_p
     check()
 
 
-def test_a_one_percent_filter_returns_k_hits_equal_to_the_exact_ones(tmp_path):
+@pytest.mark.parametrize("factory", UPPER)
+def test_a_one_percent_filter_returns_k_hits_equal_to_the_exact_ones(factory):
     x = unit(20_000, 1)
-    main = VectorIndex.new(D, vector_settings.AUTO_HNSW_FACTORY)
+    main = VectorIndex.new(D, factory)
+    if not main.is_trained:
+        main.train(x)
     main.add(np.arange(1, 20_001), x)
     tiered = TieredIndex(main)
     tiered.remove(np.arange(1, 20_001, 7))  # some removed, hidden
@@ -279,3 +286,22 @@ def test_close_stops_a_build_aside_and_the_next_open_starts_it_again(tmp_path, l
     assert again.wait_built(60) and again.active_factory == vector_settings.AUTO_HNSW_FACTORY
     assert sorted(again.ids().tolist()) == sorted(corpus.vectors)
     again.close(finish=True)
+
+
+@pytest.mark.parametrize("factory", UPPER)
+def test_a_wide_filter_searched_by_the_index_keeps_to_allowed_and_visible_ids(factory, monkeypatch):
+    monkeypatch.setattr(vector_settings, "EXACT_FILTER_MAX", 10)  # every filter goes to the index
+    x = unit(3000, 4)
+    main = VectorIndex.new(D, factory)
+    if not main.is_trained:
+        main.train(x)
+    main.add(np.arange(3000), x)
+    tiered = TieredIndex(main)
+    queries = x[:30]
+    tiered.remove(np.arange(0, 3000, 2))  # half hidden, among them every query's own vector
+    allowed = set(range(0, 3000, 3))  # a third, half of it hidden
+    for row in tiered.search(queries, 20, allowed):
+        ids = {i for i, _ in row}
+        assert len(row) == 20 and ids <= allowed and not ids & tiered.hidden
+    for row in tiered.search(queries, 20, None):
+        assert len(row) == 20 and not {i for i, _ in row} & tiered.hidden
