@@ -13,7 +13,7 @@ changed (ids above the highest it holds; every id only when some were
 removed) and their vectors *outside* the write lock, and takes the lock only
 to apply that change, so a search waits for a memory copy, not for a scan.
 
-An HNSW index (the factory "auto" past ``AUTO_HNSW_FROM`` vectors, or an
+An HNSW index (the factory "auto" past ``AUTO_LARGE_FROM`` vectors, or an
 HNSW factory named) is never changed once built (``TieredIndex``): what is
 added later is searched exactly beside it, what is removed is hidden. A
 thread of the mirror's own builds its successor aside — the switch from
@@ -61,8 +61,8 @@ class _Cancelled(Exception):
 
 def auto_factory(count: int, current: str = "Flat") -> str:
     """The factory "auto" builds for ``count`` vectors (kept as it is between the two thresholds)."""
-    if count >= vector_settings.AUTO_HNSW_FROM:
-        return vector_settings.AUTO_HNSW_FACTORY
+    if count >= vector_settings.AUTO_LARGE_FROM:
+        return vector_settings.AUTO_LARGE_FACTORY
     if count < vector_settings.AUTO_FLAT_BELOW:
         return "Flat"
     return current
@@ -126,7 +126,7 @@ class FaissMirror:
 
     @property
     def active_factory(self) -> str:
-        """The factory of the index searched now (``factory`` "auto" is "Flat" or ``AUTO_HNSW_FACTORY``)."""
+        """The factory of the index searched now (``factory`` "auto" is "Flat" or ``AUTO_LARGE_FACTORY``)."""
         return self.vectors.factory
 
     @property

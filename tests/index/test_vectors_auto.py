@@ -88,8 +88,8 @@ UPPER = ["HNSW32_SQfp16", "PQ8x4fs,Refine(SQfp16)"]  # what "auto" may switch to
 @pytest.fixture(params=UPPER)
 def low_thresholds(monkeypatch, request):
     """The upper factory from 600 vectors, Flat again below 300; merges and rebuilds after a few changes."""
-    monkeypatch.setattr(vector_settings, "AUTO_HNSW_FACTORY", request.param)
-    monkeypatch.setattr(vector_settings, "AUTO_HNSW_FROM", 600)
+    monkeypatch.setattr(vector_settings, "AUTO_LARGE_FACTORY", request.param)
+    monkeypatch.setattr(vector_settings, "AUTO_LARGE_FROM", 600)
     monkeypatch.setattr(vector_settings, "AUTO_FLAT_BELOW", 300)
     monkeypatch.setattr(faiss_mirror, "DELTA_MERGE", 150)
     monkeypatch.setattr(faiss_mirror, "HIDDEN_MIN", 100)
@@ -111,13 +111,13 @@ def test_auto_switches_to_hnsw_past_the_threshold_answers_like_flat_and_is_reloa
 
     corpus.add(100, 5)  # 600: the switch starts in the background
     assert mirror.wait_built(60)
-    assert mirror.active_factory == vector_settings.AUTO_HNSW_FACTORY and mirror.factory == "auto"
+    assert mirror.active_factory == vector_settings.AUTO_LARGE_FACTORY and mirror.factory == "auto"
     assert sorted(mirror.ids().tolist()) == sorted(corpus.vectors)
     assert recall(mirror.search(queries, 10, None), corpus.exact(queries, 10)) >= 0.95
 
     assert (tmp_path / "vectors.faiss").exists()  # saved by the builder
     again = corpus.reopen()
-    assert again.active_factory == vector_settings.AUTO_HNSW_FACTORY
+    assert again.active_factory == vector_settings.AUTO_LARGE_FACTORY
     assert sorted(again.ids().tolist()) == sorted(corpus.vectors)
     assert [row[:3] for row in again.search(queries, 10, None)] == [row[:3] for row in mirror.search(queries, 10, None)]
 
@@ -166,7 +166,7 @@ def test_searches_and_writes_go_on_while_hnsw_is_built_and_what_they_wrote_is_ke
     assert mirror.active_factory == "Flat"  # still searched meanwhile
     release.set()
     assert mirror.wait_built(60)
-    assert mirror.active_factory == vector_settings.AUTO_HNSW_FACTORY
+    assert mirror.active_factory == vector_settings.AUTO_LARGE_FACTORY
     shown = set(mirror.ids().tolist())
     assert shown == set(corpus.vectors) and set(late.tolist()) <= shown and not shown & set(gone)
     for i in late[:5]:
@@ -196,7 +196,7 @@ def test_removed_ids_are_never_returned_before_after_and_across_the_switch(tmp_p
     check()
     corpus.add(100, 5)
     corpus.add(100, 6)  # 600: HNSW
-    assert mirror.plan() == ("full", vector_settings.AUTO_HNSW_FACTORY) and mirror.build_now()
+    assert mirror.plan() == ("full", vector_settings.AUTO_LARGE_FACTORY) and mirror.build_now()
     assert mirror.vectors.frozen
     check()
     removed |= set(corpus.remove("doc2"))  # from HNSW: hidden
@@ -208,7 +208,7 @@ def test_removed_ids_are_never_returned_before_after_and_across_the_switch(tmp_p
     removed |= set(corpus.remove("doc7"))  # only in delta
     removed |= set(corpus.remove("doc6"))  # in the main
     check()
-    assert mirror.plan() == ("full", vector_settings.AUTO_HNSW_FACTORY)  # 200 of 600 hidden
+    assert mirror.plan() == ("full", vector_settings.AUTO_LARGE_FACTORY)  # 200 of 600 hidden
     assert mirror.build_now()
     assert not mirror.vectors.hidden and mirror.vectors.frozen  # compacted, still HNSW (400 is above 300)
     check()
@@ -253,7 +253,7 @@ def test_another_process_s_bulk_add_goes_beside_hnsw_under_a_short_lock_then_is_
     mirror.save()
     reopened = corpus.reopen()  # the saved HNSW without the delta: re-read from storage at open
     assert reopened.vectors.frozen and reopened.vectors.delta.ntotal == 3000
-    assert mirror.plan() == ("merge", vector_settings.AUTO_HNSW_FACTORY) and mirror.build_now()
+    assert mirror.plan() == ("merge", vector_settings.AUTO_LARGE_FACTORY) and mirror.build_now()
     assert mirror.vectors.delta.ntotal == 0 and len(mirror.vectors.main_ids) == 3600
     queries = bulk[:10]
     assert [row[0][0] for row in mirror.search(queries, 1, None)] == ids[:10].tolist()
@@ -283,7 +283,7 @@ def test_close_stops_a_build_aside_and_the_next_open_starts_it_again(tmp_path, l
     monkeypatch.setattr(Store, "iter_embeddings", original)
     mirror.save()
     again = corpus.reopen()  # past the threshold at open: built aside again
-    assert again.wait_built(60) and again.active_factory == vector_settings.AUTO_HNSW_FACTORY
+    assert again.wait_built(60) and again.active_factory == vector_settings.AUTO_LARGE_FACTORY
     assert sorted(again.ids().tolist()) == sorted(corpus.vectors)
     again.close(finish=True)
 
