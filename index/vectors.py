@@ -155,6 +155,25 @@ class VectorIndex:
         """Every id held, int64."""
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)
 
+    def stored_rows(self) -> tuple[np.ndarray, faiss.Index | None] | None:
+        """How FAISS keeps the vectors, in the order of ``ids()``, for reading many at once without a copy of all:
+        (a float32 (ntotal, dimension) view of its memory, None), or (a uint8 (ntotal, code size) view of
+        its float16 codes, the index whose ``sa_decode`` turns rows of them into float32); None for an
+        index that keeps lossy codes only (IVF-PQ, PQ without a refine). Valid while the index is not changed."""
+        inner = self._inner
+        if isinstance(inner, faiss.IndexRefine):
+            inner = faiss.downcast_index(inner.refine_index)
+        elif isinstance(inner, faiss.IndexHNSW):
+            inner = faiss.downcast_index(inner.storage)
+        n, d = self.ntotal, self.dimension
+        if not n:
+            return None
+        if isinstance(inner, faiss.IndexFlat):
+            return faiss.rev_swig_ptr(inner.get_xb(), n * d).reshape(n, d), None
+        if isinstance(inner, faiss.IndexScalarQuantizer) and inner.sq.qtype == faiss.ScalarQuantizer.QT_fp16:
+            return faiss.rev_swig_ptr(inner.codes.data(), n * inner.code_size).reshape(n, inner.code_size), inner
+        return None
+
     def reconstruct(self, ids: np.ndarray) -> np.ndarray:
         """The vectors held under ``ids`` (every one must be held), float32 (n, dimension)."""
         ids = np.ascontiguousarray(ids, dtype=np.int64)
@@ -296,7 +315,14 @@ class TieredIndex:
         self.main = main
         self.delta = VectorIndex.new(main.dimension, "Flat")
         self.hidden: set[int] = set()  # ids of main removed since it was built
-        self._main_ids = np.sort(main.ids()) if main.frozen else None  # a frozen main never changes
+        # A frozen main never changes: its ids sorted, where each is in its storage, a view of that storage.
+        self._main_ids: np.ndarray | None = None
+        self._rows: tuple[np.ndarray, faiss.Index | None] | None = None
+        if main.frozen:
+            held = main.ids()
+            self._order = np.argsort(held, kind="stable")
+            self._main_ids = held[self._order]
+            self._rows = main.stored_rows()
         self._excluded: faiss.IDSelector | None = None  # built from ``hidden`` at the first search after a change
         self._sorted_hidden: np.ndarray | None = None  # the same, for indexes without selectors
 
@@ -393,7 +419,15 @@ class TieredIndex:
         mine = ids[mask]
         rest = ids[~mask]
         rest = rest[np.isin(rest, self.delta.ids())] if self.delta.ntotal else rest[:0]
-        return np.concatenate([mine, rest]), np.concatenate([self.main.reconstruct(mine), self.delta.reconstruct(rest)])
+        if self._rows is not None:  # a gather from main's own memory (and a decoding of float16 codes)
+            rows, decoder = self._rows
+            own = rows[self._order[np.searchsorted(self._main_ids, mine)]]
+            if decoder is not None:
+                with _omp_threads(1):
+                    own = decoder.sa_decode(own)
+        else:
+            own = self.main.reconstruct(mine)
+        return np.concatenate([mine, rest]), np.concatenate([own, self.delta.reconstruct(rest)])
 
     def search(self, queries: np.ndarray, k: int, allowed: set[int] | None = None) -> list[list[tuple[int, float]]]:
         """``VectorIndex.search`` over main (less its hidden ids) and ``delta``."""

@@ -13,9 +13,10 @@ changed (ids above the highest it holds; every id only when some were
 removed) and their vectors *outside* the write lock, and takes the lock only
 to apply that change, so a search waits for a memory copy, not for a scan.
 
-An HNSW index (the factory "auto" past ``AUTO_LARGE_FROM`` vectors, or an
-HNSW factory named) is never changed once built (``TieredIndex``): what is
-added later is searched exactly beside it, what is removed is hidden. A
+A frozen index (HNSW, or fast-scan PQ re-ranked: the factory "auto" past
+``AUTO_LARGE_FROM`` vectors, or such a factory named) is never changed once
+built (``TieredIndex``): what is added later is searched exactly beside it,
+what is removed is hidden. A
 thread of the mirror's own builds its successor aside — the switch from
 Flat, a merge of those additions, or a full rebuild once many ids are
 hidden — while searches go on over the current one, replays what changed
@@ -44,9 +45,9 @@ from govqa.index.vectors import AUTO, VECTORS_NAME, TieredIndex, VectorIndex, _o
 log = logging.getLogger(__name__)
 
 TRAIN_SAMPLE = 100_000
-# A frozen (HNSW) index gets a successor built aside when DELTA_MERGE vectors were added beside it
-# (they are cloned into a copy of it), or when more than HIDDEN_REBUILD of its ids (and at least
-# HIDDEN_MIN) were removed (a new graph from the stored vectors).
+# A frozen index gets a successor built aside when DELTA_MERGE vectors were added beside it (they
+# are added to a copy of it), or when more than HIDDEN_REBUILD of its ids (and at least HIDDEN_MIN)
+# were removed (a new index from the stored vectors, trained again if its kind is trained).
 DELTA_MERGE = 20_000
 HIDDEN_REBUILD = 0.1
 HIDDEN_MIN = 1_000
@@ -81,10 +82,11 @@ class _Change:
 class FaissMirror:
     """FAISS over the vectors stored in ``store``, saved to ``DIR/vectors.faiss``.
 
-    ``factory`` is the manifest's faiss factory string. HNSW cannot remove
-    ids: a removal then marks the mirror stale, and ``settle`` rebuilds it
-    from the stored vectors. IVF/PQ factories stay untrained (no dense search)
-    until enough vectors are stored to train them.
+    ``factory`` is the manifest's faiss factory string; "auto" is Flat below
+    ``AUTO_LARGE_FROM`` vectors and ``AUTO_LARGE_FACTORY`` from there on, switched
+    by a build aside (``plan``). A frozen index (HNSW, fast-scan) hides removed
+    ids until its successor is built. Trained factories named (IVF/PQ) stay
+    untrained (no dense search) until enough vectors are stored to train them.
     """
 
     def __init__(self, directory: Path, store: Store, dimension: int, factory: str):
