@@ -353,23 +353,27 @@ class FaissMirror:
         """Start the builder thread when ``plan`` says so and none runs."""
         if not self.background or self._builder is not None or self._closing.is_set():
             return
+        self._start(chain=True)
+
+    def _start(self, chain: bool) -> threading.Thread | None:
         with self._build_lock:
             step = self.plan() if self._builder is None else None
             if step is None:
-                return
-            thread = threading.Thread(target=self._build_logged, args=step, name="govqa-faiss-build", daemon=True)
+                return None
+            thread = threading.Thread(
+                target=self._build_logged, args=(*step, chain), name="govqa-faiss-build", daemon=True
+            )
             self._builder = thread
-        thread.start()
+            thread.start()  # before the lock is left: ``wait_built`` joins only started threads
+        return thread
 
     def build_now(self) -> bool:
-        """Build in this thread what ``plan`` asks for, swap it in and save it; False when nothing was to build."""
+        """Build what ``plan`` asks for, swap it in and save it, and return then; False when nothing was to build."""
         self.wait_built()
-        with self._build_lock:
-            step = self.plan()
-            if step is None:
-                return False
-            self._builder = threading.current_thread()
-        self._build_logged(*step, chain=False)
+        thread = self._start(chain=False)
+        if thread is None:
+            return False
+        thread.join()
         return True
 
     def wait_built(self, timeout: float | None = None) -> bool:
@@ -377,7 +381,7 @@ class FaissMirror:
         deadline = None if timeout is None else time.monotonic() + timeout
         while (thread := self._builder) is not None:
             if thread is threading.current_thread():
-                return True
+                return True  # the builder itself (a save it calls)
             thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
             if deadline is not None and time.monotonic() >= deadline and self._builder is not None:
                 return False
@@ -405,18 +409,20 @@ class FaissMirror:
             swapped = False
         finally:
             self._journal = None
-            self._builder = None
-        if swapped:
-            log.info(
-                "vector index: %s build of %r (%d vectors) swapped in after %.1f s",
-                kind,
-                factory,
-                self.vectors.ntotal,
-                time.monotonic() - started,
-            )
-            self.save()
-            if chain:
-                self._maybe_build()  # what piled up meanwhile may ask for another
+        try:
+            if swapped:
+                log.info(
+                    "vector index: %s build of %r (%d vectors) swapped in after %.1f s",
+                    kind,
+                    factory,
+                    self.vectors.ntotal,
+                    time.monotonic() - started,
+                )
+                self.save()
+        finally:
+            self._builder = None  # only now: ``wait_built`` and ``close`` also wait for the save
+        if swapped and chain:
+            self._maybe_build()  # what piled up meanwhile may ask for another
 
     def _build(self, kind: str, factory: str) -> bool:
         """Build a successor of ``vectors`` holding exactly what it holds, without blocking searches; swap it in.
