@@ -273,7 +273,7 @@ def _line(row: dict) -> str:
 #     python bench/scale.py hnsw --index DIR [--sizes real,10000,100000,1000000] [--variants "HNSW32:40;HNSW32_SQfp16:40;IVF1024,SQfp16"]
 #                           [--efs 32,64,128,256] [--nprobes 16,32,64,128] [--timed 200] [--out DIR] [--keep]
 #     python bench/scale.py filters --index DIR [--sizes …] [--variant HNSW32_SQfp16:40] [--fractions …]
-#     python bench/scale.py refresh --index DIR [--size 1000000] [--adds 20000] [--removes 2000]
+#     python bench/scale.py refresh --index DIR [--size 1000000] [--adds 20000] [--removes 2000] [--rebuild]
 #
 # ``hnsw``: per size, Flat (the exact answers) and each HNSW variant (factory:efConstruction) built
 # once, then searched at each efSearch: latency p50/p95/p99 of k = 50 searches one at a time (c=1) and
@@ -435,7 +435,10 @@ def hnsw_grid(args, folder: Path, emit) -> None:
         exact_real, exact_pert = raw_search(flat, real, K, None), raw_search(flat, pert, K, None)
         row = {"chunks": n, "engine": "Flat", "build_s": seconds, "file_mb": saved_mb(flat, folder)}
         for c in (1, 4):
-            row |= {f"{p}_c{c}": v for p, v in spread(latencies(lambda q: flat.search(q[None, :], K), timed, c)).items()}
+            row |= {
+                f"{p}_c{c}": v
+                for p, v in spread(latencies(lambda q, flat=flat: flat.search(q[None, :], K), timed, c)).items()
+            }
         emit(row)
         del flat
         for variant in args.variants.split(";"):
@@ -445,13 +448,17 @@ def hnsw_grid(args, folder: Path, emit) -> None:
             ivf, refined = factory.startswith("IVF"), "Refine" in factory or "RFlat" in factory
             for ef in (int(e) for e in (args.nprobes if ivf else args.factors if refined else args.efs).split(",")):
                 name = (
-                    f"{factory} nprobe{ef}" if ivf else f"{factory} k_factor{ef}" if refined else f"{factory} efC{efc or 40} ef{ef}"
+                    f"{factory} nprobe{ef}"
+                    if ivf
+                    else f"{factory} k_factor{ef}"
+                    if refined
+                    else f"{factory} efC{efc or 40} ef{ef}"
                 )
                 row = {"chunks": n, "engine": name, "build_s": seconds, "file_mb": size}
                 row["recall_real"] = recall_at_10(raw_search(index, real, K, ef), exact_real)
                 row["recall_pert"] = recall_at_10(raw_search(index, pert, K, ef), exact_pert)
                 for c in (1, 4):
-                    times = latencies(lambda q, ef=ef: raw_search(index, q[None, :], K, ef), timed, c)
+                    times = latencies(lambda q, ef=ef, index=index: raw_search(index, q[None, :], K, ef), timed, c)
                     row |= {f"{p}_c{c}": v for p, v in spread(times).items()}
                 emit(row)
             del index
@@ -487,11 +494,11 @@ def filter_grid(args, folder: Path, emit) -> None:
                 scores = synth[ids] @ q
                 truth.append(ids[np.argsort(-scores)[:K]])
 
-            def through(q, limit, allowed=allowed):
+            def through(q, limit, allowed=allowed, tiered=tiered):
                 vector_settings.EXACT_FILTER_MAX = limit
                 return np.array([i for i, _ in tiered.search(q[None, :], K, allowed)[0]], dtype=np.int64)
 
-            def flat_selector(q, allowed=allowed):
+            def flat_selector(q, allowed=allowed, flat=flat):
                 params = faiss.SearchParameters()
                 params.sel = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
                 with _omp_threads(1):
@@ -512,7 +519,12 @@ def filter_grid(args, folder: Path, emit) -> None:
                     "method": name,
                     "hits_min": int(min(len(a) for a in answers)),
                     "recall10": float(
-                        np.mean([len(set(a[:10].tolist()) & set(t[:10].tolist())) / 10 for a, t in zip(answers, truth)])
+                        np.mean(
+                            [
+                                len(set(a[:10].tolist()) & set(t[:10].tolist())) / 10
+                                for a, t in zip(answers, truth, strict=True)
+                            ]
+                        )
                     ),
                 }
                 row |= {f"{p}_c1": v for p, v in spread(latencies(run, real, 1)).items()}
@@ -526,7 +538,9 @@ def dense_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench/scale.py " + argv[0], description="dense search (issue 27)")
     parser.add_argument("--index", required=True)
     parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--variants", default="HNSW32:40;HNSW32_SQfp16:40", help="factory:efConstruction, separated by ;")
+    parser.add_argument(
+        "--variants", default="HNSW32:40;HNSW32_SQfp16:40", help="factory:efConstruction, separated by ;"
+    )
     parser.add_argument("--variant", default="PQ192x4fs,Refine(SQfp16)")
     parser.add_argument("--efs", default="32,64,128,256")
     parser.add_argument("--nprobes", default="16,32,64,128", help="IVF variants: the nprobe values swept")
@@ -536,6 +550,7 @@ def dense_main(argv: list[str]) -> int:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--adds", type=int, default=20_000)
     parser.add_argument("--removes", type=int, default=2_000)
+    parser.add_argument("--rebuild", action="store_true", help="refresh: then a full rebuild aside, searched over")
     parser.add_argument("--out", default="/tmp/govqa-scale")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--keep", action="store_true", help="hnsw: save each built HNSW in --out for the filters mode")
@@ -543,8 +558,7 @@ def dense_main(argv: list[str]) -> int:
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
     print(
-        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
-        f"k={K}",
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; k={K}",
         file=sys.stderr,
     )
 
@@ -574,7 +588,7 @@ def fill_store(store, vectors: np.ndarray, first_doc: int, per_doc: int = 100) -
                 ).lastrowid
                 for position, vector in enumerate(vectors[start : start + per_doc]):
                     chunk = conn.execute(
-                        'INSERT INTO chunks (doc_id, position, text, start, "end") VALUES (?, ?, \'\', 0, 0)',
+                        "INSERT INTO chunks (doc_id, position, text, start, \"end\") VALUES (?, ?, '', 0, 0)",
                         (doc, position),
                     ).lastrowid
                     conn.execute("INSERT INTO embeddings VALUES (?, ?)", (chunk, vector.astype(np.float16).tobytes()))
@@ -603,7 +617,8 @@ def refresh_bench(args, folder: Path, emit) -> None:
 
     Phases: ``idle`` (searches alone), ``refresh`` (a second process commits ``--adds`` chunks and
     removes ``--removes`` while this one runs ``FaissMirror.sync`` every 0.2 s, as the app's refresher
-    does every 2 s), ``merge`` (the background merge of what was added, started by the refresh). For
+    does every 2 s), ``merge`` (the background merge of what was added, started by the refresh),
+    with ``--rebuild`` a full rebuild aside (trained again, every stored vector read). For
     each: search latency p50/p95/p99/max (one searching thread, k = 50, the real questions, every
     fourth one filtered to 1% of the documents), the longest hold of the write lock, the slowest sync.
     The store (rows only) and its HNSW file are made once in ``--out``/refresh-N and reused.
@@ -665,8 +680,11 @@ def refresh_bench(args, folder: Path, emit) -> None:
     mirror = FaissMirror(place, store, vectors.shape[1], "auto")
     started = time.perf_counter()
     mirror.sync(persist=False)  # loads the saved HNSW and compares ids with storage
-    print(f"# opened {mirror.active_factory} ({mirror.ntotal} vectors) in {time.perf_counter() - started:.1f} s, "
-          f"rss {rss_bytes() / 2**30:.2f} GiB", file=sys.stderr)
+    print(
+        f"# opened {mirror.active_factory} ({mirror.ntotal} vectors) in {time.perf_counter() - started:.1f} s, "
+        f"rss {rss_bytes() / 2**30:.2f} GiB",
+        file=sys.stderr,
+    )
     lock = mirror._lock = Timed()
     rng = np.random.default_rng(5)
     filters = [documents_allowed(n, 0.01, rng) for _ in range(8)]
@@ -708,16 +726,29 @@ def refresh_bench(args, folder: Path, emit) -> None:
     merge_seconds = time.perf_counter() - begun
     phase[0] = "after"
     time.sleep(5)
+    rebuild_seconds = 0.0
+    if args.rebuild:  # a full rebuild aside (what many removals start), searched over meanwhile
+        with mirror._build_lock:
+            mirror._builder = threading.Thread(
+                target=mirror._build_logged, args=("full", mirror.active_factory), daemon=True
+            )
+        phase[0] = "rebuild"
+        begun = time.perf_counter()
+        mirror._builder.start()
+        mirror.wait_built()
+        rebuild_seconds = time.perf_counter() - begun
+        phase[0] = "after rebuild"
+        time.sleep(5)
     stop.set()
     searching.join()
-    for name in ("idle", "refresh", "merge", "after"):
+    for name in ("idle", "refresh", "merge", "after", "rebuild", "after rebuild"):
         own = [t for p, t in times if p == name]
         if own:
             emit({"chunks": n, "phase": name, "searches": len(own), **spread(own), "max": max(own) * 1000})
     emit({
         "chunks": n, "adds": args.adds, "removes": args.removes, "writer_rc": writer.returncode,
         "syncs": len(syncs), "slowest_sync_s": max(syncs), "longest_write_lock_ms": refresh_lock * 1000,
-        "longest_write_lock_merge_ms": lock.longest * 1000, "merge_s": merge_seconds,
+        "longest_write_lock_merge_ms": lock.longest * 1000, "merge_s": merge_seconds, "rebuild_s": rebuild_seconds,
         "factory": mirror.active_factory, "vectors": mirror.ntotal, "delta": mirror.vectors.delta.ntotal,
         "hidden": len(mirror.vectors.hidden), "rss_gib": rss_bytes() / 2**30,
     })  # fmt: skip

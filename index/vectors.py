@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # it logs which CPU build it loads at INFO
 
@@ -52,9 +53,10 @@ def _described(inner: faiss.Index) -> str:
     if isinstance(inner, faiss.IndexFlat):
         return "Flat"
     if isinstance(inner, faiss.IndexHNSW):
-        m = inner.hnsw.nb_neighbors(1)
+        m = inner.hnsw.nb_neighbors(1)  # type: ignore[attr-defined]
         if isinstance(inner, faiss.IndexHNSWSQ):
-            return f"HNSW{m}_SQ{'fp16' if faiss.downcast_index(inner.storage).sq.qtype == faiss.ScalarQuantizer.QT_fp16 else '8'}"
+            storage: Any = faiss.downcast_index(inner.storage)
+            return f"HNSW{m}_SQ{'fp16' if storage.sq.qtype == faiss.ScalarQuantizer.QT_fp16 else '8'}"
         return f"HNSW{m}"
     if isinstance(inner, faiss.IndexRefine):
         base = faiss.downcast_index(inner.base_index)
@@ -276,7 +278,7 @@ class VectorIndex:
             selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
             if excluded is not None:
                 both = faiss.IDSelectorAnd(selector, excluded)
-                both._parts = (selector, excluded)  # the parts must outlive it
+                both._parts = (selector, excluded)  # type: ignore[attr-defined]  # the parts must outlive it
                 selector = both
         # faiss's bundled stubs lag its SWIG classes: they alias SearchParametersIVF to the old
         # IVFSearchParameters (no keyword fields) and lack SearchParametersHNSW, which faiss 1.15 has.
@@ -296,7 +298,9 @@ class VectorIndex:
 
 def _merged(parts: list[list[list[tuple[int, float]]]], k: int) -> list[list[tuple[int, float]]]:
     """Per query, the ``k`` best of several hit lists (ids are disjoint between them)."""
-    return [sorted((hit for part in rows for hit in part), key=lambda h: -h[1])[:k] for rows in zip(*parts, strict=True)]
+    return [
+        sorted((hit for part in rows for hit in part), key=lambda h: -h[1])[:k] for rows in zip(*parts, strict=True)
+    ]
 
 
 class TieredIndex:
@@ -476,7 +480,7 @@ class TieredIndex:
         if excluded is None:  # two searches may both build it: the same selector, one kept
             batch = faiss.IDSelectorBatch(self._hidden_array())
             excluded = faiss.IDSelectorNot(batch)
-            excluded._batch = batch  # the inner selector must outlive the outer one
+            excluded._batch = batch  # type: ignore[attr-defined]  # the inner selector must outlive the outer one
             self._excluded = excluded
         return excluded
 

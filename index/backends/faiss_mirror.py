@@ -76,7 +76,7 @@ class _Change:
     stale: np.ndarray
     missing: np.ndarray
     vectors: list[tuple[np.ndarray, np.ndarray]]
-    replacement: VectorIndex | None = None
+    replacement: TieredIndex | None = None
 
 
 class FaissMirror:
@@ -435,7 +435,8 @@ class FaissMirror:
         generation = self._generation
         with self._lock.read():  # writers change ``vectors`` under the write lock: nothing changes during this
             current = self.vectors
-            self._journal = journal = []
+            journal: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+            self._journal = journal
             if kind == "merge":
                 delta_ids = current.delta.ids()
                 delta_vectors = current.delta.reconstruct(delta_ids)
@@ -444,7 +445,7 @@ class FaissMirror:
                 held = current.ids()
         with _omp_threads(BUILD_THREADS):
             if kind == "merge":  # a frozen main is never changed: it is copied without a lock
-                merged = VectorIndex(faiss.clone_index(current.main.index), current.main.factory)
+                merged = VectorIndex(faiss.clone_index(current.main.index), current.main.factory)  # type: ignore[arg-type]
                 for at in range(0, len(delta_ids), ADD_BATCH):  # not searched by anyone yet
                     if self._closing.is_set():
                         raise _Cancelled
@@ -481,5 +482,5 @@ def _replay(target: TieredIndex, changes: list[tuple[np.ndarray, np.ndarray, np.
             target.remove(removed)
         if len(added):
             new = ~target.shows(added)
-            if new.any():
+            if new.any() and vectors is not None:
                 target.add(added[new], vectors[new])

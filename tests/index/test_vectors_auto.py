@@ -35,7 +35,7 @@ def put(store: Store, name: str, vectors: np.ndarray) -> np.ndarray:
         ids = []
         for position, vector in enumerate(vectors):
             chunk = conn.execute(
-                'INSERT INTO chunks (doc_id, position, text, start, "end") VALUES (?, ?, \'\', 0, 0)', (doc, position)
+                "INSERT INTO chunks (doc_id, position, text, start, \"end\") VALUES (?, ?, '', 0, 0)", (doc, position)
             ).lastrowid
             conn.execute("INSERT INTO embeddings VALUES (?, ?)", (chunk, vector.astype(np.float16).tobytes()))
             ids.append(chunk)
@@ -139,7 +139,9 @@ class SlowLock(RWLock):
                 self.longest = max(self.longest, time.perf_counter() - started)
 
 
-def test_searches_and_writes_go_on_while_hnsw_is_built_and_what_they_wrote_is_kept(tmp_path, low_thresholds, monkeypatch):
+def test_searches_and_writes_go_on_while_hnsw_is_built_and_what_they_wrote_is_kept(
+    tmp_path, low_thresholds, monkeypatch
+):
     corpus = Corpus(tmp_path)
     for seed in range(5):
         corpus.add(100, seed)
@@ -183,7 +185,9 @@ def test_removed_ids_are_never_returned_before_after_and_across_the_switch(tmp_p
     removed: set[int] = set()
 
     def check() -> None:
-        near = [corpus.vectors[i] for i in sorted(corpus.vectors)[:15]] + [corpus.gone[i] for i in sorted(corpus.gone)[:30]]
+        near = [corpus.vectors[i] for i in sorted(corpus.vectors)[:15]] + [
+            corpus.gone[i] for i in sorted(corpus.gone)[:30]
+        ]
         queries = np.concatenate([np.stack(near), unit(5, 55)])
         for row in mirror.search(queries, len(corpus.vectors) + 50, None):
             assert not {i for i, _ in row} & removed and len(row) == len(corpus.vectors)
@@ -235,7 +239,9 @@ def test_a_one_percent_filter_returns_k_hits_equal_to_the_exact_ones(factory):
     assert tiered.search(queries[:1], 3, allowed | {30_000})[0][0][0] == 30_000
 
 
-def test_another_process_s_bulk_add_goes_beside_hnsw_under_a_short_lock_then_is_merged(tmp_path, low_thresholds):
+def test_another_process_s_bulk_add_goes_beside_the_frozen_index_under_a_short_lock_then_is_merged(
+    tmp_path, low_thresholds
+):
     corpus = Corpus(tmp_path)
     mirror = corpus.mirror
     for seed in range(6):
