@@ -39,10 +39,11 @@ AUTO = "auto"
 AUTO_LARGE_FROM = 30_000
 AUTO_FLAT_BELOW = 15_000
 AUTO_LARGE_FACTORY = "PQ192x4fs,Refine(SQfp16)"
-# A filtered search over a frozen index with at most this many allowed ids scores them exactly
-# (their vectors reconstructed): an index searched with few ids passing misses hits, or must
-# read far down its ranking.
-EXACT_FILTER_MAX = 20_000
+# A filtered search over a frozen index with at most this many allowed ids scores them exactly (FAISS
+# over the index's own exact rows, with a bitmap of the allowed ones): HNSW with an IDSelector misses
+# hits when few ids pass, and a fast scan must read far down its ranking (at 10^6: 1,000 allowed
+# ids, 0.9 ms exactly against 333 ms searched; 20,000, 24 ms against 12 ms with recall 0.925).
+EXACT_FILTER_MAX = 50_000
 # Fewer queries than this are searched on one thread: OpenMP's start-up for one query costs
 # more than the scan (11k vectors: 0.4 ms on one thread, 1.9 ms p50 and 24 ms p95 on two).
 SINGLE_THREAD_QUERIES = 20
@@ -157,24 +158,20 @@ class VectorIndex:
         """Every id held, int64."""
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)
 
-    def stored_rows(self) -> tuple[np.ndarray, faiss.Index | None] | None:
-        """How FAISS keeps the vectors, in the order of ``ids()``, for reading many at once without a copy of all:
-        (a float32 (ntotal, dimension) view of its memory, None), or (a uint8 (ntotal, code size) view of
-        its float16 codes, the index whose ``sa_decode`` turns rows of them into float32); None for an
-        index that keeps lossy codes only (IVF-PQ, PQ without a refine). Valid while the index is not changed."""
+    def storage(self) -> faiss.Index | None:
+        """The exact vectors of an HNSW or refined index (a Flat or float16 index, rows in the order of
+        ``ids()``, searchable with an IDSelector over row numbers); None for others."""
         inner = self._inner
         if isinstance(inner, faiss.IndexRefine):
             inner = faiss.downcast_index(inner.refine_index)
         elif isinstance(inner, faiss.IndexHNSW):
             inner = faiss.downcast_index(inner.storage)
-        n, d = self.ntotal, self.dimension
-        if not n:
+        else:
             return None
-        if isinstance(inner, faiss.IndexFlat):
-            return faiss.rev_swig_ptr(inner.get_xb(), n * d).reshape(n, d), None
-        if isinstance(inner, faiss.IndexScalarQuantizer) and inner.sq.qtype == faiss.ScalarQuantizer.QT_fp16:
-            return faiss.rev_swig_ptr(inner.codes.data(), n * inner.code_size).reshape(n, inner.code_size), inner
-        return None
+        exact = isinstance(inner, faiss.IndexFlat) or (
+            isinstance(inner, faiss.IndexScalarQuantizer) and inner.sq.qtype == faiss.ScalarQuantizer.QT_fp16
+        )
+        return inner if exact else None
 
     def reconstruct(self, ids: np.ndarray) -> np.ndarray:
         """The vectors held under ``ids`` (every one must be held), float32 (n, dimension)."""
@@ -319,14 +316,14 @@ class TieredIndex:
         self.main = main
         self.delta = VectorIndex.new(main.dimension, "Flat")
         self.hidden: set[int] = set()  # ids of main removed since it was built
-        # A frozen main never changes: its ids sorted, where each is in its storage, a view of that storage.
+        # A frozen main never changes: its ids by row, sorted, the row of each sorted one, its exact rows.
         self._main_ids: np.ndarray | None = None
-        self._rows: tuple[np.ndarray, faiss.Index | None] | None = None
+        self._storage: faiss.Index | None = None
         if main.frozen:
-            held = main.ids()
-            self._order = np.argsort(held, kind="stable")
-            self._main_ids = held[self._order]
-            self._rows = main.stored_rows()
+            self._held = main.ids()
+            self._order = np.argsort(self._held, kind="stable")
+            self._main_ids = self._held[self._order]
+            self._storage = main.storage()
         self._excluded: faiss.IDSelector | None = None  # built from ``hidden`` at the first search after a change
         self._sorted_hidden: np.ndarray | None = None  # the same, for indexes without selectors
 
@@ -423,14 +420,7 @@ class TieredIndex:
         mine = ids[mask]
         rest = ids[~mask]
         rest = rest[np.isin(rest, self.delta.ids())] if self.delta.ntotal else rest[:0]
-        if self._rows is not None:  # a gather from main's own memory (and a decoding of float16 codes)
-            rows, decoder = self._rows
-            own = rows[self._order[np.searchsorted(self._main_ids, mine)]]
-            if decoder is not None:
-                with _omp_threads(1):
-                    own = decoder.sa_decode(own)
-        else:
-            own = self.main.reconstruct(mine)
+        own = self.main.reconstruct(mine)
         return np.concatenate([mine, rest]), np.concatenate([own, self.delta.reconstruct(rest)])
 
     def search(self, queries: np.ndarray, k: int, allowed: set[int] | None = None) -> list[list[tuple[int, float]]]:
@@ -485,9 +475,38 @@ class TieredIndex:
         return excluded
 
     def _exact(self, queries: np.ndarray, k: int, allowed: set[int]) -> list[list[tuple[int, float]]]:
-        """Every allowed vector scored: a few thousand dot products beat a graph walk that most ids fail."""
+        """Every allowed vector scored: a few thousand dot products beat a graph walk that most ids fail.
+
+        FAISS scores the allowed rows of the main's exact storage in place (an IDSelectorBitmap
+        over row numbers: a bit test a row, SIMD dot products for the allowed ones only).
+        """
         if not allowed or k <= 0:
             return [[] for _ in range(len(queries))]
+        storage = self._storage
+        if storage is not None and self._main_ids is not None and len(self._main_ids):
+            ids = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+            mine = ids[self._in_main(ids)]
+            if self.hidden:
+                hidden = self._hidden_sorted()
+                at = np.minimum(np.searchsorted(hidden, mine), len(hidden) - 1)
+                mine = mine[hidden[at] != mine]
+            parts: list[list[list[tuple[int, float]]]] = [[[] for _ in range(len(queries))]]
+            if len(mine):
+                rows = np.zeros(len(self._held), dtype=bool)
+                rows[self._order[np.searchsorted(self._main_ids, mine)]] = True
+                bitmap = np.packbits(rows, bitorder="little")
+                params = faiss.SearchParameters()
+                params.sel = faiss.IDSelectorBitmap(len(self._held), faiss.swig_ptr(bitmap))
+                with _omp_threads(1 if len(queries) < SINGLE_THREAD_QUERIES else None):
+                    scores, found = storage.search(queries, min(k, len(mine)), params=params)
+                held = self._held
+                parts[0] = [
+                    [(int(held[r]), float(s)) for r, s in zip(row, own, strict=True) if r != -1]
+                    for row, own in zip(found, scores, strict=True)
+                ]
+            if self.delta.ntotal:
+                parts.append(self.delta.search(queries, k, allowed))
+            return parts[0] if len(parts) == 1 else _merged(parts, k)
         ids, vectors = self.vectors_of(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
         if not len(ids):
             return [[] for _ in range(len(queries))]
