@@ -250,7 +250,8 @@ class VectorIndex:
         asked = min(self.ntotal, max(2 * k, int(1.5 * k / max(share, 1e-6))))
         while True:
             with _omp_threads(1 if len(queries) < SINGLE_THREAD_QUERIES else None):
-                scores, ids = self.index.search(queries, asked, params=self._params(None, asked, None, k))
+                params = self._params(None, asked, None, k, share)
+                scores, ids = self.index.search(queries, asked, params=params)
             kept = keep(ids) & (ids != -1)
             if asked >= self.ntotal or all(row.sum() >= wanted for row in kept):
                 break
@@ -261,12 +262,18 @@ class VectorIndex:
         ]
 
     def _params(
-        self, allowed: set[int] | None, k: int, excluded: faiss.IDSelector | None = None, wanted: int | None = None
+        self,
+        allowed: set[int] | None,
+        k: int,
+        excluded: faiss.IDSelector | None = None,
+        wanted: int | None = None,
+        share: float = 1.0,
     ) -> faiss.SearchParameters | None:
         inner = self._inner
         if isinstance(inner, faiss.IndexRefine):  # no selector (see ``selects``): how many candidates to re-rank
-            # About REFINE_K_FACTOR x the ``wanted`` hits, and at least twice those asked for.
-            factor = max(2.0, REFINE_K_FACTOR * (wanted or k) / k)
+            # About REFINE_K_FACTOR x the ``wanted`` hits that pass a filter letting ``share`` of the
+            # ids through, and at least twice those asked for.
+            factor = max(2.0, REFINE_K_FACTOR * (wanted or k) / (k * max(share, 1e-6)))
             return faiss.IndexRefineSearchParameters(k_factor=factor)  # type: ignore[call-arg]
         if allowed is None and excluded is None and not isinstance(inner, (faiss.IndexIVF, faiss.IndexHNSW)):
             return None  # exact search, no filter: the defaults
