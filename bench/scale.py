@@ -702,8 +702,37 @@ def refresh_bench(args, folder: Path, emit) -> None:
             times.append((phase[0], time.perf_counter() - begun))
             at += 1
 
+    stalls: list[tuple[str, float]] = []
+
+    def watchdog() -> None:  # how late a 1 ms sleep wakes: the GIL held (or the CPU taken) that long
+        while not stop.is_set():
+            begun = time.perf_counter()
+            time.sleep(0.001)
+            stalls.append((phase[0], time.perf_counter() - begun - 0.001))
+
+    slowest: dict[str, float] = {}
+
+    def timed_call(owner, name):
+        original = getattr(owner, name)
+
+        def call(*a, **kw):
+            begun = time.perf_counter()
+            try:
+                result = original(*a, **kw)
+                if hasattr(result, "__next__"):  # a generator: time it whole
+                    result = list(result)
+                return result
+            finally:
+                slowest[name] = max(slowest.get(name, 0.0), time.perf_counter() - begun)
+
+        setattr(owner, name, call)
+
+    for name in ("embedding_ids", "embedding_ids_after", "iter_embeddings"):
+        timed_call(store, name)
     searching = threading.Thread(target=search)
     searching.start()
+    watching = threading.Thread(target=watchdog)
+    watching.start()
     time.sleep(10)
     phase[0] = "refresh"
     top = int(store.embedding_ids().max()) // 100 + 10
@@ -741,10 +770,16 @@ def refresh_bench(args, folder: Path, emit) -> None:
         time.sleep(5)
     stop.set()
     searching.join()
+    watching.join()
     for name in ("idle", "refresh", "merge", "after", "rebuild", "after rebuild"):
         own = [t for p, t in times if p == name]
+        late = [t for p, t in stalls if p == name]
         if own:
-            emit({"chunks": n, "phase": name, "searches": len(own), **spread(own), "max": max(own) * 1000})
+            emit({
+                "chunks": n, "phase": name, "searches": len(own), **spread(own), "max": max(own) * 1000,
+                "longest_stall_ms": max(late) * 1000 if late else None,
+            })  # fmt: skip
+    emit({f"slowest_{k}_s": v for k, v in slowest.items()})
     emit({
         "chunks": n, "adds": args.adds, "removes": args.removes, "writer_rc": writer.returncode,
         "syncs": len(syncs), "slowest_sync_s": max(syncs), "longest_write_lock_ms": refresh_lock * 1000,

@@ -404,7 +404,7 @@ class TieredIndex:
 
     def remove(self, ids: np.ndarray | list[int]) -> bool:
         """Remove ids (absent ones are ignored): in place, or from ``delta`` and by hiding them in a frozen main."""
-        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        ids = np.sort(np.asarray(ids, dtype=np.int64))  # unique already: chunk ids
         if not self.frozen:
             return self.main.remove(ids)
         if self.delta.ntotal:
@@ -417,7 +417,7 @@ class TieredIndex:
 
     def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(the ids of ``ids`` held and not hidden, their vectors) from main and ``delta``."""
-        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        ids = np.sort(np.asarray(ids, dtype=np.int64))  # unique already: chunk ids
         if self._main_ids is None:
             held = ids[np.isin(ids, self.main.ids())]
             return held, self.main.reconstruct(held)
