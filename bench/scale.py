@@ -496,6 +496,7 @@ def filter_grid(args, folder: Path, emit) -> None:
 
             def through(q, limit, allowed=allowed, tiered=tiered):
                 vector_settings.EXACT_FILTER_MAX = limit
+                vector_settings.EXACT_FILTER_SHARE = 1.0 if limit else 0.0
                 return np.array([i for i, _ in tiered.search(q[None, :], K, allowed)[0]], dtype=np.int64)
 
             def flat_selector(q, allowed=allowed, flat=flat):

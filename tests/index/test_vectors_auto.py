@@ -297,6 +297,7 @@ def test_close_stops_a_build_aside_and_the_next_open_starts_it_again(tmp_path, l
 @pytest.mark.parametrize("factory", UPPER)
 def test_a_wide_filter_searched_by_the_index_keeps_to_allowed_and_visible_ids(factory, monkeypatch):
     monkeypatch.setattr(vector_settings, "EXACT_FILTER_MAX", 10)  # every filter goes to the index
+    monkeypatch.setattr(vector_settings, "EXACT_FILTER_SHARE", 0.0)
     x = unit(3000, 4)
     main = VectorIndex.new(D, factory)
     if not main.is_trained:
