@@ -693,15 +693,33 @@ def refresh_bench(args, folder: Path, emit) -> None:
     phase = ["idle"]
     stop = threading.Event()
 
+    events: list[tuple[float, str]] = []  # when the slowest searches ran, beside what the mirror did then
+    clock = time.perf_counter()
+
     def search() -> None:
-        at = 0
+        at, searched = 0, mirror.vectors
         while not stop.is_set():
             q = real[at % len(real)][None, :]
             allowed = filters[at % len(filters)] if at % 4 == 3 else None
             begun = time.perf_counter()
             mirror.search(q, K, allowed)
-            times.append((phase[0], time.perf_counter() - begun))
+            took = time.perf_counter() - begun
+            times.append((phase[0], took))
+            if took > 0.1:
+                events.append((begun - clock, f"search of {took * 1000:.0f} ms{' (filtered)' if allowed else ''}"))
+            if mirror.vectors is not searched:
+                searched = mirror.vectors
+                events.append((time.perf_counter() - clock, "a new index searched"))
             at += 1
+
+    saving = mirror.save
+
+    def save() -> None:
+        events.append((time.perf_counter() - clock, "save starts"))
+        saving()
+        events.append((time.perf_counter() - clock, "save ends"))
+
+    mirror.save = save
 
     stalls: list[tuple[str, float]] = []
 
@@ -763,6 +781,7 @@ def refresh_bench(args, folder: Path, emit) -> None:
                 target=mirror._build_logged, args=("full", mirror.active_factory), daemon=True
             )
         phase[0] = "rebuild"
+        events.append((time.perf_counter() - clock, "full rebuild starts"))
         begun = time.perf_counter()
         mirror._builder.start()
         mirror.wait_built()
@@ -781,6 +800,7 @@ def refresh_bench(args, folder: Path, emit) -> None:
                 "longest_stall_ms": max(late) * 1000 if late else None,
             })  # fmt: skip
     emit({f"slowest_{k}_s": v for k, v in slowest.items()})
+    emit({"events": [f"{t:.2f} s: {what}" for t, what in sorted(events)]})
     emit({
         "chunks": n, "adds": args.adds, "removes": args.removes, "writer_rc": writer.returncode,
         "syncs": len(syncs), "slowest_sync_s": max(syncs), "longest_write_lock_ms": refresh_lock * 1000,

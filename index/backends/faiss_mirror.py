@@ -53,6 +53,7 @@ HIDDEN_REBUILD = 0.1
 HIDDEN_MIN = 1_000
 # OpenMP threads of a background build: one, so that searches keep the other core.
 BUILD_THREADS = 1
+APPLY_BATCH = 2_000  # vectors ``sync`` adds under one hold of the write lock
 ADD_BATCH = 5_000  # vectors added to an index under construction at a time (``close`` waits for one batch at most)
 
 
@@ -216,17 +217,30 @@ class FaissMirror:
                 self._in_step = version
                 self._maybe_build()
                 return False
-            with self._lock.write():  # a search waits for this much only (a frozen index: a copy into delta)
-                if change.replacement is not None:
+            if change.replacement is not None:
+                with self._lock.write():
                     self.vectors, self._stale = change.replacement, False
                     self._generation += 1
-                else:
-                    self.vectors.remove(change.stale)
-                    for ids, vectors in change.vectors:
-                        self.vectors.add(ids, vectors)
-                    if self._journal is not None:
-                        self._journal.append((change.stale, np.zeros(0, dtype=np.int64), None))
-                        self._journal.extend((ids[:0], ids, vectors) for ids, vectors in change.vectors)
+            else:
+                # A search waits for one step at a time: the removals, then APPLY_BATCH vectors
+                # (a frozen index: a copy into its exact side index). Between two steps a search sees
+                # part of what was committed, as it would a moment before the commit of the rest.
+                steps: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+                if change.stale.size:
+                    steps.append((change.stale, np.zeros(0, dtype=np.int64), None))
+                steps += [
+                    (ids[:0], ids[at : at + APPLY_BATCH], vectors[at : at + APPLY_BATCH])
+                    for ids, vectors in change.vectors
+                    for at in range(0, len(ids), APPLY_BATCH)
+                ]
+                for removed, added, vectors in steps:
+                    with self._lock.write():
+                        if removed.size:
+                            self.vectors.remove(removed)
+                        if added.size and vectors is not None:
+                            self.vectors.add(added, vectors)
+                        if self._journal is not None:
+                            self._journal.append((removed, added, vectors))
             self._in_step = version
         self._maybe_build()
         if persist:
