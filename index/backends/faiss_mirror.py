@@ -172,7 +172,7 @@ class FaissMirror:
         self._maybe_build()
 
     def settle(self) -> None:
-        """Rebuild from storage when a removal left FAISS stale (HNSW) or it could not be trained yet."""
+        """Rebuild from storage when FAISS could not be trained yet (a removal no longer leaves it stale: it is hidden)."""
         if not self.deferred and (self._stale or not self.vectors.is_trained):
             self.rebuild(self.factory, quiet=True)
 
@@ -267,8 +267,8 @@ class FaissMirror:
         Ids are never reused, so what was added since FAISS was last in step is
         the ids above the highest it holds; and nothing was removed when the
         stored count is the held count plus those. Otherwise (or when ``full``)
-        every stored id is compared. A change FAISS cannot apply in place (HNSW
-        cannot remove; an index not trained yet) is a whole new index, built here.
+        every stored id is compared. An index not trained yet gets a whole new
+        index, built here; a frozen one takes additions beside it and hides removals.
         """
         with self._lock.read():
             held = self.vectors.ids()
@@ -350,8 +350,8 @@ class FaissMirror:
         """What to build aside now, if anything: ("full" | "merge", factory).
 
         "full": a new index from the stored vectors (the switch of "auto" from Flat to
-        HNSW, or an HNSW with many hidden ids); "merge": the frozen main cloned with
-        what was added beside it (cheaper: the graph is copied, not built again).
+        ``AUTO_LARGE_FACTORY``, or a frozen index with many hidden ids); "merge": the frozen
+        main cloned with what was added beside it (cheaper: nothing is trained or built again).
         """
         vectors = self.vectors
         if self.deferred or not self._loaded or not vectors.is_trained:
