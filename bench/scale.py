@@ -209,6 +209,8 @@ def milvus_row(vectors, texts, queries, keyword_queries, folder: Path) -> dict:
 
 
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] in DENSE_MODES:  # the dense modes (issue 27): their own flags
+        return dense_main(sys.argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", required=True, help="a local index whose chunks seed the synthetic ones")
     parser.add_argument("--sizes", default="10000,100000,1000000")
@@ -264,6 +266,549 @@ def _line(row: dict) -> str:
         f"keyword p50 {f('keyword_p50_ms')} p95 {f('keyword_p95_ms')} ms | memory {f('memory_mb', '{:8.0f}')} MB"
         f" | fts {f('fts_file_mb', '{:6.0f}')} MB | recall@10 {f('recall@10_vs_flat', '{:5.3f}')} | build {row['build_s']:.0f} s"
     )
+
+
+# -- dense modes (issue 27): HNSW parameters on real question vectors, selective filters, search during a refresh --
+#
+#     python bench/scale.py hnsw --index DIR [--sizes real,10000,100000,1000000] [--variants "HNSW32:40;HNSW32_SQfp16:40;IVF1024,SQfp16"]
+#                           [--efs 32,64,128,256] [--nprobes 16,32,64,128] [--timed 200] [--out DIR] [--keep]
+#     python bench/scale.py filters --index DIR [--sizes …] [--variant HNSW32_SQfp16:40] [--fractions …]
+#     python bench/scale.py refresh --index DIR [--size 1000000] [--adds 20000] [--removes 2000] [--rebuild]
+#
+# ``hnsw``: per size, Flat (the exact answers) and each HNSW variant (factory:efConstruction) built
+# once, then searched at each efSearch: latency p50/p95/p99 of k = 50 searches one at a time (c=1) and
+# from 4 threads at once (c=4), recall@10 (the top 10 of those k = 50 searches, as qa uses them)
+# against Flat for the real questions of eval/sets embedded by the index's model, and for perturbed
+# chunk vectors; build time; the saved file's size (what the index takes in memory, about).
+# ``filters``: per size and allowed fraction (whole synthetic "documents" of 100 chunks), the
+# time, hits and recall of HNSW + IDSelector, Flat + IDSelector and the exact scan of the allowed
+# vectors (reconstructed), to place the crossover. ``refresh``: see ``refresh_bench``.
+
+DENSE_MODES = ("hnsw", "filters", "refresh", "_writer")
+QUESTION_SETS = (
+    "eval/sets/reports-111.jsonl",
+    "eval/sets/reports-111-nogold.jsonl",
+    "eval/sets/seed-dev-long.jsonl",
+    "eval/sets/seed-dev-long-heldout.jsonl",
+)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def real_vectors(index_dir: str) -> np.ndarray:
+    """The stored chunk vectors of a local index, float32 (no tokenizing: the dense modes need only these)."""
+    from govqa.index.store import STORE_NAME, Store
+
+    store = Store(Path(index_dir) / STORE_NAME)
+    dimension = json.loads((Path(index_dir) / "manifest.json").read_text())["dimension"]
+    parts = [v for _, v in store.iter_embeddings(dimension)]
+    store.close()
+    return np.concatenate(parts)
+
+
+def question_vectors(index_dir: str, cache: Path) -> np.ndarray:
+    """The questions of ``QUESTION_SETS`` embedded as queries by the index's model (cached in ``cache``)."""
+    questions = [
+        json.loads(line)["question"]
+        for name in QUESTION_SETS
+        for line in (ROOT / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    if cache.exists():
+        vectors = np.load(cache)
+        if len(vectors) == len(questions):
+            return vectors
+    with Index.open(index_dir, load_config(), create=False) as index:
+        vectors = np.asarray(index.encode_queries(questions), dtype=np.float32)
+    np.save(cache, vectors)
+    return vectors
+
+
+def synthetic_vectors(vectors: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` synthetic chunk vectors, chunk j a perturbed copy of real chunk j mod len (as ``synthetic``), float16-rounded as stored."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, vectors.shape[1]), dtype=np.float32)
+    for at in range(0, n, 100_000):
+        rows = np.arange(at, min(n, at + 100_000)) % len(vectors)
+        out[at : at + len(rows)] = perturbed(vectors, rows, rng).astype(np.float16)
+    return out
+
+
+def latencies(run, queries: np.ndarray, concurrency: int) -> list[float]:
+    """Seconds per query: one at a time, or ``concurrency`` threads each running every query (rotated)."""
+    import threading
+
+    for q in queries[:10]:
+        run(q)
+    if concurrency == 1:
+        times = []
+        for q in queries:
+            started = time.perf_counter()
+            run(q)
+            times.append(time.perf_counter() - started)
+        return times
+    out: list[list[float]] = [[] for _ in range(concurrency)]
+
+    def worker(t: int) -> None:
+        for q in np.roll(queries, t * len(queries) // concurrency, axis=0):
+            started = time.perf_counter()
+            run(q)
+            out[t].append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [t for own in out for t in own]
+
+
+def spread(times: list[float]) -> dict:
+    ordered = np.sort(np.asarray(times)) * 1000
+    return {p: float(np.percentile(ordered, q)) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))}
+
+
+def raw_search(index: VectorIndex, queries: np.ndarray, k: int, ef: int | None) -> np.ndarray:
+    """``VectorIndex.search``'s FAISS call with efSearch set, on one OpenMP thread for a single query; ids (n, k)."""
+    import faiss
+
+    from govqa.index.vectors import _omp_threads
+
+    params = None
+    if ef and isinstance(index._inner, faiss.IndexRefine):
+        params = faiss.IndexRefineSearchParameters(k_factor=ef)  # ``ef`` is k_factor for a refined index
+    elif ef and isinstance(index._inner, faiss.IndexIVF):
+        params = faiss.SearchParametersIVF(nprobe=ef)  # ``ef`` is nprobe for IVF
+    elif ef:
+        params = faiss.SearchParametersHNSW(efSearch=ef)
+    with _omp_threads(1 if len(queries) < 20 else None):
+        _, ids = index.index.search(np.ascontiguousarray(queries, dtype=np.float32), k, params=params)
+    return ids
+
+
+def recall_at_10(ids: np.ndarray, exact: np.ndarray) -> float:
+    return float(np.mean([len(set(a[:10]) & set(e[:10])) / 10 for a, e in zip(ids, exact, strict=True)]))
+
+
+def built(factory: str, efc: int | None, vectors: np.ndarray, cache: Path | None = None) -> tuple[VectorIndex, float]:
+    """``factory`` (with ``efc`` for HNSW) holding ``vectors`` under ids 0…n-1; with ``cache``, saved there and reused."""
+    import faiss
+
+    saved = cache / f"{factory}-{efc}-{len(vectors)}.faiss" if cache else None
+    if saved is not None and saved.exists():
+        return VectorIndex.load(saved, factory), float(json.loads(saved.with_suffix(".json").read_text()))
+    index = VectorIndex.new(vectors.shape[1], factory)
+    inner = faiss.downcast_index(index.index.index)
+    if efc and isinstance(inner, faiss.IndexHNSW):
+        inner.hnsw.efConstruction = efc
+    started = time.perf_counter()
+    if not index.is_trained:  # IVF: trained on a sample as FaissMirror does
+        sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), 100_000), replace=False)
+        index.train(vectors[np.sort(sample)])
+    for at in range(0, len(vectors), 100_000):
+        index.add(np.arange(at, min(len(vectors), at + 100_000), dtype=np.int64), vectors[at : at + 100_000])
+    seconds = time.perf_counter() - started
+    if saved is not None and factory != "Flat":
+        index.save(saved)
+        saved.with_suffix(".json").write_text(json.dumps(seconds))
+    return index, seconds
+
+
+def saved_mb(index: VectorIndex, folder: Path) -> float:
+    path = folder / "probe.faiss"
+    index.save(path)
+    size = path.stat().st_size / 2**20
+    path.unlink()
+    return size
+
+
+def hnsw_grid(args, folder: Path, emit) -> None:
+    vectors = real_vectors(args.index)
+    real = question_vectors(args.index, folder / "questions.npy")
+    rng = np.random.default_rng(1)
+    pert = perturbed(vectors, rng.integers(len(vectors), size=200), rng)
+    timed = np.concatenate([real, pert])[np.random.default_rng(2).permutation(len(real) + len(pert))][: args.timed]
+    print(f"# {len(vectors)} real chunks, {len(real)} real questions, {len(pert)} perturbed", file=sys.stderr)
+    for size in args.sizes.split(","):  # "real": the real chunks themselves, no synthetic ones
+        synth = vectors if size == "real" else synthetic_vectors(vectors, int(size))
+        n = len(synth)
+        flat, seconds = built("Flat", None, synth)
+        exact_real, exact_pert = raw_search(flat, real, K, None), raw_search(flat, pert, K, None)
+        row = {"chunks": n, "engine": "Flat", "build_s": seconds, "file_mb": saved_mb(flat, folder)}
+        for c in (1, 4):
+            row |= {
+                f"{p}_c{c}": v
+                for p, v in spread(latencies(lambda q, flat=flat: flat.search(q[None, :], K), timed, c)).items()
+            }
+        emit(row)
+        del flat
+        for variant in args.variants.split(";"):
+            factory, _, efc = variant.partition(":")
+            index, seconds = built(factory, int(efc or 40), synth, folder if args.keep else None)
+            size = saved_mb(index, folder)
+            ivf, refined = factory.startswith("IVF"), "Refine" in factory or "RFlat" in factory
+            for ef in (int(e) for e in (args.nprobes if ivf else args.factors if refined else args.efs).split(",")):
+                name = (
+                    f"{factory} nprobe{ef}"
+                    if ivf
+                    else f"{factory} k_factor{ef}"
+                    if refined
+                    else f"{factory} efC{efc or 40} ef{ef}"
+                )
+                row = {"chunks": n, "engine": name, "build_s": seconds, "file_mb": size}
+                row["recall_real"] = recall_at_10(raw_search(index, real, K, ef), exact_real)
+                row["recall_pert"] = recall_at_10(raw_search(index, pert, K, ef), exact_pert)
+                for c in (1, 4):
+                    times = latencies(lambda q, ef=ef, index=index: raw_search(index, q[None, :], K, ef), timed, c)
+                    row |= {f"{p}_c{c}": v for p, v in spread(times).items()}
+                emit(row)
+            del index
+        del synth
+
+
+def documents_allowed(n: int, fraction: float, rng: np.random.Generator, size: int = 100) -> set[int]:
+    """Whole synthetic documents (runs of ``size`` consecutive ids, neighbours in the real corpus) making up ``fraction`` of ``n``."""
+    starts = rng.choice(n // size, size=max(1, round(fraction * n / size)), replace=False) * size
+    return {int(i) for s in starts for i in range(s, min(n, s + size))}
+
+
+def filter_grid(args, folder: Path, emit) -> None:
+    """Filtered search through ``TieredIndex.search`` (the production path) over ``--variant``: the allowed
+    vectors scored exactly, or the index searched (with an IDSelector, or filtered after a wider search)."""
+    import faiss
+
+    from govqa.index import vectors as vector_settings
+    from govqa.index.vectors import TieredIndex, _omp_threads
+
+    vectors = real_vectors(args.index)
+    real = question_vectors(args.index, folder / "questions.npy")[: args.timed]
+    factory, _, efc = args.variant.partition(":")
+    for n in (int(s) for s in args.sizes.split(",")):
+        synth = synthetic_vectors(vectors, n)
+        tiered = TieredIndex(built(factory, int(efc or 40), synth, folder)[0])
+        flat, _ = built("Flat", None, synth)
+        for fraction in (float(f) for f in args.fractions.split(",")):
+            allowed = documents_allowed(n, fraction, np.random.default_rng(3))
+            ids = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+            truth = []
+            for q in real:
+                scores = synth[ids] @ q
+                truth.append(ids[np.argsort(-scores)[:K]])
+
+            def through(q, limit, allowed=allowed, tiered=tiered):
+                vector_settings.EXACT_FILTER_MAX = limit
+                vector_settings.EXACT_FILTER_SHARE = 1.0 if limit else 0.0
+                return np.array([i for i, _ in tiered.search(q[None, :], K, allowed)[0]], dtype=np.int64)
+
+            def flat_selector(q, allowed=allowed, flat=flat):
+                params = faiss.SearchParameters()
+                params.sel = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+                with _omp_threads(1):
+                    _, found = flat.index.search(q[None, :].astype(np.float32), K, params=params)
+                return found[0][found[0] != -1]
+
+            methods = {
+                "exact (reconstructed)": lambda q: through(q, 10**9),
+                f"{factory} searched": lambda q: through(q, 0),
+                "Flat + IDSelector": flat_selector,
+            }
+            for name, run in methods.items():
+                answers = [run(q) for q in real]
+                row = {
+                    "chunks": n,
+                    "fraction": fraction,
+                    "allowed": len(allowed),
+                    "method": name,
+                    "hits_min": int(min(len(a) for a in answers)),
+                    "recall10": float(
+                        np.mean(
+                            [
+                                len(set(a[:10].tolist()) & set(t[:10].tolist())) / 10
+                                for a, t in zip(answers, truth, strict=True)
+                            ]
+                        )
+                    ),
+                }
+                row |= {f"{p}_c1": v for p, v in spread(latencies(run, real, 1)).items()}
+                emit(row)
+        del tiered, flat, synth
+
+
+def dense_main(argv: list[str]) -> int:
+    if argv[0] == "_writer":
+        return refresh_writer(argv[1:])
+    parser = argparse.ArgumentParser(prog="bench/scale.py " + argv[0], description="dense search (issue 27)")
+    parser.add_argument("--index", required=True)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument(
+        "--variants", default="HNSW32:40;HNSW32_SQfp16:40", help="factory:efConstruction, separated by ;"
+    )
+    parser.add_argument("--variant", default="PQ192x4fs,Refine(SQfp16)")
+    parser.add_argument("--efs", default="32,64,128,256")
+    parser.add_argument("--nprobes", default="16,32,64,128", help="IVF variants: the nprobe values swept")
+    parser.add_argument("--factors", default="2,4,8,16", help="refined variants (…,Refine(SQfp16)): k_factor values")
+    parser.add_argument("--fractions", default="0.001,0.003,0.01,0.03,0.1,0.3")
+    parser.add_argument("--timed", type=int, default=200, help="queries timed (a mix of real and perturbed)")
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--adds", type=int, default=20_000)
+    parser.add_argument("--removes", type=int, default=2_000)
+    parser.add_argument("--rebuild", action="store_true", help="refresh: then a full rebuild aside, searched over")
+    parser.add_argument("--out", default="/tmp/govqa-scale")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="hnsw: save each built HNSW in --out for the filters mode")
+    args = parser.parse_args(argv[1:])
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; k={K}",
+        file=sys.stderr,
+    )
+
+    def emit(row: dict) -> None:
+        row = {k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+
+    if argv[0] == "hnsw":
+        hnsw_grid(args, folder, emit)
+    elif argv[0] == "filters":
+        filter_grid(args, folder, emit)
+    else:
+        refresh_bench(args, folder, emit)
+    return 0
+
+
+def fill_store(store, vectors: np.ndarray, first_doc: int, per_doc: int = 100) -> None:
+    """Commit ``vectors`` as documents of ``per_doc`` chunks (rows only: no text, tokens or sentences), a commit per 100 documents."""
+    for at in range(0, len(vectors), per_doc * 100):
+        with store.transaction() as conn:
+            for start in range(at, min(len(vectors), at + per_doc * 100), per_doc):
+                name = f"synthetic-{first_doc + start // per_doc}"
+                doc = conn.execute(
+                    "INSERT INTO documents (name, source, title, content_hash, chars, text, added_at) "
+                    "VALUES (?, ?, ?, ?, 0, '', '')",
+                    (name, name, name, name),
+                ).lastrowid
+                for position, vector in enumerate(vectors[start : start + per_doc]):
+                    chunk = conn.execute(
+                        "INSERT INTO chunks (doc_id, position, text, start, \"end\") VALUES (?, ?, '', 0, 0)",
+                        (doc, position),
+                    ).lastrowid
+                    conn.execute("INSERT INTO embeddings VALUES (?, ?)", (chunk, vector.astype(np.float16).tobytes()))
+
+
+def refresh_writer(argv: list[str]) -> int:
+    """Another process's writes: ``--adds`` chunks in documents of 100 (a commit per 10 documents), then ``--removes`` chunks' documents."""
+    from govqa.index.store import Store
+
+    path, adds, removes, first = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
+    store = Store(Path(path))
+    vectors = np.load(Path(path).parent / "source.npy")
+    rng = np.random.default_rng(7)
+    fresh = perturbed(vectors, rng.integers(len(vectors), size=adds), rng)
+    for at in range(0, adds, 1000):
+        fill_store(store, fresh[at : at + 1000], first + at // 100, per_doc=100)
+    doomed = [f"synthetic-{i}" for i in rng.choice(first, size=max(1, removes // 100), replace=False)]
+    for at in range(0, len(doomed), 5):
+        store.remove_documents(doomed[at : at + 5])
+    store.close()
+    return 0
+
+
+def refresh_bench(args, folder: Path, emit) -> None:
+    """Searches during another process's writes at ``--size`` chunks, an HNSW index ("auto").
+
+    Phases: ``idle`` (searches alone), ``refresh`` (a second process commits ``--adds`` chunks and
+    removes ``--removes`` while this one runs ``FaissMirror.sync`` every 0.2 s, as the app's refresher
+    does every 2 s), ``merge`` (the background merge of what was added, started by the refresh),
+    with ``--rebuild`` a full rebuild aside (trained again, every stored vector read). For
+    each: search latency p50/p95/p99/max (one searching thread, k = 50, the real questions, every
+    fourth one filtered to 1% of the documents), the longest hold of the write lock, the slowest sync.
+    The store (rows only) and its HNSW file are made once in ``--out``/refresh-N and reused.
+    """
+    import subprocess
+    import threading
+
+    from govqa.index.backends import faiss_mirror
+    from govqa.index.backends.faiss_mirror import FaissMirror
+    from govqa.index.rwlock import RWLock
+    from govqa.index.store import STORE_NAME, Store
+
+    n = args.size
+    place = folder / f"refresh-{n}"
+    vectors = real_vectors(args.index)
+    real = question_vectors(args.index, folder / "questions.npy")
+    ready = place / "ready"
+    if not ready.exists():
+        shutil.rmtree(place, ignore_errors=True)
+        place.mkdir(parents=True)
+        np.save(place / "source.npy", vectors)
+        started = time.perf_counter()
+        store = Store(place / STORE_NAME, create=True)
+        fill_store(store, synthetic_vectors(vectors, n), 0)
+        print(f"# store of {n} chunks in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        mirror = FaissMirror(place, store, vectors.shape[1], "auto")
+        mirror.background = False
+        mirror.sync(persist=False)
+        faiss_mirror.BUILD_THREADS = None  # the set-up may use both cores
+        started = time.perf_counter()
+        mirror.build_now()
+        print(f"# {mirror.active_factory} built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        mirror.save()
+        store.close()
+        ready.touch()
+        faiss_mirror.BUILD_THREADS = 1
+
+    class Timed(RWLock):
+        def __init__(self):
+            super().__init__()
+            self.longest = 0.0
+
+        def write(self):
+            lock = super()
+
+            class Hold:
+                def __enter__(hold):
+                    hold.cm = lock.write()
+                    hold.cm.__enter__()
+                    hold.started = time.perf_counter()
+
+                def __exit__(hold, *exc):
+                    self.longest = max(self.longest, time.perf_counter() - hold.started)
+                    return hold.cm.__exit__(*exc)
+
+            return Hold()
+
+    store = Store(place / STORE_NAME)
+    mirror = FaissMirror(place, store, vectors.shape[1], "auto")
+    started = time.perf_counter()
+    mirror.sync(persist=False)  # loads the saved HNSW and compares ids with storage
+    print(
+        f"# opened {mirror.active_factory} ({mirror.ntotal} vectors) in {time.perf_counter() - started:.1f} s, "
+        f"rss {rss_bytes() / 2**30:.2f} GiB",
+        file=sys.stderr,
+    )
+    lock = mirror._lock = Timed()
+    rng = np.random.default_rng(5)
+    filters = [documents_allowed(n, 0.01, rng) for _ in range(8)]
+    times: list[tuple[str, float]] = []
+    phase = ["idle"]
+    stop = threading.Event()
+
+    events: list[tuple[float, str]] = []  # when the slowest searches ran, beside what the mirror did then
+    clock = time.perf_counter()
+
+    def search() -> None:
+        at, searched = 0, mirror.vectors
+        while not stop.is_set():
+            q = real[at % len(real)][None, :]
+            allowed = filters[at % len(filters)] if at % 4 == 3 else None
+            begun = time.perf_counter()
+            mirror.search(q, K, allowed)
+            took = time.perf_counter() - begun
+            times.append((phase[0], took))
+            if took > 0.1:
+                events.append((begun - clock, f"search of {took * 1000:.0f} ms{' (filtered)' if allowed else ''}"))
+            if mirror.vectors is not searched:
+                searched = mirror.vectors
+                events.append((time.perf_counter() - clock, "a new index searched"))
+            at += 1
+
+    saving = mirror.save
+
+    def save() -> None:
+        events.append((time.perf_counter() - clock, "save starts"))
+        saving()
+        events.append((time.perf_counter() - clock, "save ends"))
+
+    mirror.save = save
+
+    stalls: list[tuple[str, float]] = []
+
+    def watchdog() -> None:  # how late a 1 ms sleep wakes: the GIL held (or the CPU taken) that long
+        while not stop.is_set():
+            begun = time.perf_counter()
+            time.sleep(0.001)
+            stalls.append((phase[0], time.perf_counter() - begun - 0.001))
+
+    slowest: dict[str, float] = {}
+
+    def timed_call(owner, name):
+        original = getattr(owner, name)
+
+        def call(*a, **kw):
+            begun = time.perf_counter()
+            try:
+                result = original(*a, **kw)
+                if hasattr(result, "__next__"):  # a generator: time it whole
+                    result = list(result)
+                return result
+            finally:
+                slowest[name] = max(slowest.get(name, 0.0), time.perf_counter() - begun)
+
+        setattr(owner, name, call)
+
+    for name in ("embedding_ids", "embedding_ids_after", "iter_embeddings"):
+        timed_call(store, name)
+    searching = threading.Thread(target=search)
+    searching.start()
+    watching = threading.Thread(target=watchdog)
+    watching.start()
+    time.sleep(10)
+    phase[0] = "refresh"
+    top = int(store.embedding_ids().max()) // 100 + 10
+    writer = subprocess.Popen(
+        [sys.executable, __file__, "_writer", str(place / STORE_NAME), str(args.adds), str(args.removes), str(top)]
+    )
+    syncs = []
+    while True:
+        done = writer.poll() is not None
+        begun = time.perf_counter()
+        mirror.sync(persist=False)
+        syncs.append(time.perf_counter() - begun)
+        if done:
+            break
+        time.sleep(0.2)
+    refresh_lock = lock.longest
+    phase[0] = "merge" if mirror.building else "after"
+    begun = time.perf_counter()
+    mirror.wait_built()
+    merge_seconds = time.perf_counter() - begun
+    phase[0] = "after"
+    time.sleep(5)
+    rebuild_seconds = 0.0
+    if args.rebuild:  # a full rebuild aside (what many removals start), searched over meanwhile
+        with mirror._build_lock:
+            mirror._builder = threading.Thread(
+                target=mirror._build_logged, args=("full", mirror.active_factory), daemon=True
+            )
+        phase[0] = "rebuild"
+        events.append((time.perf_counter() - clock, "full rebuild starts"))
+        begun = time.perf_counter()
+        mirror._builder.start()
+        mirror.wait_built()
+        rebuild_seconds = time.perf_counter() - begun
+        phase[0] = "after rebuild"
+        time.sleep(5)
+    stop.set()
+    searching.join()
+    watching.join()
+    for name in ("idle", "refresh", "merge", "after", "rebuild", "after rebuild"):
+        own = [t for p, t in times if p == name]
+        late = [t for p, t in stalls if p == name]
+        if own:
+            emit({
+                "chunks": n, "phase": name, "searches": len(own), **spread(own), "max": max(own) * 1000,
+                "longest_stall_ms": max(late) * 1000 if late else None,
+            })  # fmt: skip
+    emit({f"slowest_{k}_s": v for k, v in slowest.items()})
+    emit({"events": [f"{t:.2f} s: {what}" for t, what in sorted(events)]})
+    emit({
+        "chunks": n, "adds": args.adds, "removes": args.removes, "writer_rc": writer.returncode,
+        "syncs": len(syncs), "slowest_sync_s": max(syncs), "longest_write_lock_ms": refresh_lock * 1000,
+        "longest_write_lock_merge_ms": lock.longest * 1000, "merge_s": merge_seconds, "rebuild_s": rebuild_seconds,
+        "factory": mirror.active_factory, "vectors": mirror.ntotal, "delta": mirror.vectors.delta.ntotal,
+        "hidden": len(mirror.vectors.hidden), "rss_gib": rss_bytes() / 2**30,
+    })  # fmt: skip
+    store.close()
 
 
 if __name__ == "__main__":
