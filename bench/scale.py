@@ -298,8 +298,8 @@ def real_vectors(index_dir: str) -> np.ndarray:
     """The stored chunk vectors of a local index, float32 (no tokenizing: the dense modes need only these)."""
     from govqa.index.store import STORE_NAME, Store
 
-    store = Store(Path(index_dir) / STORE_NAME)
     dimension = json.loads((Path(index_dir) / "manifest.json").read_text())["dimension"]
+    store = Store(Path(index_dir) / STORE_NAME, dimension)
     parts = [v for _, v in store.iter_embeddings(dimension)]
     store.close()
     return np.concatenate(parts)
@@ -600,8 +600,8 @@ def refresh_writer(argv: list[str]) -> int:
     from govqa.index.store import Store
 
     path, adds, removes, first = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
-    store = Store(Path(path))
     vectors = np.load(Path(path).parent / "source.npy")
+    store = Store(Path(path), vectors.shape[1])
     rng = np.random.default_rng(7)
     fresh = perturbed(vectors, rng.integers(len(vectors), size=adds), rng)
     for at in range(0, adds, 1000):
@@ -642,7 +642,7 @@ def refresh_bench(args, folder: Path, emit) -> None:
         place.mkdir(parents=True)
         np.save(place / "source.npy", vectors)
         started = time.perf_counter()
-        store = Store(place / STORE_NAME, create=True)
+        store = Store(place / STORE_NAME, vectors.shape[1], create=True)
         fill_store(store, synthetic_vectors(vectors, n), 0)
         print(f"# store of {n} chunks in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         mirror = FaissMirror(place, store, vectors.shape[1], "auto")
@@ -677,7 +677,7 @@ def refresh_bench(args, folder: Path, emit) -> None:
 
             return Hold()
 
-    store = Store(place / STORE_NAME)
+    store = Store(place / STORE_NAME, vectors.shape[1])
     mirror = FaissMirror(place, store, vectors.shape[1], "auto")
     started = time.perf_counter()
     mirror.sync(persist=False)  # loads the saved HNSW and compares ids with storage

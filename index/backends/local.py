@@ -112,6 +112,8 @@ class LocalBackend(Backend):
         self.mirror.save()
 
     def close(self) -> None:
+        # The mirror's builder thread reads the store: stopped first (the next process to open resumes it).
+        self.mirror.close(finish=False)
         self.store.close()
 
     # -- describing ----------------------------------------------------------
@@ -121,6 +123,6 @@ class LocalBackend(Backend):
         return {
             "backend": self.name,
             "vectors_indexed": self.mirror.ntotal,
-            "faiss_factory": self.mirror.factory,
+            "faiss_factory": self.mirror.active_factory,
             "bytes": {"store": store, "vectors": _size(d / VECTORS_NAME)},
         }

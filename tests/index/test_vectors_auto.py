@@ -47,7 +47,7 @@ class Corpus:
 
     def __init__(self, folder, factory: str = "auto"):
         self.folder = folder
-        self.store = Store(folder / STORE_NAME, create=True)
+        self.store = Store(folder / STORE_NAME, D, create=True)
         self.mirror = FaissMirror(folder, self.store, D, factory)
         self.mirror.sync(persist=False)
         self.vectors: dict[int, np.ndarray] = {}
@@ -248,7 +248,7 @@ def test_another_process_s_bulk_add_goes_beside_the_frozen_index_under_a_short_l
         corpus.add(100, seed)
     assert mirror.wait_built(60) and mirror.vectors.frozen
     lock = mirror._lock = SlowLock()
-    other = Store(tmp_path / STORE_NAME)  # another connection: its commits are another writer's
+    other = Store(tmp_path / STORE_NAME, D)  # another connection: its commits are another writer's
     mirror.background = False
     bulk = unit(3000, 40)
     ids = put(other, "bulk", bulk)
