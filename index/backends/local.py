@@ -94,6 +94,10 @@ class LocalBackend(Backend):
             self.mirror.replace(chunk_ids, [], None, was_in_step=in_step)
         return found
 
+    def move_documents(self, names: Sequence[str], library: str) -> int:
+        """One UPDATE of the store: chunks, FTS5 and FAISS do not hold the library."""
+        return self.store.move_documents(names, library)
+
     def settle(self) -> None:
         self.mirror.settle()
 
