@@ -130,3 +130,27 @@ def test_the_cli_adds_lists_moves_and_counts_by_library(tmp_path, index_config, 
     assert missing.exit_code == 1 and "not in the index: nothing.txt" in missing.output
     blank = cli.invoke(app, ["index", "move", "会议纪要.txt", "--library", " ", "--index", str(path)])
     assert blank.exit_code == 2 and "--library: a library name is 1-64 characters" in blank.output
+
+
+def test_a_broad_filter_searched_wide_then_filtered_gives_the_engines_own_filtered_ranking(tmp_path, index_config):
+    # A reader of most libraries: the local roles search unfiltered (wider) and filter after (index.widen);
+    # the result must be exactly what FAISS's selector and FTS5's join give.
+    from govqa.index.backends.fts5 import _OF_DOCUMENTS
+    from govqa.index.widen import widened
+
+    path = tmp_path / "idx"
+    with Index.open(path, index_config(path)) as index:
+        index.add(three_reports())
+        index.add([make_report("memo.txt", "会议纪要\n地区生产总值增长目标的测算口径。")], library="内部资料")
+        docs = index.documents_where(libraries=[index.default_library])
+        where = ChunkFilter.of(docs)
+        ids, total = index.backend.store.chunk_ids_for(where.documents)
+        assert widened(3, len(ids), total) > 3  # broad: the widened path is taken
+        query = index.encode_queries(["地区生产总值增长目标"])
+        for k in (1, 3, 5, 50):
+            engine = index.backend.mirror.search(query, k, set(index.chunk_ids_of(docs)))
+            assert index.dense_search(query, k, where) == engine
+            match = "地区生产总值 OR 增长"
+            rows = index.backend.store.read(_OF_DOCUMENTS, (match, json.dumps(sorted(docs)), k))
+            assert index.backend.keyword.search_match(match, k, where) == [(int(i), float(s)) for i, s in rows]
+        assert widened(3, 1, 100) == 0  # a selective filter: the engine filters
