@@ -6,7 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, is_dataclass, replace
 from typing import Any, Protocol
 
 from tqdm import tqdm
@@ -58,9 +58,15 @@ def score(question: Question, hits: Sequence[Any], verdict: str, latency_ms: flo
 
 
 def run_questions(
-    searcher: AskBatch, questions: Sequence[Question], k: int = 10, progress: bool = True, warm_up: bool = True
+    searcher: AskBatch,
+    questions: Sequence[Question],
+    k: int = 10,
+    progress: bool = True,
+    warm_up: bool = True,
+    libraries: Sequence[str] | None = None,
 ) -> list[Result]:
-    """Ask each question alone (a batch of one) and time it as a user would wait for it.
+    """Ask each question alone (a batch of one) and time it as a user would wait for it; only in
+    ``libraries`` when given (``govqa eval --library``).
 
     The index is warmed up as the server warms it (the model's ONNX Runtime
     path), and one untimed question goes first, so that loading the model and
@@ -74,6 +80,8 @@ def run_questions(
     results = []
     for question in tqdm(questions, desc="eval", unit="q", disable=not progress, dynamic_ncols=True):
         filters = exclusion_filters(searcher, question)
+        if libraries:
+            filters = replace(filters or Filters(), libraries=tuple(libraries))
         started = time.perf_counter()
         try:
             (answer,) = searcher.ask_batch([question.question], k=k, filters=filters)
@@ -132,9 +140,11 @@ def evaluate(
     provenance: dict | None = None,
     warnings: Sequence[str] = (),
     progress: bool = True,
+    libraries: Sequence[str] | None = None,
 ) -> Run:
-    """Run every question of ``question_set`` and summarise; ``questions`` should be resolved already."""
-    results = run_questions(searcher, question_set.questions, k, progress)
+    """Run every question of ``question_set`` and summarise; ``questions`` should be resolved already.
+    ``libraries``: search only those (every library when None)."""
+    results = run_questions(searcher, question_set.questions, k, progress, libraries=libraries)
     summary = summary_of(results, k)
     summary["warnings"] = list(warnings)
     summary["provenance"] = provenance or {}

@@ -13,6 +13,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from govqa.commands import audit as audit_cmd
 from govqa.commands import eval as eval_cmd
 from govqa.commands import index as index_cmd
 from govqa.commands import ingest as ingest_cmd
@@ -46,6 +47,7 @@ model_cmd.register(app)
 search_cmd.register(app)
 serve_cmd.register(app)
 eval_cmd.register(app)
+audit_cmd.register(app)
 
 
 @app.callback()

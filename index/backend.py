@@ -86,6 +86,13 @@ class DocumentStore(ABC):
     def facets(self) -> list[tuple[str, str, int | None, str]]:
         """(name, title, year, region_path) of every document, by name."""
 
+    def libraries(self) -> dict[str, str]:
+        """Document name → the library (文库) it is filed in ("" for the index's default library).
+
+        The default reads ``documents()``; a store with a cheaper way (the local one: a column) overrides it.
+        """
+        return {info.name: info.library for info in self.documents()}
+
     def generation(self) -> int | None:
         """A number that changes whenever anything may have been committed, by any process; None when unknown.
 
@@ -189,6 +196,15 @@ class Backend(ABC):
     @abstractmethod
     def remove_documents(self, names: Sequence[str]) -> int:
         """Delete documents by name with every trace of them; returns how many were found."""
+
+    def move_documents(self, names: Sequence[str], library: str) -> int | None:
+        """File the named documents under ``library`` in place; how many were found, or None: "no way in place".
+
+        The default, None, has ``Index.move`` write each document again with its stored chunks and
+        vectors (``index.copy.refile``: nothing is embedded); a backend that can change the one field
+        in place (the local one: a column) overrides it.
+        """
+        return None
 
     def settle(self) -> None:  # noqa: B027 (a default: nothing to do)
         """Bring the dense index up to date after a batch of writes (the local FAISS mirror needs it)."""

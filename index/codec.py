@@ -14,6 +14,15 @@ from typing import Any
 from govqa.index.records import ChunkRecord, DocumentInfo
 from govqa.ingest.document import Document, Section
 
+#: The key of ``Document.meta`` that holds the library (文库) a document belongs to ("": the index's default).
+#: ``Index.add(..., library=)`` sets it; every backend stores it with the meta, the local one also in a column.
+LIBRARY = "library"
+
+
+def library_of(document: Document) -> str:
+    """The library ``document`` is filed in ("" when none was given: the index's default library)."""
+    return str(document.meta.get(LIBRARY) or "")
+
 
 def structure(document: Document) -> dict[str, list]:
     """What re-chunking needs besides the text: the sections (level, title, start), page starts and
@@ -27,7 +36,8 @@ def structure(document: Document) -> dict[str, list]:
 
 def document_fields(document: Document) -> dict[str, Any]:
     """A document's stored fields but its text: name, source, title, year, region, region_path,
-    content_hash, chars, meta (the loader's, a dict) and structure (a dict). ``year``/``region`` may be None."""
+    content_hash, chars, meta (the loader's, a dict, with the library), structure (a dict) and library
+    (``library_of``). ``year``/``region`` may be None."""
     return {
         "name": document.name,
         "source": document.source,
@@ -39,6 +49,7 @@ def document_fields(document: Document) -> dict[str, Any]:
         "chars": len(document.text),
         "meta": document.meta,
         "structure": structure(document),
+        "library": library_of(document),
     }
 
 
@@ -95,4 +106,5 @@ def document_info(fields: Mapping[str, Any], chunks: int) -> DocumentInfo:
         content_hash=fields["content_hash"],
         source=fields["source"],
         ocr_confidence=float(confidence) if confidence is not None else None,
+        library=str(fields.get(LIBRARY) or meta.get(LIBRARY) or ""),
     )

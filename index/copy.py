@@ -8,9 +8,12 @@ with the same content hash is left as it is, so an interrupted copy resumes.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from tqdm import tqdm
 
+from govqa.index.backend import Backend
+from govqa.index.codec import LIBRARY
 from govqa.index.context import SECTION_SEPARATOR, retrieval_text
 from govqa.index.errors import IndexMismatchError
 from govqa.index.parts import IndexParts
@@ -69,3 +72,22 @@ def copy_documents(source: IndexParts, target: IndexParts, progress: bool = Fals
         bar.update(1)
     bar.close()
     return results
+
+
+def refile(backend: Backend, names: Sequence[str], library: str) -> int:
+    """Write the named documents again under ``library`` with their stored chunks and vectors (embedding nothing),
+    for a backend without a way in place (``Backend.move_documents``); returns how many were found."""
+    wanted = set(names)
+    found = 0
+    for document in list(backend.store.stored_documents()):
+        if document.name not in wanted:
+            continue
+        found += 1
+        records, vectors, sentences = backend.store.stored_chunks(document.name)
+        chunks = [as_chunk(r) for r in records]
+        document.meta[LIBRARY] = library
+        meta = document_meta(document)
+        texts = [retrieval_text(meta, c) for c in chunks]
+        with deferred_interrupt():
+            backend.replace_document(document, chunks, vectors, texts, [(s.spans, s.rows()) for s in sentences])
+    return found

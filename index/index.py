@@ -6,6 +6,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,8 @@ import numpy as np
 from govqa.index import maintenance
 from govqa.index.backend import Backend
 from govqa.index.backends import backend_class
-from govqa.index.copy import copy_documents
+from govqa.index.codec import LIBRARY
+from govqa.index.copy import copy_documents, refile
 from govqa.index.embedder import Embedder, create_embedder, model_identity
 from govqa.index.errors import IndexNotFoundError, IndexReadOnlyError
 from govqa.index.lock import WriteLock
@@ -58,6 +60,7 @@ class Index:
         self._lock = WriteLock(path)
         self._writer = threading.Lock()  # one writer thread at a time in this process
         self._facets: tuple[int, list[Facet]] | None = None  # (backend generation, facets of that generation)
+        self._libraries: tuple[int, dict[str, str]] | None = None  # (generation, document → library)
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -187,14 +190,33 @@ class Index:
         items: Iterable[tuple[Document, list[Chunk]]],
         progress: bool = False,
         cancel: Callable[[], bool] | None = None,
+        library: str | None = None,
     ) -> list[AddResult]:
         """Add or update documents; unchanged ones (same content hash) cost nothing. Results in input order.
 
         ``cancel()`` is asked between documents and embedding batches: when it says True, the
-        documents committed so far stay and the rest are left out of the results.
+        documents committed so far stay and the rest are left out of the results. ``library``
+        files them in that library (文库); None keeps a replaced document's library and puts a new
+        one in the default library. An unchanged document given another library is moved (no embedding).
+        Raises ``ValueError`` for a library name that is blank or too long (``check_library``).
         """
+        if library is not None:
+            library = check_library(library)
+            library = "" if library == self.default_library else library  # the default is stored as ""
         with self._writing():
-            return Writer(self, progress, cancel=cancel).run(items)
+            stored = self.backend.store.libraries()
+
+            def filed() -> Iterator[tuple[Document, list[Chunk]]]:
+                for document, chunks in items:
+                    wanted = library if library is not None else stored.get(document.name, "")
+                    yield replace(document, meta={**document.meta, LIBRARY: wanted}), chunks
+
+            results = Writer(self, progress, cancel=cancel).run(filed())
+            if library is not None:
+                stay = [r.name for r in results if r.status == "unchanged" and stored.get(r.name, "") != library]
+                if stay:
+                    self._move(stay, library)
+            return results
 
     def add_paths(
         self,
@@ -202,6 +224,7 @@ class Index:
         chunk_config: ChunkConfig | None = None,
         progress: bool = False,
         cancel: Callable[[], bool] | None = None,
+        library: str | None = None,
     ) -> list[PathReport]:
         """Ingest files and folders and add their documents; a bad file is reported, never stops the batch.
 
@@ -229,7 +252,8 @@ class Index:
                         owners.append(report)
                         yield document, chunks
 
-        for owner, result in zip(owners, self.add(prefetched(documents()), progress, cancel), strict=False):
+        added = self.add(prefetched(documents()), progress, cancel, library=library)
+        for owner, result in zip(owners, added, strict=False):
             owner.results.append(result)
         return reports
 
@@ -256,6 +280,27 @@ class Index:
                 self.backend.settle()
                 self.backend.save()
                 self.manifest.save(self.path)
+        return found
+
+    def move(self, names: Sequence[str], library: str) -> int:
+        """File documents under ``library`` without embedding anything; returns how many were found.
+
+        The local backend changes one column; another backend writes each document again with its
+        stored vectors (``Backend.move_documents``). ``ValueError`` for a blank or too long name.
+        """
+        library = check_library(library)
+        with self._writing(check_model=False):
+            return self._move(names, library)
+
+    def _move(self, names: Sequence[str], library: str) -> int:
+        stored = "" if library == self.default_library else library  # the default is stored as ""
+        found = self.backend.move_documents(list(names), stored)
+        if found is None:
+            found = refile(self.backend, list(names), stored)
+        if found:
+            self.backend.settle()
+            self.backend.save()
+            self.manifest.save(self.path)
         return found
 
     def copy_from(self, source: Index, progress: bool = False) -> list[AddResult]:
@@ -298,9 +343,51 @@ class Index:
         """The content hash of the named document as committed, or None when the index does not hold it."""
         return self.backend.store.content_hash(name)
 
-    def documents(self) -> list[DocumentInfo]:
-        """Every indexed document, by name."""
-        return self.backend.store.documents()
+    def documents(self, libraries: Iterable[str] | None = None) -> list[DocumentInfo]:
+        """Every indexed document, by name, each with its library (the default one named); only those of
+        ``libraries`` when given."""
+        wanted = None if libraries is None else set(libraries)
+        default = self.default_library
+        out = []
+        for info in self.backend.store.documents():
+            info = info if info.library else replace(info, library=default)
+            if wanted is None or info.library in wanted:
+                out.append(info)
+        return out
+
+    @property
+    def default_library(self) -> str:
+        """The library of documents added without one, and of every document of an index made before
+        libraries: named after the index folder ("默认" when the folder has no name)."""
+        return self.path.resolve().name or "默认"
+
+    def document_libraries(self) -> dict[str, str]:
+        """Document name → its library (the default one named), read once per index generation (as facets are)."""
+        generation = self.backend.store.generation()
+        cached = self._libraries
+        if generation is not None and cached is not None and cached[0] == generation:
+            return cached[1]
+        default = self.default_library
+        mapping = {name: library or default for name, library in self.backend.store.libraries().items()}
+        if generation is not None:
+            self._libraries = (generation, mapping)
+        return mapping
+
+    def libraries(self) -> list[str]:
+        """The names of the libraries that hold documents, and the default one, sorted."""
+        return sorted({self.default_library, *self.document_libraries().values()})
+
+    def library_stats(self, libraries: Iterable[str] | None = None) -> dict[str, dict[str, int]]:
+        """Per library (all, or those named): {"documents", "chunks", "chars"}; a named library without
+        documents counts zeros."""
+        names = self.libraries() if libraries is None else list(libraries)
+        out = {name: {"documents": 0, "chunks": 0, "chars": 0} for name in names}
+        for info in self.documents(names):
+            row = out[info.library]
+            row["documents"] += 1
+            row["chunks"] += info.chunks
+            row["chars"] += info.chars
+        return out
 
     def stats(self) -> IndexStats:
         """Counts, model, dimension, backend, FAISS factory, sizes on disk, creation and update times."""
@@ -383,14 +470,20 @@ class Index:
         year_from: int | None = None,
         year_to: int | None = None,
         facets: Sequence[Facet] | None = None,
+        libraries: Iterable[str] | None = None,
     ) -> list[str]:
         """Names of the documents passing every given filter, by name.
 
         A region matches a place of the region path loosely (四川 ~ 四川省); a
-        year bound excludes documents of unknown year. ``facets`` are the
-        ``document_facets()`` the caller already holds (read here otherwise).
+        year bound excludes documents of unknown year; ``libraries`` keeps the
+        documents of those libraries only. ``facets`` are the ``document_facets()``
+        the caller already holds (read here otherwise).
         """
         docs = set(docs) if docs is not None else None
+        if libraries is not None:
+            wanted = set(libraries)
+            filed = self.document_libraries()
+            docs = {n for n, lib in filed.items() if lib in wanted and (docs is None or n in docs)}
         regions = list(regions) if regions is not None else None
         names = []
         for name, _title, year, region_path in self.document_facets() if facets is None else facets:
@@ -425,3 +518,15 @@ class Index:
         if generation is not None:
             self._facets = (generation, facets)
         return facets
+
+
+#: The longest library name (characters): it is a column, a meta value, a URL parameter and a users-file key.
+MAX_LIBRARY_CHARS = 64
+
+
+def check_library(name: str) -> str:
+    """A library name stripped; ``ValueError`` when blank, over ``MAX_LIBRARY_CHARS`` or holding a control character."""
+    name = name.strip()
+    if not name or len(name) > MAX_LIBRARY_CHARS or any(ord(c) < 32 for c in name):
+        raise ValueError(f"a library name is 1-{MAX_LIBRARY_CHARS} characters without control characters, got {name!r}")
+    return name

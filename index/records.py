@@ -109,6 +109,7 @@ class DocumentInfo:
     content_hash: str
     source: str
     ocr_confidence: float | None = None
+    library: str = ""  # its library (文库); "" in a store is the index's default library (``Index.default_library``)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from govqa.ingest.document import Chunk, Document
 
 STORE_NAME = "store.sqlite"
 # The columns of ``documents`` written as they are (``index.codec.document_fields``), in the INSERT's order.
-_PLAIN_FIELDS = ("name", "source", "title", "year", "region", "region_path", "content_hash", "chars")
+_PLAIN_FIELDS = ("name", "source", "title", "year", "region", "region_path", "content_hash", "chars", "library")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -44,8 +44,10 @@ CREATE TABLE IF NOT EXISTS documents (
     meta TEXT NOT NULL DEFAULT '{}',        -- JSON: the loader's metadata
     structure TEXT NOT NULL DEFAULT '{}',   -- JSON: sections and page starts, to re-chunk without the source file
     text TEXT NOT NULL,                     -- the cleaned text, for neighbours and re-chunking
-    added_at TEXT NOT NULL
+    added_at TEXT NOT NULL,
+    library TEXT NOT NULL DEFAULT ''        -- its library (文库); '' = the index's default (index.codec.LIBRARY)
 );
+CREATE INDEX IF NOT EXISTS documents_library ON documents(library);
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -96,16 +98,39 @@ class Store(StoreQueries, DocumentStore):
         self._readers = threading.local()
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
+        # A filter's chunk ids and the chunk count, by its documents, as of a data_version (``chunk_ids_for``).
+        self._filter_ids: dict[frozenset[str], tuple[int, frozenset[int], int]] = {}
         try:
             self._conn = self._connect()
             if create:
                 self._conn.execute("PRAGMA journal_mode = WAL")
                 self._conn.executescript(SCHEMA)
             self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()
+            self._upgrade()
         except sqlite3.DatabaseError as exc:  # not a database, truncated, or not govqa's
             raise IndexUnavailableError(
                 f"{self.path} is not a usable govqa store ({exc})",
                 "build the index again: `govqa index add PATH… --index NEW_DIR`",
+            ) from None
+
+    def _upgrade(self) -> None:
+        """Bring a store made by an earlier govqa up to this schema, in place: nothing is re-embedded.
+
+        Stores made before libraries (issue 28) lack ``documents.library``: the column is added
+        with '' (the index's default library) for every document; a constant-time ALTER, no row
+        is rewritten. A read-only store cannot be upgraded: ``IndexUnavailableError`` says so.
+        """
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(documents)")}
+        if "library" in columns:
+            return
+        try:
+            with self.transaction() as conn:
+                conn.execute("ALTER TABLE documents ADD COLUMN library TEXT NOT NULL DEFAULT ''")
+                conn.execute("CREATE INDEX IF NOT EXISTS documents_library ON documents(library)")
+        except sqlite3.OperationalError as exc:
+            raise IndexUnavailableError(
+                f"{self.path} was made by an earlier govqa and needs a library column, which cannot be added ({exc})",
+                "open it once from a folder this user may write (`govqa index stats --index DIR`)",
             ) from None
 
     def _connect(self) -> sqlite3.Connection:
@@ -174,8 +199,8 @@ class Store(StoreQueries, DocumentStore):
         with self.transaction() as conn:
             old_ids = self._delete(conn, [document.name])
             cur = conn.execute(
-                "INSERT INTO documents (name, source, title, year, region, region_path, content_hash, chars, "
-                "meta, structure, text, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents (name, source, title, year, region, region_path, content_hash, chars, library, "
+                "meta, structure, text, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     *(fields[f] for f in _PLAIN_FIELDS),
                     json.dumps(fields["meta"], ensure_ascii=False),
@@ -217,6 +242,34 @@ class Store(StoreQueries, DocumentStore):
                     ),
                 )
         return old_ids, new_ids
+
+    def move_documents(self, names: Sequence[str], library: str) -> int:
+        """File documents under ``library`` (the column and the meta's copy), nothing else touched; returns how many."""
+        with self.transaction() as conn:
+            return conn.execute(
+                "UPDATE documents SET library = ?, meta = json_set(meta, '$.library', ?) "
+                "WHERE name IN (SELECT value FROM json_each(?))",
+                (library, library, json.dumps(list(names))),
+            ).rowcount
+
+    def chunk_ids_for(self, documents: frozenset[str]) -> tuple[frozenset[int], int]:
+        """(ids of the chunks of ``documents``, how many chunks the store holds), remembered until the next
+        commit: a reader's filter (its libraries) repeats from one question to the next, and reading the ids
+        of thousands of chunks again each time cost more than the search (bench/search_latency.py --libraries)."""
+        version = self.data_version()
+        seen = self._filter_ids.get(documents)
+        if seen is not None and seen[0] == version:
+            return seen[1], seen[2]
+        ids = frozenset(self.chunk_ids_of(sorted(documents)))
+        total = self.read("SELECT COUNT(*) FROM chunks")[0][0]
+        if len(self._filter_ids) >= 16:  # a few filters are in use at once; bound it anyway
+            self._filter_ids = {}
+        self._filter_ids[documents] = (version, ids, total)
+        return ids, total
+
+    def libraries(self) -> dict[str, str]:
+        """Document name → its library ("" for the default), one read of an index."""
+        return dict(self.read("SELECT name, library FROM documents"))
 
     def remove_documents(self, names: Sequence[str]) -> tuple[int, list[int]]:
         """Delete documents by name with all their rows; returns (documents removed, their chunk ids)."""

@@ -69,7 +69,7 @@ class StoreQueries:
         rows = self.read(
             "SELECT d.name, d.title, d.year, d.region, d.region_path, "
             "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id), d.chars, d.added_at, d.content_hash, d.source, "
-            "CAST(json_extract(d.meta, '$.ocr_confidence') AS REAL) "
+            "CAST(json_extract(d.meta, '$.ocr_confidence') AS REAL), d.library "
             "FROM documents d ORDER BY d.name"
         )
         return [DocumentInfo(*row) for row in rows]

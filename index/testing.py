@@ -251,6 +251,57 @@ class BackendContract:
         facets = {name: (year, path) for name, _, year, path in built.document_facets()}
         assert facets["zj.txt"][0] == 2025
 
+    def test_libraries_file_filter_move_and_survive_a_reopen(self, built, embedder, reports):
+        # The three reports went in without a library: the default one, named after the folder.
+        default = built.default_library
+        assert default == built.path.name and built.libraries() == [default]
+        assert {d.library for d in built.documents()} == {default}
+        inside = make_report("memo.txt", "会议纪要\n内部讨论了地区生产总值增长目标的测算口径。", title="内部会议纪要")
+        assert [r.status for r in built.add([inside], library="内部资料")] == ["added"]
+        assert built.libraries() == sorted([default, "内部资料"])
+        assert [d.name for d in built.documents(["内部资料"])] == ["memo.txt"]
+        assert built.documents_where(libraries=["内部资料"]) == ["memo.txt"]
+        assert set(built.documents_where(libraries=[default], year_from=2026)) == {"sc.txt", "js.txt"}
+        public = ChunkFilter.of(built.documents_where(libraries=[default]))
+        query = built.encode_queries(["内部讨论地区生产总值增长目标的测算口径"])
+        assert built.chunk_documents([built.dense_search(query, 1)[0][0][0]]).popitem()[1] == "memo.txt"
+        assert "memo.txt" not in set(
+            built.chunk_documents(i for i, _ in built.dense_search(query, 20, public)[0]).values()
+        )
+        assert "memo.txt" not in set(
+            built.chunk_documents(i for i, _ in built.keyword_search("测算口径", 20, public)).values()
+        )
+        stats = built.library_stats()
+        assert stats["内部资料"]["documents"] == 1 and stats[default]["documents"] == 3
+        # Moving files a document elsewhere embedding nothing: its chunks' vectors and texts stay as they were.
+        chunks_before = built.chunk_ids_where(docs=["zj.txt"])
+        records_before = sorted(r.text for r in built.chunk_records(chunks_before).values())
+        assert built.move(["zj.txt", "missing.txt"], "内部资料") == 1
+        assert [d.name for d in built.documents(["内部资料"])] == ["memo.txt", "zj.txt"]
+        assert (
+            sorted(r.text for r in built.chunk_records(built.chunk_ids_where(docs=["zj.txt"])).values())
+            == records_before
+        )
+        hits = built.dense_search(built.encode_queries(["数字经济核心产业"]), 1)[0]
+        assert built.chunk_documents([hits[0][0]]).popitem()[1] == "zj.txt"
+        # Added again unchanged with another library: moved, not embedded; without a library: it stays.
+        zj = next(r for r in reports if r[0].name == "zj.txt")
+        assert [r.status for r in built.add([zj], library=default)] == ["unchanged"]
+        assert built.document_libraries()["zj.txt"] == default
+        assert [r.status for r in built.add([zj])] == ["unchanged"]
+        assert built.document_libraries()["zj.txt"] == default
+        path, config = built.path, built.config
+        built.close()
+        with Index.open(path, config, embedder, create=False) as index:
+            assert index.document_libraries() == {
+                "sc.txt": default,
+                "js.txt": default,
+                "zj.txt": default,
+                "memo.txt": "内部资料",
+            }
+            with pytest.raises(ValueError, match="library name"):
+                index.move(["sc.txt"], "  ")
+
     def test_replace_swaps_every_trace_and_unchanged_costs_nothing(self, built):
         before = built.chunk_ids_where(docs=["sc.txt"])
         again = make_report("sc.txt", SICHUAN, title="2026年四川省政府工作报告", year=2026, region="四川省")

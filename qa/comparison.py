@@ -120,8 +120,11 @@ def _reports(index: Index, filters: Filters | None) -> list[_Report]:
     allowed = None
     if filters is not None and not filters.is_empty():
         allowed = set(
-            index.documents_where(filters.docs or None, filters.regions or None, filters.year_from, filters.year_to)
-        )
+            index.documents_where(
+                filters.docs or None, filters.regions or None, filters.year_from, filters.year_to,
+                libraries=filters.libraries,
+            )
+        )  # fmt: skip
     return [
         _Report(name, title, year, tuple(path.split()))
         for name, title, year, path in index.document_facets()

@@ -66,6 +66,7 @@ class Searcher:
         self._max_passage = 2 * config.chunk.size
         self._keyword_worker = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="govqa-bm25")
         self._derived: tuple | None = None  # (facet rows, by name, places, reports): ``_documents``
+        self._derived_in: dict[tuple[str, ...], tuple] = {}  # the same per selection of libraries (``_documents``)
 
     # -- public API -------------------------------------------------------
     def warm_up(self) -> None:
@@ -101,7 +102,7 @@ class Searcher:
         cfg = self.search_config
         texts = [validate(q, cfg.max_question_chars) for q in questions]
         started = time.perf_counter()
-        rows, facets, known_places, reports = self._documents()
+        rows, facets, known_places, reports = self._documents(filters.libraries if filters is not None else None)
         parsed = [understand(t, known_places) for t in texts]
         where = ChunkFilter.of(self._allowed_docs(filters, rows))
         # BM25 (SQLite, which releases the GIL) runs while the model embeds the questions.
@@ -258,10 +259,15 @@ class Searcher:
         return True
 
     # -- documents --------------------------------------------------------
-    def _documents(self) -> tuple[Sequence[Facet], dict[str, _Facet], set[str], tuple[reasons.Report, ...]]:
+    def _documents(
+        self, libraries: Sequence[str] | None = None
+    ) -> tuple[Sequence[Facet], dict[str, _Facet], set[str], tuple[reasons.Report, ...]]:
         """The index's facets (read once per question, cached per index generation by ``Index.document_facets``),
-        by document, every place they name, and (year, places) per report; derived once per generation too."""
+        by document, every place they name, and (year, places) per report; derived once per generation too.
+        Only the documents of ``libraries`` when given: what a reader may not read is not there at all."""
         rows = self.index.document_facets()
+        if libraries is not None:
+            return self._documents_in(rows, tuple(sorted(set(libraries))))
         derived = self._derived
         if derived is None or derived[0] is not rows:  # C-level loops: during an upload, every question is a new one
             facets = dict(zip(map(itemgetter(0), rows), map(_facet, rows), strict=True))
@@ -269,9 +275,28 @@ class Searcher:
             derived = self._derived = (rows, facets, places, tuple(map(attrgetter("report"), facets.values())))
         return derived
 
+    def _documents_in(
+        self, rows: list[Facet], libraries: tuple[str, ...]
+    ) -> tuple[Sequence[Facet], dict[str, _Facet], set[str], tuple[reasons.Report, ...]]:
+        derived = self._derived_in.get(libraries)
+        if derived is None or derived[4] is not rows:
+            filed, wanted = self.index.document_libraries(), set(libraries)
+            kept = [row for row in rows if filed.get(row[0]) in wanted]
+            if len(kept) == len(rows):
+                kept = rows  # every document: the search needs no filter (``_allowed_docs``)
+            facets = {row[0]: _facet(row) for row in kept}
+            places = set(chain.from_iterable(f.places for f in facets.values()))
+            derived = (kept, facets, places, tuple(f.report for f in facets.values()), rows)
+            if len(self._derived_in) > 64:  # a few selections are ever in use; bound it anyway
+                self._derived_in.clear()
+            self._derived_in[libraries] = derived
+        return derived[:4]
+
     def _allowed_docs(self, filters: Filters | None, facets: Sequence[Facet]) -> set[str] | None:
         if filters is None or filters.is_empty():
             return None
+        if not filters.by_document():  # libraries alone: the documents ``_documents`` kept
+            return None if facets is self.index.document_facets() else {row[0] for row in facets}
         return set(
             self.index.documents_where(
                 filters.docs or None, filters.regions or None, filters.year_from, filters.year_to, facets=facets

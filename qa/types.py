@@ -32,16 +32,26 @@ class FilterError(QuestionError):
 
 @dataclass(frozen=True)
 class Filters:
-    """Explicit restrictions on a search: document names, regions, a year range."""
+    """Explicit restrictions on a search: document names, regions, a year range, libraries (文库).
+
+    ``libraries`` None: every library; a tuple: only documents of those (``()``: none at all).
+    The app sets it to what its reader may read (``web.auth``): nothing of another library is
+    searched, cited, counted or named in a not-found reason.
+    """
 
     docs: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+    libraries: tuple[str, ...] | None = None
 
     def is_empty(self) -> bool:
         """True when nothing is restricted."""
-        return not (self.docs or self.regions or self.year_from or self.year_to)
+        return not (self.docs or self.regions or self.year_from or self.year_to) and self.libraries is None
+
+    def by_document(self) -> bool:
+        """True when documents, regions or years are restricted (libraries aside)."""
+        return bool(self.docs or self.regions or self.year_from or self.year_to)
 
 
 _YEAR_RANGE = re.compile(r"\s*(\d{4})?\s*(?:([-–—~～至到])\s*(\d{4})?)?\s*")

@@ -19,7 +19,7 @@ from starlette.requests import ClientDisconnect
 
 from govqa.errors import GovqaError
 from govqa.qa import answer_to_json, search_to_json
-from govqa.web.auth import presented_key
+from govqa.web.auth import ANYONE, Principal, presented_key
 from govqa.web.middleware import BodyTooLarge
 from govqa.web.params import BODY_SCHEMA, QUERY_SCHEMA, question_params
 from govqa.web.service import Service
@@ -47,7 +47,7 @@ def query_dict(request: Request) -> dict[str, Any]:
     """The query parameters as a dict; the repeatable ones (doc, region) as lists."""
     params = request.query_params
     data: dict[str, Any] = {key: params.get(key) for key in params}
-    for key in ("doc", "docs", "region", "regions"):
+    for key in ("doc", "docs", "region", "regions", "library", "libraries"):
         if key in params:
             data[key] = params.getlist(key)
     return data
@@ -88,41 +88,49 @@ class Guard:
         self.user_of = user_of
         self.allowed_origins = {o.rstrip("/").lower() for o in allowed_origins}
 
-    def _key_status(self, request: Request) -> str:
-        key = presented_key(request.headers)
-        if not key:
-            return "none"
-        return "ok" if self.access.key_ok(key) else "bad"
+    def read(self, request: Request) -> Principal:
+        """Dependency: who reads the library (documents, stats), or 401/403."""
+        return self._admit(request, False, "an API key is required: send X-API-Key or Authorization: Bearer")
 
-    def read(self, request: Request) -> None:
-        """Dependency: allow a read of the library (documents, stats) or raise 401/403."""
-        self._admit(request, False, "an API key is required: send X-API-Key or Authorization: Bearer")
+    def ask(self, request: Request) -> Principal:
+        """Dependency: who asks a question (search, ask): as ``read``, or with the widget's token."""
+        return self._admit(request, True, "an API key is required: send X-API-Key or Authorization: Bearer")
 
-    def ask(self, request: Request) -> None:
-        """Dependency: allow a question (search, ask): as ``read``, or with the widget's token."""
-        self._admit(request, True, "an API key is required: send X-API-Key or Authorization: Bearer")
-
-    def write(self, request: Request) -> None:
-        """Dependency: allow an upload or removal or raise 401/403; also refuse foreign origins (CSRF)."""
+    def write(self, request: Request) -> Principal:
+        """Dependency: who uploads or removes, or 401/403; also refuses foreign origins (CSRF) and read-only keys.
+        Which library it may change is the service's check (``Service.check_edit``)."""
         origin = request.headers.get("origin")
         if origin and not same_origin(request, origin) and origin.rstrip("/").lower() not in self.allowed_origins:
             raise ApiError(403, f"origin {origin} may not change the index")
-        self._admit(request, False, "uploads and removals need an API key or a logged-in user")
+        who = self._admit(request, False, "uploads and removals need an API key or a logged-in user")
+        if who.read_only:
+            raise ApiError(403, f"{who.name} may only read: uploads and removals need an editor's key")
+        return who
 
-    def _admit(self, request: Request, widget_ok: bool, missing: str) -> None:
-        """Pass a request with a good key, a widget token (reads only) or a logged-in user; else 401/403."""
+    def _admit(self, request: Request, widget_ok: bool, missing: str) -> Principal:
+        """Who a request is: a good key, a widget token (reads only) or a logged-in user; else 401/403."""
         if not self.access.locked:
-            return
-        key = self._key_status(request)
-        if key == "ok":
-            return
-        if key == "bad":
-            raise ApiError(403, "the API key is not valid")
-        if widget_ok and self.access.widget_token_ok(request.headers.get("x-widget-token", "")):
-            return
-        if self.access.login_required and self.user_of(request):
-            return
+            return ANYONE
+        key = presented_key(request.headers)
+        if key:
+            who = self.access.key_principal(key)
+            if who is None:
+                raise ApiError(403, "the API key is not valid")
+            return who
+        if widget_ok:
+            widget = self.access.widget_principal(request.headers.get("x-widget-token", ""))
+            if widget is not None:
+                return widget
+        if self.access.login_required:
+            user = self.user_of(request)
+            if user:
+                return self.access.user(user)
         raise ApiError(401, missing, {"WWW-Authenticate": "Bearer"})
+
+
+def client_address(request: Request) -> str:
+    """Where a request came from, for the audit log (the socket's peer: a proxy's own address behind one)."""
+    return request.client.host if request.client else ""
 
 
 # -- routes ---------------------------------------------------------------
@@ -139,6 +147,7 @@ def doc_json(doc: Any) -> dict[str, Any]:
         "added_at",
         "source",
         "ocr_confidence",
+        "library",
     )
     data = {f: getattr(doc, f, None) for f in fields}
     if data["added_at"] is not None and not isinstance(data["added_at"], (str, int, float)):
@@ -160,33 +169,53 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
     def question_endpoints(path: str, answer: Callable[..., Any], to_json: Callable[[Any], dict]) -> None:
         """GET (query string) and POST (JSON body) forms of one question endpoint, one parameter model."""
 
-        @router.get(path, name=f"{path}:get", dependencies=[may_ask], openapi_extra=QUERY_SCHEMA)
-        def by_get(request: Request) -> dict[str, Any]:
+        @router.get(path, name=f"{path}:get", openapi_extra=QUERY_SCHEMA)
+        def by_get(request: Request, who: Principal = may_ask) -> dict[str, Any]:
             params = question_params(query_dict(request))
-            return to_json(answer(params.q, params.k, params.filters()))
+            return to_json(answer(params.q, params.k, params.filters(), who=who))
 
-        @router.post(path, name=f"{path}:post", dependencies=[may_ask], openapi_extra=BODY_SCHEMA)
-        async def by_post(request: Request) -> dict[str, Any]:
+        @router.post(path, name=f"{path}:post", openapi_extra=BODY_SCHEMA)
+        async def by_post(request: Request, who: Principal = may_ask) -> dict[str, Any]:
             params = question_params(await json_body(request))
-            return to_json(await run_in_threadpool(answer, params.q, params.k, params.filters()))
+            return to_json(await run_in_threadpool(answer, params.q, params.k, params.filters(), who=who))
 
     question_endpoints("/search", service.search, search_to_json)
     question_endpoints("/ask", service.ask, answer_to_json)
 
-    @router.get("/documents", dependencies=[may_read])
-    def documents() -> dict[str, Any]:
-        return {"documents": [doc_json(d) for d in service.documents()]}
+    @router.get("/libraries")
+    def libraries(who: Principal = may_read) -> dict[str, Any]:
+        counts = service.library_counts(who)
+        return {"libraries": [{"name": name, **row} for name, row in counts.items()]}
 
-    @router.get("/documents/{name:path}", dependencies=[may_read])
-    def document(name: str) -> dict[str, Any]:
-        return doc_json(service.document(name))
+    @router.get("/documents")
+    def documents(request: Request, who: Principal = may_read) -> dict[str, Any]:
+        asked = request.query_params.getlist("library") or None
+        if asked:
+            service.reading(who, asked)  # 403 for a library it may not read
+        return {"documents": [doc_json(d) for d in service.documents(who, asked)]}
 
-    @router.delete("/documents/{name:path}", dependencies=[may_write])
-    def remove(name: str) -> dict[str, Any]:
-        return {"removed": name, "count": service.remove(name)}
+    @router.get("/documents/{name:path}")
+    def document(name: str, who: Principal = may_read) -> dict[str, Any]:
+        return doc_json(service.document(name, who))
 
-    @router.post("/documents", dependencies=[may_write], status_code=202)
-    async def upload(request: Request) -> JSONResponse:
+    @router.delete("/documents/{name:path}")
+    def remove(request: Request, name: str, who: Principal = may_write) -> dict[str, Any]:
+        return {"removed": name, "count": service.remove(name, who, client_address(request))}
+
+    @router.post("/documents/{name:path}/move")
+    async def move(request: Request, name: str, who: Principal = may_write) -> dict[str, Any]:
+        library = str((await json_body(request)).get("library") or "")
+        moved = await run_in_threadpool(service.move, name, library, who, client_address(request))
+        return {"moved": name, "library": library, "count": moved}
+
+    @router.get("/audit")
+    def audit(who: Principal = may_read, since: str | None = None, user: str | None = None) -> dict[str, Any]:
+        if not who.admin:
+            raise ApiError(403, f"{who.name} may not read the audit log: it needs the admin group")
+        return {"events": [e.to_json() for e in service.audit.events(since, user)]}
+
+    @router.post("/documents", status_code=202)
+    async def upload(request: Request, who: Principal = may_write) -> JSONResponse:
         if not service.ready:
             raise ApiError(503, service.progress.message)
         try:
@@ -196,6 +225,9 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
         except Exception as exc:  # malformed multipart, too many files
             raise ApiError(400, f"send the reports as multipart/form-data field 'files' ({exc})") from None
         uploads = [f for f in form.getlist("files") + form.getlist("file") if isinstance(f, UploadFile)]
+        library = form.get("library") or request.query_params.get("library") or None
+        if library is not None and not isinstance(library, str):
+            raise ApiError(400, "library is a form field of text: the library (文库) the reports go to")
         if not uploads:
             raise ApiError(400, "no file: send the reports as multipart/form-data field 'files'")
         files: list[tuple[str, bytes]] = []
@@ -207,23 +239,23 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
             files.append((name, data))
         for name, data in files:  # 413 now for a file over an [ingest] limit, rather than a job that fails later
             await run_in_threadpool(service.uploads.check_limits, name, data)
-        job = await run_in_threadpool(service.submit_uploads, files)
+        job = await run_in_threadpool(service.submit_uploads, files, library, who, client_address(request))
         return JSONResponse(job.to_json(), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
 
-    @router.get("/jobs", dependencies=[may_write])
-    def jobs() -> dict[str, Any]:
-        return {"jobs": [j.to_json(documents=False) for j in service.job_list()]}
+    @router.get("/jobs")
+    def jobs(who: Principal = may_read) -> dict[str, Any]:
+        return {"jobs": [j.to_json(documents=False) for j in service.job_list(who)]}
 
-    @router.get("/jobs/{job_id}", dependencies=[may_write])
-    def job(job_id: str) -> dict[str, Any]:
-        return service.job(job_id).to_json()
+    @router.get("/jobs/{job_id}")
+    def job(job_id: str, who: Principal = may_read) -> dict[str, Any]:
+        return service.job(job_id, who).to_json()
 
-    @router.delete("/jobs/{job_id}", dependencies=[may_write])
-    def cancel_job(job_id: str) -> dict[str, Any]:
-        return service.cancel_job(job_id).to_json()
+    @router.delete("/jobs/{job_id}")
+    def cancel_job(request: Request, job_id: str, who: Principal = may_write) -> dict[str, Any]:
+        return service.cancel_job(job_id, who, client_address(request)).to_json()
 
-    @router.get("/stats", dependencies=[may_read])
-    def stats() -> dict[str, Any]:
-        return dict(service.stats())
+    @router.get("/stats")
+    def stats(who: Principal = may_read) -> dict[str, Any]:
+        return dict(service.stats(who))
 
     return router

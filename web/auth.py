@@ -7,6 +7,12 @@
 * Widget token: ``/widget`` is a page of this server, so it carries a
   short-lived, search-only token signed by the server; whoever may open the
   widget may search through it, nothing more.
+* Libraries and who may read them (issue 28): the users file may give each user
+  ``groups``, list scoped API keys (``[keys.NAME]``: a key's SHA-256, its groups,
+  ``read_only``) and name, per library, the groups that may read it and those that
+  may add or remove its documents (``[libraries."NAME"] readers / editors``). Every
+  request is made by a ``Principal``; ``Access.readable`` and ``Access.may_edit`` say
+  what it may do. See docs/api.md "Libraries, groups and keys".
 * Logout ends a session on the server: its id goes on a revocation list that
   every session check reads, so a copy of the cookie is refused from then on.
   The list lives as long as the signing secret (the server's process: a
@@ -25,7 +31,7 @@ import secrets
 import threading
 import time
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,7 +101,13 @@ def _dummy_hash() -> str:
 
 
 def load_users(path: str | Path) -> dict[str, str]:
-    """User name → password hash from a TOML or JSON file (a ``[users]`` table or a top-level mapping)."""
+    """User name → password hash from a TOML or JSON file (a ``[users]`` table or a top-level mapping).
+
+    A user may be a table ``{password = HASH, groups = [...]}`` (``load_policy`` reads the groups)."""
+    return {name: entry[0] for name, entry in _user_entries(path).items()}
+
+
+def _read_file(path: str | Path) -> dict:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -105,13 +117,128 @@ def load_users(path: str | Path) -> dict[str, str]:
         data = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
         raise AuthConfigError(f"{p}: not valid {'JSON' if p.suffix.lower() == '.json' else 'TOML'} ({exc})") from None
-    users = data.get("users", data) if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise AuthConfigError(f"{p}: expected a mapping of user name to password hash")
+    return data
+
+
+_SECTIONS = ("users", "keys", "libraries", "admins")
+
+
+def _user_entries(path: str | Path) -> dict[str, tuple[str, frozenset[str]]]:
+    """User name → (password hash, groups)."""
+    p = Path(path)
+    data = _read_file(p)
+    users = data.get("users", {k: v for k, v in data.items() if k not in _SECTIONS})
     if not isinstance(users, dict) or not users:
         raise AuthConfigError(f"{p}: expected a mapping of user name to password hash")
-    for name, stored in users.items():
+    out = {}
+    for name, entry in users.items():
+        stored, groups = (entry.get("password"), entry.get("groups", [])) if isinstance(entry, dict) else (entry, [])
         if not isinstance(stored, str) or stored.split("$", 1)[0] not in ("scrypt", "pbkdf2_sha256"):
             raise AuthConfigError(f"{p}: user {name!r} needs a hash made by `govqa serve --hash-password`")
-    return dict(users)
+        out[name] = (stored, _groups(p, f"user {name!r}", groups))
+    return out
+
+
+def _groups(path: Path, what: str, value: object) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(g, str) and g.strip() for g in value):
+        raise AuthConfigError(f'{path}: {what}: groups must be a list of names, e.g. groups = ["reports"]')
+    return frozenset(g.strip() for g in value)
+
+
+#: The group whose members (users, keys) may do everything and read the audit log.
+ADMIN = "admin"
+#: In a library's ``readers``: everyone who may use the server, the widget without a login included.
+EVERYONE = "*"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who makes a request: a user, a scoped API key, a widget token, or anyone (an open server).
+
+    ``name`` is what the audit log records ("alice", "key:portal", "widget:alice", "anonymous");
+    ``read_only``: a key that may only read, whatever its groups.
+    """
+
+    name: str
+    groups: frozenset[str] = frozenset()
+    read_only: bool = False
+
+    @property
+    def admin(self) -> bool:
+        """Whether it may do everything (the ``admin`` group, or the server's one ``[app] api_key``)."""
+        return ADMIN in self.groups
+
+
+#: Whoever uses a server without credentials: it may do everything, as before libraries.
+ANYONE = Principal("anonymous", frozenset({ADMIN}))
+
+
+@dataclass(frozen=True)
+class LibraryRule:
+    """The groups that may read a library and those that may add and remove its documents (who may also read it)."""
+
+    readers: frozenset[str] = frozenset()
+    editors: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A scoped API key: its name (for the log and ``/api/keys``), the SHA-256 of the key, its groups."""
+
+    name: str
+    sha256: str
+    groups: frozenset[str]
+    read_only: bool = False
+
+
+def key_digest(key: str) -> str:
+    """The SHA-256 (hex) a users file records of an API key (``govqa serve --hash-key``): never the key itself."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a users file says beyond passwords: users' groups, scoped keys, per-library rules.
+
+    ``libraries`` None: the file has no ``[libraries]`` table, so everyone who gets in reads
+    every library and edits it (unless a read-only key), as before libraries.
+    """
+
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)
+    keys: tuple[ApiKey, ...] = ()
+    libraries: dict[str, LibraryRule] | None = None
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Users' groups, ``[keys.NAME]`` and ``[libraries."NAME"]`` of a users file; ``AuthConfigError`` for a bad entry."""
+    p = Path(path)
+    data = _read_file(p)
+    groups = {name: entry[1] for name, entry in _user_entries(p).items()}
+    keys = []
+    for name, entry in (data.get("keys") or {}).items():
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if not isinstance(digest, str) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise AuthConfigError(f"{p}: key {name!r} needs sha256 = the key's SHA-256 (`govqa serve --hash-key`)")
+        read_only = entry.get("read_only", False)
+        if not isinstance(read_only, bool):
+            raise AuthConfigError(f"{p}: key {name!r}: read_only is true or false")
+        keys.append(ApiKey(name, digest, _groups(p, f"key {name!r}", entry.get("groups", [])), read_only))
+    libraries = None
+    if "libraries" in data:
+        table = data["libraries"]
+        if not isinstance(table, dict):
+            raise AuthConfigError(f'{p}: [libraries."NAME"] tables name readers and editors')
+        libraries = {}
+        for name, entry in table.items():
+            if not isinstance(entry, dict) or set(entry) - {"readers", "editors"}:
+                raise AuthConfigError(f'{p}: [libraries."{name}"] takes readers = [...] and editors = [...]')
+            what = f"library {name!r}"
+            libraries[name] = LibraryRule(
+                _groups(p, what, entry.get("readers", [])), _groups(p, what, entry.get("editors", []))
+            )
+    return Policy(groups, tuple(keys), libraries)
 
 
 def presented_key(headers: Mapping[str, str]) -> str:
@@ -133,6 +260,7 @@ class Access:
 
     api_key: str = ""
     users: dict[str, str] = field(default_factory=dict)
+    policy: Policy = field(default_factory=Policy)
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     token_ttl: float = 12 * 3600
     # Sessions ended by logout: session id -> when the session would have expired (epoch seconds).
@@ -147,7 +275,58 @@ class Access:
     @property
     def locked(self) -> bool:
         """Whether any credential is configured."""
-        return bool(self.api_key or self.users)
+        return bool(self.api_key or self.users or self.policy.keys)
+
+    # -- who may read and edit which library ---------------------------------
+    def user(self, name: str) -> Principal:
+        """The principal of a logged-in user, with the groups the users file gives it."""
+        return Principal(name, self.policy.groups.get(name, frozenset()))
+
+    def page_principal(self, username: str | None, key: str = "") -> Principal:
+        """Who uses the page: the logged-in user, else the key typed in its key box, else anyone (a page
+        without login reads as an open server does; editing then needs the key)."""
+        if username and self.login_required:
+            return self.user(username)
+        found = self.key_principal(key) if key else None
+        if found is not None:
+            return found
+        return ANYONE if not self.locked else Principal("anonymous", read_only=True)
+
+    def key_principal(self, key: str) -> Principal | None:
+        """The principal of an API key: the server's ``[app] api_key`` (an administrator) or a scoped key; None."""
+        if self.key_ok(key):
+            return Principal("key", frozenset({ADMIN}))
+        digest = key_digest(key) if key else ""
+        found = None
+        for entry in self.policy.keys:  # every entry compared: the time does not tell which matched
+            if hmac.compare_digest(digest, entry.sha256):
+                found = entry
+        return None if found is None else Principal(f"key:{found.name}", found.groups, found.read_only)
+
+    def _rule(self, library: str) -> LibraryRule | None:
+        rules = self.policy.libraries
+        assert rules is not None
+        return rules.get(library, rules.get(EVERYONE))
+
+    def may_read(self, who: Principal, library: str) -> bool:
+        """Whether ``who`` may read ``library``: an administrator, a reader or editor group, or ``readers = ["*"]``."""
+        if self.policy.libraries is None or who.admin:
+            return True
+        rule = self._rule(library)
+        return rule is not None and bool(EVERYONE in rule.readers or who.groups & (rule.readers | rule.editors))
+
+    def may_edit(self, who: Principal, library: str) -> bool:
+        """Whether ``who`` may add or remove documents of ``library`` (never a read-only key)."""
+        if who.read_only:
+            return False
+        if self.policy.libraries is None or who.admin:
+            return True
+        rule = self._rule(library)
+        return rule is not None and bool(who.groups & rule.editors)
+
+    def readable(self, who: Principal, libraries: Iterable[str]) -> tuple[str, ...]:
+        """Those of ``libraries`` ``who`` may read, in order."""
+        return tuple(name for name in libraries if self.may_read(who, name))
 
     def check_login(self, username: str, password: str) -> bool:
         """The login form's check: the user exists and the password matches its hash."""
@@ -161,27 +340,45 @@ class Access:
         """True when ``key`` is the configured API key (constant-time)."""
         return bool(self.api_key) and bool(key) and hmac.compare_digest(key.encode(), self.api_key.encode())
 
-    def widget_token(self, now: float | None = None, session: str = "") -> str:
+    def widget_token(self, now: float | None = None, session: str = "", user: str = "") -> str:
         """A search-only token for the widget page, valid for ``token_ttl`` seconds.
 
         Given the login ``session`` (its cookie value) it ends with that session: it expires
-        no later, and is refused once the session is revoked (``revoke``, at logout).
+        no later, and is refused once the session is revoked (``revoke``, at logout). It carries
+        the ``user`` (signed): the widget reads the libraries that user may read, no others.
         """
         expires = int((now or time.time()) + self.token_ttl)
         session_id = ""
         if session:
             session_id = _session_id(session)
             expires = min(expires, int(session.split(".")[1]) if session.count(".") == 2 else expires)
-        body = f"{expires}.{session_id}"
+        body = f"{expires}.{session_id}.{_b64(user.encode())}"
         return f"{body}.{self._sign(body)}"
+
+    def widget_principal(self, token: str, now: float | None = None) -> Principal | None:
+        """Who a widget token of this server speaks for (``widget:USER``, read only), or None when it is not
+        valid: forged, expired, its session revoked, or its user gone from the users file."""
+        body, _, signature = token.rpartition(".")
+        parts = body.split(".")
+        if len(parts) != 3 or not parts[0].isdigit() or not hmac.compare_digest(signature, self._sign(body)):
+            return None
+        expires, session_id, name = parts
+        if int(expires) < (now or time.time()) or session_id in self.revoked:
+            return None
+        try:
+            user = _unb64(name).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if user and user not in self.users:
+            return None
+        groups = self.policy.groups.get(user, frozenset()) if user else frozenset()
+        if not self.users and not self.policy.libraries:  # no users: the widget reads what anyone may
+            groups = frozenset({ADMIN})
+        return Principal(f"widget:{user or 'anonymous'}", groups, read_only=True)
 
     def widget_token_ok(self, token: str, now: float | None = None) -> bool:
         """True for an unexpired token made by ``widget_token`` of this server whose session is not revoked."""
-        expires, _, rest = token.partition(".")
-        session_id, _, signature = rest.rpartition(".")
-        if not expires.isdigit() or not hmac.compare_digest(signature, self._sign(f"{expires}.{session_id}")):
-            return False
-        return int(expires) >= (now or time.time()) and session_id not in self.revoked
+        return self.widget_principal(token, now) is not None
 
     def revoke(self, session: str, now: float | None = None) -> None:
         """End a login session on the server (logout): ``session_user`` and its widget tokens refuse it from now on.
@@ -265,5 +462,7 @@ class LoginThrottle:
 
 
 def load_access(api_key: str, users_file: str) -> Access:
-    """The policy for an ``AppConfig``'s ``api_key`` and ``users_file``."""
-    return Access(api_key=api_key, users=load_users(users_file) if users_file else {})
+    """The policy for an ``AppConfig``'s ``api_key`` and ``users_file`` (users, groups, keys, libraries)."""
+    if not users_file:
+        return Access(api_key=api_key)
+    return Access(api_key=api_key, users=load_users(users_file), policy=load_policy(users_file))

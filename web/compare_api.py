@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from govqa.qa import comparison_to_json
 from govqa.web.api import Guard, json_body, query_dict
+from govqa.web.auth import Principal
 from govqa.web.params import COMPARE_BODY_SCHEMA, COMPARE_QUERY_SCHEMA, CompareParams, compare_params
 from govqa.web.service import Service
 
@@ -27,15 +28,15 @@ def compare_router(service: Service, guard: Guard) -> APIRouter:
     router = APIRouter(prefix="/api")
     may_ask = Depends(guard.ask)
 
-    def answer(params: CompareParams) -> dict[str, Any]:
-        return comparison_to_json(service.compare(params.q, params.filters(), params.by))
+    def answer(params: CompareParams, who: Principal) -> dict[str, Any]:
+        return comparison_to_json(service.compare(params.q, params.filters(), params.by, who=who))
 
-    @router.get("/compare", name="/compare:get", dependencies=[may_ask], openapi_extra=COMPARE_QUERY_SCHEMA)
-    def by_get(request: Request) -> dict[str, Any]:
-        return answer(compare_params(query_dict(request)))
+    @router.get("/compare", name="/compare:get", openapi_extra=COMPARE_QUERY_SCHEMA)
+    def by_get(request: Request, who: Principal = may_ask) -> dict[str, Any]:
+        return answer(compare_params(query_dict(request)), who)
 
-    @router.post("/compare", name="/compare:post", dependencies=[may_ask], openapi_extra=COMPARE_BODY_SCHEMA)
-    async def by_post(request: Request) -> dict[str, Any]:
-        return await run_in_threadpool(answer, compare_params(await json_body(request)))
+    @router.post("/compare", name="/compare:post", openapi_extra=COMPARE_BODY_SCHEMA)
+    async def by_post(request: Request, who: Principal = may_ask) -> dict[str, Any]:
+        return await run_in_threadpool(answer, compare_params(await json_body(request)), who)
 
     return router

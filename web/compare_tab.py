@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tempfile
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -112,13 +113,24 @@ class CompareTab:
         self.service = service
 
     def on_compare(
-        self, question: str, region: str, years: str, by: str, progress: gr.Progress = gr.Progress()
+        self,
+        question: str,
+        region: str,
+        years: str,
+        by: str,
+        libraries: list[str] | None = None,
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's own idiom)
     ) -> tuple[Any, Any, Any, Any]:
-        """Summary, table rows, chart and CSV file for the question (a notice and empty views on an error)."""
+        """Summary, table rows, chart and CSV file for the question (a notice and empty views on an error);
+        only reports of the chosen ``libraries`` the page's user may read (all of those when none is chosen)."""
         try:
             filters = compare_filters(region, years)
+            if libraries:
+                filters = replace(filters or Filters(), libraries=tuple(libraries))
+            who = self.service.access.page_principal(getattr(request, "username", None))
             progress(0.1, desc="正在逐份报告检索…")
-            comparison = self.service.compare(question, filters, by or None)
+            comparison = self.service.compare(question, filters, by or None, who=who)
         except GovqaError as exc:
             return render_message(exc.page_message, "error"), [], None, gr.DownloadButton(value=None, interactive=False)
         progress(0.8, desc="正在绘图…")
@@ -130,8 +142,8 @@ class CompareTab:
             gr.DownloadButton(value=str(write_csv(comparison)), interactive=True),
         )
 
-    def build(self) -> None:
-        """The tab's layout and events (call inside ``gr.Tabs``)."""
+    def build(self) -> Any:
+        """The tab's layout and events (call inside ``gr.Tabs``); returns its library selector (the page fills it)."""
         private: dict[str, Any] = {"api_visibility": "private"}
         with gr.Tab("对比", id="compare", elem_id="gq-tab-compare"):
             question, go, examples = question_row(
@@ -144,6 +156,9 @@ class CompareTab:
                 region = gr.Textbox(label="地区（可多个，逗号分隔）", elem_id="gq-compare-region", min_width=160)
                 years = gr.Textbox(label="年份（如 2025 或 2015-2025）", elem_id="gq-compare-years", min_width=160)
                 by = gr.Radio(ORDER_CHOICES, value="", label="排序", elem_id="gq-compare-by", min_width=200)
+                libraries = gr.Dropdown(
+                    choices=[], multiselect=True, label="文库", elem_id="gq-compare-libraries", min_width=160
+                )
             summary = gr.HTML(elem_id="gq-compare-summary")
             chart = gr.Plot(format="png", label="图表", elem_id="gq-compare-chart")
             table = gr.Dataframe(
@@ -155,7 +170,7 @@ class CompareTab:
                 elem_id="gq-compare-table",
             )
             download = gr.DownloadButton("下载 CSV", value=None, interactive=False, elem_id="gq-compare-csv")
-        inputs = [question, region, years, by]
+        inputs = [question, region, years, by, libraries]
         outputs = [summary, table, chart, download]
         question.submit(self.on_compare, inputs, outputs, concurrency_limit=2, **private)
         go.click(self.on_compare, inputs, outputs, concurrency_limit=2, **private)
@@ -163,3 +178,4 @@ class CompareTab:
             button.click(lambda t=text: t, None, question, queue=False, **private).then(
                 self.on_compare, inputs, outputs, concurrency_limit=2, **private
             )
+        return libraries

@@ -31,7 +31,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     message TEXT NOT NULL DEFAULT '',
     created REAL NOT NULL,               -- seconds since the epoch
     finished REAL,
-    cancel INTEGER NOT NULL DEFAULT 0    -- 1: asked to stop (a restart ends it as cancelled)
+    cancel INTEGER NOT NULL DEFAULT 0,   -- 1: asked to stop (a restart ends it as cancelled)
+    library TEXT NOT NULL DEFAULT '',    -- the library its documents go to ('' : the index's default)
+    owner TEXT NOT NULL DEFAULT ''       -- who sent it (web.auth.Principal.name)
 );
 CREATE TABLE IF NOT EXISTS files (
     job TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
@@ -56,6 +58,14 @@ CREATE TABLE IF NOT EXISTS documents (
     FOREIGN KEY (job, seq) REFERENCES files(job, seq) ON DELETE CASCADE
 );
 """
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """A job file of a server before libraries (issue 28) gains the jobs' library and owner, in place."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    for column in ("library", "owner"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE jobs ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
 
 
 class JobStoreError(GovqaError):
@@ -117,6 +127,8 @@ class JobRecord:
     finished: float | None
     cancel: bool
     files: list[FileRecord]
+    library: str = ""
+    owner: str = ""
 
     @property
     def ended(self) -> bool:
@@ -148,6 +160,7 @@ class JobRecord:
             "total": self.total,
             "message": self.message,
             "cancel_requested": self.cancel,
+            "library": self.library,
             "created": self.created,
             "finished": self.finished,
             "documents_done": sum(f.documents_done for f in self.files),
@@ -187,6 +200,7 @@ class JobStore:
                     db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
                     db.executescript("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
                     db.executescript(_SCHEMA)
+                    _upgrade(db)
                 except (OSError, sqlite3.Error) as exc:
                     raise JobStoreError(
                         f"the server cannot record upload jobs in {self.path} ({exc}): "
@@ -211,10 +225,13 @@ class JobStore:
             db.execute("COMMIT")
 
     # -- writing --------------------------------------------------------------
-    def create(self, job_id: str, files: list[FileRecord]) -> None:
+    def create(self, job_id: str, files: list[FileRecord], library: str = "", owner: str = "") -> None:
         """Record a new queued job with its files, in one transaction; older finished jobs beyond ``KEEP`` go."""
         with self._write() as db:
-            db.execute("INSERT INTO jobs (id, state, created) VALUES (?, 'queued', ?)", (job_id, time.time()))
+            db.execute(
+                "INSERT INTO jobs (id, state, created, library, owner) VALUES (?, 'queued', ?, ?, ?)",
+                (job_id, time.time(), library, owner),
+            )
             db.executemany(
                 "INSERT INTO files (job, seq, name, path, status, message) VALUES (?, ?, ?, ?, ?, ?)",
                 [(job_id, f.seq, f.name, f.path, f.status, f.message) for f in files],
@@ -298,11 +315,21 @@ class JobStore:
             if db is None:
                 return []
             jobs = db.execute(
-                f"SELECT id, state, message, created, finished, cancel FROM jobs {where}", args
+                f"SELECT id, state, message, created, finished, cancel, library, owner FROM jobs {where}", args
             ).fetchall()
             return [
-                JobRecord(job_id, state, message, created, finished, bool(cancel), self._files(db, job_id, documents))
-                for job_id, state, message, created, finished, cancel in jobs
+                JobRecord(
+                    job_id,
+                    state,
+                    message,
+                    created,
+                    finished,
+                    bool(cancel),
+                    self._files(db, job_id, documents),
+                    library,
+                    owner,
+                )
+                for job_id, state, message, created, finished, cancel, library, owner in jobs
             ]
 
     @staticmethod

@@ -139,12 +139,13 @@ class Jobs:
             self.store.close()
 
     # -- requests -------------------------------------------------------------
-    def submit(self, job_id: str, files: list[FileRecord]) -> JobRecord:
-        """Record the job with its files (stored under ``uploads/<job_id>``, or refused), then queue it.
+    def submit(self, job_id: str, files: list[FileRecord], library: str = "", owner: str = "") -> JobRecord:
+        """Record the job with its files (stored under ``uploads/<job_id>``, or refused), then queue it;
+        its documents go to ``library`` ("": the index's default), ``owner`` sent it.
 
         Raises ``JobStoreError`` when the record cannot be written (then nothing was accepted).
         """
-        self.store.create(job_id, files)
+        self.store.create(job_id, files, library, owner)
         with self._cond:
             self._order.append(job_id)
             self._cond.notify_all()
@@ -307,7 +308,11 @@ class Jobs:
         stop = lambda: self.stopping.is_set() or job_id in self._cancelled  # noqa: E731
         error = ""
         try:
-            results = [DocResult(r.name, r.status, r.chunks) for r in index.add(documents(), cancel=stop)]
+            job = self.store.get(job_id, documents=False)
+            library = job.library if job is not None and job.library else None
+            results = [
+                DocResult(r.name, r.status, r.chunks) for r in index.add(documents(), cancel=stop, library=library)
+            ]
         except GovqaError as exc:  # this file fails; the other files and jobs go on
             log.warning("indexing file %s of job %s failed: %s", loaded.seq, job_id, exc)
             error = exc.public_message

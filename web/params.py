@@ -39,6 +39,11 @@ class QuestionParams(BaseModel):
     region: list[str] = Field(
         [], validation_alias=AliasChoices("region", "regions"), description="Region name(s), e.g. 成都 or 四川省."
     )
+    library: list[str] = Field(
+        [],
+        validation_alias=AliasChoices("library", "libraries"),
+        description="Library (文库) name(s), repeatable; default: every library the caller may read.",
+    )
     year: str | int | None = Field(None, description="A year (2020) or a range (2019-2021, 2015-, -2020).")
     year_from: int | None = Field(None, ge=0, le=9999)
     year_to: int | None = Field(None, ge=0, le=9999)
@@ -57,7 +62,7 @@ class QuestionParams(BaseModel):
             raise ValueError(_MESSAGES["k"])
         return value
 
-    @field_validator("doc", "region", mode="before")
+    @field_validator("doc", "region", "library", mode="before")
     @classmethod
     def _names(cls, value: Any) -> list[str]:
         items = [] if value is None else value if isinstance(value, list) else [value]
@@ -74,7 +79,8 @@ class QuestionParams(BaseModel):
             year_from, year_to = parse_years(self.year)
         else:
             year_from, year_to = check_years(self.year_from, self.year_to)
-        filters = Filters(tuple(self.doc), tuple(self.region), year_from, year_to)
+        libraries = tuple(self.library) or None
+        filters = Filters(tuple(self.doc), tuple(self.region), year_from, year_to, libraries)
         return None if filters.is_empty() else filters
 
 

@@ -81,7 +81,8 @@ def _widget_routes(app: FastAPI, service: Service, user_of: Any) -> None:
                 status_code=401,
             )
         session = request.cookies.get(COOKIE, "") if service.access.login_required else ""
-        token = service.access.widget_token(session=session) if service.access.locked else ""
+        user = (user_of(request) or "") if service.access.login_required else ""
+        token = service.access.widget_token(session=session, user=user) if service.access.locked else ""
         return HTMLResponse(template.replace("{{TOKEN}}", esc(token)), headers={"Cache-Control": "no-store"})
 
     for name, media in (("widget.js", "text/javascript"), ("widget.css", "text/css")):

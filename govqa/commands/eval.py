@@ -40,6 +40,9 @@ def eval_command(
     out: Path = typer.Option(None, "--out", help="Report folder (default: runs/<timestamp>)."),
     k: int = typer.Option(10, "-k", "--k", min=1, help="Passages retrieved per question."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json (or the comparison) to stdout."),
+    libraries: list[str] = typer.Option(
+        None, "--library", help="Search only this library (文库) of the index; repeatable (default: all)."
+    ),
 ) -> None:
     """Evaluate retrieval on a question set: Recall@k, MRR, nDCG, doc-level recall, not-found, latency.
 
@@ -57,11 +60,17 @@ def eval_command(
         )
     if index_dir and corpus:
         raise UsageError("give --index or --corpus, not both")
-    raise typer.Exit(_evaluate(Path(target), index_dir, corpus, out, k, as_json))
+    raise typer.Exit(_evaluate(Path(target), index_dir, corpus, out, k, as_json, libraries or None))
 
 
 def _evaluate(
-    questions_path: Path, index_dir: Path | None, corpus: Path | None, out: Path | None, k: int, as_json: bool
+    questions_path: Path,
+    index_dir: Path | None,
+    corpus: Path | None,
+    out: Path | None,
+    k: int,
+    as_json: bool,
+    libraries: list[str] | None = None,
 ) -> int:
     from govqa.eval.questions import load_questions, resolve_docs
     from govqa.runtime import open_runtime
@@ -79,12 +88,19 @@ def _evaluate(
     from govqa.eval.runner import evaluate, index_info
 
     manifest, names = index_info(searcher)
+    if libraries:
+        known = searcher.index.libraries()
+        unknown = [name for name in libraries if name not in known]
+        if unknown:
+            raise UsageError(f"--library {unknown[0]}: not a library of {index_path} ({', '.join(known)})")
+        names = searcher.index.documents_where(libraries=libraries)
+        extra = {**extra, "libraries": list(libraries)}
     questions, warnings = resolve_docs(question_set.questions, names)
     for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
     question_set = replace(question_set, questions=tuple(questions))
     prov = provenance(question_set, manifest, config.to_dict(), str(index_path.resolve()), extra)
-    run = evaluate(question_set, searcher, k, prov, warnings)
+    run = evaluate(question_set, searcher, k, prov, warnings, libraries=libraries)
     folder = write_report(run, out or _new_run_dir())
     if as_json:
         json.dump(run.summary, sys.stdout, ensure_ascii=False, indent=2)

@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Build, inspect and maintain the search index.", no_args_is_help=True)
     group.command("add")(add_command)
     group.command("remove")(remove_command)
+    group.command("move")(move_command)
     group.command("list")(list_command)
     group.command("stats")(stats_command)
     group.command("rebuild")(rebuild_command)
@@ -39,13 +40,22 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="index")
 
 
-def add_paths(paths: list[Path], index_dir: Path | None, config: Config, progress: bool | None = None) -> int:
-    """Add files/folders to the index, print one line per file and a summary; 1 if any file failed, else 0."""
+LIBRARY_HELP = (
+    "The library (文库) the documents go in (default: a replaced one keeps its own, a new one the default library)."
+)
+
+
+def add_paths(
+    paths: list[Path], index_dir: Path | None, config: Config, progress: bool | None = None, library: str | None = None
+) -> int:
+    """Add files/folders to the index (in ``library``), print one line per file and a summary; 1 if any file failed."""
     started = time.monotonic()
     index = open_index(config, index_dir, create=True)
     try:
         with index:
-            reports = index.add_paths(paths, progress=sys.stderr.isatty() if progress is None else progress)
+            reports = index.add_paths(
+                paths, progress=sys.stderr.isatty() if progress is None else progress, library=library
+            )
     except KeyboardInterrupt:
         typer.echo("interrupted: documents committed so far are kept; run the same command again to finish", err=True)
         return EXIT_INTERRUPTED
@@ -83,9 +93,38 @@ def add_command(
     paths: list[Path] = typer.Argument(..., help="Files or folders of reports (txt, md, pdf, docx, html, csv, jsonl)."),
     index_dir: Path = INDEX_OPTION,
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when a terminal)."),
+    library: str = typer.Option(None, "--library", help=LIBRARY_HELP),
 ) -> None:
     """Add reports to the index (creating it); unchanged documents are skipped, changed ones replaced."""
-    raise typer.Exit(add_paths(paths, index_dir, load_config(), progress))
+    if library is not None:
+        _check_library(library)
+    raise typer.Exit(add_paths(paths, index_dir, load_config(), progress, library))
+
+
+def _check_library(name: str) -> str:
+    from govqa.index.index import check_library
+
+    try:
+        return check_library(name)
+    except ValueError as exc:
+        raise ConfigError(f"--library: {exc}") from None
+
+
+def move_command(
+    names: list[str] = typer.Argument(..., help="Document names, as `govqa index list` shows them."),
+    library: str = typer.Option(..., "--library", help="The library (文库) to file them in."),
+    index_dir: Path = INDEX_OPTION,
+) -> None:
+    """Move documents to another library without re-embedding them."""
+    library = _check_library(library)
+    with open_index(load_config(), index_dir, check_model=False) as index:
+        known = {d.name for d in index.documents()}
+        missing = [n for n in names if n not in known]
+        moved = index.move([n for n in names if n in known], library) if len(missing) < len(names) else 0
+    for name in missing:
+        typer.echo(f"not in the index: {name} (see `govqa index list`)", err=True)
+    typer.echo(f"moved {moved} document(s) to {library}")
+    raise typer.Exit(EXIT_FAILED if missing else 0)
 
 
 def remove_command(
@@ -106,17 +145,18 @@ def remove_command(
 def list_command(
     index_dir: Path = INDEX_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print the documents as JSON."),
+    libraries: list[str] = typer.Option(None, "--library", help="Only the documents of this library (repeatable)."),
 ) -> None:
-    """List the indexed documents: name, year, region, chunks, characters, when added, and OCR confidence of scans."""
+    """List the indexed documents: name, library, year, region, chunks, characters, when added, OCR confidence."""
     with open_index(load_config(), index_dir, check_model=False) as index:
-        documents = index.documents()
+        documents = index.documents(libraries or None)
     if as_json:
         typer.echo(json.dumps([asdict(d) for d in documents], ensure_ascii=False, indent=1))
         return
     for d in documents:
         ocr = "" if d.ocr_confidence is None else f"\tOCR confidence {d.ocr_confidence:.3f}"
         typer.echo(
-            f"{d.name}\t{d.year or ''}\t{d.region_path or d.region or ''}\t{d.chunks} chunks\t"
+            f"{d.name}\t{d.library}\t{d.year or ''}\t{d.region_path or d.region or ''}\t{d.chunks} chunks\t"
             f"{d.chars} chars\t{d.added_at}{ocr}"
         )
     typer.echo(f"{len(documents)} document(s), {sum(d.chunks for d in documents)} chunks")
@@ -125,10 +165,20 @@ def list_command(
 def stats_command(
     index_dir: Path = INDEX_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
+    by_library: bool = typer.Option(False, "--library", help="Documents, chunks and characters of each library."),
 ) -> None:
-    """Show counts, model, dimension, FAISS factory, sizes on disk and build/update times."""
+    """Show counts, model, dimension, FAISS factory, sizes on disk and build/update times (or, with --library, per library)."""
     with open_index(load_config(), index_dir, check_model=False) as index:
-        stats = index.stats()
+        if by_library:
+            per_library = index.library_stats()
+        else:
+            stats = index.stats()
+    if by_library:
+        if as_json:
+            typer.echo(json.dumps(per_library, ensure_ascii=False, indent=1))
+        for name, row in per_library.items() if not as_json else ():
+            typer.echo(f"{name}\t{row['documents']} documents\t{row['chunks']} chunks\t{row['chars']} chars")
+        return
     if as_json:
         typer.echo(json.dumps(stats, ensure_ascii=False, indent=1))
         return

@@ -25,8 +25,22 @@ def serve(
     hash_password: bool = typer.Option(
         False, "--hash-password", help="Ask for a password, print its hash for the users file, and exit."
     ),
+    hash_key: bool = typer.Option(
+        False,
+        "--hash-key",
+        help="Make a new API key, print it and the sha256 line for a [keys.NAME] table of the users file, and exit.",
+    ),
 ) -> None:
     """Serve the question page, /api/* and /widget; builds the index from the corpus on first start."""
+    if hash_key:
+        import secrets
+
+        from govqa.web.auth import key_digest
+
+        key = secrets.token_urlsafe(32)
+        typer.echo(f"key (give it to its user; it is not stored): {key}")
+        typer.echo(f'sha256 = "{key_digest(key)}"')
+        raise typer.Exit(0)
     if hash_password:
         from govqa.web.auth import make_hash
 

@@ -8,6 +8,7 @@ from govqa.index.backend import KeywordIndex
 from govqa.index.keyword import match_expression, query_tokens
 from govqa.index.records import ChunkFilter
 from govqa.index.store import Store
+from govqa.index.widen import widened
 
 _ALL = "SELECT rowid, -bm25(fts) FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?"
 _OF_DOCUMENTS = (
@@ -37,5 +38,12 @@ class Fts5Keywords(KeywordIndex):
         if where is None or where.documents is None:
             rows = self.store.read(_ALL, (match, k))
         else:
+            ids, total = self.store.chunk_ids_for(where.documents)
+            wide = widened(k, len(ids), total)
+            if wide:  # a broad filter (a reader's libraries): filtered after an unfiltered search (``widened``)
+                rows = self.store.read(_ALL, (match, wide))
+                kept = [row for row in rows if row[0] in ids][:k]
+                if len(kept) >= k or len(rows) < wide:
+                    return [(int(i), float(s)) for i, s in kept]
             rows = self.store.read(_OF_DOCUMENTS, (match, json.dumps(sorted(where.documents)), k))
         return [(int(i), float(s)) for i, s in rows]

@@ -16,6 +16,7 @@ from govqa.index.settings import IndexConfig
 from govqa.index.stats import BackendStats
 from govqa.index.store import STORE_NAME, Store
 from govqa.index.vectors import VECTORS_NAME
+from govqa.index.widen import widened
 from govqa.ingest.document import Chunk, Document
 
 
@@ -37,7 +38,14 @@ class FaissDense(DenseIndex):
             return self.mirror.search(vectors, k, None)
         if where.allows_nothing:
             return [[] for _ in range(len(vectors))]
-        return self.mirror.search(vectors, k, self.store.chunk_ids_of(sorted(where.documents)))
+        ids, total = self.store.chunk_ids_for(where.documents)
+        wide = widened(k, len(ids), total)
+        if wide:  # a broad filter (a reader's libraries): the unfiltered best, filtered after, is cheaper and exact
+            rows = self.mirror.search(vectors, wide, None)
+            kept = [[hit for hit in row if hit[0] in ids][:k] for row in rows]
+            if all(len(mine) >= k or len(row) < wide for mine, row in zip(kept, rows, strict=True)):
+                return kept
+        return self.mirror.search(vectors, k, set(ids))
 
 
 class LocalBackend(Backend):
@@ -93,6 +101,10 @@ class LocalBackend(Backend):
         if found:
             self.mirror.replace(chunk_ids, [], None, was_in_step=in_step)
         return found
+
+    def move_documents(self, names: Sequence[str], library: str) -> int:
+        """One UPDATE of the store: chunks, FTS5 and FAISS do not hold the library."""
+        return self.store.move_documents(names, library)
 
     def settle(self) -> None:
         self.mirror.settle()

@@ -225,6 +225,7 @@ class MilvusBackend(Backend, DocumentStore, DenseIndex, KeywordIndex):
         text = document.text
         first: dict[str, object] = {**document_fields(document), "chunks": chunks, "added_at": now()}
         del first["name"]
+        del first["library"]  # kept in meta: a field added to an existing collection would need it made again
         first.update(year=document.year or 0, region=document.region or "")  # Milvus fields are not nullable
         blank: dict[str, object] = {key: "" if isinstance(value, str) else 0 for key, value in first.items()}
         blank.update(meta={}, structure={})

@@ -9,7 +9,7 @@
   var tokenMeta = document.querySelector('meta[name="govqa-token"]');
   var token = tokenMeta ? tokenMeta.getAttribute("content") : "";
   var own = new URLSearchParams(window.location.search);
-  var FILTERS = ["k", "region", "year", "doc"];
+  var FILTERS = ["k", "region", "year", "doc", "library"];
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
