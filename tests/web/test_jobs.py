@@ -14,6 +14,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -63,9 +64,11 @@ def indexed(client) -> set[str]:
 
 
 def remove_all(client, prefix: str) -> None:
+    """Remove every document whose name starts with ``prefix`` (names quoted: a CSV row's is "file.csv#12")."""
     for name in indexed(client):
         if name.startswith(prefix):
-            client.delete(f"/api/documents/{name}")
+            assert client.delete(f"/api/documents/{quote(name, safe='')}").status_code == 200, name
+    assert not any(name.startswith(prefix) for name in indexed(client))
 
 
 def uploads_left(data: Path) -> list[Path]:
