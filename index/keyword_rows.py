@@ -53,3 +53,18 @@ def keyword_rows(store: Store, ids: Sequence[int]) -> Iterator[list[tuple[int, s
         rows = store._rows(_ROWS_SQL, (json.dumps(wanted[at : at + BATCH]),))
         if rows:
             yield [(int(i), str(name), str(tokens)) for i, name, tokens in rows]
+
+
+def all_keyword_rows(store: Store) -> Iterator[list[tuple[int, str, str]]]:
+    """(chunk id, document name, token text) of every stored chunk, ascending by id, in batches of up to ``BATCH``."""
+    last = 0
+    while True:
+        rows = store._rows(
+            "SELECT c.id, d.name, f.tokens FROM chunks c JOIN documents d ON d.id = c.doc_id "
+            "JOIN fts f ON f.rowid = c.id WHERE c.id > ? ORDER BY c.id LIMIT ?",
+            (last, BATCH),
+        )
+        if not rows:
+            return
+        last = int(rows[-1][0])
+        yield [(int(i), str(name), str(tokens)) for i, name, tokens in rows]

@@ -406,14 +406,32 @@ class TantivyKeywords:
         """
         self._apply(removed_ids, [rows])
 
-    def _apply(self, removed_ids: Sequence[int], batches: Iterable[Sequence[tuple[int, str, str]]]) -> int:
-        """``replace`` with rows coming in batches (read while writing), all in one commit; returns the rows added."""
+    def rebuild(self, store: Store) -> int:
+        """Make this index hold exactly the store's chunks, written anew in one commit; returns how many.
+
+        For ``govqa index rebuild`` and the like; ``sync`` repairs a difference without rewriting the rest.
+        """
+        return self._apply([], keyword_rows.all_keyword_rows(store), clear=True)
+
+    def disk_bytes(self) -> int:
+        """Bytes of this index's files (its segments, deleted ones not merged away yet, and tantivy's metadata)."""
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    def _apply(
+        self, removed_ids: Sequence[int], batches: Iterable[Sequence[tuple[int, str, str]]], clear: bool = False
+    ) -> int:
+        """``replace`` with rows coming in batches (read while writing), all in one commit; returns the rows added.
+
+        ``clear`` deletes every document first (in the same commit).
+        """
         removed = sorted({int(i) for i in removed_ids})
         added = 0
         with self._write_lock:
             writer = self._writer()
             try:
                 try:
+                    if clear:
+                        writer.delete_all_documents()
                     if removed:
                         writer.delete_documents_by_query(tantivy.Query.term_set_query(self._schema, "id", removed))
                     for rows in batches:
@@ -429,7 +447,7 @@ class TantivyKeywords:
                             doc.add_text("tokens", tokens)
                             writer.add_document(doc)
                         added += len(rows)
-                    if not removed and not added:
+                    if not (removed or added or clear):
                         writer.rollback()
                         return 0
                     writer.commit()

@@ -269,6 +269,17 @@ def test_sync_adds_what_the_store_has_and_deletes_what_it_lacks(filled):
     # deleted chunks in N, in a word's n and in the average length until a merge rewrites their segment.
 
 
+def test_rebuild_writes_the_store_anew(filled):
+    store, keywords = filled
+    _, removed = store.remove_documents([sorted(d.name for d, _ in documents())[1]])
+    assert not keywords.in_step(store)
+    assert keywords.rebuild(store) == store.counts()["chunks"]
+    assert keywords.in_step(store) and keywords.disk_bytes() > 0
+    for question in QUESTIONS:  # no deleted chunk lingers in the statistics: FTS5's scores again
+        assert_agrees(keywords.search(question, 10), fts5(store, question, 10), 10)
+        assert not {i for i, _ in keywords.search(question, 50)} & set(removed)
+
+
 def test_a_damaged_keyword_index_is_made_anew_and_filled(filled, tmp_path, caplog):
     store, keywords = filled
     keywords.close()
