@@ -90,6 +90,8 @@ def tantivy_idf(doc_freq: int, docs: int) -> float:
 
 
 SEEK_COST = 8.0  # a seek of one list to a candidate, in postings walked by a union (measured: docs/scale.md)
+PROBE = 8  # the first walk takes the rarest lists until they hold PROBE × k postings
+FULL_PROBE_TERMS = 4  # ... and seeks the other lists for its candidates when they are at most this many
 BEST_SHARE = 0.002  # terms in more than this share of the chunks get their exact best score as bound (``_bounds``)
 
 
@@ -127,21 +129,33 @@ def _chunk_ids(searcher: tantivy.Searcher, addresses: list) -> list[int]:
     return [int(cast(int, i)) for i in searcher.fast_field_values("id", addresses)]
 
 
-def first_split(doc_freqs: Sequence[int], k: int) -> int:
-    """How many of the most common terms (``doc_freqs`` most common first) to leave out of the walked union first.
+def probe_start(doc_freqs: Sequence[int], k: int) -> int:
+    """Where the rarest terms start (``doc_freqs`` most common first) whose lists hold ``PROBE × k`` postings.
+
+    Those lists are walked first, alone, for a k-th best score to prune with;
+    0 when every list together holds fewer (then nothing is worth pruning).
+    """
+    total = 0
+    for start in range(len(doc_freqs) - 1, 0, -1):
+        total += doc_freqs[start]
+        if total >= PROBE * k:
+            return start
+    return 0
+
+
+def best_split(doc_freqs: Sequence[int], bounds: Sequence[float], kth: float, limit: int) -> int:
+    """The cheapest split ``j <= limit`` that leaves out only terms whose bounds add up to at most ``kth``.
 
     A split ``j`` walks the lists of terms ``j…`` (about the sum of their
     frequencies) and seeks each of the first ``j`` lists once a candidate
-    (``SEEK_COST`` postings each); ``0`` walks every list. The cheapest
-    estimate wins among splits whose walked lists hold at least ``k`` postings
-    (fewer cannot give a k-th score to prune with); at least one term is always walked.
+    (``SEEK_COST`` postings each); ``0`` walks every list (tantivy's plain union).
+    ``bounds[j]`` is the sum of the first ``j`` terms' bounds.
     """
     best, best_cost = 0, float(sum(doc_freqs))
-    for j in range(1, len(doc_freqs)):
-        walked = sum(doc_freqs[j:])
-        if walked < k:
+    for j in range(1, limit + 1):
+        if bounds[j] > kth:
             break
-        cost = walked * (1.0 + SEEK_COST * j)
+        cost = sum(doc_freqs[j:]) * (1.0 + SEEK_COST * j)
         if cost < best_cost:
             best, best_cost = j, cost
     return best
@@ -263,19 +277,27 @@ class TantivyKeywords:
     ) -> list[tuple[int, float]]:
         """``search`` for tokens already cut (each as ``index_text`` writes them: lowercased, simplified).
 
-        MaxScore over tantivy's posting lists (tantivy's Python binding always
-        collects through a ``MultiCollector``, which skips tantivy's own
-        block-max WAND, so the pruning is done here, a query at a time): the
-        query's terms are sorted by their score bound, IDF × (k1 + 1). The
-        rarest terms are *essential*: only chunks holding one of them are
-        candidates, walked in tantivy's union of their lists; each candidate's
-        score adds the other (common) terms by seeking their lists to it
-        (tantivy's required + optional scorers), never walking them. When the
-        k-th best score is at least the sum of the common terms' bounds, no
-        chunk holding only common terms can enter the top k, and the answer is
-        exact; otherwise the next common terms become essential and it runs
-        again (at worst: the plain union of every list). Which split to try
-        first is a cost estimate (``SEEK_COST``).
+        Pruned with MaxScore (tantivy's Python binding always collects through
+        a ``MultiCollector``, which skips tantivy's own block-max WAND: walking
+        every list of a question took 8 ms at 10^6 chunks, and 15 at p95). The
+        query's terms are sorted by an upper bound of their score (``_bounds``).
+        A *split* ``j`` walks only the lists of the rarest terms ``j…`` (their
+        union: the candidates) and adds the common terms ``…j-1`` to each
+        candidate's score by seeking their lists to it (tantivy's required +
+        optional scorers, nested one list each), never walking them. It is exact
+        when the k-th best score is at least the common terms' bounds added up:
+        a chunk holding only those cannot score more. That k-th score is found
+        first from the rarest lists holding ``PROBE`` × k postings (fully
+        scored when at most ``FULL_PROBE_TERMS`` terms are left to seek, and
+        then often the answer itself; else their own scores, a lower bound);
+        then the cheapest exact split by a cost estimate (``best_split``) is
+        searched. At worst it is tantivy's plain union of every list.
+
+        Words in more than half of the chunks have FTS5's floor IDF (1e-6: at
+        most a few millionths to any score, below float32's resolution of the
+        scores that matter) and are left out unless the other words match fewer
+        than ``k`` chunks; then the plain union of every word fills the list.
+        ``maxscore = False`` searches the plain union of every word always.
         """
         view = self._view
         tokens = [t for t in dict.fromkeys(tokens) if t]
@@ -314,21 +336,27 @@ class TantivyKeywords:
             for _, _, token, boost in terms
         ]
         if not (prune and self.maxscore):
-            return view.searcher.search(
-                _split_query(queries, 0, None if within is None else within), k, count=False
-            ).hits
+            return view.searcher.search(_split_query(queries, 0, within), k, count=False).hits
+        doc_freqs = [df for _, df, _, _ in terms]
+        start = probe_start(doc_freqs, k)
+        if start == 0:
+            return view.searcher.search(_split_query(queries, 0, within), k, count=False).hits
+        # Candidates from the rarest lists only, fully scored: when their k-th best score is at least the bounds
+        # of every other term added up, no chunk holding only those terms can enter the answer, and this is it.
+        # Otherwise that k-th score (at most the answer's) tells which common terms may still be left out.
         bounds = [0.0]  # the sum of the first j terms' bounds
-        for bound in self._bounds(view, terms, queries):
+        for bound in self._bounds(view, terms[:start], queries[:start]):
             bounds.append(bounds[-1] + bound)
-        split = first_split([df for _, df, _, _ in terms], k)
-        while True:
-            hits = view.searcher.search(_split_query(queries, split, within), k, count=False).hits
-            if split == 0:
-                return hits
+        if start <= FULL_PROBE_TERMS:
+            hits = view.searcher.search(_split_query(queries, start, within), k, count=False).hits
             kth = hits[-1][0] if len(hits) >= k else 0.0
-            if bounds[split] <= kth:
-                return hits  # a chunk with only the first `split` terms scores under bounds[split] <= the k-th best
-            split = max(j for j in range(split) if bounds[j] <= kth)  # bounds[0] = 0 <= kth
+            if bounds[start] <= kth:
+                return hits
+        else:
+            probe = view.searcher.search(_split_query(queries[start:], 0, within), k, count=False).hits
+            kth = probe[-1][0] if len(probe) >= k else 0.0
+        split = best_split(doc_freqs, bounds, kth, start)
+        return view.searcher.search(_split_query(queries, split, within), k, count=False).hits
 
     @staticmethod
     def _bounds(view: _View, terms: list, queries: list) -> list[float]:
