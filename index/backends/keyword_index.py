@@ -37,6 +37,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -63,6 +66,11 @@ FTS5_MIN_IDF = 1e-6  # FTS5 raises an IDF <= 0 (a word in more than half the row
 WRITER_HEAP = 64_000_000  # bytes a commit may buffer before tantivy flushes a segment (its minimum is 15 MB)
 LOCK_WAIT = 60.0  # seconds to wait for tantivy's writer lock held by another process
 LEAF = 4096  # id ranges holding at most this many chunks (store + index) are compared id by id in ``sync``
+
+
+def _writable(directory: Path, path: Path) -> bool:
+    """Whether the keyword index can be written (or made) here: the folder, and its keywords folder when there is one."""
+    return os.access(directory, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
 
 
 def _schema() -> tantivy.Schema:
@@ -208,6 +216,15 @@ class TantivyKeywords:
         self._write_lock = threading.RLock()  # one writer thread at a time in this process
         self._reload_lock = threading.Lock()
         self.fresh = False  # True when this open made the keyword index anew (empty): ``sync`` fills it
+        self.private: tempfile.TemporaryDirectory | None = None  # a copy of its own, for a read-only folder
+        if not _writable(self.directory, self.path):
+            # tantivy takes a lock file even to read: work on a copy (and fill it by ``sync`` when there is none).
+            self.private = tempfile.TemporaryDirectory(prefix="govqa-keywords-")
+            copy = Path(self.private.name) / KEYWORDS_DIR
+            if self.path.is_dir():
+                shutil.copytree(self.path, copy, ignore=shutil.ignore_patterns(".tantivy-*.lock"))
+            log.info("the index folder %s is read-only: searching a copy of its keyword index in %s", directory, copy)
+            self.path = copy
         self._index = self._open_or_make()
         self._index.register_tokenizer(TOKENIZER, _analyzer())
         self._index.config_reader(reload_policy="manual")
@@ -222,6 +239,12 @@ class TantivyKeywords:
         (an index made before it existed) or unusable (damaged, or of another
         format) is made anew, empty, with ``fresh`` True and a warning for an
         unusable one: ``sync(store)`` then fills it from the store.
+
+        In a folder this process cannot write (a read-only mount), tantivy
+        could not even take the lock file it reads under: the keyword index is
+        copied to a temporary folder of its own (``private``; removed by
+        ``close``) and searched there; ``sync`` keeps that copy in step with
+        the store (and fills it when the folder had none), never the folder.
         """
         return cls(directory, create)
 
@@ -255,9 +278,11 @@ class TantivyKeywords:
                     item.unlink()
 
     def close(self) -> None:
-        """Drop the searcher (tantivy closes its files when the last reference goes)."""
+        """Drop the searcher (tantivy closes its files when the last reference goes), and a private copy."""
         with self._reload_lock:
             self._view = None
+        if self.private is not None:
+            self.private.cleanup()
 
     # -- reading -------------------------------------------------------------
     def search(self, query: str, k: int, documents: frozenset[str] | None = None) -> list[tuple[int, float]]:

@@ -295,6 +295,29 @@ def test_a_damaged_keyword_index_is_made_anew_and_filled(filled, tmp_path, caplo
     assert again.search("公园城市建设", 10) and TantivyKeywords.open(tmp_path).fresh is False
 
 
+def test_a_read_only_folder_is_searched_through_a_private_copy(filled, tmp_path, monkeypatch):
+    """tantivy takes a lock file even to read: in a folder it cannot write, a copy of its own is searched."""
+    from govqa.index.backends import keyword_index
+
+    store, keywords = filled
+    monkeypatch.setattr(keyword_index, "_writable", lambda directory, path: False)
+    files = sorted(p.name for p in (tmp_path / KEYWORDS_DIR).iterdir())
+    copy = TantivyKeywords.open(tmp_path)
+    assert copy.private is not None and not copy.fresh
+    assert copy.search("公园城市建设", 10) == keywords.search("公园城市建设", 10)
+    copy.close()
+    assert not copy.path.exists()
+    # A read-only index made before the keyword index: filled from the store, in the copy.
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    made = TantivyKeywords.open(bare)
+    assert made.fresh and made.private is not None
+    made.sync(store)
+    assert made.in_step(store) and not (bare / KEYWORDS_DIR).exists()
+    made.close()
+    assert sorted(p.name for p in (tmp_path / KEYWORDS_DIR).iterdir()) == files
+
+
 def test_another_instance_sees_a_commit_after_refresh(filled, tmp_path):
     store, keywords = filled
     reader = TantivyKeywords.open(tmp_path)
