@@ -3,33 +3,42 @@
 SQLite FTS5 scores every row that holds any word of the question, so at 10^6
 chunks a question with common words took 181 ms (p50) and 660 ms (p95). This
 is an inverted index of its own, in tantivy (Rust; compressed posting lists,
-segments, deletes, atomic commits): see docs/scale.md, *Keyword search*, for
-the figures that chose it.
+immutable segments, deletes, background merges, atomic commits), searched with
+MaxScore pruning done here (``TantivyKeywords.search_tokens``: tantivy's
+Python binding never uses tantivy's own block-max WAND). docs/scale.md,
+*Keyword search without a scan*, has the figures that chose it.
 
 What it holds: a document per chunk with three fields, ``id`` (the chunk id,
-i64, indexed and a fast field), ``doc`` (the document's name, one raw term)
-and ``tokens`` (the chunk's token text as the store keeps it in FTS5,
-``index.keyword.index_text``: lowercased, simplified, space-separated; split
-here on whitespace only, with term frequencies and field lengths, no
-positions).
+i64, indexed and a fast field), ``doc`` (the document's name, one raw term,
+for restricting a search to documents) and ``tokens`` (the chunk's token
+text as the store keeps it in FTS5, ``index.keyword.index_text``: lowercased,
+simplified, space-separated; split here on whitespace only, with term
+frequencies and field lengths, no positions). Files: tantivy's segments
+(``*.idx``, ``*.term``, ``*.fast``, ``*.fieldnorm``, ``*.store``, ``*.pos``,
+``*.del``), ``meta.json`` (the commit), ``.managed.json``, its lock files
+``.tantivy-writer.lock`` and ``.tantivy-meta.lock``, and ``govqa-keywords.json``
+(this format's number).
 
 Scoring is FTS5's BM25 (k1 = 1.2, b = 0.75) with FTS5's IDF,
 ``max(ln((N - n + 0.5) / (n + 0.5)), 1e-6)``: tantivy's own IDF is
 ``ln(1 + (N - n + 0.5) / (n + 0.5))``, so each term's query is boosted by the
 ratio of the two. What still differs from FTS5: tantivy stores a field's
-length in one byte (exact below 40 tokens, then within a few percent), and
-counts deleted documents in N, n and the average length until a merge drops
-them.
+length in one byte (exact below 40 tokens, then within about 5%); FTS5's
+``unicode61`` splits govqa's tokens again at anything not a letter or digit
+("6.37" is two tokens, and a phrase, to it); tantivy counts deleted documents
+in N, n and the average length until a merge drops them; and words in more
+than half the chunks (FTS5's floor IDF) are left out when the other words
+fill the k.
 
-SQLite is the source of truth; this index is a mirror of it. ``replace``
-commits a change durably (tantivy's commit: new segment files, fsync, then an
-atomic rename of ``meta.json``); a writer killed before that leaves the last
-commit intact and this index behind the store, and ``sync`` repairs it: it
-compares (count, highest id, sum of ids) of the chunks in the store with the
-same aggregate over this index's live documents (so the state it reflects is
-read from its own commit, never from a side file that could disagree with
-it), and when they differ narrows the difference down by id ranges and
-writes it.
+SQLite is the source of truth; this index is a mirror of it, written after
+the store. ``replace`` commits a change durably (tantivy's commit: new segment
+files, fsync, then an atomic rename of ``meta.json``); a writer killed before
+that leaves the last commit intact and this index behind the store, and
+``sync`` repairs it: it compares (count, highest id, sum of ids) of the
+chunks in the store with the same aggregate over this index's live documents
+(so the state it reflects is read from its own commit, never from a side file
+that could disagree with it), and when they differ narrows the difference
+down by id ranges and writes it.
 """
 
 from __future__ import annotations
@@ -554,6 +563,15 @@ class TantivyKeywords:
         Without ``repair`` (a reader that does not hold the write lock: another
         process may be between its store commit and its keyword commit) it only
         reloads and returns (0, 0). A repair must hold the index's write lock.
+
+        Why equal aggregates mean equal sets: this index holds the store's
+        chunks as of some earlier commit (its commits are atomic and follow the
+        store's). Since then the store can only have lost some of those ids and
+        gained new ones, every new one above any id ever given (AUTOINCREMENT).
+        Any new one still there raises the highest id; none, and a loss lowers
+        the count. Within an id range likewise: every id missing here is above
+        every stale one, so equal counts with both present give different sums.
+        (Damage of any other kind is for ``rebuild``.)
         """
         self.refresh()
         if not repair:

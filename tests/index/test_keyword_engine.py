@@ -250,7 +250,12 @@ def documents_from_text(name: str, text: str):
     return document, chunk_document(document, ChunkConfig(size=120, overlap=20))
 
 
-def test_sync_adds_what_the_store_has_and_deletes_what_it_lacks(filled):
+@pytest.mark.parametrize("leaf", [4096, 4])
+def test_sync_adds_what_the_store_has_and_deletes_what_it_lacks(filled, leaf, monkeypatch):
+    """With ``LEAF`` 4 the difference is found by halving id ranges; with 4096 by listing them at once."""
+    from govqa.index.backends import keyword_index
+
+    monkeypatch.setattr(keyword_index, "LEAF", leaf)
     store, keywords = filled
     names = sorted(d.name for d, _ in documents())
     # The store moves on without the keyword index: one document removed, one added, one replaced.
