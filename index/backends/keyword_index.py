@@ -271,12 +271,18 @@ class TantivyKeywords:
             log.warning("the keyword index at %s is unusable (%s): making it anew from the store", self.path, reason)
         elif self.path.exists() and any(self.path.iterdir()):
             log.warning("the keyword index at %s has no format marker: making it anew from the store", self.path)
-        self._clear()
-        self.path.mkdir(parents=True, exist_ok=True)
-        index = tantivy.Index(self._schema, path=str(self.path), reuse=False)
-        tmp = marker.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"format": FORMAT}), encoding="utf-8")
-        tmp.replace(marker)
+        try:
+            self._clear()
+            self.path.mkdir(parents=True, exist_ok=True)
+            index = tantivy.Index(self._schema, path=str(self.path), reuse=False)
+            tmp = marker.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"format": FORMAT}), encoding="utf-8")
+            tmp.replace(marker)
+        except (OSError, ValueError) as exc:  # disk full, a folder it may not write after all
+            raise IndexUnavailableError(
+                f"cannot make the keyword index at {self.path} ({exc})",
+                "free disk space, or make the index folder writable, and open it again",
+            ) from None
         self.fresh = True
         return index
 
