@@ -1,8 +1,8 @@
 """The tantivy keyword index (index/backends/keyword_index.py) against the store it mirrors: real tantivy, real SQLite.
 
 The corpus is the two reports in corpus/, cut into documents of 30 lines and
-chunked as the index chunks (120 characters): about 17 documents, a few
-hundred chunks, stored with their FTS5 tokens by ``Store.replace_document``.
+chunked as the index chunks (120 characters): 17 documents, 244 chunks,
+stored with their FTS5 tokens by ``Store.replace_document``.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from govqa.ingest.build import build_document
 from govqa.ingest.chunk import chunk_document
 from govqa.ingest.document import Line, RawDocument
 
-CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "corpus"
 QUESTIONS = [
     "成都2020年地区生产总值增长多少？",
     "疫情防控期间设置了多少个隔离酒店？",
@@ -45,11 +45,11 @@ QUESTIONS = [
 ]
 
 
-def documents(text_files=None, lines_each: int = 30):
+def documents(lines_each: int = 30):
     """(Document, chunks) of the corpus reports, each cut into documents of ``lines_each`` lines."""
     out = []
-    for path in sorted(text_files or CORPUS.glob("*.txt")):
-        lines = [line for line in path.read_text(encoding="utf-8").split("\n")]
+    for path in sorted(CORPUS.glob("*.txt")):
+        lines = path.read_text(encoding="utf-8").split("\n")
         for part, at in enumerate(range(0, len(lines), lines_each)):
             name = f"{path.stem}-{part:02}.txt"
             raw = RawDocument(
