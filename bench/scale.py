@@ -659,7 +659,7 @@ def synthetic_vectors(vectors: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     return out
 
 
-def latencies(run, queries: np.ndarray, concurrency: int) -> list[float]:
+def dense_latencies(run, queries: np.ndarray, concurrency: int) -> list[float]:
     """Seconds per query: one at a time, or ``concurrency`` threads each running every query (rotated)."""
     import threading
 
@@ -763,7 +763,7 @@ def hnsw_grid(args, folder: Path, emit) -> None:
         for c in (1, 4):
             row |= {
                 f"{p}_c{c}": v
-                for p, v in spread(latencies(lambda q, flat=flat: flat.search(q[None, :], K), timed, c)).items()
+                for p, v in spread(dense_latencies(lambda q, flat=flat: flat.search(q[None, :], K), timed, c)).items()
             }
         emit(row)
         del flat
@@ -784,7 +784,9 @@ def hnsw_grid(args, folder: Path, emit) -> None:
                 row["recall_real"] = recall_at_10(raw_search(index, real, K, ef), exact_real)
                 row["recall_pert"] = recall_at_10(raw_search(index, pert, K, ef), exact_pert)
                 for c in (1, 4):
-                    times = latencies(lambda q, ef=ef, index=index: raw_search(index, q[None, :], K, ef), timed, c)
+                    times = dense_latencies(
+                        lambda q, ef=ef, index=index: raw_search(index, q[None, :], K, ef), timed, c
+                    )
                     row |= {f"{p}_c{c}": v for p, v in spread(times).items()}
                 emit(row)
             del index
@@ -854,7 +856,7 @@ def filter_grid(args, folder: Path, emit) -> None:
                         )
                     ),
                 }
-                row |= {f"{p}_c1": v for p, v in spread(latencies(run, real, 1)).items()}
+                row |= {f"{p}_c1": v for p, v in spread(dense_latencies(run, real, 1)).items()}
                 emit(row)
         del tiered, flat, synth
 
