@@ -19,9 +19,11 @@ import numpy as np
 import pytest
 
 from govqa.config import ChunkConfig
+from govqa.index.backends.fts5 import Fts5Keywords
 from govqa.index.backends.keyword_index import KEYWORDS_DIR, TantivyKeywords, rows_of
 from govqa.index.context import retrieval_text
 from govqa.index.keyword import index_text, match_expression, query_tokens
+from govqa.index.records import ChunkFilter
 from govqa.index.store import Store
 from govqa.ingest.build import build_document
 from govqa.ingest.chunk import chunk_document
@@ -76,7 +78,8 @@ def put(store: Store, document, chunks) -> tuple[list[int], list[int]]:
 
 def fts5(store: Store, question: str, k: int, names: set[str] | None = None) -> list[tuple[int, float]]:
     """What the local backend answers today: FTS5's BM25 over the same tokens."""
-    return store.keyword_search(match_expression(query_tokens(question)), k, names)
+    where = None if names is None else ChunkFilter(frozenset(names))
+    return Fts5Keywords(store).search_match(match_expression(query_tokens(question)), k, where)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +90,7 @@ def corpus():
 @pytest.fixture
 def filled(tmp_path, corpus):
     """(store, keyword index) holding the whole corpus, the index filled by ``sync``."""
-    store = Store(tmp_path / "store.sqlite", create=True)
+    store = Store(tmp_path / "store.sqlite", 4, create=True)
     for document, chunks in corpus:
         put(store, document, chunks)
     keywords = TantivyKeywords.open(tmp_path, create=True)
@@ -380,7 +383,7 @@ sys.path.insert(0, {tests!r})
 from test_keyword_engine import documents_from_text, put
 
 folder = Path(sys.argv[1])
-store = Store(folder / "store.sqlite")
+store = Store(folder / "store.sqlite", 4)
 keywords = TantivyKeywords.open(folder)
 mode = sys.argv[2]
 if mode == "midwrite":
