@@ -1,7 +1,8 @@
-"""Search latency and memory at 10^4–10^6 chunks: local FAISS Flat, local FAISS HNSW32, and Milvus (Lite).
+"""Search latency and memory at 10^4–10^6 chunks: local FAISS Flat, local FAISS HNSW32, Milvus (Lite), keyword engines.
 
     python bench/scale.py --index DIR [--sizes 10000,100000,1000000] [--engines flat,hnsw,milvus]
                           [--queries 200] [--out /tmp/scale] [--json]
+    python bench/scale.py --index DIR --sizes 100000,1000000 --engines fts5,fts5-tuned,tantivy,bm25s
 
 No embedding is needed: the chunks are made synthetic by perturbing the real
 ones of the index at DIR (a local index). Chunk j copies real chunk
@@ -20,6 +21,23 @@ this process's resident set for FAISS, the FTS5 file's size, and the Milvus
 Lite server process's resident set after loading. HNSW's recall@10 is
 measured against Flat's exact answers. Milvus Lite searches exactly (FLAT:
 the only index it has); a cluster would use HNSW/IVF (docs/scale.md).
+
+Keyword engines (``fts5``, ``fts5-tuned``, ``tantivy``, ``tantivy-union``, ``bm25s``:
+``keyword_rows``) are each built and measured in a forked child process of
+their own, so that its resident-set growth is its own. Two query sets: the
+3-token queries above (``tokens3``) and the eval questions cut by
+``query_tokens`` as the search cuts them (``questions``,
+eval/sets/reports-111*.jsonl, cycled to ``--queries``). Each row gives
+p50/p95/p99 at concurrency 1 (one thread) and 4 (four threads, each running
+every query, started together), k = 50; the build time; the growth of the
+child's resident set (build and searches) and the engine's files on disk; the
+mean overlap of its top 10 with FTS5's top 10 (|both| / min(10, FTS5's
+hits), queries with no FTS5 hit left out); and *near*, the share of its top 10
+whose FTS5 score is within 3% of FTS5's 10th (near-ties swapped by a slightly
+different scoring count as agreeing). FTS5's top 10s are the reference: found
+first (timed into a row only when ``fts5`` is asked for) and kept in ``--out``
+for a later run over the same chunks. The ``bm25s`` engine needs
+``pip install bm25s`` (measured only; not a dependency of govqa).
 """
 
 from __future__ import annotations
@@ -32,6 +50,7 @@ import shutil
 import sqlite3
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -41,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from govqa.config import load_config  # noqa: E402
 from govqa.index import Index  # noqa: E402
-from govqa.index.keyword import match_expression  # noqa: E402
+from govqa.index.keyword import match_expression, query_tokens  # noqa: E402
 from govqa.index.vectors import VectorIndex  # noqa: E402
 
 NOISE = 0.025
@@ -94,8 +113,8 @@ def perturbed(vectors: np.ndarray, rows: np.ndarray, rng: np.random.Generator) -
     return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
-def synthetic(vectors, tokens, n: int, seed: int = 0):
-    """``n`` synthetic chunks: (vectors float32 (n, d), token strings), chunk j made from real chunk j mod len."""
+def synthetic(vectors, tokens, n: int, seed: int = 0, with_vectors: bool = True):
+    """``n`` synthetic chunks: (vectors float32 (n, d) or None, token strings), chunk j made from real chunk j mod len."""
     rng = np.random.default_rng(seed)
     pool = [t for own in tokens for t in own]
     base = np.arange(n) % len(vectors)
@@ -105,7 +124,7 @@ def synthetic(vectors, tokens, n: int, seed: int = 0):
         for at in np.flatnonzero(rng.random(len(own)) < SWAP):
             own[at] = pool[rng.integers(len(pool))]
         texts.append(" ".join(own))
-    return perturbed(vectors, base, rng), texts
+    return (perturbed(vectors, base, rng) if with_vectors else None), texts
 
 
 def percentiles(times: list[float]) -> tuple[float, float]:
@@ -208,6 +227,300 @@ def milvus_row(vectors, texts, queries, keyword_queries, folder: Path) -> dict:
     }  # fmt: skip
 
 
+# -- keyword engines -----------------------------------------------------------
+KEYWORD_ENGINES = ("fts5", "fts5-tuned", "tantivy", "tantivy-union", "bm25s")
+QUESTION_SETS = sorted((Path(__file__).resolve().parents[1] / "eval" / "sets").glob("reports-111*.jsonl"))
+NEAR = 0.03  # near@10: a chunk whose FTS5 score is within 3% of FTS5's 10th counts as in FTS5's top 10
+TUNED_BUDGET = 0.01  # fts5-tuned: the rarest query terms whose document frequencies add up to at most 1% of the rows
+
+
+def question_queries(n: int) -> list[list[str]]:
+    """The eval questions cut as the search cuts them (``query_tokens``), cycled to ``n``."""
+    questions = [
+        json.loads(line)["question"]
+        for path in QUESTION_SETS
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    cut = [tokens for tokens in (query_tokens(q) for q in questions) if tokens]
+    return [cut[i % len(cut)] for i in range(n)]
+
+
+def latencies(run, queries, threads: int) -> dict:
+    """p50/p95/p99 (ms) of ``run(query)`` with ``threads`` threads each running every query, and queries a second."""
+    for q in queries[:10]:
+        run(q)
+    barrier = threading.Barrier(threads + 1)
+    times: list[list[float]] = [[] for _ in range(threads)]
+
+    def worker(t: int) -> None:
+        shift = t * len(queries) // threads
+        order = queries[shift:] + queries[:shift]
+        barrier.wait()
+        for q in order:
+            started = time.perf_counter()
+            run(q)
+            times[t].append(time.perf_counter() - started)
+
+    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    for thread in pool:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in pool:
+        thread.join()
+    wall = time.perf_counter() - started
+    ordered = sorted(x for own in times for x in own)
+    at = lambda q: ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1)))] * 1000  # noqa: E731
+    return {"p50": statistics.median(ordered) * 1000, "p95": at(0.95), "p99": at(0.99), "qps": len(ordered) / wall}
+
+
+class Fts5Engine:
+    """SQLite FTS5 with the local backend's query (index/store_queries.py): the reference."""
+
+    def __init__(self, folder: Path):
+        self.path = folder / "fts.sqlite"
+        self._local = threading.local()
+
+    def build(self, texts: list[str]) -> None:
+        self.path.unlink(missing_ok=True)
+        conn = sqlite3.connect(self.path)
+        conn.execute("CREATE VIRTUAL TABLE fts USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0')")
+        conn.execute("CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, 'row')")
+        conn.executemany("INSERT INTO fts (rowid, tokens) VALUES (?, ?)", enumerate(texts, 1))
+        conn.commit()
+        conn.close()
+
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = sqlite3.connect(self.path, check_same_thread=False)
+        return conn
+
+    def search(self, tokens: list[str], k: int) -> list[int]:
+        return [r[0] for r in self.conn().execute(FTS_SQL, (match_expression(tokens), k))]
+
+    def kth_score(self, tokens: list[str], k: int) -> float:
+        """FTS5's k-th best score for the query (0 when fewer match)."""
+        rows = self.conn().execute(FTS_SQL, (match_expression(tokens), k)).fetchall()
+        return float(rows[-1][1]) if len(rows) >= k else 0.0
+
+    def disk_bytes(self) -> int:
+        return self.path.stat().st_size
+
+
+def fts5_scores(path: Path, tokens: list[str], ids: list[int]) -> dict[int, float]:
+    """FTS5's BM25 of the rows ``ids`` for the query (rows it does not match are left out)."""
+    if not ids:
+        return {}
+    conn = sqlite3.connect(path)
+    try:
+        sql = f"SELECT rowid, -bm25(fts) FROM fts WHERE fts MATCH ? AND rowid IN ({','.join('?' * len(ids))})"
+        return {int(i): float(v) for i, v in conn.execute(sql, (match_expression(tokens), *ids))}
+    finally:
+        conn.close()
+
+
+class Fts5TunedEngine(Fts5Engine):
+    """FTS5 asked only for the rarest query terms (document frequencies from ``fts5vocab``), so common words' lists are not scanned.
+
+    Terms are taken rarest first while their document frequencies add up to at
+    most ``TUNED_BUDGET`` of the rows (always at least the rarest): the ranking
+    is FTS5's BM25 over those terms only, so the common words no longer order
+    the passages that hold the rare ones.
+    """
+
+    rows = 0
+
+    def build(self, texts: list[str]) -> None:
+        super().build(texts)
+        self.rows = len(texts)
+
+    def search(self, tokens: list[str], k: int) -> list[int]:
+        conn = self.conn()
+        known = []
+        for t in dict.fromkeys(tokens):
+            row = conn.execute("SELECT doc FROM fts_vocab WHERE term = ?", (t,)).fetchone()
+            if row:
+                known.append((row[0], t))
+        kept, total = [], 0
+        for df, t in sorted(known):
+            if kept and total + df > TUNED_BUDGET * self.rows:
+                break
+            kept.append(t)
+            total += df
+        return super().search(kept, k) if kept else []
+
+
+class TantivyEngine:
+    """tantivy through govqa's ``TantivyKeywords`` (index/backends/keyword_index.py), written in batches as a bulk add would."""
+
+    maxscore = True
+
+    def __init__(self, folder: Path):
+        self.folder = folder / "keyword-index"
+
+    def build(self, texts: list[str]) -> None:
+        from govqa.index.backends.keyword_index import TantivyKeywords
+
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.engine = TantivyKeywords.open(self.folder, create=True)
+        self.engine.maxscore = self.maxscore
+        batch = 20000
+        for at in range(0, len(texts), batch):
+            rows = [(at + i + 1, f"doc{(at + i) // 100}", t) for i, t in enumerate(texts[at : at + batch])]
+            self.engine.replace([], rows)
+        self.engine.wait_merges()
+
+    def search(self, tokens: list[str], k: int) -> list[int]:
+        return [i for i, _ in self.engine.search_tokens(tokens, k)]
+
+    def disk_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file())
+
+
+class TantivyUnionEngine(TantivyEngine):
+    """The same index searched without pruning: the union of every query term's list walked, as tantivy-py does by itself."""
+
+    maxscore = False
+
+
+class Bm25sEngine:
+    """bm25s (numpy backend): every (token, chunk) score precomputed in a sparse matrix; a query sums its tokens' columns."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder / "bm25s"
+
+    def build(self, texts: list[str]) -> None:
+        import bm25s
+
+        self.retriever = bm25s.BM25(k1=1.2, b=0.75, method="robertson")  # FTS5's IDF (clipped at 0, FTS5's at 1e-6)
+        self.retriever.index([t.split() for t in texts], show_progress=False)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.retriever.save(str(self.folder), show_progress=False)
+
+    def search(self, tokens: list[str], k: int) -> list[int]:
+        scores = self.retriever.get_scores(tokens)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [int(i) + 1 for i in top if scores[i] > 0]
+
+    def disk_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file())
+
+
+ENGINE_CLASSES = {
+    "fts5": Fts5Engine,
+    "fts5-tuned": Fts5TunedEngine,
+    "tantivy": TantivyEngine,
+    "tantivy-union": TantivyUnionEngine,
+    "bm25s": Bm25sEngine,
+}
+
+
+def _keyword_child(name: str, texts: list[str], query_sets: dict, folder: str, pipe, timed: bool = True) -> None:
+    try:
+        before = rss_bytes()
+        engine = ENGINE_CLASSES[name](Path(folder))
+        started = time.perf_counter()
+        engine.build(texts)
+        built = time.perf_counter() - started
+        rows, tops = [], {}
+        for set_name, queries in query_sets.items():
+            row = {"queries": set_name, "build_s": built}
+            for threads in (1, 4) if timed else ():
+                for key, value in latencies(lambda q: engine.search(q, K), queries, threads).items():
+                    row[f"c{threads}_{key}"] = value
+            tops[set_name] = [engine.search(q, K)[:10] for q in queries]
+            if isinstance(engine, Fts5Engine) and name == "fts5":
+                tops[f"{set_name}:kth"] = [engine.kth_score(q, 10) for q in queries]
+            rows.append(row)
+        memory = (rss_bytes() - before) / 2**20
+        for row in rows:
+            row |= {"rss_mb": memory, "disk_mb": engine.disk_bytes() / 2**20}
+        pipe.send((rows, tops))
+    except BaseException as exc:  # the parent reports it
+        pipe.send(exc)
+        raise
+
+
+def keyword_rows(
+    name: str, texts: list[str], query_sets: dict, folder: Path, timed: bool = True
+) -> tuple[list[dict], dict]:
+    """Build and time one keyword engine in a forked child: (rows, by query set its top 10 of each query).
+
+    Without ``timed`` only the top 10s are found (FTS5 as the reference, when not asked for as an engine).
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_keyword_child, args=(name, texts, query_sets, str(folder), send, timed))
+    child.start()
+    got = receive.recv()
+    child.join()
+    if isinstance(got, BaseException):
+        raise got
+    return got
+
+
+def fts5_reference(texts, query_sets: dict, folder: Path, timed: bool, n: int, as_json: bool, results: list) -> dict:
+    """FTS5's top 10 of each query (the overlap's reference), timed into a row when ``timed``.
+
+    The top 10s are kept in ``folder`` (``fts5-top10-N.json``, for these texts and queries), so a later run
+    that does not time FTS5 (minutes at 10^6) reads them instead of searching again.
+    """
+    import hashlib
+
+    key = hashlib.sha256(json.dumps([len(texts), texts[:50], texts[-50:], query_sets]).encode()).hexdigest()[:16]
+    cache = folder / f"fts5-top10-{n}.json"
+    if not timed and cache.exists():
+        saved = json.loads(cache.read_text(encoding="utf-8"))
+        if saved.get("key") == key:
+            return saved["tops"]
+    started = time.perf_counter()
+    rows, tops = keyword_rows("fts5", texts, query_sets, folder, timed=timed)
+    cache.write_text(json.dumps({"key": key, "tops": tops}), encoding="utf-8")
+    if timed:
+        for row in rows:
+            report_keyword_row(row, n, "fts5", tops, tops, started, as_json, results, query_sets, folder)
+    return tops
+
+
+def report_keyword_row(
+    row: dict, n: int, engine: str, tops: dict, reference: dict, started, as_json, results, query_sets, folder
+) -> None:
+    name = row["queries"]
+    row["overlap@10_vs_fts5"] = overlap(tops[name], reference[name])
+    row["near@10_vs_fts5"] = near_overlap(tops[name], reference[f"{name}:kth"], query_sets[name], folder)
+    row = {"chunks": n, "engine": engine, **{k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}}
+    row["seconds"] = round(time.perf_counter() - started, 1)
+    results.append(row)
+    print(json.dumps(row, ensure_ascii=False) if as_json else _keyword_line(row), flush=True)
+
+
+def near_overlap(tops: list[list[int]], kths: list[float], queries: list, folder: Path) -> float:
+    """Mean share of a top 10 whose FTS5 score is within ``NEAR`` of FTS5's 10th best (queries with 10 FTS5 hits).
+
+    The synthetic chunks are near-copies of one another (chunk j copies real chunk j mod n), so many score
+    within a percent or two of each other: where two scorings differ by that much (tantivy's one-byte
+    lengths), the plain overlap counts a swap among near-ties as a miss; this does not.
+    """
+    shares = []
+    for top, kth, tokens in zip(tops, kths, queries, strict=True):
+        if kth > 0:
+            scores = fts5_scores(folder / "fts.sqlite", tokens, top)
+            shares.append(sum(scores.get(i, 0.0) >= kth * (1 - NEAR) for i in top) / 10)
+    return float(np.mean(shares)) if shares else float("nan")
+
+
+def overlap(tops: list[list[int]], reference: list[list[int]]) -> float:
+    """Mean |top 10 ∩ FTS5's top 10| / min(10, FTS5's hits), over queries FTS5 has hits for."""
+    shares = [len(set(a) & set(r)) / len(r) for a, r in zip(tops, reference, strict=True) if r]
+    return float(np.mean(shares)) if shares else float("nan")
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] in DENSE_MODES:  # the dense modes (issue 27): their own flags
         return dense_main(sys.argv[1:])
@@ -225,8 +538,14 @@ def main() -> int:
     rng = np.random.default_rng(1)
     picks = rng.integers(len(vectors), size=args.queries)
     queries = perturbed(vectors, picks, rng)
-    keyword_queries = [list(rng.choice(tokens[p], size=min(3, len(tokens[p])), replace=False)) for p in picks]
+    keyword_queries = [
+        [str(t) for t in rng.choice(tokens[p], size=min(3, len(tokens[p])), replace=False)] for p in picks
+    ]
     engines = args.engines.split(",")
+    keyword_engines = [e for e in engines if e in KEYWORD_ENGINES and e != "fts5"]
+    time_fts5 = "fts5" in engines
+    engines = [e for e in engines if e not in KEYWORD_ENGINES]
+    query_sets = {"tokens3": keyword_queries, "questions": question_queries(args.queries)}
     print(
         f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
         f"{len(vectors)} real chunks of {args.index}; k={K}, one query at a time",
@@ -234,7 +553,7 @@ def main() -> int:
     )
     results = []
     for n in (int(s) for s in args.sizes.split(",")):
-        synth, texts = synthetic(vectors, tokens, n)
+        synth, texts = synthetic(vectors, tokens, n, with_vectors=bool(engines))
         exact = None
         for engine in engines:
             started = time.perf_counter()
@@ -253,6 +572,13 @@ def main() -> int:
             row["seconds"] = round(time.perf_counter() - started, 1)
             results.append(row)
             print(json.dumps(row) if args.json else _line(row), flush=True)
+        if keyword_engines or time_fts5:
+            reference = fts5_reference(texts, query_sets, folder, time_fts5, n, args.json, results)
+        for engine in keyword_engines:
+            started = time.perf_counter()
+            rows, tops = keyword_rows(engine, texts, query_sets, folder)
+            for row in rows:
+                report_keyword_row(row, n, engine, tops, reference, started, args.json, results, query_sets, folder)
         del synth, texts
     return 0
 
@@ -333,7 +659,7 @@ def synthetic_vectors(vectors: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     return out
 
 
-def latencies(run, queries: np.ndarray, concurrency: int) -> list[float]:
+def dense_latencies(run, queries: np.ndarray, concurrency: int) -> list[float]:
     """Seconds per query: one at a time, or ``concurrency`` threads each running every query (rotated)."""
     import threading
 
@@ -437,7 +763,7 @@ def hnsw_grid(args, folder: Path, emit) -> None:
         for c in (1, 4):
             row |= {
                 f"{p}_c{c}": v
-                for p, v in spread(latencies(lambda q, flat=flat: flat.search(q[None, :], K), timed, c)).items()
+                for p, v in spread(dense_latencies(lambda q, flat=flat: flat.search(q[None, :], K), timed, c)).items()
             }
         emit(row)
         del flat
@@ -458,7 +784,9 @@ def hnsw_grid(args, folder: Path, emit) -> None:
                 row["recall_real"] = recall_at_10(raw_search(index, real, K, ef), exact_real)
                 row["recall_pert"] = recall_at_10(raw_search(index, pert, K, ef), exact_pert)
                 for c in (1, 4):
-                    times = latencies(lambda q, ef=ef, index=index: raw_search(index, q[None, :], K, ef), timed, c)
+                    times = dense_latencies(
+                        lambda q, ef=ef, index=index: raw_search(index, q[None, :], K, ef), timed, c
+                    )
                     row |= {f"{p}_c{c}": v for p, v in spread(times).items()}
                 emit(row)
             del index
@@ -528,7 +856,7 @@ def filter_grid(args, folder: Path, emit) -> None:
                         )
                     ),
                 }
-                row |= {f"{p}_c1": v for p, v in spread(latencies(run, real, 1)).items()}
+                row |= {f"{p}_c1": v for p, v in spread(dense_latencies(run, real, 1)).items()}
                 emit(row)
         del tiered, flat, synth
 
@@ -809,6 +1137,16 @@ def refresh_bench(args, folder: Path, emit) -> None:
         "hidden": len(mirror.vectors.hidden), "rss_gib": rss_bytes() / 2**30,
     })  # fmt: skip
     store.close()
+
+
+def _keyword_line(row: dict) -> str:
+    c1 = f"{row['c1_p50']:7.2f} {row['c1_p95']:7.2f} {row['c1_p99']:7.2f}"
+    c4 = f"{row['c4_p50']:7.2f} {row['c4_p95']:7.2f} {row['c4_p99']:7.2f} ({row['c4_qps']:6.0f}/s)"
+    return (
+        f"{row['chunks']:>9,} {row['engine']:10} {row['queries']:9} c=1 p50/95/99 {c1} ms | c=4 {c4} | "
+        f"rss {row['rss_mb']:6.0f} MB disk {row['disk_mb']:6.0f} MB | build {row['build_s']:6.1f} s | "
+        f"top10 overlap {row['overlap@10_vs_fts5']:.3f}, near {row['near@10_vs_fts5']:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,6 +29,8 @@ from govqa.index.stats import IndexStats, RebuildResult
 from govqa.index.writer import Writer
 from govqa.ingest.document import Chunk, Document
 from govqa.ingest.settings import ChunkConfig
+
+log = logging.getLogger(__name__)
 
 
 class Index:
@@ -100,7 +103,15 @@ class Index:
         manifest.check_backend(path, kind.name, kind.location(config.index))
         factory = config.index.faiss_factory if kind.uses_faiss else None
         manifest.warn_settings(path, config.chunk.size, config.chunk.overlap, factory)
-        backend = kind.from_config(path, config.index, manifest.dimension, manifest.faiss_factory or "")
+        if kind.uses_faiss and config.index.keyword != manifest.keyword:
+            log.warning(
+                "index at %s keeps its %s keyword index (config says %s: build a new index to change it)",
+                path,
+                manifest.keyword,
+                config.index.keyword,
+            )
+        as_built = replace(config.index, keyword="tantivy" if manifest.keyword == "tantivy" else "fts5")
+        backend = kind.from_config(path, as_built, manifest.dimension, manifest.faiss_factory or "")
         index = cls(path, config, manifest, backend, embedder, check_model)
         if manifest.rebuild_pending:  # stored vectors may mix two models: only `rebuild` may use them
             backend.defer_vectors(manifest.dimension)

@@ -46,6 +46,7 @@ def create(path: Path, config: IndexSettings, embedder: Embedder) -> None:
             sentences=sentence_kind(embedder.sentence_method, config.index.bare_sentences),
             backend=kind.name,
             collection=kind.location(config.index),
+            keyword=config.index.keyword,
         ).save(path)
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from govqa.index.backend import Backend, DenseIndex, SentenceRows
+from govqa.index.backend import Backend, DenseIndex, KeywordIndex, SentenceRows
 from govqa.index.backends.faiss_mirror import FaissMirror
 from govqa.index.backends.fts5 import Fts5Keywords
+from govqa.index.backends.keyword_index import TantivyKeywords
 from govqa.index.keyword import index_text
 from govqa.index.records import ChunkFilter
 from govqa.index.settings import IndexConfig
@@ -48,6 +49,24 @@ class FaissDense(DenseIndex):
         return self.mirror.search(vectors, k, set(ids))
 
 
+class TantivyKeywordIndex(KeywordIndex):
+    """The keyword role played by the index folder's tantivy index (``[index] keyword = "tantivy"``).
+
+    Until it is known to hold what the store holds (a process that may not repair it opened
+    it fresh), FTS5 answers instead: the same BM25 over the same tokens, only slower.
+    """
+
+    def __init__(self, engine: TantivyKeywords, store: Store):
+        self.engine = engine
+        self.fallback = Fts5Keywords(store)
+        self.in_step = False
+
+    def keyword_search(self, query: str, k: int, where: ChunkFilter | None = None) -> list[tuple[int, float]]:
+        if not self.in_step:
+            return self.fallback.keyword_search(query, k, where)
+        return self.engine.search(query, k, None if where is None else where.documents)
+
+
 class LocalBackend(Backend):
     """An index folder's ``store.sqlite`` and ``vectors.faiss``; one machine, no server.
 
@@ -62,24 +81,30 @@ class LocalBackend(Backend):
     uses_faiss = True
     store: Store
     dense: FaissDense
-    keyword: Fts5Keywords
+    keyword: Fts5Keywords | TantivyKeywordIndex
 
     @classmethod
     def from_config(
         cls, directory: Path, config: IndexConfig, dimension: int, faiss_factory: str, create: bool = False
     ) -> LocalBackend:
-        return cls(directory, dimension, faiss_factory, create=create)
+        return cls(directory, dimension, faiss_factory, create=create, keyword=config.keyword)
 
     @classmethod
     def cache_key(cls, config: IndexConfig) -> dict:
-        return {}  # the default backend adds nothing: corpus indexes cached before the seam stay valid
+        # FTS5 adds nothing: corpus indexes cached before the seam stay valid.
+        return {} if config.keyword == "fts5" else {"keyword": config.keyword}
 
-    def __init__(self, directory: Path, dimension: int, factory: str, create: bool = False):
+    def __init__(self, directory: Path, dimension: int, factory: str, create: bool = False, keyword: str = "fts5"):
         self.directory = Path(directory)
         self.store = Store(self.directory / STORE_NAME, dimension, create=create)
         self.mirror = FaissMirror(self.directory, self.store, dimension, factory)
         self.dense = FaissDense(self.mirror, self.store)
-        self.keyword = Fts5Keywords(self.store)
+        # FTS5 is written with every document either way (tantivy's rows are read from it).
+        self.tantivy = TantivyKeywords.open(self.directory, create=True) if keyword == "tantivy" else None
+        if self.tantivy is None:
+            self.keyword = Fts5Keywords(self.store)
+        else:
+            self.keyword = TantivyKeywordIndex(self.tantivy, self.store)
 
     # -- writing -------------------------------------------------------------
     def replace_document(
@@ -94,12 +119,16 @@ class LocalBackend(Backend):
         in_step = self.mirror.in_step()
         old_ids, new_ids = self.store.replace_document(document, chunks, vectors, tokens, sentences)
         self.mirror.replace(old_ids, new_ids, vectors, was_in_step=in_step)
+        if self.tantivy is not None:  # after the store's commit: a crash between them is repaired by ``sync``
+            self.tantivy.replace(old_ids, [(i, document.name, t) for i, t in zip(new_ids, tokens, strict=True)])
 
     def remove_documents(self, names: Sequence[str]) -> int:
         in_step = self.mirror.in_step()
         found, chunk_ids = self.store.remove_documents(list(names))
         if found:
             self.mirror.replace(chunk_ids, [], None, was_in_step=in_step)
+            if self.tantivy is not None:
+                self.tantivy.replace(chunk_ids, [])
         return found
 
     def move_documents(self, names: Sequence[str], library: str) -> int:
@@ -114,6 +143,15 @@ class LocalBackend(Backend):
 
     def sync(self, persist: bool) -> None:
         self.mirror.sync(persist)
+        if isinstance(self.keyword, TantivyKeywordIndex) and self.tantivy is not None:
+            if persist:  # the write lock is held: make it equal to the store
+                self.tantivy.sync(self.store, repair=True)
+                self.keyword.in_step = True
+            elif self.keyword.in_step:  # another process's writes, which it keeps in step too
+                self.tantivy.refresh()
+            else:
+                self.tantivy.refresh()
+                self.keyword.in_step = self.tantivy.in_step(self.store)
 
     def defer_vectors(self, dimension: int) -> None:
         self.store.dimension = self.mirror.dimension = dimension
@@ -126,6 +164,8 @@ class LocalBackend(Backend):
     def close(self) -> None:
         # The mirror's builder thread reads the store: stopped first (the next process to open resumes it).
         self.mirror.close(finish=False)
+        if self.tantivy is not None:
+            self.tantivy.close()
         self.store.close()
 
     # -- describing ----------------------------------------------------------

@@ -64,6 +64,33 @@ class TestLocalBackend(BackendContract, StatsKeys):
         return minilm_embedder
 
 
+class TestLocalBackendWithTantivy(BackendContract, StatsKeys):
+    """The local backend with its keyword role played by tantivy (``[index] keyword = "tantivy"``)."""
+
+    @pytest.fixture
+    def make_config(self, index_config):
+        def make(path):
+            config = index_config(path)
+            return config.replace(index=replace(config.index, keyword="tantivy"))
+
+        return make
+
+    @pytest.fixture
+    def embedder(self, minilm_embedder):
+        return minilm_embedder
+
+    def test_its_keyword_role_is_tantivy_and_ranks_as_fts5(self, built):
+        from govqa.index.backends.fts5 import Fts5Keywords
+        from govqa.index.backends.local import TantivyKeywordIndex
+
+        role = built.backend.keyword
+        assert isinstance(role, TantivyKeywordIndex) and role.in_step and built.manifest.keyword == "tantivy"
+        for question in ("成渝地区双城经济圈建设", "数字经济核心产业增加值", "江苏制造业高质量发展"):
+            ours = [i for i, _ in built.keyword_search(question, 5)]
+            fts5 = [i for i, _ in Fts5Keywords(built.backend.store).keyword_search(question, 5)]
+            assert ours and set(ours[:3]) == set(fts5[:3]), question
+
+
 class TestMilvusBackend(BackendContract, StatsKeys):
     @pytest.fixture
     def make_config(self, index_config, milvus_lite):
