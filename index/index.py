@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from govqa.ingest.document import Chunk, Document
 from govqa.ingest.settings import ChunkConfig
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Index:
@@ -62,8 +64,8 @@ class Index:
         self._check = check_model
         self._lock = WriteLock(path)
         self._writer = threading.Lock()  # one writer thread at a time in this process
-        self._facets: tuple[int, list[Facet]] | None = None  # (backend generation, facets of that generation)
-        self._libraries: tuple[int, dict[str, str]] | None = None  # (generation, document → library)
+        # What is read once per index generation (``_per_generation``): name → (generation, value).
+        self._generation_cache: dict[str, tuple[int, Any]] = {}
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -212,8 +214,7 @@ class Index:
         Raises ``ValueError`` for a library name that is blank or too long (``check_library``).
         """
         if library is not None:
-            library = check_library(library)
-            library = "" if library == self.default_library else library  # the default is stored as ""
+            library = self._stored_library(library)
         with self._writing():
             stored = self.backend.store.libraries()
 
@@ -299,12 +300,17 @@ class Index:
         The local backend changes one column; another backend writes each document again with its
         stored vectors (``Backend.move_documents``). ``ValueError`` for a blank or too long name.
         """
-        library = check_library(library)
+        stored = self._stored_library(library)
         with self._writing(check_model=False):
-            return self._move(names, library)
+            return self._move(names, stored)
 
-    def _move(self, names: Sequence[str], library: str) -> int:
-        stored = "" if library == self.default_library else library  # the default is stored as ""
+    def _stored_library(self, library: str) -> str:
+        """``library`` checked (``check_library``) and as stored: the default library is stored as ""."""
+        library = check_library(library)
+        return "" if library == self.default_library else library
+
+    def _move(self, names: Sequence[str], stored: str) -> int:
+        """File documents under the library stored as ``stored`` (``_stored_library``)."""
         found = self.backend.move_documents(list(names), stored)
         if found is None:
             found = refile(self.backend, list(names), stored)
@@ -374,15 +380,11 @@ class Index:
 
     def document_libraries(self) -> dict[str, str]:
         """Document name → its library (the default one named), read once per index generation (as facets are)."""
-        generation = self.backend.store.generation()
-        cached = self._libraries
-        if generation is not None and cached is not None and cached[0] == generation:
-            return cached[1]
         default = self.default_library
-        mapping = {name: library or default for name, library in self.backend.store.libraries().items()}
-        if generation is not None:
-            self._libraries = (generation, mapping)
-        return mapping
+        return self._per_generation(
+            "libraries",
+            lambda: {name: library or default for name, library in self.backend.store.libraries().items()},
+        )
 
     def libraries(self) -> list[str]:
         """The names of the libraries that hold documents, and the default one, sorted."""
@@ -521,14 +523,19 @@ class Index:
         cheaply (``Backend.generation``: the local one does), so questions between two
         writes share one read; else read on every call. Do not change the list.
         """
+        return self._per_generation("facets", self.backend.store.facets)
+
+    def _per_generation(self, name: str, read: Callable[[], T]) -> T:
+        """``read()``, reused until the store's generation changes (``DocumentStore.generation``);
+        read on every call where the backend cannot tell its generation."""
         generation = self.backend.store.generation()
-        cached = self._facets
+        cached = self._generation_cache.get(name)
         if generation is not None and cached is not None and cached[0] == generation:
             return cached[1]
-        facets = self.backend.store.facets()
+        value = read()
         if generation is not None:
-            self._facets = (generation, facets)
-        return facets
+            self._generation_cache[name] = (generation, value)
+        return value
 
 
 #: The longest library name (characters): it is a column, a meta value, a URL parameter and a users-file key.

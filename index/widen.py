@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 #: A filter allowing at least 1/WIDEN_LIMIT of the chunks is applied after an unfiltered search (``widened``).
 WIDEN_LIMIT = 8
 
@@ -17,3 +19,10 @@ def widened(k: int, allowed: int, total: int) -> int:
     if not allowed or not total or allowed * WIDEN_LIMIT < total:
         return 0
     return min(total, -(-2 * k * total // allowed))
+
+
+def kept(hits: list[tuple[int, float]], allowed: Container[int], k: int, wide: int) -> list[tuple[int, float]] | None:
+    """The first ``k`` of ``hits`` (an unfiltered search for ``wide``) that ``allowed`` holds, or None when
+    fewer than ``k`` passed and the search may have had more: then the engine's own filter must answer."""
+    passing = [hit for hit in hits if hit[0] in allowed][:k]
+    return passing if len(passing) >= k or len(hits) < wide else None

@@ -8,7 +8,7 @@ from govqa.index.backend import KeywordIndex
 from govqa.index.keyword import match_expression, query_tokens
 from govqa.index.records import ChunkFilter
 from govqa.index.store import Store
-from govqa.index.widen import widened
+from govqa.index.widen import kept, widened
 
 _ALL = "SELECT rowid, -bm25(fts) FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?"
 _OF_DOCUMENTS = (
@@ -41,9 +41,8 @@ class Fts5Keywords(KeywordIndex):
             ids, total = self.store.chunk_ids_for(where.documents)
             wide = widened(k, len(ids), total)
             if wide:  # a broad filter (a reader's libraries): filtered after an unfiltered search (``widened``)
-                rows = self.store.read(_ALL, (match, wide))
-                kept = [row for row in rows if row[0] in ids][:k]
-                if len(kept) >= k or len(rows) < wide:
-                    return [(int(i), float(s)) for i, s in kept]
+                passing = kept([(int(i), float(s)) for i, s in self.store.read(_ALL, (match, wide))], ids, k, wide)
+                if passing is not None:
+                    return passing
             rows = self.store.read(_OF_DOCUMENTS, (match, json.dumps(sorted(where.documents)), k))
         return [(int(i), float(s)) for i, s in rows]

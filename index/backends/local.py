@@ -17,7 +17,7 @@ from govqa.index.settings import IndexConfig
 from govqa.index.stats import BackendStats
 from govqa.index.store import STORE_NAME, Store
 from govqa.index.vectors import VECTORS_NAME
-from govqa.index.widen import widened
+from govqa.index.widen import kept, widened
 from govqa.ingest.document import Chunk, Document
 
 
@@ -42,10 +42,9 @@ class FaissDense(DenseIndex):
         ids, total = self.store.chunk_ids_for(where.documents)
         wide = widened(k, len(ids), total)
         if wide:  # a broad filter (a reader's libraries): the unfiltered best, filtered after, is cheaper and exact
-            rows = self.mirror.search(vectors, wide, None)
-            kept = [[hit for hit in row if hit[0] in ids][:k] for row in rows]
-            if all(len(mine) >= k or len(row) < wide for mine, row in zip(kept, rows, strict=True)):
-                return kept
+            passing = [kept(row, ids, k, wide) for row in self.mirror.search(vectors, wide, None)]
+            if all(row is not None for row in passing):
+                return [row for row in passing if row is not None]
         return self.mirror.search(vectors, k, set(ids))
 
 
@@ -143,15 +142,13 @@ class LocalBackend(Backend):
 
     def sync(self, persist: bool) -> None:
         self.mirror.sync(persist)
-        if isinstance(self.keyword, TantivyKeywordIndex) and self.tantivy is not None:
+        if isinstance(self.keyword, TantivyKeywordIndex):
             if persist:  # the write lock is held: make it equal to the store
-                self.tantivy.sync(self.store, repair=True)
+                self.keyword.engine.sync(self.store, repair=True)
                 self.keyword.in_step = True
-            elif self.keyword.in_step:  # another process's writes, which it keeps in step too
-                self.tantivy.refresh()
-            else:
-                self.tantivy.refresh()
-                self.keyword.in_step = self.tantivy.in_step(self.store)
+            else:  # another process's writes, which keep it in step once it is
+                self.keyword.engine.refresh()
+                self.keyword.in_step = self.keyword.in_step or self.keyword.engine.in_step(self.store)
 
     def defer_vectors(self, dimension: int) -> None:
         self.store.dimension = self.mirror.dimension = dimension

@@ -35,7 +35,7 @@ def counted(searcher: Any, monkeypatch: pytest.MonkeyPatch) -> Counter:
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(highlight, name, wrapped)
-    searcher.index._facets = None  # start from an index generation not read yet
+    searcher.index._generation_cache.clear()  # start from an index generation not read yet
     return calls
 
 
