@@ -246,18 +246,20 @@ def question_queries(n: int) -> list[list[str]]:
     return [cut[i % len(cut)] for i in range(n)]
 
 
-def latencies(run, queries, threads: int) -> dict:
-    """p50/p95/p99 (ms) of ``run(query)`` with ``threads`` threads each running every query, and queries a second."""
+def timings(run, queries, threads: int) -> tuple[list[float], float]:
+    """Seconds of each ``run(query)`` with ``threads`` threads started together, each running every query
+    (rotated: thread t starts at t/threads of the list), after a warm-up of 10; and the wall seconds of all."""
     for q in queries[:10]:
         run(q)
+    n = len(queries)
     barrier = threading.Barrier(threads + 1)
     times: list[list[float]] = [[] for _ in range(threads)]
 
     def worker(t: int) -> None:
-        shift = t * len(queries) // threads
-        order = queries[shift:] + queries[:shift]
+        shift = t * n // threads
         barrier.wait()
-        for q in order:
+        for i in range(n):
+            q = queries[(i + shift) % n]
             started = time.perf_counter()
             run(q)
             times[t].append(time.perf_counter() - started)
@@ -269,8 +271,13 @@ def latencies(run, queries, threads: int) -> dict:
     started = time.perf_counter()
     for thread in pool:
         thread.join()
-    wall = time.perf_counter() - started
-    ordered = sorted(x for own in times for x in own)
+    return [x for own in times for x in own], time.perf_counter() - started
+
+
+def latencies(run, queries, threads: int) -> dict:
+    """p50/p95/p99 (ms) of ``run(query)`` under ``timings``, and queries a second."""
+    seconds, wall = timings(run, queries, threads)
+    ordered = sorted(seconds)
     at = lambda q: ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1)))] * 1000  # noqa: E731
     return {"p50": statistics.median(ordered) * 1000, "p95": at(0.95), "p99": at(0.99), "qps": len(ordered) / wall}
 
@@ -660,32 +667,8 @@ def synthetic_vectors(vectors: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
 
 
 def dense_latencies(run, queries: np.ndarray, concurrency: int) -> list[float]:
-    """Seconds per query: one at a time, or ``concurrency`` threads each running every query (rotated)."""
-    import threading
-
-    for q in queries[:10]:
-        run(q)
-    if concurrency == 1:
-        times = []
-        for q in queries:
-            started = time.perf_counter()
-            run(q)
-            times.append(time.perf_counter() - started)
-        return times
-    out: list[list[float]] = [[] for _ in range(concurrency)]
-
-    def worker(t: int) -> None:
-        for q in np.roll(queries, t * len(queries) // concurrency, axis=0):
-            started = time.perf_counter()
-            run(q)
-            out[t].append(time.perf_counter() - started)
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return [t for own in out for t in own]
+    """Seconds per query under ``timings`` (``concurrency`` threads, each running every query)."""
+    return timings(run, queries, concurrency)[0]
 
 
 def spread(times: list[float]) -> dict:
