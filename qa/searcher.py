@@ -65,8 +65,8 @@ class Searcher:
         self.search_config: SearchConfig = config.search
         self._max_passage = 2 * config.chunk.size
         self._keyword_worker = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="govqa-bm25")
-        self._derived: tuple | None = None  # (facet rows, by name, places, reports): ``_documents``
-        self._derived_in: dict[tuple[str, ...], tuple] = {}  # the same per selection of libraries (``_documents``)
+        # Per selection of libraries (None: all): (facet rows kept, by name, places, reports, rows read): ``_documents``.
+        self._derived: dict[tuple[str, ...] | None, tuple] = {}
 
     # -- public API -------------------------------------------------------
     def warm_up(self) -> None:
@@ -266,30 +266,21 @@ class Searcher:
         by document, every place they name, and (year, places) per report; derived once per generation too.
         Only the documents of ``libraries`` when given: what a reader may not read is not there at all."""
         rows = self.index.document_facets()
-        if libraries is not None:
-            return self._documents_in(rows, tuple(sorted(set(libraries))))
-        derived = self._derived
-        if derived is None or derived[0] is not rows:  # C-level loops: during an upload, every question is a new one
-            facets = dict(zip(map(itemgetter(0), rows), map(_facet, rows), strict=True))
+        key = None if libraries is None else tuple(sorted(set(libraries)))
+        derived = self._derived.get(key)
+        if derived is None or derived[4] is not rows:  # C-level loops: during an upload, every question is a new one
+            kept = rows
+            if key is not None:
+                filed, wanted = self.index.document_libraries(), set(key)
+                kept = [row for row in rows if filed.get(row[0]) in wanted]
+                if len(kept) == len(rows):
+                    kept = rows  # every document: the search needs no filter (``_allowed_docs``)
+            facets = dict(zip(map(itemgetter(0), kept), map(_facet, kept), strict=True))
             places = set(chain.from_iterable(map(attrgetter("places"), facets.values())))
-            derived = self._derived = (rows, facets, places, tuple(map(attrgetter("report"), facets.values())))
-        return derived
-
-    def _documents_in(
-        self, rows: list[Facet], libraries: tuple[str, ...]
-    ) -> tuple[Sequence[Facet], dict[str, _Facet], set[str], tuple[reasons.Report, ...]]:
-        derived = self._derived_in.get(libraries)
-        if derived is None or derived[4] is not rows:
-            filed, wanted = self.index.document_libraries(), set(libraries)
-            kept = [row for row in rows if filed.get(row[0]) in wanted]
-            if len(kept) == len(rows):
-                kept = rows  # every document: the search needs no filter (``_allowed_docs``)
-            facets = {row[0]: _facet(row) for row in kept}
-            places = set(chain.from_iterable(f.places for f in facets.values()))
-            derived = (kept, facets, places, tuple(f.report for f in facets.values()), rows)
-            if len(self._derived_in) > 64:  # a few selections are ever in use; bound it anyway
-                self._derived_in.clear()
-            self._derived_in[libraries] = derived
+            derived = (kept, facets, places, tuple(map(attrgetter("report"), facets.values())), rows)
+            if len(self._derived) > 64:  # a few selections are ever in use; bound it anyway
+                self._derived.clear()
+            self._derived[key] = derived
         return derived[:4]
 
     def _allowed_docs(self, filters: Filters | None, facets: Sequence[Facet]) -> set[str] | None:
