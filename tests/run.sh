@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything the tests need on a fresh machine, then run them.
-# Usage: bash tests/run.sh [pytest args…]
+# Usage: bash tests/run.sh [pytest args…]   (GOVQA_TEST_WORKERS=N: N worker processes; default one a core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +23,5 @@ extras=test,ocr,milvus
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 # One model build shared by every test package (and by later runs).
 export GOVQA_MODEL_CACHE="${GOVQA_MODEL_CACHE:-$HOME/.cache/govqa/models}"
-exec .venv/bin/python -m pytest "$@"
+# One worker a core (pytest-xdist); GOVQA_TEST_WORKERS=0 runs in this process (for pdb or -s).
+exec .venv/bin/python -m pytest -n "${GOVQA_TEST_WORKERS:-$(nproc)}" "$@"

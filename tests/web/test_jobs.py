@@ -97,6 +97,7 @@ def test_jobs_are_listed_with_their_files_counts_and_reasons(make_client, tmp_pa
         remove_all(client, word)
 
 
+@pytest.mark.slow  # a 400-row upload embedded while a small upload and a removal overtake it
 def test_a_small_upload_is_not_stuck_behind_a_large_one_and_a_removal_does_not_wait(make_client, tmp_path) -> None:
     client = make_client(data_dir=str(tmp_path / "data"))
     word = f"轮流{uuid.uuid4().hex[:6]}"
@@ -211,6 +212,7 @@ def serve(index: Path, env: dict, port: int, log: Path) -> subprocess.Popen:
     raise AssertionError("govqa serve did not become ready")
 
 
+@pytest.mark.slow  # two server processes a run, each loading the model
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
 def test_a_three_file_upload_survives_a_restart(base_config, searcher, tmp_path, free_tcp_port, how) -> None:
     """The server is stopped after the first file committed: started again, it indexes the rest, each file once."""

@@ -98,6 +98,7 @@ def _names(base: str) -> set[str]:
     return {d["name"] for d in httpx.get(f"{base}/api/documents", timeout=10).json()["documents"]}
 
 
+@pytest.mark.slow  # a Milvus Lite server and two govqa servers
 def test_two_servers_on_one_milvus_see_each_others_uploads(milvus_server, base_config, searcher, tmp_path) -> None:
     # ``searcher`` has built the model once for the session; both servers load it from the cache.
     servers: list[tuple[subprocess.Popen, str]] = []
