@@ -19,6 +19,8 @@ each constraint the question sets, read from the question's words:
   繁簡 folded;
 - **item**: a question asking for an item by its place ("第15项", "第七件") is
   answered by the sentence that is that item (``qa.ordinal``);
+- **term**: each part of a keyword query, and the thing a where-question
+  asks about ("门票在哪里购买": 门票), is named in the passage;
 - **attachment**: a question about "附件2" is answered from a passage of, or
   naming, attachment 2 (ingest titles each attachment's section by its 附件 line).
 
@@ -94,6 +96,16 @@ _SUBJECT_TAGS = frozenset(("n", "vn", "l", "j", "nl", "ng"))
 # An indicator's name is a term of three characters or more (生产总值, 最低工资, 颗粒物, 常住人口): the reports
 # name their indicators in these words, where a question's two-character nouns (老人, 单位) are as often its own.
 _TERM_CHARS = 3
+# A where-question ending in its verb ("门票在哪里购买", "大运村在哪里") asks about the noun before 在哪里:
+# a passage that never names it (a ticket, a village) cannot say where it is. Words that may stand between
+# the two are skipped: adverbs (d), conjunctions (c: jieba tags 可以 so), times (t) and modal verbs.
+_WHERE_WORDS = frozenset(("哪里", "哪儿", "哪"))
+_WHERE_VERBS = frozenset(("在", "去", "到"))
+_WHERE_SKIPPED_TAGS = frozenset(("d", "c", "t"))
+_MODALS = frozenset("可以 能 能够 应 应该 应当 需要 要 可 该 还 都".split())
+_WHERE_OBJECT_TAGS = _SUBJECT_TAGS | {"nz", "nt"}
+# Words that name no thing of their own ("具体内容在哪里能够查到" asks where the notice is published).
+_WHERE_GENERIC = frozenset("内容 具体内容 详细内容 信息 详细信息 相关信息 详情 情况 地址 位置 地点 原文 全文".split())
 
 
 @dataclass(frozen=True)
@@ -102,8 +114,8 @@ class Asked:
 
     ``figure`` is True for a question asking for a quantity (多少, 几个): only
     then does a sentence's year count (a fact question's "1954年" names the
-    report it asks about). ``keywords`` are the parts of a keyword query
-    ("冰雪大世界", "大运会 场馆"), each to be found whole in the passage. ``kind`` is the kind asked for (``Kind.UNKNOWN``: either); ``unit`` the
+    report it asks about). ``keywords`` are the words to be found whole in the passage: the parts of a keyword query
+    ("冰雪大世界", "大运会 场馆"), or what a where-question asks about (门票 of "门票在哪里购买": ``asked_where``). ``kind`` is the kind asked for (``Kind.UNKNOWN``: either); ``unit`` the
     answer's unit ("人", "元", "%": "" for none); ``subject`` the content words
     a quantity's sentence must hold (empty: not checked); ``outside`` the places
     named that no report is of; ``item`` the place in a list asked for ("第15项": 15), or None;
@@ -194,6 +206,29 @@ def places_outside(question: Question, known_places: set[str]) -> tuple[str, ...
     return tuple(dict.fromkeys(out))
 
 
+def asked_where(question: Question) -> str | None:
+    """The thing a where-question ending in its verb asks about, or None: "成都大运会的门票在哪里购买" → 门票.
+
+    Only when nothing but verbs and particles follow 在/去/到哪里: in "市民去哪里购买家禽" the noun before
+    is who asks (市民) and what is bought comes after, so nothing is returned.
+    """
+    words = tagged(question.simplified)
+    at = next(
+        (i for i, (w, _) in enumerate(words) if w in _WHERE_WORDS and i > 0 and words[i - 1][0] in _WHERE_VERBS),
+        None,
+    )
+    if at is None or any(not f.startswith(("v", "y", "u", "x")) for _, f in words[at + 1 :]):
+        return None
+    before = at - 2
+    while before >= 0 and (words[before][1] in _WHERE_SKIPPED_TAGS or words[before][0] in _MODALS):
+        before -= 1
+    if before < 0:
+        return None
+    word, flag = words[before]
+    thing = flag in _WHERE_OBJECT_TAGS and len(word) >= 2 and word not in _WHERE_GENERIC
+    return comparable(word) if thing else None
+
+
 def subject_terms(question: Question, terms: list[str]) -> tuple[str, ...]:
     """The question's content words of ``_TERM_CHARS`` or more inside a noun of it: the indicator a quantity is of.
 
@@ -223,7 +258,10 @@ def ask(question: Question, terms: list[str], known_places: set[str], this_year:
     past = (question.years and max(question.years) < this_year) or any(o < 0 for o in question.relative_years)
     if quantity and kind is Kind.UNKNOWN and past:
         kind = Kind.RESULT
-    keywords = tuple(comparable(part) for part in question.asking.split()) if is_keyword_query(question) else ()
+    if is_keyword_query(question):
+        keywords = tuple(comparable(part) for part in question.asking.split())
+    else:
+        keywords = tuple(filter(None, [asked_where(question)]))
     # A year's figure is stated under its indicator's name (地区生产总值, 最低工资); the wording of a
     # measure without a year (热线电话, 可延长多久) varies from notice to notice.
     stated = quantity and bool(question.years or question.relative_years)

@@ -116,6 +116,37 @@ def test_a_place_inside_a_province_must_be_named():
     assert "place" not in check_of(question, sentence, "", 2026, region=False)[0]
 
 
+@pytest.mark.parametrize(
+    "text, thing",
+    [
+        ("成都大运会的门票在哪里购买？", "门票"),
+        ("大运村在哪里", "大运村"),
+        ("志愿者可以在哪里报名？", "志愿者"),  # 可以 stands between
+        ("核酸检测点在哪儿?", "检测点"),
+        ("門票在哪裡購買", "门票"),  # 繁體, read as simplified
+        # What follows the verb is what is asked about, and the noun before is who asks: not checked.
+        ("休市期间市民去哪里购买家禽？", None),
+        ("乐山市中小企业在哪里查询补贴政策？", None),
+        # A clause break before 在哪里 leaves nothing asked about in its clause.
+        ("河北省的单位想要审批投资项目，可以在哪里办理呢？", None),
+        ("北京市将重点企业的用工需求信息发布在哪？", None),
+        ("申报指南的具体内容在哪里能够查到？", None),  # a word that names no thing of its own
+    ],
+)
+def test_the_thing_a_where_question_asks_about(text, thing):
+    assert checks.asked_where(understand(text, KNOWN)) == thing
+
+
+def test_a_passage_that_never_names_what_a_where_question_asks_about_does_not_answer_it():
+    text = "成都大运会的门票在哪里购买？"
+    sentence = "开展“爱成都 迎大运”系列活动，创建专业化办赛机制。"
+    met, a, question, fact, found = check_of(text, sentence, "全力保障大运会顺利举办", 2021)
+    assert met == {"term": False}
+    reason = reasons.unmet(a, question, sentence, fact, found)
+    assert reason.code == "subject_not_mentioned" and reason.message == "报告中没有提到“门票”"
+    assert check_of(text, "大运会门票可通过官方票务网站购买。", "全力保障大运会顺利举办", 2021)[0] == {"term": True}
+
+
 def test_no_report_of_the_year_or_place():
     reports = [(2020, ("四川省", "成都市")), (2021, ("四川省", "成都市", "青羊区")), (2017, ("全国",))]
     question = understand("成都2022年GDP是多少", {"四川省", "成都市", "青羊区", "全国"})
