@@ -163,8 +163,13 @@ def api_router(service: Service, guard: Guard) -> APIRouter:
     may_read, may_ask, may_write = Depends(guard.read), Depends(guard.ask), Depends(guard.write)
 
     @router.api_route("/health", methods=["GET", "HEAD"])  # HEAD: the same status, no body (uvicorn drops it)
-    def health() -> dict[str, Any]:
-        return dict(service.health())
+    def health(request: Request) -> dict[str, Any]:
+        # Open to monitors, but its counts are of the libraries the caller may read: anyone's without credentials.
+        try:
+            who = guard.ask(request)
+        except ApiError:
+            who = service.access.page_principal(None)
+        return dict(service.health(who))
 
     def question_endpoints(path: str, answer: Callable[..., Any], to_json: Callable[[Any], dict]) -> None:
         """GET (query string) and POST (JSON body) forms of one question endpoint, one parameter model."""

@@ -320,10 +320,10 @@ class Service:
             return {}
         return self._searcher.index.library_stats(self.libraries(who))
 
-    def health(self) -> Health:
-        """``/api/health``: status, counts, the model, and the build progress line."""
+    def health(self, who: Principal = ANYONE) -> Health:
+        """``/api/health``: status, the counts of the libraries ``who`` may read, the model, and the build progress line."""
         ready = self.ready
-        stats: IndexStats | DocumentCounts = self.stats() if ready else {"documents": 0, "chunks": 0}
+        stats: IndexStats | DocumentCounts = self.stats(who) if ready else {"documents": 0, "chunks": 0}
         return {
             "status": {"ready": "ok"}.get(self.progress.state, self.progress.state),
             "documents": stats["documents"],

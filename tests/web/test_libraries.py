@@ -157,6 +157,12 @@ def test_a_reader_of_one_library_never_sees_another(served: Any) -> None:
     documents = no_secret(alice.get("/api/documents"))
     assert "2020年成都市政府工作报告（要点）.txt" in documents
     no_secret(alice.get("/api/stats"))
+    # Health is open to monitors; its counts are those of the caller's libraries (none without credentials here).
+    public = alice.get("/api/health").json()
+    assert public["status"] == "ok" and public["documents"] == 2
+    assert served("dave").get("/api/health").json()["documents"] == 3
+    anonymous = served().get("/api/health").json()
+    assert anonymous["status"] == "ok" and anonymous["documents"] == 0
     no_secret(alice.get("/api/libraries"))
     assert [x["name"] for x in alice.get("/api/libraries").json()["libraries"]] == ["政府工作报告"]
     no_secret(alice.get("/api/jobs"))
