@@ -77,6 +77,24 @@ LOCK_WAIT = 60.0  # seconds to wait for tantivy's writer lock held by another pr
 LEAF = 4096  # id ranges holding at most this many chunks (store + index) are compared id by id in ``sync``
 
 
+# tantivy writes these two atomically through a temporary file, created 0600: another user (a server reading
+# a folder its builder wrote) could not open the index, where it reads the SQLite store. They are given the
+# mode of the folder's other files (the umask's).
+_ATOMIC_FILES = ("meta.json", ".managed.json")
+
+
+def _share_atomic_files(path: Path) -> None:
+    """Give tantivy's atomically written files the mode of the format marker (written under the umask)."""
+    try:
+        mode = (path / FORMAT_NAME).stat().st_mode & 0o666
+        for name in _ATOMIC_FILES:
+            file = path / name
+            if file.exists() and file.stat().st_mode & 0o666 != mode:
+                file.chmod(mode)
+    except OSError as exc:  # another user's files: they stay as they are
+        log.debug("cannot set the mode of the keyword index files in %s: %s", path, exc)
+
+
 def _writable(directory: Path, path: Path) -> bool:
     """Whether the keyword index can be written (or made) here: the folder, and its keywords folder when there is one."""
     return os.access(directory, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
@@ -232,12 +250,15 @@ class TantivyKeywords:
             copy = Path(self.private.name) / KEYWORDS_DIR
             if self.path.is_dir():
                 shutil.copytree(self.path, copy, ignore=shutil.ignore_patterns(".tantivy-*.lock"))
+                copy.chmod(0o700)  # copytree gave it the read-only folder's mode: tantivy must write here
             log.info("the index folder %s is read-only: searching a copy of its keyword index in %s", directory, copy)
             self.path = copy
         self._index = self._open_or_make()
         self._index.register_tokenizer(TOKENIZER, _analyzer())
         self._index.config_reader(reload_policy="manual")
         self._view: _View | None = _view(self._index.searcher(), self.path)
+        if self.private is None:
+            _share_atomic_files(self.path)
 
     @classmethod
     def open(cls, directory: Path, create: bool = False) -> TantivyKeywords:
@@ -519,6 +540,7 @@ class TantivyKeywords:
                         writer.rollback()
                         return 0
                     writer.commit()
+                    _share_atomic_files(self.path)
                 except BaseException:
                     writer.rollback()
                     raise

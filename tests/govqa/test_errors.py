@@ -160,7 +160,7 @@ def run_as(uid: int, gid: int, args: list[str], timeout: float = 120) -> tuple[i
             os.setgid(gid)
             os.setuid(uid)
             result = CliRunner().invoke(app, args)
-            outcome = [result.exit_code, result.stderr]
+            outcome = [result.exit_code, result.stderr + (repr(result.exception) if result.exit_code == 1 else "")]
         except BaseException as exc:
             outcome[1] = repr(exc)
         finally:

@@ -20,7 +20,7 @@ import pytest
 
 from govqa.config import ChunkConfig
 from govqa.index.backends.fts5 import Fts5Keywords
-from govqa.index.backends.keyword_index import KEYWORDS_DIR, TantivyKeywords, rows_of
+from govqa.index.backends.keyword_index import FORMAT_NAME, KEYWORDS_DIR, TantivyKeywords, rows_of
 from govqa.index.context import retrieval_text
 from govqa.index.keyword import index_text, match_expression, query_tokens
 from govqa.index.records import ChunkFilter
@@ -324,6 +324,22 @@ def test_a_read_only_folder_is_searched_through_a_private_copy(filled, tmp_path,
     assert made.in_step(store) and not (bare / KEYWORDS_DIR).exists()
     made.close()
     assert sorted(p.name for p in (tmp_path / KEYWORDS_DIR).iterdir()) == files
+
+
+def test_its_files_are_as_readable_as_the_folders_other_files(filled, tmp_path):
+    """tantivy writes meta.json through a temporary file, created 0600: a server running as another user
+    than the builder could not open the index. They take the format marker's mode (the umask's)."""
+    store, keywords = filled
+    folder = tmp_path / KEYWORDS_DIR
+    marker = (folder / FORMAT_NAME).stat().st_mode & 0o777
+    document, chunks = documents_from_text("perm.txt", "郫都区新建川菜产业园一座。")
+    old, new = put(store, document, chunks)
+    keywords.replace(old, rows_of(store, new))
+    assert marker & 0o044  # the umask of a test run lets others read
+    assert {name: (folder / name).stat().st_mode & 0o777 for name in ("meta.json", ".managed.json")} == {
+        "meta.json": marker,
+        ".managed.json": marker,
+    }
 
 
 def test_another_instance_sees_a_commit_after_refresh(filled, tmp_path):
