@@ -96,10 +96,11 @@ class IndexConfig:
     # 4-bit fast scan re-ranked by the float16 vectors ("PQ192x4fs,Refine(SQfp16)": 0.99 of Flat's top 10
     # on real questions at 10^6 chunks, 14 ms), built aside without stopping searches (docs/scale.md).
     faiss_factory: str = "auto"
-    # The local backend's keyword index, chosen when the index is created (its manifest records it):
-    # "fts5" (SQLite FTS5: scores every row holding a question word, 0.3-0.9 s at 10^6 chunks) or
-    # "tantivy" (index/backends/keyword_index.py: the same BM25 with MaxScore pruning, 2-3 ms at 10^6).
-    keyword: Literal["fts5", "tantivy"] = "fts5"
+    # The local backend's keyword index, chosen when the index is created (its manifest records it; an index
+    # made before it keeps FTS5): "tantivy" (index/backends/keyword_index.py: FTS5's BM25 with MaxScore pruning,
+    # 2-3 ms at 10^6 chunks) or "fts5" (SQLite FTS5 alone: scores every row holding a question word, 0.3-0.9 s
+    # at 10^6). docs/scale.md, *Keyword search without a scan*.
+    keyword: Literal["fts5", "tantivy"] = "tantivy"
     # Each sentence of a chunk gets a vector (the sentence signal, the verdict, the highlight): embedded
     # alone (true), or pooled from its chunk's own forward pass (false: late chunking, one pass per chunk,
     # half the embedding work, at a cost in answers measured in docs/model.md, *Sentence vectors*).
