@@ -1378,12 +1378,13 @@ def planted_run(args, folder: Path, keyword: str, question_paths: list[str]) -> 
         "factory": searcher.index.backend.mirror.active_factory,
     }
     _, names = index_info(searcher)
-    asks, sets, texts = [], {}, []
+    asks, sets, texts, golds = [], {}, [], []
     for path in question_paths:
         questions, _ = resolve_docs(load_questions(ROOT / path).questions, names)
         results = run_questions(searcher, questions, args.k, progress=False)
         asks += [r.latency_ms / 1000 for r in results]
         texts += [q.question for q in questions]
+        golds += [(q.question, q.doc) for q in questions if q.answerable and q.doc]
         s = summary_of(results, args.k)
         sets[Path(path).stem] = {
             key: s[key]
@@ -1423,12 +1424,30 @@ def planted_run(args, folder: Path, keyword: str, question_paths: list[str]) -> 
     row |= {f"ask_{p}": v for p, v in _ms(asked or asks).items()}
     row |= {f"eval_ask_{p}": v for p, v in _ms(asks).items()}
     row["searches"] = len(searches)
+    row |= filtered_searches(searcher, golds, args.search_k)
     row["rss_mb"] = rss_bytes() / 2**20
     row["rss_growth_mb"] = (rss_bytes() - rss_before) / 2**20
     row["sets"] = sets
     row["load"] = os.getloadavg()[0]
     runtime.close()
     return row
+
+
+def filtered_searches(searcher, golds: list[tuple[str, str]], k: int) -> dict:
+    """Each answerable question searched again within the region and year of its gold report (the page's filters):
+    latency, and the share whose gold report is still among the first ``k`` (a filter must not lose it)."""
+    from govqa.qa.types import Filters
+
+    facets = {row[0]: row for row in searcher.index.document_facets()}
+    times, kept = [], 0
+    for text, doc in golds:
+        _, _, year, region_path = facets[doc]
+        filters = Filters(regions=tuple(region_path.split()[:1]), year_from=year, year_to=year)
+        begun = time.perf_counter()
+        result = searcher.search(text, k, filters)
+        times.append(time.perf_counter() - begun)
+        kept += any(hit.citation.doc == doc for hit in result.hits)
+    return {**{f"filtered_{p}": v for p, v in _ms(times).items()}, "filtered_gold_kept": kept / max(1, len(golds))}
 
 
 def planted_child(argv: list[str]) -> int:
@@ -1507,6 +1526,7 @@ def _planted_line(row: dict) -> str:
         f"{row['chunks']:>9,} {row['keyword']:7} {row['factory']:26} search p50/95/99/max "
         f"{row['search_p50']:6.1f} {row['search_p95']:6.1f} {row['search_p99']:6.1f} {row['search_max']:6.1f} ms | "
         f"ask p50/95 {row['ask_p50']:6.1f} {row['ask_p95']:6.1f} ms | rss {row['rss_mb']:5.0f} MB | "
+        f"filtered p50/95 {row['filtered_p50']:6.1f} {row['filtered_p95']:6.1f} ms | "
         f"build {row['build_s']:5.0f} s | load {row['load']:.1f} | {sets}"
     )
 
