@@ -3,6 +3,8 @@
     python bench/scale.py --index DIR [--sizes 10000,100000,1000000] [--engines flat,hnsw,milvus]
                           [--queries 200] [--out /tmp/scale] [--json]
     python bench/scale.py --index DIR --sizes 100000,1000000 --engines fts5,fts5-tuned,tantivy,bm25s
+    python bench/scale.py planted [--sizes 10000,100000,1000000] [--keyword fts5,tantivy] [--out DIR] [--json]
+    (the whole search and ask over real questions planted among synthetic chunks: the end of this file)
 
 No embedding is needed: the chunks are made synthetic by perturbing the real
 ones of the index at DIR (a local index). Chunk j copies real chunk
@@ -531,6 +533,10 @@ def overlap(tops: list[list[int]], reference: list[list[int]]) -> float:
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] in DENSE_MODES:  # the dense modes (issue 27): their own flags
         return dense_main(sys.argv[1:])
+    if len(sys.argv) > 1 and sys.argv[1] == "planted":  # the whole search over planted questions (issue 27)
+        return planted_main(sys.argv[1:])
+    if len(sys.argv) > 1 and sys.argv[1] == "_planted_run":
+        return planted_child(sys.argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", required=True, help="a local index whose chunks seed the synthetic ones")
     parser.add_argument("--sizes", default="10000,100000,1000000")
@@ -1129,6 +1135,399 @@ def _keyword_line(row: dict) -> str:
         f"{row['chunks']:>9,} {row['engine']:10} {row['queries']:9} c=1 p50/95/99 {c1} ms | c=4 {c4} | "
         f"rss {row['rss_mb']:6.0f} MB disk {row['disk_mb']:6.0f} MB | build {row['build_s']:6.1f} s | "
         f"top10 overlap {row['overlap@10_vs_fts5']:.3f}, near {row['near@10_vs_fts5']:.3f}"
+    )
+
+
+# -- planted (issue 27): the whole search, real questions planted among 10^4–10^6 chunks --------------------
+#
+#     python bench/scale.py planted [--base /work/idx/r111] [--corpus corpus] [--synthetic-from /tmp/new/pqa-final]
+#                                   [--questions ../shared/eval/seed-dev.jsonl,eval/sets/reports-111.jsonl]
+#                                   [--sizes 10000,100000,1000000] [--keyword fts5,tantivy] [--out DIR] [--json]
+#
+# A real local index folder per size: the real chunks (a copy of ``--base``'s store, plus the files of
+# ``--corpus`` embedded into it by ``Index.add_paths``), and synthetic documents up to the size, each a copy of
+# a document of ``--synthetic-from`` (another corpus: the planted questions' gold chunks compete with an archive,
+# not with near-copies of themselves) under the name ``synthetic-N``: its text, metadata, sections and spans as
+# they are, its chunk and sentence vectors perturbed (``NOISE``, re-normalised, float16 as stored), 20% of its
+# keyword tokens swapped (``SWAP``). Nothing is embedded for them. The rows go straight into SQLite (the store's
+# own tables: documents, chunks, embeddings, chunk_sentences, fts); FAISS is then built as "auto" would switch
+# to (``FaissMirror.rebuild``) and tantivy filled by its own repair (``TantivyKeywords.sync``). The folder's
+# manifest names the keyword engine searched (both are kept: FTS5 is written with every document anyway).
+# Each run opens the folder with ``runtime.open_runtime`` (warm, as ``govqa serve`` does) and times, one client,
+# every question through ``Searcher.ask`` at ``--k`` 10 as ``govqa eval`` does (``eval.runner.run_questions`` and
+# ``summary_of``: Recall@5, MRR@10 and the not-found shares, by passage and by gold document), then ``--passes``
+# times over all questions ``Searcher.search`` and ``Searcher.ask`` at ``--search-k`` 5 (the app's default),
+# each timed alone; query embedding included.
+# Folders are kept in ``--out`` (``planted-N``) and reused.
+
+PLANTED_MODES = ("planted", "_planted_run")
+PLANTED_SETS = "../shared/eval/seed-dev.jsonl,eval/sets/reports-111.jsonl"
+
+
+def _copy_store(source: Path, target: Path) -> None:
+    """The store and manifest of the index folder ``source`` into ``target`` (SQLite's backup: consistent)."""
+    from govqa.index.store import STORE_NAME
+
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source / "manifest.json", target / "manifest.json")
+    src = sqlite3.connect(f"file:{source / STORE_NAME}?mode=ro", uri=True)
+    dst = sqlite3.connect(target / STORE_NAME)
+    src.backup(dst)
+    src.close()
+    dst.execute("PRAGMA journal_mode = WAL")
+    dst.close()
+
+
+def _set_manifest(folder: Path, **fields) -> None:
+    from dataclasses import replace
+
+    from govqa.index.manifest import Manifest
+
+    replace(Manifest.load(folder), **fields).save(folder)
+
+
+def planted_base(args, out: Path) -> Path:
+    """The real chunks: a copy of ``--base``, with ``--corpus`` added (embedded by the normal writer); made once."""
+    from govqa.runtime import open_index
+
+    base = out / "base"
+    if (base / "ready").exists():
+        return base
+    shutil.rmtree(base, ignore_errors=True)
+    _copy_store(Path(args.base), base)
+    _set_manifest(base, faiss_factory="Flat", keyword="fts5")
+    if args.corpus:
+        config = load_config()
+        started = time.perf_counter()
+        with open_index(config, base) as index:
+            reports = index.add_paths([Path(args.corpus)], config.chunk)
+        print(
+            f"# base: {len(reports)} files of {args.corpus} added in {time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
+    (base / "ready").touch()
+    return base
+
+
+def synthetic_sources(index_dir: str) -> list[tuple[tuple, list[tuple]]]:
+    """The documents of a local index, each (its ``documents`` row, its chunks' rows with vectors, spans, sentence
+    vectors and FTS tokens), read as stored: what synthetic documents are copied from."""
+    from govqa.index.store import STORE_NAME
+
+    conn = sqlite3.connect(f"file:{Path(index_dir) / STORE_NAME}?mode=ro", uri=True)
+    documents = conn.execute(
+        "SELECT id, source, title, year, region, region_path, chars, meta, structure, text, library "
+        "FROM documents ORDER BY id"
+    ).fetchall()
+    chunks: dict[int, list[tuple]] = {}
+    for row in conn.execute(
+        'SELECT c.doc_id, c.position, c.text, c.section, c.page, c.page_end, c.start, c."end", e.vector, '
+        "s.spans, s.vectors, f.tokens FROM chunks c JOIN embeddings e ON e.chunk_id = c.id "
+        "JOIN chunk_sentences s ON s.chunk_id = c.id JOIN fts f ON f.rowid = c.id ORDER BY c.doc_id, c.position"
+    ):
+        chunks.setdefault(row[0], []).append(row[1:])
+    conn.close()
+    return [(d[1:], chunks[d[0]]) for d in documents if d[0] in chunks]
+
+
+def _perturb16(blobs: list[bytes], dimension: int, rng: np.random.Generator) -> list[bytes]:
+    """Each float16 matrix of ``blobs`` (rows of ``dimension``) with Gaussian noise, rows re-normalised, as float16."""
+    sizes = [len(b) // (2 * dimension) for b in blobs]
+    rows = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(-1, dimension).astype(np.float32)
+    rows += rng.normal(0.0, NOISE, rows.shape).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    rows16 = rows.astype(np.float16)
+    out, at = [], 0
+    for size in sizes:
+        out.append(rows16[at : at + size].tobytes())
+        at += size
+    return out
+
+
+def plant_synthetic(path: Path, sources, count: int, dimension: int, seed: int = 0) -> int:
+    """Append ``count`` synthetic chunks to the store at ``path``: whole documents ``synthetic-N`` copied in turn
+    from ``sources`` (the last one cut short), vectors perturbed, tokens swapped; returns the documents written."""
+    rng = np.random.default_rng(seed)
+    pool = [t for _, chunks in sources for row in chunks for t in row[10].split()]
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")
+    doc_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM documents").fetchone()[0]
+    chunk_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM chunks").fetchone()[0]
+    written = documents = 0
+    added_at = "2026-01-01T00:00:00+00:00"
+    while written < count:
+        docs, chunks, vectors, sentences, fts = [], [], [], [], []
+        batch_end = min(count, written + 20_000)
+        while written < batch_end:
+            (source, title, year, region, region_path, chars, meta, structure, text, library), rows = sources[
+                documents % len(sources)
+            ]
+            doc_id += 1
+            name = f"synthetic-{documents:07d}"
+            docs.append((doc_id, name, f"synthetic/{source}", title, year, region, region_path, name, chars, meta,
+                         structure, text, added_at, library))  # fmt: skip
+            documents += 1
+            for position, shown, section, page, page_end, start, end, vector, spans, sentence_vectors, tokens in rows[
+                : batch_end - written
+            ]:
+                chunk_id += 1
+                chunks.append((chunk_id, doc_id, position, shown, section, page, page_end, start, end))
+                vectors.append(vector)
+                sentences.append((chunk_id, spans, sentence_vectors))
+                own = tokens.split()
+                for at in np.flatnonzero(rng.random(len(own)) < SWAP):
+                    own[at] = pool[rng.integers(len(pool))]
+                fts.append((chunk_id, " ".join(own)))
+                written += 1
+        ids = [c[0] for c in chunks]
+        vectors = _perturb16(vectors, dimension, rng)
+        sentence_blobs = _perturb16([s[2] for s in sentences], dimension, rng)
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO documents (id, name, source, title, year, region, region_path, content_hash, chars, meta, "
+            "structure, text, added_at, library) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            docs,
+        )
+        conn.executemany(
+            'INSERT INTO chunks (id, doc_id, position, text, section, page, page_end, start, "end") '
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            chunks,
+        )
+        conn.executemany("INSERT INTO embeddings (chunk_id, vector) VALUES (?, ?)", zip(ids, vectors, strict=True))
+        conn.executemany(
+            "INSERT INTO chunk_sentences (chunk_id, spans, vectors) VALUES (?, ?, ?)",
+            ((i, s[1], v) for i, s, v in zip(ids, sentences, sentence_blobs, strict=True)),
+        )
+        conn.executemany("INSERT INTO fts (rowid, tokens) VALUES (?, ?)", fts)
+        conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return documents
+
+
+def planted_folder(args, out: Path, base: Path, n: int, sources) -> tuple[Path, dict]:
+    """The index folder of ``n`` chunks (the real ones of ``base``, synthetic ones up to ``n``), built once."""
+    from govqa.index.backends.faiss_mirror import FaissMirror
+    from govqa.index.backends.keyword_index import TantivyKeywords
+    from govqa.index.manifest import Manifest
+    from govqa.index.store import STORE_NAME, Store
+
+    folder = out / f"planted-{n}"
+    done = folder / "built.json"
+    if done.exists():
+        return folder, json.loads(done.read_text())
+    shutil.rmtree(folder, ignore_errors=True)
+    _copy_store(base, folder)
+    dimension = Manifest.load(folder).dimension
+    real = sqlite3.connect(folder / STORE_NAME).execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    info = {"chunks": max(n, real), "real_chunks": real, "synthetic_chunks": max(0, n - real)}
+    started = time.perf_counter()
+    info["synthetic_documents"] = plant_synthetic(folder / STORE_NAME, sources(), info["synthetic_chunks"], dimension)
+    info["rows_s"] = time.perf_counter() - started
+    _set_manifest(folder, faiss_factory="auto", keyword="tantivy")
+    store = Store(folder / STORE_NAME, dimension)
+    started = time.perf_counter()
+    mirror = FaissMirror(folder, store, dimension, "auto")
+    mirror.background = False
+    mirror.rebuild("auto")
+    mirror.save()
+    info["faiss"] = mirror.active_factory
+    info["faiss_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    engine = TantivyKeywords.open(folder, create=True)
+    engine.sync(store, repair=True)
+    engine.wait_merges()
+    engine.close()
+    info["tantivy_s"] = time.perf_counter() - started
+    store.close()
+    info["build_s"] = info["rows_s"] + info["faiss_s"] + info["tantivy_s"]
+    info["disk_mb"] = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+    done.write_text(json.dumps(info))
+    return folder, info
+
+
+def _ms(times: list[float]) -> dict:
+    ordered = np.sort(np.asarray(times)) * 1000
+    return {
+        "p50": float(np.percentile(ordered, 50)),
+        "p95": float(np.percentile(ordered, 95)),
+        "p99": float(np.percentile(ordered, 99)),
+        "max": float(ordered[-1]),
+    }
+
+
+def planted_run(args, folder: Path, keyword: str, question_paths: list[str]) -> dict:
+    """One process's view of a planted folder searched with ``keyword``: open time, RSS, search and ask latency,
+    and per question set the eval figures (``eval.runner.evaluate``), as ``govqa eval --index`` computes them."""
+    from dataclasses import replace
+
+    from govqa.eval.questions import load_questions, resolve_docs
+    from govqa.eval.runner import index_info, run_questions, summary_of
+    from govqa.runtime import open_runtime
+
+    _set_manifest(folder, keyword=keyword)
+    config = load_config()
+    config = replace(config, index=replace(config.index, keyword=keyword))
+    rss_before = rss_bytes()
+    started = time.perf_counter()
+    runtime = open_runtime(config, folder, warm=True)
+    searcher = runtime.searcher
+    row = {
+        "keyword": keyword,
+        "open_s": time.perf_counter() - started,
+        "factory": searcher.index.backend.mirror.active_factory,
+    }
+    _, names = index_info(searcher)
+    asks, sets, texts, golds = [], {}, [], []
+    for path in question_paths:
+        questions, _ = resolve_docs(load_questions(ROOT / path).questions, names)
+        results = run_questions(searcher, questions, args.k, progress=False)
+        asks += [r.latency_ms / 1000 for r in results]
+        texts += [q.question for q in questions]
+        golds += [(q.question, q.doc) for q in questions if q.answerable and q.doc]
+        s = summary_of(results, args.k)
+        sets[Path(path).stem] = {
+            key: s[key]
+            for key in (
+                "recall@5",
+                "mrr@10",
+                "doc_recall@5",
+                "doc_mrr@10",
+                "not_found_on_answerable",
+                "not_found_on_unanswerable",
+                "n_answerable",
+                "n_unanswerable",
+            )  # fmt: skip
+        }
+    searches, asked = [], []
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    for _ in range(args.passes):
+        for text in texts:
+            begun = time.perf_counter()
+            searcher.search(text, args.search_k)
+            searches.append(time.perf_counter() - begun)
+            if not args.profile:
+                begun = time.perf_counter()
+                searcher.ask(text, args.search_k)
+                asked.append(time.perf_counter() - begun)
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(args.profile)
+    row |= {f"search_{p}": v for p, v in _ms(searches).items()}
+    row |= {f"ask_{p}": v for p, v in _ms(asked or asks).items()}
+    row |= {f"eval_ask_{p}": v for p, v in _ms(asks).items()}
+    row["searches"] = len(searches)
+    row |= filtered_searches(searcher, golds, args.search_k)
+    row["rss_mb"] = rss_bytes() / 2**20
+    row["rss_growth_mb"] = (rss_bytes() - rss_before) / 2**20
+    row["sets"] = sets
+    row["load"] = os.getloadavg()[0]
+    runtime.close()
+    return row
+
+
+def filtered_searches(searcher, golds: list[tuple[str, str]], k: int) -> dict:
+    """Each answerable question searched again within the region and year of its gold report (the page's filters):
+    latency, and the share whose gold report is still among the first ``k`` (a filter must not lose it)."""
+    from govqa.qa.types import Filters
+
+    facets = {row[0]: row for row in searcher.index.document_facets()}
+    times, kept = [], 0
+    for text, doc in golds:
+        _, _, year, region_path = facets[doc]
+        filters = Filters(regions=tuple(region_path.split()[:1]), year_from=year, year_to=year)
+        begun = time.perf_counter()
+        result = searcher.search(text, k, filters)
+        times.append(time.perf_counter() - begun)
+        kept += any(hit.citation.doc == doc for hit in result.hits)
+    return {**{f"filtered_{p}": v for p, v in _ms(times).items()}, "filtered_gold_kept": kept / max(1, len(golds))}
+
+
+def planted_child(argv: list[str]) -> int:
+    """``_planted_run FOLDER KEYWORD ARGS_JSON``: one run in a process of its own (its resident set is its own);
+    the row as one JSON line on stdout."""
+    args = argparse.Namespace(**json.loads(argv[3]))
+    row = planted_run(args, Path(argv[1]), argv[2], args.questions.split(","))
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+    return 0
+
+
+def planted_main(argv: list[str]) -> int:
+    import subprocess
+
+    parser = argparse.ArgumentParser(prog="bench/scale.py planted", description="the whole search at 10^4–10^6 chunks")
+    parser.add_argument("--base", default="/work/idx/r111", help="a local index: its chunks are the real ones")
+    parser.add_argument("--corpus", default=str(ROOT / "corpus"), help="files added to the real chunks ('' for none)")
+    parser.add_argument(
+        "--synthetic-from", default="/tmp/new/pqa-final", help="a local index the synthetic documents copy"
+    )
+    parser.add_argument(
+        "--questions", default=PLANTED_SETS, help="question sets, comma-separated (paths from the repository)"
+    )
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--keyword", default="fts5,tantivy")
+    parser.add_argument("--k", type=int, default=10, help="passages of the evaluated asks (govqa eval's default)")
+    parser.add_argument(
+        "--search-k", type=int, default=5, help="passages of the timed searches and asks (the app's default)"
+    )
+    parser.add_argument("--passes", type=int, default=2, help="timed searches: passes over all questions")
+    parser.add_argument("--out", default="/tmp/govqa-planted")
+    parser.add_argument("--build-only", action="store_true", help="build (or find) the folders, time nothing")
+    parser.add_argument("--profile", type=int, default=0, help="cProfile the timed searches: print this many lines")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv[1:])
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
+        f"k={args.k}, one client",
+        file=sys.stderr,
+    )
+    base = planted_base(args, out)
+    loaded = []
+
+    def sources():
+        if not loaded:
+            loaded.append(synthetic_sources(args.synthetic_from))
+        return loaded[0]
+
+    rows = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        folder, info = planted_folder(args, out, base, n, sources)
+        if args.build_only:
+            print(json.dumps({"size": n, **info}), flush=True)
+            continue
+        for keyword in args.keyword.split(","):
+            done = subprocess.run(
+                [sys.executable, __file__, "_planted_run", str(folder), keyword, json.dumps(vars(args))],
+                stdout=subprocess.PIPE,
+                check=True,
+            )
+            row = {"size": n, **info, **json.loads(done.stdout.decode().strip().splitlines()[-1])}
+            rows.append(row)
+            print(json.dumps(row, ensure_ascii=False) if args.json else _planted_line(row), flush=True)
+    return 0
+
+
+def _planted_line(row: dict) -> str:
+    sets = " | ".join(
+        f"{name} R@5 {s['recall@5']:.3f} docR@5 {s['doc_recall@5']:.3f} docMRR@10 {s['doc_mrr@10']:.3f} "
+        f"nf {s['not_found_on_unanswerable']:.2f}/{s['not_found_on_answerable']:.2f}"
+        for name, s in row["sets"].items()
+    )
+    return (
+        f"{row['chunks']:>9,} {row['keyword']:7} {row['factory']:26} search p50/95/99/max "
+        f"{row['search_p50']:6.1f} {row['search_p95']:6.1f} {row['search_p99']:6.1f} {row['search_max']:6.1f} ms | "
+        f"ask p50/95 {row['ask_p50']:6.1f} {row['ask_p95']:6.1f} ms | rss {row['rss_mb']:5.0f} MB | "
+        f"filtered p50/95 {row['filtered_p50']:6.1f} {row['filtered_p95']:6.1f} ms | "
+        f"build {row['build_s']:5.0f} s | load {row['load']:.1f} | {sets}"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
 import threading
@@ -66,6 +67,8 @@ class Index:
         self._writer = threading.Lock()  # one writer thread at a time in this process
         # What is read once per index generation (``_per_generation``): name → (generation, value).
         self._generation_cache: dict[str, tuple[int, Any]] = {}
+        # The last facet list ``documents_where`` grouped, with its groups (``_facet_groups``).
+        self._grouped: tuple[Sequence[Facet], dict[tuple[int | None, str], list[int]], dict[str, int]] | None = None
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -498,19 +501,37 @@ class Index:
             filed = self.document_libraries()
             docs = {n for n, lib in filed.items() if lib in wanted and (docs is None or n in docs)}
         regions = list(regions) if regions is not None else None
-        names = []
-        for name, _title, year, region_path in self.document_facets() if facets is None else facets:
+        rows = self.document_facets() if facets is None else facets
+        groups, position = self._facet_groups(rows)
+        passing = {}  # each (year, region path) that passes: the positions of its rows, ascending
+        for (year, region_path), positions in groups.items():
             places = region_path.split()
-            if docs is not None and name not in docs:
-                continue
             if regions is not None and not any(r in p or p in r for r in regions for p in places):
                 continue
             if year_from is not None and (year is None or year < year_from):
                 continue
             if year_to is not None and (year is None or year > year_to):
                 continue
-            names.append(name)
-        return names
+            passing[year, region_path] = positions
+        if docs is None:  # in the order of ``rows``
+            return [rows[at][0] for at in heapq.merge(*passing.values())]
+        held = sorted(position[name] for name in docs if name in position)
+        return [rows[at][0] for at in held if (rows[at][2], rows[at][3]) in passing]
+
+    def _facet_groups(self, rows: Sequence[Facet]) -> tuple[dict[tuple[int | None, str], list[int]], dict[str, int]]:
+        """The positions in ``rows`` of each (year, region path), and each name's position: the filters test each
+        pair once, not each document (10^6 chunks: 150,000 documents of about 200 pairs, where a filtered question
+        scanned them all, 45 ms). Kept for the last list grouped: callers pass the list they hold for an index
+        generation (``document_facets``, or the Searcher's selection of it), which is never changed."""
+        grouped = self._grouped
+        if grouped is not None and grouped[0] is rows:
+            return grouped[1], grouped[2]
+        groups: dict[tuple[int | None, str], list[int]] = {}
+        for at, (_name, _title, year, region_path) in enumerate(rows):
+            groups.setdefault((year, region_path), []).append(at)
+        position = {row[0]: at for at, row in enumerate(rows)}
+        self._grouped = (rows, groups, position)
+        return groups, position
 
     def chunk_documents(self, ids: Iterable[int]) -> dict[int, str]:
         """Chunk id → the name of its document, for the ids still stored (cheaper than ``chunk_records``)."""

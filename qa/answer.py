@@ -43,7 +43,8 @@ class Run:
     # per hit: each sentence of its passage with its stored vector's cosine to the question (``passage_scores``)
     sentences: tuple[tuple[tuple[Span, float], ...], ...]
     asked: checks.Asked | None = None  # the question's constraints (``qa.checks.ask``)
-    reports: tuple[reasons.Report, ...] = ()  # (year, region path) of every report searched, for the reasons
+    # each distinct (year, region path) of the reports searched, for the reasons
+    reports: tuple[reasons.Report, ...] = ()
     # per hit: its sentences with their highlight scores (``highlight.score_sentences``), which its highlights
     # were picked from: the answer sentence is picked from them too, not scored again
     scored: tuple[tuple[highlight.Scored, ...], ...] = ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from operator import add
 
 from govqa.index.context import SECTION_SEPARATOR
 
@@ -74,13 +75,20 @@ def _part(section: str) -> str:
 def _bigrams(text: str) -> frozenset[str]:
     # Cached: the clean-up compares each candidate with every kept passage.
     compact = "".join(text.split())
-    return frozenset(compact[i : i + 2] for i in range(len(compact) - 1))
+    return frozenset(map(add, compact, compact[1:]))
 
 
 def near_duplicate(a: str, b: str) -> bool:
-    """True when two texts share most of their character bigrams (Jaccard ≥ 0.85)."""
+    """True when two texts share most of their character bigrams (Jaccard ≥ 0.85).
+
+    Jaccard is at most the smaller set's size over the larger's, so most pairs are told apart by their
+    sizes; the others need one intersection (|x ∪ y| = |x| + |y| − |x ∩ y|), not a union built too.
+    """
     x, y = _bigrams(a), _bigrams(b)
-    return bool(x and y) and len(x & y) / len(x | y) >= _NEAR_DUPLICATE
+    if not (x and y) or min(len(x), len(y)) < _NEAR_DUPLICATE * max(len(x), len(y)):
+        return False
+    both = len(x & y)
+    return both / (len(x) + len(y) - both) >= _NEAR_DUPLICATE
 
 
 def clean_up(ranked: list[Passage], k: int, max_chars: int, merge_window: int = 20) -> list[Passage]:

@@ -75,7 +75,11 @@ def expansions(text: str) -> list[str]:
     return [name for number in mentioned(text) for name in groups()[number] if name.casefold() not in folded]
 
 
+@lru_cache(maxsize=1 << 14)
 def comparable(text: str) -> str:
-    """``text`` in simplified characters with every group name replaced by its canonical name, for word matching."""
+    """``text`` in simplified characters with every group name replaced by its canonical name, for word matching.
+
+    Cached: a search folds each candidate's section path and sentences (about a hundred texts), and the
+    same sections and passages come back from one question to the next."""
     pattern, owner = _matcher()
     return pattern.sub(lambda m: groups()[owner[m.group(0).casefold()]][0], to_simplified(text))

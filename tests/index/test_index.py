@@ -170,6 +170,37 @@ def test_documents_where_and_the_document_of_each_chunk(tmp_path, index_config, 
         assert all(index.chunk_records([i])[i].doc == doc for i, doc in owners.items())
 
 
+def test_documents_where_over_many_documents_is_the_scan_of_every_document(tmp_path, index_config, hash_embedder):
+    import random
+
+    def scan(rows, docs, regions, year_from, year_to):  # the rule, one document at a time
+        return [
+            name
+            for name, _, year, path in rows
+            if (docs is None or name in docs)
+            and (regions is None or any(r in p or p in r for r in regions for p in path.split()))
+            and (year_from is None or (year is not None and year >= year_from))
+            and (year_to is None or (year is not None and year <= year_to))
+        ]
+
+    pick = random.Random(7)
+    paths = ["全国", "四川 成都", "四川", "江苏 苏州市", ""]
+    rows = [
+        (f"d{pick.randrange(10**6):06d}", "", pick.choice([None, 2019, 2020, 2021]), pick.choice(paths))
+        for _ in range(3000)
+    ]
+    rows = list({row[0]: row for row in rows}.values())  # names are unique; not sorted, as after an incremental read
+    path = tmp_path / "idx"
+    with Index.open(path, index_config(path, model="test:hash"), hash_embedder()) as index:
+        for _ in range(200):
+            docs = None if pick.random() < 0.5 else {r[0] for r in pick.sample(rows, 50)} | {"absent"}
+            regions = None if pick.random() < 0.3 else pick.sample(["四川", "成都市", "苏州", "全国", "北京"], 2)
+            year_from = pick.choice([None, 2020, 2021])
+            year_to = pick.choice([None, 2020, 2021])
+            wanted = scan(rows, docs, regions, year_from, year_to)
+            assert index.documents_where(docs, regions, year_from, year_to, facets=rows) == wanted
+
+
 def test_remove_leaves_no_trace_in_any_store(tmp_path, index_config, minilm_embedder, reports):
     path = tmp_path / "idx"
     with Index.open(path, index_config(path), minilm_embedder) as index:

@@ -62,6 +62,21 @@ def test_near_duplicates_are_told_apart_from_other_text():
     assert not near_duplicate(REPOST, OTHER)
 
 
+def test_near_duplicate_is_the_bigram_jaccard_at_0_85_for_texts_edited_by_any_amount():
+    def bigrams(text):
+        compact = "".join(text.split())
+        return {compact[i : i + 2] for i in range(len(compact) - 1)}
+
+    def jaccard(a, b):
+        x, y = bigrams(a), bigrams(b)
+        return bool(x and y) and len(x & y) / len(x | y) >= 0.85
+
+    edits = [REPOST[: len(REPOST) - cut] + OTHER[:added] for cut in range(0, 40, 3) for added in range(0, 40, 3)]
+    pairs = [(REPOST, e) for e in edits] + [(e, REPOST) for e in edits] + [(REPOST, OTHER), ("", REPOST), ("甲", "甲")]
+    assert [near_duplicate(a, b) for a, b in pairs] == [jaccard(a, b) for a, b in pairs]
+    assert any(near_duplicate(a, b) for a, b in pairs) and not all(near_duplicate(a, b) for a, b in pairs)
+
+
 def test_a_near_duplicate_from_another_document_is_folded_into_the_better_passage():
     ranked = [whole(1, "x", REPOST, 1.0), whole(2, "y", REPOST_EDITED, 0.9), whole(3, "z", OTHER, 0.5)]
     kept = clean_up(ranked, k=2, max_chars=500)

@@ -161,3 +161,23 @@ def test_bad_questions_get_a_clear_message(seed_searcher, question, reason):
         seed_searcher.search(question)
     with pytest.raises(QuestionError, match=reason):
         seed_searcher.ask(question)
+
+
+def test_the_reports_the_not_found_reasons_read_are_each_year_and_place_once(seed_config):
+    from govqa.qa import Searcher, reasons
+    from govqa.qa.question import understand
+
+    class Archive:  # 3,000 documents of three years and two places, as a large archive repeats them
+        rows = [(f"r{i}", "报告", 2020 + i % 3, "四川 成都" if i % 2 else "四川") for i in range(3000)]
+
+        def document_facets(self):
+            return self.rows
+
+    _, facets, places, reports = Searcher(Archive(), seed_config)._documents()
+    every = [(year, tuple(path.split())) for _, _, year, path in Archive.rows]
+    assert len(facets) == 3000 and places == {"四川", "成都"}
+    assert sorted(reports) == sorted(set(every))
+    for text in ("成都2019年地区生产总值是多少？", "北京2021年的目标是什么？", "四川2021年粮食产量？", "成都的机场？"):
+        question = understand(text, places)
+        assert reasons.no_report(question, reports) == reasons.no_report(question, every)
+        assert reasons.holdings(reports, question.places) == reasons.holdings(every, question.places)
