@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
+from govqa.index import bm25
 from govqa.index.backend import KeywordIndex
+from govqa.index.backends.fts5_scope import Fts5Scope
 from govqa.index.keyword import match_expression, query_tokens
 from govqa.index.records import ChunkFilter
 from govqa.index.store import Store
@@ -25,11 +28,17 @@ class Fts5Keywords(KeywordIndex):
     is always in step with the documents: nothing to repair after a crash.
     """
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, scope: Fts5Scope | None = None):
+        """``scope``: the statistics of scoped searches (``ChunkFilter.scope``), shared with another role of
+        the same store (tantivy's); made here when not given."""
         self.store = store
+        self.scope = scope or Fts5Scope(store)
 
     def keyword_search(self, query: str, k: int, where: ChunkFilter | None = None) -> list[tuple[int, float]]:
-        return self.search_match(match_expression(query_tokens(query)), k, where)
+        tokens = query_tokens(query)
+        if where is None or where.scope is None:
+            return self.search_match(match_expression(tokens), k, where)
+        return scoped(self.scope, tokens, k, where, lambda n: self.search_match(match_expression(tokens), n, where))
 
     def search_match(self, match: str, k: int, where: ChunkFilter | None = None) -> list[tuple[int, float]]:
         """(chunk id, BM25 score, higher better) for an FTS5 MATCH expression (``keyword.match_expression``)."""
@@ -46,3 +55,21 @@ class Fts5Keywords(KeywordIndex):
                     return passing
             rows = self.store.read(_OF_DOCUMENTS, (match, json.dumps(sorted(where.documents)), k))
         return [(int(i), float(s)) for i, s in rows]
+
+
+def scoped(
+    scope: Fts5Scope, tokens: list[str], k: int, where: ChunkFilter, search: Callable[[int], list[tuple[int, float]]]
+) -> list[tuple[int, float]]:
+    """The ``k`` best chunks ``where`` allows, scored by BM25 with the statistics of ``where.scope`` (``index.bm25``).
+
+    ``search(n)`` gives the engine's own ``n`` best under the filter (scored by the whole index):
+    the pool, ``bm25.pool_size(k)`` of them, rescored.
+    """
+    assert where.scope is not None
+    wanted = bm25.phrases(tokens)
+    if not wanted or k <= 0 or where.allows_nothing:
+        return []
+    hits = search(bm25.pool_size(k))
+    if not hits:
+        return []
+    return bm25.rescore(scope.pool(i for i, _ in hits), wanted, scope.statistics(where.scope, wanted), k)
