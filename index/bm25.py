@@ -4,8 +4,10 @@ A reader limited to some libraries, or ``govqa eval --library``, must see the
 ranking a separate index of those libraries would give. Every keyword engine
 weighs words by its whole index (FTS5's ``bm25()``, tantivy, Milvus): N, the
 average chunk length and each word's document frequency all count the other
-libraries' chunks. ``rescore`` takes the engine's own best hits under the
-filter (a pool) and scores them again with the scope's ``Statistics``.
+libraries' chunks. The engine's own best hits under the filter (a pool) are
+scored again (``score``) with the scope's ``Statistics``; ``Bound`` says from
+which of them on none could still enter the answer (the caller asks the engine
+for a deeper pool when that point was not reached: ``backends.fts5.scoped``).
 
 The formula is FTS5's ``bm25()`` (k1 1.2, b 0.75; IDF ``ln((N - n + 0.5) / (n + 0.5))``,
 raised to 1e-6 when not positive), each query token counted as FTS5 reads it:
@@ -23,15 +25,19 @@ from dataclasses import dataclass
 K1 = 1.2
 B = 0.75
 MIN_IDF = 1e-6  # FTS5 raises an IDF <= 0 (a word in more than half the chunks) to this
-#: The pool a scoped search rescores holds this many times the hits asked for (at least ``POOL_MIN``).
+#: The first pool a scoped search rescores holds this many times the hits asked for (at least ``POOL_MIN``);
+#: each deeper one ``DEEPER`` times more.
 POOL = 2
 POOL_MIN = 20
+DEEPER = 4
 
 _WORD = re.compile(r"[^\W_]+")  # a unicode61 token: a run of letters and digits
 
+Phrase = tuple[str, ...]
+
 
 def pool_size(k: int) -> int:
-    """How many of the engine's hits a scoped search of ``k`` rescores."""
+    """How many of the engine's hits a scoped search of ``k`` rescores first."""
     return max(POOL * k, POOL_MIN)
 
 
@@ -40,9 +46,9 @@ def fts5_tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def phrases(tokens: Sequence[str]) -> list[tuple[str, ...]]:
+def phrases(tokens: Sequence[str]) -> list[Phrase]:
     """Each distinct query token as the phrase FTS5 matches (its ``fts5_tokens``); tokens holding none are dropped."""
-    out: dict[tuple[str, ...], None] = {}
+    out: dict[Phrase, None] = {}
     for token in tokens:
         phrase = tuple(fts5_tokens(token))
         if phrase:
@@ -50,17 +56,20 @@ def phrases(tokens: Sequence[str]) -> list[tuple[str, ...]]:
     return list(out)
 
 
-def frequencies(text: str, wanted: Sequence[tuple[str, ...]]) -> list[int]:
-    """How often each phrase of ``wanted`` occurs in a chunk's token text (``index.keyword.index_text``)."""
-    words = text.split()
-    if not text.replace(" ", "").isalnum():  # a token with a separator inside ("6.37"): FTS5 cuts it
-        words = fts5_tokens(text)
+def frequencies(text: str, wanted: Sequence[Phrase]) -> list[int]:
+    """How often each phrase of ``wanted`` occurs in a chunk's token text (``index.keyword.index_text``:
+    lowercased tokens joined by single spaces), as FTS5 counts it."""
+    if all(len(p) == 1 for p in wanted) and text.replace(" ", "").isalnum():
+        # Every token is one FTS5 token: count " word " in the text with its spaces doubled (no overlaps).
+        padded = " " + text.replace(" ", "  ") + " "
+        return [padded.count(f" {p[0]} ") for p in wanted]
+    words = fts5_tokens(text)  # a token with a separator inside ("6.37"), or a phrase: as FTS5 cuts them
     out = []
     for phrase in wanted:
-        if len(phrase) == 1:
+        n = len(phrase)
+        if n == 1:
             out.append(words.count(phrase[0]))
         else:
-            n = len(phrase)
             out.append(sum(1 for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == phrase))
     return out
 
@@ -73,31 +82,53 @@ def idf(doc_freq: int, chunks: int) -> float:
 
 @dataclass(frozen=True)
 class Statistics:
-    """What BM25 weighs words by, of one scope: its chunk count (N), their total length in tokens,
-    and per phrase the number of its chunks holding it (only the phrases asked for)."""
+    """What BM25 weighs words by, of a scope or of the whole index: its chunk count (N), their total length
+    in tokens, and per phrase the number of its chunks holding it (only the phrases asked for)."""
 
     chunks: int
     tokens: int
-    doc_freqs: Mapping[tuple[str, ...], int]
+    doc_freqs: Mapping[Phrase, int]
+
+    @property
+    def average(self) -> float:
+        """The average chunk length in tokens (1.0 for an empty scope)."""
+        return self.tokens / self.chunks if self.chunks and self.tokens else 1.0
+
+    def weights(self, wanted: Sequence[Phrase]) -> list[float]:
+        """Each phrase's IDF."""
+        return [idf(self.doc_freqs.get(p, 0), self.chunks) for p in wanted]
 
 
-def rescore(
-    pool: Mapping[int, tuple[str, int]], wanted: Sequence[tuple[str, ...]], stats: Statistics, k: int
-) -> list[tuple[int, float]]:
-    """The ``k`` best of ``pool`` (chunk id → (token text, length in tokens)) by BM25 with ``stats``:
-    (chunk id, score, higher better), best first, ties by id. Chunks holding no phrase are left out."""
-    if not stats.chunks:
-        return []
-    average = stats.tokens / stats.chunks or 1.0
-    weights = [idf(stats.doc_freqs.get(p, 0), stats.chunks) for p in wanted]
-    scored = []
-    for chunk_id, (text, length) in pool.items():
-        norm = K1 * (1 - B + B * length / average)
-        score = 0.0
-        for weight, tf in zip(weights, frequencies(text, wanted), strict=True):
-            if tf:
-                score += weight * tf * (K1 + 1) / (tf + norm)
-        if score > 0:
-            scored.append((chunk_id, score))
-    scored.sort(key=lambda hit: (-hit[1], hit[0]))
-    return scored[:k]
+def score(text: str, length: int, wanted: Sequence[Phrase], weights: Sequence[float], average: float) -> float:
+    """BM25 of one chunk (its token text and length in tokens) for ``wanted`` with IDFs ``weights``."""
+    norm = K1 * (1 - B + B * length / average)
+    total = 0.0
+    for weight, tf in zip(weights, frequencies(text, wanted), strict=True):
+        if tf:
+            total += weight * tf * (K1 + 1) / (tf + norm)
+    return total
+
+
+class Bound:
+    """The most a chunk scored ``g`` with the ``whole`` index's statistics can score with the ``scope``'s: ``bound(g)``.
+
+    Per phrase, the scope's term is the whole's times the ratio of their IDFs, times at most
+    ``max(1, scope average / whole average)`` (the length part), and never over IDF × (k1 + 1).
+    ``g`` is shared out among the phrases, best ratio first (a fractional knapsack: the bound is
+    exact for it). It grows with ``g``: a chunk the engine ranked lower can score no more.
+    """
+
+    def __init__(self, wanted: Sequence[Phrase], scope: Statistics, whole: Statistics):
+        stretch = max(1.0, scope.average / whole.average)
+        pairs = zip(scope.weights(wanted), whole.weights(wanted), strict=True)
+        self.terms = sorted(((s / w * stretch, s * (K1 + 1), w * (K1 + 1)) for s, w in pairs), reverse=True)
+
+    def __call__(self, g: float) -> float:
+        budget, bound = g, 0.0
+        for ratio, most, most_whole in self.terms:
+            if budget <= 0:
+                break
+            spent = min(budget, most_whole, most / ratio)
+            bound += min(most, ratio * spent)
+            budget -= spent
+        return bound

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Callable
 
@@ -58,18 +59,54 @@ class Fts5Keywords(KeywordIndex):
 
 
 def scoped(
-    scope: Fts5Scope, tokens: list[str], k: int, where: ChunkFilter, search: Callable[[int], list[tuple[int, float]]]
+    scope: Fts5Scope,
+    tokens: list[str],
+    k: int,
+    where: ChunkFilter,
+    search: Callable[[int], list[tuple[int, float]]],
+    slack: float = 1e-9,
 ) -> list[tuple[int, float]]:
     """The ``k`` best chunks ``where`` allows, scored by BM25 with the statistics of ``where.scope`` (``index.bm25``).
 
-    ``search(n)`` gives the engine's own ``n`` best under the filter (scored by the whole index):
-    the pool, ``bm25.pool_size(k)`` of them, rescored.
+    ``search(n)`` gives the engine's own ``n`` best under the filter, scored with the whole index's
+    statistics, best first: the pool, ``bm25.pool_size(k)`` of them first. They are rescored in
+    that order until one's whole-index score, raised by ``slack`` (the engine's relative error),
+    bounds its scope score (``bm25.Bound``) below the k-th best rescored so far: no chunk after it
+    can enter. When the pool runs out first and the engine had more, a pool ``bm25.DEEPER`` times
+    deeper is searched, and its new chunks rescored the same way. Exact either way.
     """
     assert where.scope is not None
     wanted = bm25.phrases(tokens)
     if not wanted or k <= 0 or where.allows_nothing:
         return []
-    hits = search(bm25.pool_size(k))
-    if not hits:
+    inside, whole = scope.statistics(where.scope, wanted)
+    if not inside.chunks:
         return []
-    return bm25.rescore(scope.pool(i for i, _ in hits), wanted, scope.statistics(where.scope, wanted), k)
+    bound, weights, average = bm25.Bound(wanted, inside, whole), inside.weights(wanted), inside.average
+    best: list[tuple[float, int]] = []  # a min-heap of (score, -chunk id): its first is the k-th best
+    scored: set[int] = set()
+    depth = bm25.pool_size(k)
+    while True:
+        hits = search(depth)
+        fresh = [hit for hit in hits if hit[0] not in scored]
+        for at in range(0, len(fresh), _BLOCK):
+            block = fresh[at : at + _BLOCK]
+            texts = scope.pool(i for i, _ in block)
+            for chunk_id, engine_score in block:
+                if len(best) >= k and bound(engine_score * (1 + slack)) < best[0][0]:
+                    return _best_first(best)
+                scored.add(chunk_id)
+                text, length = texts.get(chunk_id, ("", 0))
+                value = bm25.score(text, length, wanted, weights, average)
+                if value > 0:
+                    (heapq.heappush if len(best) < k else heapq.heappushpop)(best, (value, -chunk_id))
+        if len(hits) < depth:  # every chunk holding a phrase was in the pool
+            return _best_first(best)
+        depth *= bm25.DEEPER
+
+
+_BLOCK = 32  # chunks whose token texts are read at once while rescoring
+
+
+def _best_first(heap: list[tuple[float, int]]) -> list[tuple[int, float]]:
+    return [(-negative, value) for value, negative in sorted(heap, key=lambda e: (-e[0], -e[1]))]

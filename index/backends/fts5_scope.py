@@ -19,36 +19,39 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
-from govqa.index.bm25 import Statistics
+from govqa.index.bm25 import Phrase, Statistics
 from govqa.index.store import Store
 
 SCOPES = 16  # scopes remembered at once (a few readers' selections are in use); more are forgotten, all at once
 
 
-def _varint(blob: bytes) -> int:
-    """The first SQLite varint of ``blob`` (FTS5's docsize: a chunk's token count)."""
-    value = 0
-    for byte in blob[:8]:
+def _varints(blob: bytes) -> list[int]:
+    """The SQLite varints of ``blob`` (FTS5's docsize: a chunk's token count; its averages: rows, then tokens)."""
+    out, value = [], 0
+    for byte in blob:
         value = (value << 7) | (byte & 0x7F)
         if not byte & 0x80:
-            break
-    return value
+            out.append(value)
+            value = 0
+    return out
 
 
-def phrase_match(phrase: tuple[str, ...]) -> str:
+def phrase_match(phrase: Phrase) -> str:
     """An FTS5 MATCH expression for one phrase (its tokens, quoted)."""
     return '"' + " ".join(phrase).replace('"', '""') + '"'
 
 
 class _Scope:
-    """One scope's statistics at one ``data_version``: chunk ids, count, total length, phrase frequencies."""
+    """One scope's statistics at one ``data_version``: chunk ids, total length, and per phrase its document
+    frequency in the scope and in the whole index."""
 
     def __init__(self, version: int, ids: frozenset[int], tokens: int):
         self.version = version
         self.ids = ids
         self.tokens = tokens
-        self.doc_freqs: dict[tuple[str, ...], int] = {}
+        self.doc_freqs: dict[Phrase, tuple[int, int]] = {}
 
 
 class Fts5Scope:
@@ -59,17 +62,23 @@ class Fts5Scope:
         self._lock = threading.Lock()
         self._lengths: dict[int, int] = {}  # chunk id → tokens (ids of removed chunks linger: harmless)
         self._lengths_at: int | None = None  # the data_version ``_lengths`` holds every chunk of
+        self._whole: tuple[int, int, int] | None = None  # (data_version, chunks, tokens) of the whole index
         self._scopes: dict[frozenset[str], _Scope] = {}
 
-    def statistics(self, documents: frozenset[str], wanted: Sequence[tuple[str, ...]]) -> Statistics:
-        """N, total length and the ``wanted`` phrases' document frequencies over the chunks of ``documents``."""
+    def statistics(self, documents: frozenset[str], wanted: Sequence[Phrase]) -> tuple[Statistics, Statistics]:
+        """(of the chunks of ``documents``, of the whole index): N, total length and the ``wanted`` phrases'
+        document frequencies, as FTS5's ``bm25()`` counts them."""
         scope = self._scope(documents)
-        missing = [p for p in wanted if p not in scope.doc_freqs]
-        for phrase in missing:  # outside the lock: SQLite releases the GIL, and a race only counts twice
-            rows = self.store.read("SELECT rowid FROM fts WHERE fts MATCH ?", (phrase_match(phrase),))
-            ids = scope.ids
-            scope.doc_freqs[phrase] = sum(1 for (i,) in rows if i in ids)
-        return Statistics(len(scope.ids), scope.tokens, {p: scope.doc_freqs[p] for p in wanted})
+        for phrase in wanted:
+            if phrase not in scope.doc_freqs:  # outside any lock: a race only counts twice
+                rows = self.store.read("SELECT rowid FROM fts WHERE fts MATCH ?", (phrase_match(phrase),))
+                scope.doc_freqs[phrase] = (sum(map(scope.ids.__contains__, map(itemgetter(0), rows))), len(rows))
+        freqs = {p: scope.doc_freqs[p] for p in wanted}
+        chunks, tokens = self._whole_counts()
+        return (
+            Statistics(len(scope.ids), scope.tokens, {p: inside for p, (inside, _) in freqs.items()}),
+            Statistics(chunks, tokens, {p: every for p, (_, every) in freqs.items()}),
+        )
 
     def pool(self, ids: Iterable[int]) -> dict[int, tuple[str, int]]:
         """Chunk id → (token text, length in tokens) of the stored chunks among ``ids``."""
@@ -96,6 +105,16 @@ class Fts5Scope:
             self._scopes[documents] = scope
         return scope
 
+    def _whole_counts(self) -> tuple[int, int]:
+        """(rows, tokens) of the whole FTS5 table: its averages record (``fts_data`` row 1), which ``bm25()`` reads."""
+        version = self.store.data_version()
+        whole = self._whole
+        if whole is None or whole[0] != version:
+            rows = self.store.read("SELECT block FROM fts_data WHERE id = 1")
+            counts = (_varints(rows[0][0]) if rows and rows[0][0] else []) + [0, 0]
+            whole = self._whole = (version, counts[0], counts[1])
+        return whole[1], whole[2]
+
     def _current_lengths(self) -> dict[int, int]:
         """Every stored chunk's length, brought up to the store's current ``data_version`` (new chunks read)."""
         version = self.store.data_version()
@@ -106,6 +125,6 @@ class Fts5Scope:
                 last = max(self._lengths, default=0)
                 rows = self.store.read("SELECT id, sz FROM fts_docsize WHERE id > ?", (last,))
                 lengths = dict(self._lengths)
-                lengths.update((int(i), _varint(sz)) for i, sz in rows)
+                lengths.update((int(i), _varints(sz)[0]) for i, sz in rows)
                 self._lengths, self._lengths_at = lengths, version
         return self._lengths

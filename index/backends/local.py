@@ -20,6 +20,10 @@ from govqa.index.vectors import VECTORS_NAME
 from govqa.index.widen import kept, widened
 from govqa.ingest.document import Chunk, Document
 
+#: How far tantivy's BM25 may fall below FTS5's for one chunk, relatively: it keeps a chunk's length in one byte
+#: (within about 5% above 40 tokens) and counts deleted chunks until a merge (``keyword_index``'s docstring).
+TANTIVY_SLACK = 0.1
+
 
 def _size(*paths: Path) -> int:
     return sum(p.stat().st_size for p in paths if p.exists())
@@ -67,7 +71,12 @@ class TantivyKeywordIndex(KeywordIndex):
             return self.engine.search(query, k, None if where is None else where.documents)
         tokens = query_tokens(query)  # a scope's statistics: the pool from tantivy, rescored (``fts5.scoped``)
         return scoped(
-            self.fallback.scope, tokens, k, where, lambda n: self.engine.search_tokens(tokens, n, where.documents)
+            self.fallback.scope,
+            tokens,
+            k,
+            where,
+            lambda n: self.engine.search_tokens(tokens, n, where.documents),
+            slack=TANTIVY_SLACK,
         )
 
 
