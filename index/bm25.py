@@ -59,17 +59,15 @@ def phrases(tokens: Sequence[str]) -> list[Phrase]:
 def frequencies(text: str, wanted: Sequence[Phrase]) -> list[int]:
     """How often each phrase of ``wanted`` occurs in a chunk's token text (``index.keyword.index_text``:
     lowercased tokens joined by single spaces), as FTS5 counts it."""
-    if all(len(p) == 1 for p in wanted) and text.replace(" ", "").isalnum():
-        # Every token is one FTS5 token: count " word " in the text with its spaces doubled (no overlaps).
-        padded = " " + text.replace(" ", "  ") + " "
-        return [padded.count(f" {p[0]} ") for p in wanted]
-    words = fts5_tokens(text)  # a token with a separator inside ("6.37"), or a phrase: as FTS5 cuts them
+    if not text.replace(" ", "").isalnum():  # a token with a separator inside ("6.37"): cut as FTS5 cuts it
+        text = " ".join(fts5_tokens(text))
+    padded = " " + text.replace(" ", "  ") + " "  # spaces doubled: " word " occurrences never overlap
     out = []
     for phrase in wanted:
-        n = len(phrase)
-        if n == 1:
-            out.append(words.count(phrase[0]))
+        if len(phrase) == 1:
+            out.append(padded.count(f" {phrase[0]} "))
         else:
+            words, n = text.split(), len(phrase)
             out.append(sum(1 for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == phrase))
     return out
 
@@ -121,14 +119,24 @@ class Bound:
     def __init__(self, wanted: Sequence[Phrase], scope: Statistics, whole: Statistics):
         stretch = max(1.0, scope.average / whole.average)
         pairs = zip(scope.weights(wanted), whole.weights(wanted), strict=True)
-        self.terms = sorted(((s / w * stretch, s * (K1 + 1), w * (K1 + 1)) for s, w in pairs), reverse=True)
+        # (ratio, most in the scope, most in the whole index, the phrase's place in ``wanted``), best ratio first
+        self.terms = sorted(
+            ((s / w * stretch, s * (K1 + 1), w * (K1 + 1), i) for i, (s, w) in enumerate(pairs)), reverse=True
+        )
 
-    def __call__(self, g: float) -> float:
+    def __call__(self, g: float, skip: int = 0) -> float:
+        """The bound for a chunk scored ``g``, holding none of the ``skip`` phrases of the best ratios."""
         budget, bound = g, 0.0
-        for ratio, most, most_whole in self.terms:
+        for ratio, most, most_whole, _ in self.terms[skip:]:
             if budget <= 0:
                 break
             spent = min(budget, most_whole, most / ratio)
             bound += min(most, ratio * spent)
             budget -= spent
         return bound
+
+    def risky(self, g: float, kth: float) -> list[int]:
+        """The places in ``wanted`` of the fewest phrases (best ratios first) that a chunk scored at most ``g``
+        must hold to score ``kth`` or more with the scope's statistics."""
+        skip = next((j for j in range(len(self.terms) + 1) if self(g, j) < kth), len(self.terms))
+        return [term[3] for term in self.terms[:skip]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import math
 from collections.abc import Callable
 
 from govqa.index import bm25
@@ -72,8 +73,10 @@ def scoped(
     statistics, best first: the pool, ``bm25.pool_size(k)`` of them first. They are rescored in
     that order until one's whole-index score, raised by ``slack`` (the engine's relative error),
     bounds its scope score (``bm25.Bound``) below the k-th best rescored so far: no chunk after it
-    can enter. When the pool runs out first and the engine had more, a pool ``bm25.DEEPER`` times
-    deeper is searched, and its new chunks rescored the same way. Exact either way.
+    can enter. When the pool runs out first and the engine had more, only a chunk holding one of a
+    few phrases (those the scope weighs far more than the whole index: ``Bound.risky``) still can:
+    the chunks holding them are rescored when they are few (at most ``bm25.DEEPER`` pools), else a
+    pool ``bm25.DEEPER`` times deeper is searched and rescored the same way. Exact either way.
     """
     assert where.scope is not None
     wanted = bm25.phrases(tokens)
@@ -85,27 +88,36 @@ def scoped(
     bound, weights, average = bm25.Bound(wanted, inside, whole), inside.weights(wanted), inside.average
     best: list[tuple[float, int]] = []  # a min-heap of (score, -chunk id): its first is the k-th best
     scored: set[int] = set()
-    depth = bm25.pool_size(k)
-    while True:
-        hits = search(depth)
-        fresh = [hit for hit in hits if hit[0] not in scored]
-        for at in range(0, len(fresh), _BLOCK):
-            block = fresh[at : at + _BLOCK]
+
+    def rescore(hits: list[tuple[int, float]]) -> bool:
+        """Rescore ``hits`` (whole-index scores, best first; inf: unknown) until one cannot enter; True if one could not."""
+        for at in range(0, len(hits), _BLOCK):
+            block = hits[at : at + _BLOCK]
             texts = scope.pool(i for i, _ in block)
             for chunk_id, engine_score in block:
                 if len(best) >= k and bound(engine_score * (1 + slack)) < best[0][0]:
-                    return _best_first(best)
+                    return True
                 scored.add(chunk_id)
                 text, length = texts.get(chunk_id, ("", 0))
                 value = bm25.score(text, length, wanted, weights, average)
                 if value > 0:
                     (heapq.heappush if len(best) < k else heapq.heappushpop)(best, (value, -chunk_id))
-        if len(hits) < depth:  # every chunk holding a phrase was in the pool
+        return False
+
+    depth = bm25.pool_size(k)
+    while True:
+        hits = search(depth)
+        if rescore([hit for hit in hits if hit[0] not in scored]) or len(hits) < depth:
+            return _best_first(best)
+        risky = [wanted[i] for i in bound.risky(hits[-1][1] * (1 + slack), best[0][0])]
+        holding = scope.holding(risky, where.documents, limit=bm25.DEEPER * depth)
+        if holding is not None:
+            rescore([(i, math.inf) for i in sorted(holding - scored)])
             return _best_first(best)
         depth *= bm25.DEEPER
 
 
-_BLOCK = 32  # chunks whose token texts are read at once while rescoring
+_BLOCK = 64  # chunks whose token texts are read at once while rescoring
 
 
 def _best_first(heap: list[tuple[float, int]]) -> list[tuple[int, float]]:

@@ -80,6 +80,18 @@ class Fts5Scope:
             Statistics(chunks, tokens, {p: every for p, (_, every) in freqs.items()}),
         )
 
+    def holding(self, wanted: Sequence[Phrase], documents: frozenset[str] | None, limit: int) -> frozenset[int] | None:
+        """Ids of the chunks of ``documents`` (None: of every document) holding any phrase of ``wanted``, or None
+        when they are more than ``limit``."""
+        if not wanted:
+            return frozenset()
+        match = " OR ".join(phrase_match(p) for p in wanted)
+        rows = self.store.read("SELECT rowid FROM fts WHERE fts MATCH ?", (match,))
+        found = frozenset(map(itemgetter(0), rows))
+        if documents is not None:
+            found = found & self.store.chunk_ids_for(documents)[0]
+        return found if len(found) <= limit else None
+
     def pool(self, ids: Iterable[int]) -> dict[int, tuple[str, int]]:
         """Chunk id → (token text, length in tokens) of the stored chunks among ``ids``."""
         wanted = [int(i) for i in ids]
