@@ -110,7 +110,7 @@ def scoped(
         if rescore([hit for hit in hits if hit[0] not in scored]) or len(hits) < depth:
             return _best_first(best)
         risky = [wanted[i] for i in bound.risky(hits[-1][1] * (1 + slack), best[0][0])]
-        holding = scope.holding(risky, where.documents, limit=bm25.DEEPER * depth)
+        holding = scope.holding(where.scope, risky, where.documents, limit=bm25.DEEPER * depth)
         if holding is not None:
             rescore([(i, math.inf) for i in sorted(holding - scored)])
             return _best_first(best)

@@ -24,6 +24,7 @@ from operator import itemgetter
 from govqa.index.bm25 import Phrase, Statistics
 from govqa.index.store import Store
 
+HELD = 1024  # a phrase in at most this many chunks of a scope keeps their ids (``Fts5Scope.holding``)
 SCOPES = 16  # scopes remembered at once (a few readers' selections are in use); more are forgotten, all at once
 
 
@@ -45,13 +46,14 @@ def phrase_match(phrase: Phrase) -> str:
 
 class _Scope:
     """One scope's statistics at one ``data_version``: chunk ids, total length, and per phrase its document
-    frequency in the scope and in the whole index."""
+    frequency in the scope and in the whole index, and the ids of the scope's chunks holding it when they
+    are at most ``HELD`` (else None)."""
 
     def __init__(self, version: int, ids: frozenset[int], tokens: int):
         self.version = version
         self.ids = ids
         self.tokens = tokens
-        self.doc_freqs: dict[Phrase, tuple[int, int]] = {}
+        self.doc_freqs: dict[Phrase, tuple[int, int, frozenset[int] | None]] = {}
 
 
 class Fts5Scope:
@@ -72,25 +74,32 @@ class Fts5Scope:
         for phrase in wanted:
             if phrase not in scope.doc_freqs:  # outside any lock: a race only counts twice
                 rows = self.store.read("SELECT rowid FROM fts WHERE fts MATCH ?", (phrase_match(phrase),))
-                scope.doc_freqs[phrase] = (sum(map(scope.ids.__contains__, map(itemgetter(0), rows))), len(rows))
+                inside = scope.ids.intersection(map(itemgetter(0), rows))
+                held = frozenset(inside) if len(inside) <= HELD else None
+                scope.doc_freqs[phrase] = (len(inside), len(rows), held)
         freqs = {p: scope.doc_freqs[p] for p in wanted}
         chunks, tokens = self._whole_counts()
         return (
-            Statistics(len(scope.ids), scope.tokens, {p: inside for p, (inside, _) in freqs.items()}),
-            Statistics(chunks, tokens, {p: every for p, (_, every) in freqs.items()}),
+            Statistics(len(scope.ids), scope.tokens, {p: f[0] for p, f in freqs.items()}),
+            Statistics(chunks, tokens, {p: f[1] for p, f in freqs.items()}),
         )
 
-    def holding(self, wanted: Sequence[Phrase], documents: frozenset[str] | None, limit: int) -> frozenset[int] | None:
-        """Ids of the chunks of ``documents`` (None: of every document) holding any phrase of ``wanted``, or None
-        when they are more than ``limit``."""
-        if not wanted:
-            return frozenset()
-        match = " OR ".join(phrase_match(p) for p in wanted)
-        rows = self.store.read("SELECT rowid FROM fts WHERE fts MATCH ?", (match,))
-        found = frozenset(map(itemgetter(0), rows))
-        if documents is not None:
-            found = found & self.store.chunk_ids_for(documents)[0]
-        return found if len(found) <= limit else None
+    def holding(
+        self, scope: frozenset[str], wanted: Sequence[Phrase], documents: frozenset[str] | None, limit: int
+    ) -> frozenset[int] | None:
+        """Ids of the chunks of ``documents`` (None: of every document in ``scope``) holding any phrase of ``wanted``
+        (phrases ``statistics`` counted for ``scope``), or None when they may be more than ``limit``. Read from what
+        ``statistics`` kept: nothing is searched."""
+        counted = self._scope(scope).doc_freqs
+        found: set[int] = set()
+        for phrase in wanted:
+            held = counted[phrase][2] if phrase in counted else None
+            if held is None:
+                return None
+            found |= held
+        if documents is not None and documents != scope:
+            found &= self.store.chunk_ids_for(documents)[0]
+        return frozenset(found) if len(found) <= limit else None
 
     def pool(self, ids: Iterable[int]) -> dict[int, tuple[str, int]]:
         """Chunk id → (token text, length in tokens) of the stored chunks among ``ids``."""
