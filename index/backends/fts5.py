@@ -109,7 +109,8 @@ def scoped(
         hits = search(depth)
         if rescore([hit for hit in hits if hit[0] not in scored]) or len(hits) < depth:
             return _best_first(best)
-        risky = [wanted[i] for i in bound.risky(hits[-1][1] * (1 + slack), best[0][0])]
+        kth = best[0][0] if len(best) >= k else 0.0  # fewer than k (a chunk removed meanwhile): any may enter
+        risky = [wanted[i] for i in bound.risky(hits[-1][1] * (1 + slack), kth)]
         holding = scope.holding(where.scope, risky, where.documents, limit=bm25.DEEPER * depth)
         if holding is not None:
             rescore([(i, math.inf) for i in sorted(holding - scored)])

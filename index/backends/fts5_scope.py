@@ -8,10 +8,14 @@ the next commit (``Store.data_version``):
 - each chunk's length in tokens, from FTS5's own ``fts_docsize`` (one varint
   per chunk), read once per chunk: after a commit only the new chunks' (ids
   are never reused);
+- the whole index's chunk count and total length, from FTS5's averages
+  record (``fts_data`` row 1: what ``bm25()`` itself reads);
 - per scope (a frozenset of document names): its chunk count and total
-  length, and each phrase's document frequency in it, counted the first time
-  a question asks it (the chunks holding the phrase, from FTS5, kept when in
-  the scope's chunk ids: 0.6 ms a phrase on average at 11,703 chunks).
+  length, and each phrase's document frequency in it and in the whole index,
+  counted the first time a question asks it (the chunks holding the phrase,
+  from FTS5, kept when in the scope's chunk ids: 0.6 ms a phrase on average
+  at 11,703 chunks), with the ids of the scope's chunks holding it when they
+  are few (``HELD``: what continues a pool that ran out, ``fts5.scoped``).
 """
 
 from __future__ import annotations
