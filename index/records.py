@@ -61,10 +61,7 @@ class ChunkFilter:
         when both are None."""
         if documents is None and scope is None:
             return None
-        return cls(
-            None if documents is None else frozenset(documents),
-            None if scope is None else scope if isinstance(scope, frozenset) else frozenset(scope),
-        )
+        return cls(None if documents is None else frozenset(documents), None if scope is None else frozenset(scope))
 
     @property
     def allows_nothing(self) -> bool:
