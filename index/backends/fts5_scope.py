@@ -68,6 +68,7 @@ class Fts5Scope:
         self._lock = threading.Lock()
         self._lengths: dict[int, int] = {}  # chunk id → tokens (ids of removed chunks linger: harmless)
         self._lengths_at: int | None = None  # the data_version ``_lengths`` holds every chunk of
+        self._last_id = 0  # the highest chunk id in ``_lengths``
         self._whole: tuple[int, int, int] | None = None  # (data_version, chunks, tokens) of the whole index
         self._scopes: dict[frozenset[str], _Scope] = {}
 
@@ -146,10 +147,9 @@ class Fts5Scope:
         if self._lengths_at == version:
             return self._lengths
         with self._lock:
-            if self._lengths_at != version:
-                last = max(self._lengths, default=0)
-                rows = self.store.read("SELECT id, sz FROM fts_docsize WHERE id > ?", (last,))
-                lengths = dict(self._lengths)
-                lengths.update((int(i), _varints(sz)[0]) for i, sz in rows)
-                self._lengths, self._lengths_at = lengths, version
+            if self._lengths_at != version:  # added in place (readers only look up), from the last id read on
+                rows = self.store.read("SELECT id, sz FROM fts_docsize WHERE id > ?", (self._last_id,))
+                self._lengths.update((int(i), _varints(sz)[0]) for i, sz in rows)
+                self._last_id = max(self._last_id, int(rows[-1][0])) if rows else self._last_id
+                self._lengths_at = version
         return self._lengths
