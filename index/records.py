@@ -44,14 +44,24 @@ class ChunkFilter:
     document names with ``Index.documents_where``, so one field carries them all.
     Each search role applies it the way its engine does best (FAISS: the chunk ids
     of those documents; FTS5: a join on the document; Milvus: ``doc in [...]``).
+
+    ``scope`` names the documents a keyword search weighs words by (BM25's chunk
+    count, average length and document frequencies), as an index holding only
+    them would: a reader's libraries (``qa``), which hold ``documents``. None (the
+    default): the whole index's, for any other filter (compare's one report).
+    Dense search ignores it: a cosine does not depend on the other chunks.
     """
 
     documents: frozenset[str] | None = None
+    scope: frozenset[str] | None = None
 
     @classmethod
-    def of(cls, documents: Iterable[str] | None) -> ChunkFilter | None:
-        """A filter to those documents, or None (no filter) for None."""
-        return None if documents is None else cls(frozenset(documents))
+    def of(cls, documents: Iterable[str] | None, scope: Iterable[str] | None = None) -> ChunkFilter | None:
+        """A filter to those documents (weighed by ``scope``'s statistics when given), or None (no filter)
+        when both are None."""
+        if documents is None and scope is None:
+            return None
+        return cls(None if documents is None else frozenset(documents), None if scope is None else frozenset(scope))
 
     @property
     def allows_nothing(self) -> bool:

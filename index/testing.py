@@ -302,6 +302,39 @@ class BackendContract:
             with pytest.raises(ValueError, match="library name"):
                 index.move(["sc.txt"], "  ")
 
+    #: False for a backend whose keyword search weighs words by the whole index even under a scope
+    #: (``ChunkFilter.scope``): it then ranks a library as a part of the index, not as an index of its own.
+    scoped_keyword_statistics = True
+
+    def test_a_scoped_keyword_search_ranks_as_an_index_of_the_scope_alone(
+        self, tmp_path, make_config, embedder, reports
+    ):
+        if not self.scoped_keyword_statistics:
+            pytest.skip("this backend weighs words by its whole index (scoped_keyword_statistics = False)")
+        # The other library is full of the words asked: in the whole index they weigh next to nothing.
+        lines = "\n".join(f"{n}、地区生产总值增长{n}%，城镇新增就业{n}万人，建设现代化产业体系。" for n in range(1, 6))
+        others = [make_report(f"other{i}.txt", f"第{i}号文件\n{lines}") for i in range(6)]
+        with (
+            Index.open(tmp_path / "all", make_config(tmp_path / "all"), embedder) as combined,
+            Index.open(tmp_path / "alone", make_config(tmp_path / "alone"), embedder) as alone,
+        ):
+            combined.add(reports, library="省")
+            combined.add(others, library="其他")
+            alone.add(reports)
+            for index in (combined, alone):
+                index.refresh()
+            mine = frozenset(combined.documents_where(libraries=["省"]))
+            for question in ("地区生产总值增长", "城镇新增就业", "建设现代化产业体系", "数字经济核心产业增加值"):
+                for k in (1, 3, 10):
+                    rankings = []
+                    for index, where in ((combined, ChunkFilter.of(mine, mine)), (alone, None)):
+                        hits = index.keyword_search(question, k, where)
+                        records = index.chunk_records([i for i, _ in hits])
+                        rankings.append([(records[i].doc, records[i].position, score) for i, score in hits])
+                    scoped, own = rankings
+                    assert own and [h[:2] for h in scoped] == [h[:2] for h in own], (question, k)
+                    assert [h[2] for h in scoped] == pytest.approx([h[2] for h in own], rel=1e-3)
+
     def test_replace_swaps_every_trace_and_unchanged_costs_nothing(self, built):
         before = built.chunk_ids_where(docs=["sc.txt"])
         again = make_report("sc.txt", SICHUAN, title="2026年四川省政府工作报告", year=2026, region="四川省")

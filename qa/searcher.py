@@ -65,7 +65,8 @@ class Searcher:
         self.search_config: SearchConfig = config.search
         self._max_passage = 2 * config.chunk.size
         self._keyword_worker = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="govqa-bm25")
-        # Per selection of libraries (None: all): (facet rows kept, by name, places, reports, rows read): ``_documents``.
+        # Per selection of libraries (None: all): (facet rows kept, by name, places, reports, scope, rows read):
+        # ``_documents``.
         self._derived: dict[tuple[str, ...] | None, tuple] = {}
 
     # -- public API -------------------------------------------------------
@@ -102,9 +103,11 @@ class Searcher:
         cfg = self.search_config
         texts = [validate(q, cfg.max_question_chars) for q in questions]
         started = time.perf_counter()
-        rows, facets, known_places, reports = self._documents(filters.libraries if filters is not None else None)
+        libraries = filters.libraries if filters is not None else None
+        rows, facets, known_places, reports, scope = self._documents(libraries)
         parsed = [understand(t, known_places) for t in texts]
-        where = ChunkFilter.of(self._allowed_docs(filters, rows))
+        # A selection of libraries is searched as an index of those alone would be: BM25 weighs words by them.
+        where = ChunkFilter.of(self._allowed_docs(filters, rows, scope), scope)
         # BM25 (SQLite, which releases the GIL) runs while the model embeds the questions.
         keyword_future = self._keyword_worker.submit(
             lambda: [self.index.keyword_search(keyword_query(q), cfg.keyword_depth, where) for q in parsed]
@@ -261,14 +264,15 @@ class Searcher:
     # -- documents --------------------------------------------------------
     def _documents(
         self, libraries: Sequence[str] | None = None
-    ) -> tuple[Sequence[Facet], dict[str, _Facet], set[str], tuple[reasons.Report, ...]]:
+    ) -> tuple[Sequence[Facet], dict[str, _Facet], set[str], tuple[reasons.Report, ...], frozenset[str] | None]:
         """The index's facets (read once per question, cached per index generation by ``Index.document_facets``),
-        by document, every place they name, and each distinct (year, places) of a report; derived once per generation too.
-        Only the documents of ``libraries`` when given: what a reader may not read is not there at all."""
+        by document, every place they name, each distinct (year, places) of a report, and the names of the
+        documents kept (None: every one, no selection); derived once per generation too. Only the documents of
+        ``libraries`` when given: what a reader may not read is not there at all."""
         rows = self.index.document_facets()
         key = None if libraries is None else tuple(sorted(set(libraries)))
         derived = self._derived.get(key)
-        if derived is None or derived[4] is not rows:  # C-level loops: during an upload, every question is a new one
+        if derived is None or derived[5] is not rows:  # C-level loops: during an upload, every question is a new one
             kept = rows
             if key is not None:
                 filed, wanted = self.index.document_libraries(), set(key)
@@ -280,17 +284,20 @@ class Searcher:
             # Each distinct (year, places) once: the not-found reasons ask only which exist (``qa.reasons``), and
             # an archive's documents repeat a few hundred of them (10^6 chunks: 150,000 documents, a scan a question).
             reports = tuple(dict.fromkeys(map(attrgetter("report"), facets.values())))
-            derived = (kept, facets, places, reports, rows)
+            scope = None if kept is rows else frozenset(facets)
+            derived = (kept, facets, places, reports, scope, rows)
             if len(self._derived) > 64:  # a few selections are ever in use; bound it anyway
                 self._derived.clear()
             self._derived[key] = derived
-        return derived[:4]
+        return derived[:5]
 
-    def _allowed_docs(self, filters: Filters | None, facets: Sequence[Facet]) -> set[str] | None:
+    def _allowed_docs(
+        self, filters: Filters | None, facets: Sequence[Facet], scope: frozenset[str] | None
+    ) -> frozenset[str] | set[str] | None:
         if filters is None or filters.is_empty():
             return None
-        if not filters.by_document():  # libraries alone: the documents ``_documents`` kept
-            return None if facets is self.index.document_facets() else {row[0] for row in facets}
+        if not filters.by_document():  # libraries alone: the documents ``_documents`` kept (None: every one)
+            return scope
         return set(
             self.index.documents_where(
                 filters.docs or None, filters.regions or None, filters.year_from, filters.year_to, facets=facets

@@ -59,6 +59,9 @@ from typing import cast
 import tantivy
 
 from govqa.index import keyword_rows
+from govqa.index.bm25 import K1  # FTS5's bm25() k1, and tantivy's
+from govqa.index.bm25 import MIN_IDF as FTS5_MIN_IDF
+from govqa.index.bm25 import idf as fts5_idf
 from govqa.index.errors import IndexUnavailableError
 from govqa.index.keyword import query_tokens
 from govqa.index.store import Store
@@ -69,9 +72,6 @@ KEYWORDS_DIR = "keywords"
 FORMAT_NAME = "govqa-keywords.json"
 FORMAT = 1
 TOKENIZER = "govqa_whitespace"
-K1 = 1.2  # tantivy's constants, and FTS5's bm25() defaults
-B = 0.75
-FTS5_MIN_IDF = 1e-6  # FTS5 raises an IDF <= 0 (a word in more than half the rows) to this
 WRITER_HEAP = 64_000_000  # bytes a commit may buffer before tantivy flushes a segment (its minimum is 15 MB)
 LOCK_WAIT = 60.0  # seconds to wait for tantivy's writer lock held by another process
 LEAF = 4096  # id ranges holding at most this many chunks (store + index) are compared id by id in ``sync``
@@ -111,12 +111,6 @@ def _schema() -> tantivy.Schema:
 def _analyzer() -> tantivy.TextAnalyzer:
     # Tokenizers are not saved with the index: registered again at every open, before any writer.
     return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
-
-
-def fts5_idf(doc_freq: int, docs: int) -> float:
-    """FTS5's ``bm25()`` IDF of a term in ``doc_freq`` of ``docs`` rows."""
-    idf = math.log((docs - doc_freq + 0.5) / (doc_freq + 0.5))
-    return idf if idf > 0 else FTS5_MIN_IDF
 
 
 def tantivy_idf(doc_freq: int, docs: int) -> float:

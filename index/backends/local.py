@@ -9,9 +9,9 @@ import numpy as np
 
 from govqa.index.backend import Backend, DenseIndex, KeywordIndex, SentenceRows
 from govqa.index.backends.faiss_mirror import FaissMirror
-from govqa.index.backends.fts5 import Fts5Keywords
+from govqa.index.backends.fts5 import Fts5Keywords, scoped
 from govqa.index.backends.keyword_index import TantivyKeywords
-from govqa.index.keyword import index_text
+from govqa.index.keyword import index_text, query_tokens
 from govqa.index.records import ChunkFilter
 from govqa.index.settings import IndexConfig
 from govqa.index.stats import BackendStats
@@ -19,6 +19,10 @@ from govqa.index.store import STORE_NAME, Store
 from govqa.index.vectors import VECTORS_NAME
 from govqa.index.widen import kept, widened
 from govqa.ingest.document import Chunk, Document
+
+#: How far tantivy's BM25 may fall below FTS5's for one chunk, relatively: it keeps a chunk's length in one byte
+#: (within about 5% above 40 tokens) and counts deleted chunks until a merge (``keyword_index``'s docstring).
+TANTIVY_SLACK = 0.1
 
 
 def _size(*paths: Path) -> int:
@@ -63,7 +67,17 @@ class TantivyKeywordIndex(KeywordIndex):
     def keyword_search(self, query: str, k: int, where: ChunkFilter | None = None) -> list[tuple[int, float]]:
         if not self.in_step:
             return self.fallback.keyword_search(query, k, where)
-        return self.engine.search(query, k, None if where is None else where.documents)
+        if where is None or where.scope is None:
+            return self.engine.search(query, k, None if where is None else where.documents)
+        tokens = query_tokens(query)  # a scope's statistics: the pool from tantivy, rescored (``fts5.scoped``)
+        return scoped(
+            self.fallback.scope,
+            tokens,
+            k,
+            where,
+            lambda n: self.engine.search_tokens(tokens, n, where.documents),
+            slack=TANTIVY_SLACK,
+        )
 
 
 class LocalBackend(Backend):

@@ -204,6 +204,10 @@ class ToyBackend(Backend, DocumentStore, DenseIndex, KeywordIndex):
         chunks = self._snapshot()
         if not words or not chunks or k <= 0:
             return []
+        if where is not None and where.scope is not None:  # weighed as an index of the scope's documents alone
+            chunks = [c for c in chunks if c.record.doc in where.scope]
+            if not chunks:
+                return []
         counts = [Counter(c.tokens) for c in chunks]
         mean_length = sum(len(c.tokens) for c in chunks) / len(chunks)
         frequency = {w: sum(1 for n in counts if w in n) for w in set(words)}
