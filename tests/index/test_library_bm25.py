@@ -94,7 +94,8 @@ def test_an_unscoped_search_is_fts5s_own_ranking(tmp_path, index_config):
     from govqa.index.keyword import match_expression, query_tokens
 
     path = tmp_path / "idx"
-    with Index.open(path, index_config(path)) as index:
+    config = index_config(path)
+    with Index.open(path, config.replace(index=replace(config.index, keyword="fts5"))) as index:
         index.add(three_reports())
         index.add(_others(), library="其他")
         for question in QUESTIONS:

@@ -76,8 +76,9 @@ class Corpus:
         scores = queries @ np.stack([self.vectors[i] for i in ids]).T
         return [ids[np.argsort(-row, kind="stable")[:k]].tolist() for row in scores]
 
-    def reopen(self) -> FaissMirror:
+    def reopen(self, background: bool = True) -> FaissMirror:
         mirror = FaissMirror(self.folder, self.store, D, self.mirror.factory)
+        mirror.background = background
         mirror.sync(persist=False)
         return mirror
 
@@ -257,7 +258,9 @@ def test_another_process_s_bulk_add_goes_beside_the_frozen_index_under_a_short_l
     assert mirror.vectors.delta.ntotal == 3000 and lock.longest < 0.1  # a copy into the exact delta
     assert sorted(mirror.ids().tolist()) == sorted(corpus.vectors)
     mirror.save()
-    reopened = corpus.reopen()  # the saved HNSW without the delta: re-read from storage at open
+    # The saved index without the delta: re-read from storage at open (no merge started meanwhile, which
+    # could swap it in before the check on a loaded machine).
+    reopened = corpus.reopen(background=False)
     assert reopened.vectors.frozen and reopened.vectors.delta.ntotal == 3000
     assert mirror.plan() == ("merge", vector_settings.AUTO_LARGE_FACTORY) and mirror.build_now()
     assert mirror.vectors.delta.ntotal == 0 and len(mirror.vectors.main_ids) == 3600

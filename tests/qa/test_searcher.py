@@ -173,7 +173,7 @@ def test_the_reports_the_not_found_reasons_read_are_each_year_and_place_once(see
         def document_facets(self):
             return self.rows
 
-    _, facets, places, reports = Searcher(Archive(), seed_config)._documents()
+    _, facets, places, reports, _ = Searcher(Archive(), seed_config)._documents()
     every = [(year, tuple(path.split())) for _, _, year, path in Archive.rows]
     assert len(facets) == 3000 and places == {"四川", "成都"}
     assert sorted(reports) == sorted(set(every))
