@@ -224,6 +224,10 @@ class Backend(ABC):
     def rebuild_vectors(self, factory: str) -> None:  # noqa: B027 (a default: nothing to do)
         """Rebuild the dense index from every stored vector, with the FAISS ``factory`` where that applies."""
 
+    def rebuild_keywords(self, engine: str) -> None:  # noqa: B027 (a default: nothing to do)
+        """Play the keyword role with ``engine`` ("tantivy", "fts5": ``IndexConfig.keyword``) where the backend
+        lets it be chosen, made from the stored chunks now (the write lock held)."""
+
     def close(self) -> None:  # noqa: B027 (a default: nothing to do)
         """Release connections."""
 

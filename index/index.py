@@ -110,7 +110,7 @@ class Index:
         manifest.warn_settings(path, config.chunk.size, config.chunk.overlap, factory)
         if kind.uses_faiss and config.index.keyword != manifest.keyword:
             log.warning(
-                "index at %s keeps its %s keyword index (config says %s: build a new index to change it)",
+                "index at %s keeps its %s keyword index (config says %s: `govqa index rebuild` switches it)",
                 path,
                 manifest.keyword,
                 config.index.keyword,

@@ -83,6 +83,8 @@ def rebuild(index: IndexParts, reembed: bool, progress: bool) -> RebuildResult:
         results = Writer(index, progress, force=True).run(items)
     if backend.uses_faiss:
         manifest.faiss_factory = config.index.faiss_factory
+        manifest.keyword = config.index.keyword
+        backend.rebuild_keywords(manifest.keyword)
     backend.rebuild_vectors(manifest.faiss_factory or "")
     manifest.rebuild_pending = False
     manifest.save(index.path)

@@ -71,7 +71,8 @@ class Manifest:
     # storage (``Backend.location``: Milvus's collection prefix; "" for the index folder).
     backend: str = "local"
     collection: str = ""
-    # The local backend's keyword index ("fts5", "tantivy": ``[index] keyword`` when it was created).
+    # The local backend's keyword index ("fts5", "tantivy": ``[index] keyword`` when it was created, or at its last
+    # `govqa index rebuild`).
     keyword: str = "fts5"
 
     @classmethod

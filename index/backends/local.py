@@ -172,6 +172,17 @@ class LocalBackend(Backend):
         self.mirror.rebuild(factory)
         self.mirror.save()
 
+    def rebuild_keywords(self, engine: str) -> None:
+        if engine == "tantivy":
+            if self.tantivy is None:
+                self.tantivy = TantivyKeywords.open(self.directory, create=True)
+                self.keyword = TantivyKeywordIndex(self.tantivy, self.store)
+            self.tantivy.sync(self.store, repair=True)  # what it lacks or holds too many, from FTS5's rows
+            self.keyword.in_step = True
+        elif self.tantivy is not None:  # FTS5 alone: tantivy's folder stays, repaired if it is chosen again
+            self.tantivy.close()
+            self.tantivy, self.keyword = None, Fts5Keywords(self.store)
+
     def close(self) -> None:
         # The mirror's builder thread reads the store: stopped first (the next process to open resumes it).
         self.mirror.close(finish=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
@@ -309,6 +309,33 @@ def test_rebuild_switches_faiss_factory_and_rechunks_on_reembed(tmp_path, index_
         assert stats["chunks"] == expected and stats["documents"] == 3
         assert stats["vectors_indexed"] == stats["chunks"] == len(assert_consistent(index))
         assert stats["bytes"]["total"] > 0 and stats["model"] == embedder.name
+
+
+def test_rebuild_switches_the_keyword_index_both_ways(tmp_path, index_config, hash_embedder, reports, caplog):
+    from govqa.index.backends.fts5 import Fts5Keywords
+    from govqa.index.backends.local import TantivyKeywordIndex
+
+    embedder, path = hash_embedder(), tmp_path / "idx"
+    fts5 = index_config(path, model=embedder.name)
+    fts5 = fts5.replace(index=replace(fts5.index, keyword="fts5"))
+    with Index.open(path, fts5, embedder) as index:  # an index made with FTS5 (as every one before tantivy)
+        index.add(reports)
+        expected = index.keyword_search("地区生产总值", 5)
+    tantivy = fts5.replace(index=replace(fts5.index, keyword="tantivy"))
+    with caplog.at_level(logging.WARNING), Index.open(path, tantivy, embedder) as index:
+        assert isinstance(index.backend.keyword, Fts5Keywords)  # kept until a rebuild, and said so
+        assert "keeps its fts5 keyword index (config says tantivy: `govqa index rebuild` switches it)" in caplog.text
+        index.rebuild()
+        role = index.backend.keyword
+        assert isinstance(role, TantivyKeywordIndex) and role.in_step and index.manifest.keyword == "tantivy"
+        assert [i for i, _ in index.keyword_search("地区生产总值", 5)] == [i for i, _ in expected]
+    with Index.open(path, tantivy, embedder) as index:
+        assert isinstance(index.backend.keyword, TantivyKeywordIndex) and index.backend.keyword.in_step
+        index.remove(["zj.txt"])  # kept in step by the writes from now on
+        assert index.backend.keyword.engine.in_step(index.backend.store)
+    with Index.open(path, fts5, embedder) as index:
+        index.rebuild()
+        assert isinstance(index.backend.keyword, Fts5Keywords) and index.manifest.keyword == "fts5"
 
 
 def test_cli_list_and_stats_as_json(tmp_path, index_config, hash_embedder, reports, monkeypatch):
