@@ -176,9 +176,11 @@ class LocalBackend(Backend):
         if engine == "tantivy":
             if self.tantivy is None:
                 self.tantivy = TantivyKeywords.open(self.directory, create=True)
-                self.keyword = TantivyKeywordIndex(self.tantivy, self.store)
             self.tantivy.sync(self.store, repair=True)  # what it lacks or holds too many, from FTS5's rows
-            self.keyword.in_step = True
+            role = self.keyword if isinstance(self.keyword, TantivyKeywordIndex) else None
+            role = role or TantivyKeywordIndex(self.tantivy, self.store)
+            role.in_step = True
+            self.keyword = role
         elif self.tantivy is not None:  # FTS5 alone: tantivy's folder stays, repaired if it is chosen again
             self.tantivy.close()
             self.tantivy, self.keyword = None, Fts5Keywords(self.store)
