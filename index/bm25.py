@@ -7,7 +7,7 @@ average chunk length and each word's document frequency all count the other
 libraries' chunks. The engine's own best hits under the filter (a pool) are
 scored again (``score``) with the scope's ``Statistics``; ``Bound`` says from
 which of them on none could still enter the answer (the caller asks the engine
-for a deeper pool when that point was not reached: ``backends.fts5.scoped``).
+for a deeper pool when that point was not reached: ``backends.fts5_scope.scoped``).
 
 The formula is FTS5's ``bm25()`` (k1 1.2, b 0.75; IDF ``ln((N - n + 0.5) / (n + 0.5))``,
 raised to 1e-6 when not positive), each query token counted as FTS5 reads it:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import heapq
 import json
-import math
-from collections.abc import Callable
 
-from govqa.index import bm25
 from govqa.index.backend import KeywordIndex
-from govqa.index.backends.fts5_scope import Fts5Scope
+from govqa.index.backends.fts5_scope import Fts5Scope, scoped
 from govqa.index.keyword import match_expression, query_tokens
 from govqa.index.records import ChunkFilter
 from govqa.index.store import Store
@@ -57,69 +53,3 @@ class Fts5Keywords(KeywordIndex):
                     return passing
             rows = self.store.read(_OF_DOCUMENTS, (match, json.dumps(sorted(where.documents)), k))
         return [(int(i), float(s)) for i, s in rows]
-
-
-def scoped(
-    scope: Fts5Scope,
-    tokens: list[str],
-    k: int,
-    where: ChunkFilter,
-    search: Callable[[int], list[tuple[int, float]]],
-    slack: float = 1e-9,
-) -> list[tuple[int, float]]:
-    """The ``k`` best chunks ``where`` allows, scored by BM25 with the statistics of ``where.scope`` (``index.bm25``).
-
-    ``search(n)`` gives the engine's own ``n`` best under the filter, scored with the whole index's
-    statistics, best first: the pool, ``bm25.pool_size(k)`` of them first. They are rescored in
-    that order until one's whole-index score, raised by ``slack`` (the engine's relative error),
-    bounds its scope score (``bm25.Bound``) below the k-th best rescored so far: no chunk after it
-    can enter. When the pool runs out first and the engine had more, only a chunk holding one of a
-    few phrases (those the scope weighs far more than the whole index: ``Bound.risky``) still can:
-    the chunks holding them are rescored when they are few (at most ``bm25.DEEPER`` pools), else a
-    pool ``bm25.DEEPER`` times deeper is searched and rescored the same way. Exact either way.
-    """
-    assert where.scope is not None
-    wanted = bm25.phrases(tokens)
-    if not wanted or k <= 0 or where.allows_nothing:
-        return []
-    inside, whole = scope.statistics(where.scope, wanted)
-    if not inside.chunks:
-        return []
-    bound, weights, average = bm25.Bound(wanted, inside, whole), inside.weights(wanted), inside.average
-    best: list[tuple[float, int]] = []  # a min-heap of (score, -chunk id): its first is the k-th best
-    scored: set[int] = set()
-
-    def rescore(hits: list[tuple[int, float]]) -> bool:
-        """Rescore ``hits`` (whole-index scores, best first; inf: unknown) until one cannot enter; True if one could not."""
-        for at in range(0, len(hits), _BLOCK):
-            block = hits[at : at + _BLOCK]
-            texts = scope.pool(i for i, _ in block)
-            for chunk_id, engine_score in block:
-                if len(best) >= k and bound(engine_score * (1 + slack)) < best[0][0]:
-                    return True
-                scored.add(chunk_id)
-                text, length = texts.get(chunk_id, ("", 0))
-                value = bm25.score(text, length, wanted, weights, average)
-                if value > 0:
-                    (heapq.heappush if len(best) < k else heapq.heappushpop)(best, (value, -chunk_id))
-        return False
-
-    depth = bm25.pool_size(k)
-    while True:
-        hits = search(depth)
-        if rescore([hit for hit in hits if hit[0] not in scored]) or len(hits) < depth:
-            return _best_first(best)
-        kth = best[0][0] if len(best) >= k else 0.0  # fewer than k (a chunk removed meanwhile): any may enter
-        risky = [wanted[i] for i in bound.risky(hits[-1][1] * (1 + slack), kth)]
-        holding = scope.holding(where.scope, risky, where.documents, limit=bm25.DEEPER * depth)
-        if holding is not None:
-            rescore([(i, math.inf) for i in sorted(holding - scored)])
-            return _best_first(best)
-        depth *= bm25.DEEPER
-
-
-_BLOCK = 64  # chunks whose token texts are read at once while rescoring
-
-
-def _best_first(heap: list[tuple[float, int]]) -> list[tuple[int, float]]:
-    return [(-negative, value) for value, negative in sorted(heap, key=lambda e: (-e[0], -e[1]))]

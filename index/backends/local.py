@@ -9,7 +9,8 @@ import numpy as np
 
 from govqa.index.backend import Backend, DenseIndex, KeywordIndex, SentenceRows
 from govqa.index.backends.faiss_mirror import FaissMirror
-from govqa.index.backends.fts5 import Fts5Keywords, scoped
+from govqa.index.backends.fts5 import Fts5Keywords
+from govqa.index.backends.fts5_scope import scoped
 from govqa.index.backends.keyword_index import TantivyKeywords
 from govqa.index.keyword import index_text, query_tokens
 from govqa.index.records import ChunkFilter
@@ -69,7 +70,7 @@ class TantivyKeywordIndex(KeywordIndex):
             return self.fallback.keyword_search(query, k, where)
         if where is None or where.scope is None:
             return self.engine.search(query, k, None if where is None else where.documents)
-        tokens = query_tokens(query)  # a scope's statistics: the pool from tantivy, rescored (``fts5.scoped``)
+        tokens = query_tokens(query)  # a scope's statistics: the pool from tantivy, rescored (``fts5_scope.scoped``)
         return scoped(
             self.fallback.scope,
             tokens,
@@ -174,13 +175,12 @@ class LocalBackend(Backend):
 
     def rebuild_keywords(self, engine: str) -> None:
         if engine == "tantivy":
-            if self.tantivy is None:
+            role = self.keyword
+            if not isinstance(role, TantivyKeywordIndex):
                 self.tantivy = TantivyKeywords.open(self.directory, create=True)
-            self.tantivy.sync(self.store, repair=True)  # what it lacks or holds too many, from FTS5's rows
-            role = self.keyword if isinstance(self.keyword, TantivyKeywordIndex) else None
-            role = role or TantivyKeywordIndex(self.tantivy, self.store)
+                role = self.keyword = TantivyKeywordIndex(self.tantivy, self.store)
+            role.engine.sync(self.store, repair=True)  # what it lacks or holds too many, from FTS5's rows
             role.in_step = True
-            self.keyword = role
         elif self.tantivy is not None:  # FTS5 alone: tantivy's folder stays, repaired if it is chosen again
             self.tantivy.close()
             self.tantivy, self.keyword = None, Fts5Keywords(self.store)
