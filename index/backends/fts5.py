@@ -34,9 +34,10 @@ class Fts5Keywords(KeywordIndex):
 
     def keyword_search(self, query: str, k: int, where: ChunkFilter | None = None) -> list[tuple[int, float]]:
         tokens = query_tokens(query)
+        match = match_expression(tokens)
         if where is None or where.scope is None:
-            return self.search_match(match_expression(tokens), k, where)
-        return scoped(self.scope, tokens, k, where, lambda n: self.search_match(match_expression(tokens), n, where))
+            return self.search_match(match, k, where)
+        return scoped(self.scope, tokens, k, where, lambda n: self.search_match(match, n, where))
 
     def search_match(self, match: str, k: int, where: ChunkFilter | None = None) -> list[tuple[int, float]]:
         """(chunk id, BM25 score, higher better) for an FTS5 MATCH expression (``keyword.match_expression``)."""
